@@ -1,0 +1,1 @@
+"""apifox room of newapi-contract (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""client room of newapi-contract (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""contract room of newapi-contract (see ARCHITECTURE.md)."""

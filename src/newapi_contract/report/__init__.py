@@ -1,0 +1,1 @@
+"""report room of newapi-contract (see ARCHITECTURE.md)."""

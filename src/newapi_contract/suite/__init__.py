@@ -1,0 +1,1 @@
+"""suite room of newapi-contract (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""target room of newapi-contract (see ARCHITECTURE.md)."""
