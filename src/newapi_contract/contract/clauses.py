@@ -1,0 +1,67 @@
+"""The clause catalogue (`contracts/clauses.yaml`) as typed data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from newapi_contract.errors import InputError
+from newapi_contract.paths import CLAUSES_FILE
+
+__all__ = ["GENERATIONS", "NEEDS", "Clause", "load_clauses"]
+
+GENERATIONS = ("legacy", "current")
+# What a clause may need beyond the owner's credentials.
+NEEDS = ("peer", "relay")
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str
+    title: str
+    statement: str
+    source: str
+    generations: tuple[str, ...]
+    needs: tuple[str, ...] = field(default=())
+
+    def applies_to(self, generation: str) -> bool:
+        return generation in self.generations
+
+
+def _clause(raw: dict, where: str) -> Clause:
+    try:
+        clause = Clause(
+            id=str(raw["id"]),
+            title=str(raw["title"]),
+            statement=" ".join(str(raw["statement"]).split()),
+            source=str(raw["source"]),
+            generations=tuple(raw["generations"]),
+            needs=tuple(raw.get("needs", ())),
+        )
+    except (KeyError, TypeError) as exc:
+        raise InputError(f"{where}: clause entry lacks {exc}") from None
+    unknown = set(clause.generations) - set(GENERATIONS) | set(clause.needs) - set(NEEDS)
+    if unknown:
+        raise InputError(f"{where}: clause {clause.id} names unknown {sorted(unknown)}")
+    return clause
+
+
+@cache
+def load_clauses(path: Path = CLAUSES_FILE) -> dict[str, Clause]:
+    """Clauses by id, in catalogue order; refuses duplicates and unknown fields."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"{path}: cannot read the clause catalogue ({exc})") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("clauses"), list):
+        raise InputError(f"{path}: expected a mapping with a 'clauses' list")
+    clauses: dict[str, Clause] = {}
+    for index, entry in enumerate(raw["clauses"]):
+        clause = _clause(entry, f"{path.name}: clauses[{index}]")
+        if clause.id in clauses:
+            raise InputError(f"{path.name}: duplicate clause id {clause.id}")
+        clauses[clause.id] = clause
+    return clauses

@@ -1,0 +1,104 @@
+"""The verdict per clause, gathered from test reports (also across xdist workers),
+written as `summary.json` and printed at the end of the run."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newapi_contract.contract.clauses import Clause
+
+__all__ = ["ClauseTally"]
+
+
+@dataclass
+class _ClauseResult:
+    passed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        if self.failed:
+            return "failed"
+        if self.passed:
+            return "held"
+        return "skipped" if self.skipped else "not run"
+
+
+@dataclass
+class ClauseTally:
+    clauses: dict[str, Clause]
+    results: dict[str, _ClauseResult] = field(default_factory=lambda: defaultdict(_ClauseResult))
+    run_info: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties)
+        if "run_info" in props and not self.run_info:
+            self.run_info = json.loads(props["run_info"])
+        clause = props.get("clause")
+        if clause is None:
+            return
+        result = self.results[clause]
+        if report.failed:
+            broken = props.get("failed_clause", clause)
+            if report.when == "call":
+                self.results[broken].failed.append(report.nodeid)
+                if broken != clause:
+                    result.failed.append(report.nodeid)
+            else:
+                result.failed.append(report.nodeid)
+                self.errors.append(report.nodeid)
+        elif report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            result.skipped.append((report.nodeid, reason))
+        elif report.when == "call":
+            result.passed.append(report.nodeid)
+
+    def counts(self) -> dict[str, int]:
+        verdicts = [self.results[c].verdict for c in self.clauses if c in self.results]
+        return {v: verdicts.count(v) for v in ("held", "failed", "skipped")}
+
+    def as_dict(self) -> dict[str, Any]:
+        clauses = {}
+        for cid, clause in self.clauses.items():
+            result = self.results.get(cid, _ClauseResult())
+            clauses[cid] = {
+                "title": clause.title,
+                "source": clause.source,
+                "verdict": result.verdict,
+                "passed": result.passed,
+                "failed": result.failed,
+                "skipped": [{"test": t, "reason": r} for t, r in result.skipped],
+            }
+        return {
+            "run": self.run_info,
+            "totals": self.counts(),
+            "errors": self.errors,
+            "clauses": clauses,
+        }
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+
+    def lines(self) -> list[str]:
+        out = []
+        for cid in self.clauses:
+            if cid not in self.results:
+                continue
+            result = self.results[cid]
+            line = f"{result.verdict:>7}  {cid}  {self.clauses[cid].title}"
+            if result.verdict == "skipped" and result.skipped:
+                line += f"  ({result.skipped[0][1]})"
+            out.append(line)
+        return out

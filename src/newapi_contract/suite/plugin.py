@@ -1,0 +1,353 @@
+"""The pytest plugin of newapi-contract (registered by its `pytest11` entry point).
+
+It gives contract tests (under `contracts/`) their target, users, guarded clients
+and token factory; it ties every test to its clause; it attaches each test's HTTP
+exchanges to the HTML report and writes `summary.json`. It stays inert for tests
+that name no clause, so plain `pytest` over the harness's own tests touches no
+network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from newapi_contract.contract.clauses import load_clauses
+from newapi_contract.contract.expectations import Expectations, for_generation
+from newapi_contract.contract.verdict import ClauseViolation
+from newapi_contract.errors import ContractError, TargetError
+from newapi_contract.paths import CONTRACTS_DIR, EFFECTIVE_CONTRACT
+from newapi_contract.report.extras import clause_html, exchanges_html, run_summary_html
+from newapi_contract.report.summary import ClauseTally
+from newapi_contract.suite.run_context import Actor, RunContext, Target
+from newapi_contract.suite.settings import RunSettings, add_options
+
+CTX = pytest.StashKey[RunContext]()
+TALLY = pytest.StashKey[ClauseTally]()
+NO_PEER = (
+    "needs a second non-root user: set NEWAPI_PEER_ACCESS_TOKEN and NEWAPI_PEER_USER_ID, "
+    "or NEWAPI_ROOT_USERNAME and NEWAPI_ROOT_PASSWORD"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "clause(id): the contract clause a test checks")
+    # One seed for the whole run, chosen here so that it is printed and reported and
+    # `--hypothesis-seed` replays the run (xdist hands the option to every worker).
+    if config.getoption("hypothesis_seed", None) is None and hasattr(config.option, "hypothesis_seed"):
+        config.option.hypothesis_seed = str(random.SystemRandom().randrange(2**32))
+    if not hasattr(config, "workerinput"):
+        tally = config.stash[TALLY] = ClauseTally(load_clauses())
+        config.pluginmanager.register(_Tally(tally), "newapi-contract-tally")
+        if config.pluginmanager.hasplugin("html"):
+            config.pluginmanager.register(_HtmlColumns(tally), "newapi-contract-html")
+    # SIGTERM (a CI job cancelled) ends the run like Ctrl-C, so teardown still cleans up.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _clause_id(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("clause")
+    return str(marker.args[0]) if marker and marker.args else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    clauses = load_clauses()
+    for item in items:
+        cid = _clause_id(item)
+        if cid is None:
+            if CONTRACTS_DIR in item.path.parents:
+                raise pytest.UsageError(f"{item.nodeid}: a contract test must name its clause")
+            continue
+        if cid not in clauses:
+            raise pytest.UsageError(f"{item.nodeid}: unknown clause {cid!r} (contracts/clauses.yaml)")
+
+
+# -- the run's objects ---------------------------------------------------------------
+
+
+def _context(config: pytest.Config) -> RunContext:
+    if CTX not in config.stash:
+        worker = getattr(config, "workerinput", {}).get("workerid")
+        config.stash[CTX] = RunContext(RunSettings.from_config(config), worker=worker)
+    return config.stash[CTX]
+
+
+@pytest.fixture(scope="session")
+def run_context(pytestconfig: pytest.Config) -> Iterator[RunContext]:
+    try:
+        ctx = _context(pytestconfig)
+        ctx.start()
+    except ContractError as exc:
+        code = 3 if isinstance(exc, TargetError) else 4
+        pytest.exit(f"newapi-contract: error: {exc}", returncode=code)
+    try:
+        yield ctx
+    finally:
+        left = ctx.cleanup()
+        if left:
+            pytestconfig.get_terminal_writer().line(
+                f"newapi-contract: {len(left)} token(s) of this run could not be deleted "
+                f"(ids {left}); `newapi-contract cleanup` removes them later",
+                yellow=True,
+            )
+        ctx.close()
+
+
+@pytest.fixture(scope="session")
+def target(run_context: RunContext) -> Target:
+    assert run_context.target is not None
+    return run_context.target
+
+
+@pytest.fixture(scope="session")
+def expect(target: Target) -> Expectations:
+    return for_generation(target.generation)
+
+
+@pytest.fixture(scope="session")
+def owner(run_context: RunContext) -> Actor:
+    assert run_context.owner is not None
+    return run_context.owner
+
+
+@pytest.fixture(scope="session")
+def peer(run_context: RunContext) -> Actor:
+    if run_context.peer is None:
+        pytest.skip(NO_PEER)
+    return run_context.peer
+
+
+@pytest.fixture(scope="session")
+def ledger(run_context: RunContext) -> Any:
+    return run_context.ledger
+
+
+@pytest.fixture(scope="session")
+def guard(run_context: RunContext) -> Any:
+    return run_context.guard
+
+
+@pytest.fixture(scope="session")
+def pacer(run_context: RunContext) -> Any:
+    return run_context.pacer
+
+
+@pytest.fixture(scope="session")
+def recorder(run_context: RunContext) -> Any:
+    return run_context.recorder
+
+
+@pytest.fixture(scope="session")
+def redactor(run_context: RunContext) -> Any:
+    return run_context.redactor
+
+
+@pytest.fixture(scope="session")
+def requests_session(run_context: RunContext) -> Any:
+    """A guarded requests.Session, for schemathesis (which sends with requests)."""
+    from newapi_contract.client.requests_adapter import guarded_session
+    from newapi_contract.suite.bootstrap import no_cookie_policy
+
+    session = guarded_session(
+        guard=run_context.guard,
+        pacer=run_context.pacer,
+        recorder=run_context.recorder,
+        redactor=run_context.redactor,
+        timeout=run_context.settings.timeout,
+    )
+    session.cookies.set_policy(no_cookie_policy())
+    yield session
+    session.close()
+
+
+@dataclass(frozen=True)
+class TokenRef:
+    """A token this run created (and recorded in the ledger)."""
+
+    id: int
+    name: str
+    owner_id: int
+    _actor: Actor
+
+    def key(self) -> str:
+        """The full key, revealed on demand: upstream limits reveals to 20 per 20 min (ref §5)."""
+        return self._actor.api.reveal_key(self.id)
+
+
+@pytest.fixture
+def make_token(run_context: RunContext, owner: Actor) -> Callable[..., TokenRef]:
+    counter = iter(range(1, 10**6))
+
+    def make(actor: Actor | None = None, **fields: Any) -> TokenRef:
+        actor = actor or owner
+        name = f"{run_context.run_prefix}{next(counter):03d}{random.randrange(16**4):04x}"
+        created = actor.api.create_token(name, **fields)
+        if created.success is not True:
+            raise RuntimeError(f"could not create a test token: {created.message!r}")
+        found = actor.api.find_token(name)
+        if found is None:
+            raise RuntimeError(f"created token {name!r} does not appear in the list")
+        token_id = int(found["id"])
+        run_context.ledger.record(token_id, name, actor.user_id)
+        return TokenRef(token_id, name, actor.user_id, actor)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _clause_gate(request: pytest.FixtureRequest) -> None:
+    """Skip a clause test that does not apply to this target, with the reason."""
+    cid = _clause_id(request.node)
+    if cid is None:
+        return
+    clause = load_clauses()[cid]
+    ctx: RunContext = request.getfixturevalue("run_context")
+    assert ctx.target is not None
+    if not clause.applies_to(ctx.target.generation):
+        pytest.skip(f"{cid} applies to {', '.join(clause.generations)} servers only")
+    if "peer" in clause.needs and ctx.peer is None:
+        pytest.skip(NO_PEER)
+
+
+# -- reporting -----------------------------------------------------------------------
+
+
+def _run_info(ctx: RunContext, config: pytest.Config) -> dict[str, Any]:
+    contract = EFFECTIVE_CONTRACT
+    digest = hashlib.sha256(contract.read_bytes()).hexdigest() if contract.exists() else ""
+    target = ctx.target
+    return {
+        "target": target.base_url if target and not target.embedded else "embedded reference server",
+        "generation": target.generation if target else "",
+        "generation_detected": target.detected if target else None,
+        "server_version": target.version if target else "",
+        "contract": str(contract.relative_to(contract.parents[1])),
+        "contract_sha256": digest,
+        "run_prefix": ctx.run_prefix,
+        "seed": config.getoption("hypothesis_seed", None),
+        "profile": ctx.settings.profile,
+        "users": ctx.users_origin,
+        "pacing_waited_s": round(ctx.pacer.waited_s, 1),
+        "throttled": ctx.pacer.throttled,
+        "requests": ctx.pacer.sent,
+    }
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    ctx = item.config.stash.get(CTX, None)
+    if ctx is None or _clause_id(item) is None:
+        yield
+        return
+    with ctx.recorder.scope(item.nodeid):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    cid = _clause_id(item)
+    ctx = item.config.stash.get(CTX, None)
+    if cid is None or ctx is None:
+        return
+    report.user_properties.append(("clause", cid))
+    violation = (
+        call.excinfo.value if call.excinfo and isinstance(call.excinfo.value, ClauseViolation) else None
+    )
+    if violation is not None and violation.clause:
+        report.user_properties.append(("failed_clause", violation.clause))
+    if report.when == "teardown":
+        ctx.recorder.take(item.nodeid)
+        report.user_properties.append(("run_info", json.dumps(_run_info(ctx, item.config))))
+        return
+    if report.when == "call" or report.outcome == "failed":
+        verdict = "held" if report.passed else ("skipped" if report.skipped else "FAILED")
+        extras = getattr(report, "extras", [])
+        html = clause_html(load_clauses()[cid], violation, verdict)
+        html += exchanges_html(ctx.recorder.take(item.nodeid))
+        from pytest_html import extras as html_extras
+
+        extras.append(html_extras.html(html))
+        report.extras = extras
+
+
+class _Tally:
+    """Feeds every test report (workers' too, under xdist) into the clause tally."""
+
+    def __init__(self, tally: ClauseTally) -> None:
+        self.tally = tally
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.tally.add(report)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if TALLY not in config.stash:
+        return
+    tally = config.stash[TALLY]
+    if not tally.results:
+        return
+    report_dir = _context(config).settings.report_dir if CTX in config.stash else None
+    if report_dir is None:
+        report_dir = RunSettings.from_config(config).report_dir
+    tally.write(report_dir / "summary.json")
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    tally = config.stash.get(TALLY, None)
+    if tally is None or not tally.results:
+        return
+    tw = terminalreporter
+    tw.section("newapi-contract: clauses")
+    info = tally.run_info
+    if info:
+        tw.line(
+            f"target: {info.get('target')} | generation {info.get('generation')} | "
+            f"version {info.get('server_version') or 'unknown'} | run prefix {info.get('run_prefix')} | "
+            f"seed {info.get('seed')}"
+        )
+        tw.line(
+            f"requests: {info.get('requests')} | waited for pacing: {info.get('pacing_waited_s')} s | "
+            f"429 answers: {info.get('throttled')}"
+        )
+    for line in tally.lines():
+        tw.line(line, red=line.lstrip().startswith("failed"), green=line.lstrip().startswith("held"))
+    counts = tally.counts()
+    tw.line(f"clauses: {counts['held']} held, {counts['failed']} failed, {counts['skipped']} skipped")
+
+
+class _HtmlColumns:
+    """A Clause column in pytest-html's results table, so rows sort and group by clause,
+    and the run's facts and the clause verdicts at the top of the report."""
+
+    def __init__(self, tally: ClauseTally) -> None:
+        self.tally = tally
+
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        cells.insert(1, '<th class="sortable" data-column-type="clause">Clause</th>')
+
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        clause = dict(report.user_properties).get("clause", "")
+        cells.insert(1, f'<td class="col-clause">{clause}</td>')
+
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
+        prefix.extend(run_summary_html(self.tally))

@@ -1,0 +1,206 @@
+"""The run's shared objects, built once per process (per xdist worker) and lazily.
+
+Nothing touches the network until a contract test asks for the target: plain
+`pytest` over the harness's own tests never starts a server or probes a URL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from newapi_contract.client.api import Credentials, NewApi
+from newapi_contract.client.guard import Guard
+from newapi_contract.client.ledger import Ledger, new_run_prefix
+from newapi_contract.client.pacing import Pacer
+from newapi_contract.client.recording import Recorder
+from newapi_contract.client.redaction import REDACTOR, RedactingFilter
+from newapi_contract.client.transport import build_client
+from newapi_contract.errors import UsageError
+from newapi_contract.suite.bootstrap import (
+    Probe,
+    block_cookies,
+    embedded_root,
+    probe,
+    resolve_users,
+)
+from newapi_contract.suite.settings import RunSettings
+
+__all__ = ["Actor", "RunContext", "Target"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Target:
+    base_url: str
+    generation: str
+    version: str
+    embedded: bool
+    detected: bool
+
+    def describe(self) -> str:
+        where = "embedded reference server" if self.embedded else self.base_url
+        how = "detected" if self.detected else "given by --server-generation"
+        return f"{where}, generation {self.generation} ({how}), version {self.version or 'unknown'}"
+
+
+@dataclass
+class Actor:
+    """A user of the target and the API client that acts as them."""
+
+    role: str  # "owner" or "peer"
+    creds: Credentials
+    api: NewApi
+
+    @property
+    def user_id(self) -> int:
+        return self.creds.user_id
+
+
+@dataclass
+class RunContext:
+    settings: RunSettings
+    worker: str | None = None
+    redactor: Any = REDACTOR
+    recorder: Recorder = field(default_factory=Recorder)
+    ledger: Ledger = field(init=False)
+    pacer: Pacer = field(init=False)
+    guard: Guard | None = None
+    target: Target | None = None
+    owner: Actor | None = None
+    peer: Actor | None = None
+    users_origin: str = ""
+    _server: Any = None
+    _clients: list[httpx.Client] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        prefix = new_run_prefix(self.worker)
+        self.settings.report_dir.mkdir(parents=True, exist_ok=True)
+        ledger_path = self.settings.report_dir / f"ledger-{prefix.strip('-')}.json"
+        self.ledger = Ledger(prefix, ledger_path)
+        self.pacer = Pacer(self.settings.rate)
+        for name in ("httpx", "httpcore"):
+            logging.getLogger(name).addFilter(RedactingFilter(self.redactor))
+
+    @property
+    def run_prefix(self) -> str:
+        return self.ledger.run_prefix
+
+    # -- the target ---------------------------------------------------------------
+    def start(self) -> Target:
+        """Start the embedded server if needed, probe the target, find the test users."""
+        if self.target is not None:
+            return self.target
+        settings = self.settings
+        base_url = settings.base_url
+        root_user, root_password = settings.root_username, settings.root_password
+        if base_url is None:
+            base_url = self._start_embedded()
+            root_user, root_password = embedded_root()
+        self.guard = Guard(self.ledger, base_url)
+        client = self.client(base_url)
+        found: Probe = probe(client, settings.generation)
+        effective = (
+            settings if base_url == settings.base_url else _with_root(settings, root_user, root_password)
+        )
+        users = resolve_users(
+            effective,
+            client,
+            lambda: self.client(base_url, cookies=True),
+            self.redactor,
+            found.setup_done,
+        )
+        self.target = Target(
+            base_url,
+            found.generation,
+            found.version,
+            embedded=settings.base_url is None,
+            detected=found.detected,
+        )
+        self.owner = Actor("owner", users.owner, NewApi(self.client(base_url), users.owner))
+        if users.peer is not None:
+            self.peer = Actor("peer", users.peer, NewApi(self.client(base_url), users.peer))
+        self.users_origin = users.origin
+        return self.target
+
+    def _start_embedded(self) -> str:
+        from newapi_contract.target.faults import FAULTS
+        from newapi_contract.target.server import ServerConfig, start
+
+        unknown = [f for f in self.settings.embedded_faults if f not in FAULTS]
+        if unknown:
+            raise UsageError(
+                f"unknown fault mode(s) {', '.join(unknown)}; see `newapi-contract serve --list-faults`"
+            )
+        self._server = start(
+            ServerConfig(
+                generation=self.settings.embedded_generation,
+                faults=self.settings.embedded_faults,
+                rate_limits=self.settings.embedded_rate_limits,
+                db_path=None,  # in memory: a fresh database for every run
+            )
+        )
+        return self._server.base_url
+
+    def client(self, base_url: str, *, cookies: bool = False) -> httpx.Client:
+        """A client on the guarded, paced, recording, redacting stack."""
+        assert self.guard is not None
+        client = build_client(
+            base_url,
+            guard=self.guard,
+            pacer=self.pacer,
+            recorder=self.recorder,
+            redactor=self.redactor,
+            timeout=self.settings.timeout,
+        )
+        if not cookies:
+            block_cookies(client)
+        self._clients.append(client)
+        return client
+
+    def actor(self, user_id: int) -> Actor | None:
+        return next((a for a in (self.owner, self.peer) if a and a.user_id == user_id), None)
+
+    # -- the end ------------------------------------------------------------------
+    def cleanup(self, report: Callable[[str], None] = log.warning) -> list[int]:
+        """Delete every live token this run created; return the ids that could not be."""
+        left: list[int] = []
+        for entry in self.ledger.live():
+            actor = self.actor(entry.owner_id)
+            if actor is None:
+                left.append(entry.token_id)
+                continue
+            try:
+                answer = actor.api.delete_token(entry.token_id)
+            except Exception as exc:  # cleanup goes on for the others, and says what failed
+                report(f"cleanup of token {entry.token_id} failed: {exc}")
+                left.append(entry.token_id)
+                continue
+            if answer.success is True or answer.message == "record not found":
+                self.ledger.mark_deleted(entry.token_id)
+            else:
+                left.append(entry.token_id)
+        if not left and self.ledger.path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                Path(self.ledger.path).unlink()
+        return left
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+def _with_root(settings: RunSettings, username: str, password: str) -> RunSettings:
+    """The embedded server is always bootstrapped with root, never with given tokens."""
+    return replace(settings, owner=None, peer=None, root_username=username, root_password=password)
