@@ -1,0 +1,174 @@
+"""Typed helpers over new-api's token API, as the suite uses it.
+
+Every helper returns the server's answer as it came (`Answer`); judging it is the tests'
+job. Path segments are sent as given (`+5`, `%2B5`, `1e3`, `٣`): httpx keeps `+` and
+existing escapes, percent-encodes non-ASCII as UTF-8 and spaces as `%20`, all of which the
+server decodes back to the given text. Only `?` and `#` are escaped (they would end the
+path), and a `.` or `..` segment, which httpx would remove (RFC 3986), is sent as `%2E`s.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from newapi_contract.client.redaction import REDACTOR, Redactor
+from newapi_contract.errors import TargetError
+
+__all__ = ["Answer", "Credentials", "NewApi", "token_path"]
+
+_RELAY_FORMS = {"bearer-sk": "Bearer sk-", "bearer": "Bearer ", "lower-bearer-sk": "bearer sk-"}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user's access token and id: the header set that works on both generations."""
+
+    user_id: int
+    access_token: str
+
+    def headers(self, form: str = "bearer") -> dict[str, str]:
+        """`Authorization` as `Bearer <token>` ("bearer") or the bare token ("raw"),
+        plus `New-Api-User` (required by legacy, ignored by current)."""
+        if form not in ("bearer", "raw"):
+            raise ValueError(f"credential form must be 'bearer' or 'raw', not {form!r}")
+        value = f"Bearer {self.access_token}" if form == "bearer" else self.access_token
+        return {"Authorization": value, "New-Api-User": str(self.user_id)}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer: status, headers, body text, and the body as JSON (None if not JSON)."""
+
+    status: int
+    headers: httpx.Headers
+    text: str
+    json: Any | None
+
+    def _field(self, name: str) -> Any:
+        return self.json.get(name) if isinstance(self.json, dict) else None
+
+    @property
+    def success(self) -> Any:
+        """The raw `success` field (a contract test checks it is a boolean), None if absent."""
+        return self._field("success")
+
+    @property
+    def message(self) -> Any:
+        return self._field("message")
+
+    @property
+    def data(self) -> Any:
+        return self._field("data")
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+def token_path(segment: int | str, suffix: str = "") -> str:
+    """`/api/token/<segment><suffix>` with the segment sent as given (see module doc)."""
+    text = str(segment)
+    if text in (".", ".."):
+        text = text.replace(".", "%2E")
+    return "/api/token/" + text.replace("?", "%3F").replace("#", "%23") + suffix
+
+
+class NewApi:
+    """new-api's token API over a (guarded) httpx client, as user `creds`."""
+
+    def __init__(
+        self, client: httpx.Client, creds: Credentials | None, *, redactor: Redactor = REDACTOR
+    ) -> None:
+        self.client = client
+        self.creds = creds
+        self._redactor = redactor
+        if creds is not None:
+            redactor.add_secret(creds.access_token)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str | None] | None = None,
+        auth: bool = True,
+    ) -> Answer:
+        """Send one request. `headers` replace the defaults of the same name (a None value
+        drops that header); `auth=False` sends no credentials."""
+        sent = httpx.Headers(self.creds.headers() if auth and self.creds else {})
+        for name, value in (headers or {}).items():
+            sent.pop(name, None)
+            if value is not None:
+                sent[name] = value
+        response = self.client.request(method, path, json=json, params=params, headers=sent)
+        try:
+            decoded = jsonlib.loads(response.text)
+        except ValueError:
+            decoded = None
+        return Answer(response.status_code, response.headers, response.text, decoded)
+
+    def create_token(self, name: str, **fields: Any) -> Answer:
+        """Create a token (unlimited quota, never expiring, unless `fields` say otherwise).
+        Upstream answers no id: use `find_token(name)`."""
+        body = {"name": name, "unlimited_quota": True, "expired_time": -1, **fields}
+        return self.call("POST", "/api/token/", json=body)
+
+    def list_tokens(self, page: int = 1, page_size: int = 100) -> Answer:
+        return self.call("GET", "/api/token/", params={"p": page, "page_size": page_size})
+
+    def find_token(self, name: str) -> dict[str, Any] | None:
+        """The newest live token named exactly `name` among the newest 100, or None."""
+        answer = self.list_tokens()
+        items = answer.data.get("items") if isinstance(answer.data, dict) else None
+        for item in items or []:
+            if isinstance(item, dict) and item.get("name") == name:
+                return item
+        return None
+
+    def get_token(self, token_id: int | str) -> Answer:
+        return self.call("GET", token_path(token_id))
+
+    def search_tokens(self, keyword: str) -> Answer:
+        return self.call("GET", "/api/token/search", params={"keyword": keyword})
+
+    def delete_token(
+        self,
+        token_id: int | str,
+        *,
+        headers: Mapping[str, str | None] | None = None,
+        auth: bool = True,
+    ) -> Answer:
+        return self.call("DELETE", token_path(token_id), headers=headers, auth=auth)
+
+    def batch_delete(self, ids: list[int]) -> Answer:
+        return self.call("POST", "/api/token/batch", json={"ids": ids})
+
+    def reveal_key(self, token_id: int) -> str:
+        """The full key of an own token (48 characters, no `sk-`), registered as a secret."""
+        answer = self.call("POST", token_path(token_id, "/key"))
+        key = answer.data.get("key") if isinstance(answer.data, dict) else None
+        if answer.success is not True or not isinstance(key, str):
+            raise TargetError(
+                f"revealing the key of token {token_id} failed: "
+                f"HTTP {answer.status}, {self._redactor.text(answer.text)[:200]}"
+            )
+        self._redactor.add_secret(key)
+        return key
+
+    def relay_models(self, key: str | None, form: str = "bearer-sk") -> Answer:
+        """`GET /v1/models` with relay key `key` (None: no key at all) in `form`:
+        "bearer-sk" (`Bearer sk-<key>`), "bearer" (`Bearer <key>`) or "lower-bearer-sk"."""
+        if form not in _RELAY_FORMS:
+            raise ValueError(f"relay key form must be one of {sorted(_RELAY_FORMS)}, not {form!r}")
+        headers = {} if key is None else {"Authorization": _RELAY_FORMS[form] + key}
+        return self.call("GET", "/v1/models", headers=headers, auth=False)
+
+    def self_info(self) -> Answer:
+        return self.call("GET", "/api/user/self")

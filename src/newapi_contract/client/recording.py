@@ -1,0 +1,150 @@
+"""Recording of HTTP exchanges, redacted as they are recorded, grouped by test.
+
+The report shows each test's exchanges with a copy-paste curl line. An exchange holds only
+redacted text: secrets are removed when it is built, never later, so nothing downstream
+(report writers, JUnit, logs) can leak what it never received.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import shlex
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from newapi_contract.client.redaction import Redactor
+
+__all__ = ["SESSION_SCOPE", "Exchange", "Recorder"]
+
+SESSION_SCOPE = "(session)"
+
+# Headers a curl line leaves to curl: it computes them itself, and a stale Content-Length
+# or a gzip Accept-Encoding would break the copy-pasted command.
+_CURL_SKIPS = frozenset({"host", "content-length", "accept-encoding", "connection"})
+# Placeholders that name an env var; a curl line lets the shell expand them.
+_ENV_PLACEHOLDER = re.compile(r"(\$NEWAPI_[A-Z0-9_]+)")
+
+
+def _shell_word(text: str) -> str:
+    """`text` quoted for a POSIX shell, leaving `$NEWAPI_*` placeholders expandable."""
+    parts = [part for part in _ENV_PLACEHOLDER.split(text) if part]
+    if not parts:
+        return "''"
+    return "".join(
+        f'"{part}"' if _ENV_PLACEHOLDER.fullmatch(part) else shlex.quote(part) for part in parts
+    )
+
+
+def _body_text(body: bytes | None) -> str:
+    return "" if not body else body.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its answer (or the error instead), all text already redacted."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str
+    status: int | None
+    response_headers: dict[str, str]
+    response_body: str
+    elapsed_ms: float
+    error: str | None = None
+
+    @classmethod
+    def capture(
+        cls,
+        redactor: Redactor,
+        *,
+        method: str,
+        url: str,
+        request_headers: Mapping[str, str],
+        request_body: bytes | None,
+        status: int | None = None,
+        response_headers: Mapping[str, str] | None = None,
+        response_body: bytes | None = None,
+        response_json: object = None,
+        elapsed_ms: float = 0.0,
+        error: str | None = None,
+    ) -> Exchange:
+        """Build an exchange from raw parts, redacting every one of them.
+
+        `response_json` (the decoded answer, if any) lets the redactor learn secrets that
+        only the route tells apart, like the access token `GET /api/user/token` hands out.
+        """
+        redactor.learn(method, urlsplit(url).path, response_json)
+        return cls(
+            method=method.upper(),
+            url=redactor.text(url),
+            request_headers=redactor.headers(request_headers),
+            request_body=redactor.text(_body_text(request_body)),
+            status=status,
+            response_headers=redactor.headers(response_headers or {}),
+            response_body=redactor.text(_body_text(response_body)),
+            elapsed_ms=elapsed_ms,
+            error=None if error is None else redactor.text(error),
+        )
+
+    def curl(self) -> str:
+        """A curl command line that repeats the request."""
+        words = ["curl", "-X", self.method, _shell_word(self.url)]
+        for name, value in self.request_headers.items():
+            if name.lower() not in _CURL_SKIPS:
+                words += ["-H", _shell_word(f"{name}: {value}")]
+        if self.request_body:
+            words += ["--data-raw", _shell_word(self.request_body)]
+        return " ".join(words)
+
+
+_current_scope: contextvars.ContextVar[str] = contextvars.ContextVar("newapi_contract_scope")
+
+
+class Recorder:
+    """Thread-safe store of exchanges by scope (a test's node id, usually).
+
+    The scope is a contextvar, set by `scope()`. Threads started inside a scope do not
+    inherit contextvars, so an exchange recorded where none is set goes to the innermost
+    scope open in the process (one test runs at a time per process, xdist or not), and to
+    `"(session)"` when none is open.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_scope: dict[str, list[Exchange]] = {}
+        self._counts: dict[str, int] = {}
+        self._open: list[str] = []
+
+    @contextmanager
+    def scope(self, name: str) -> Iterator[None]:
+        token = _current_scope.set(name)
+        with self._lock:
+            self._open.append(name)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._open.remove(name)
+            _current_scope.reset(token)
+
+    def add(self, exchange: Exchange) -> None:
+        with self._lock:
+            fallback = self._open[-1] if self._open else SESSION_SCOPE
+            name = _current_scope.get(fallback)
+            self._by_scope.setdefault(name, []).append(exchange)
+            self._counts[name] = self._counts.get(name, 0) + 1
+
+    def take(self, name: str) -> list[Exchange]:
+        """Remove and return the exchanges of scope `name` (oldest first)."""
+        with self._lock:
+            return self._by_scope.pop(name, [])
+
+    def count_by_scope(self) -> dict[str, int]:
+        """Requests recorded per scope since the start, including those already taken."""
+        with self._lock:
+            return dict(self._counts)

@@ -1,0 +1,143 @@
+"""The suite's httpx client: guard, pacing and recording stacked as transports.
+
+    GuardTransport -> PacingTransport -> RecordingTransport -> httpx.HTTPTransport
+
+Each concern is one small transport wrapping the next, so each sees every request, redirect
+hops included. The guard runs first: a refused request is recorded and never reaches the
+pacer or the network. Recording sits below pacing, so each 429 and its resend are recorded.
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from newapi_contract.client.guard import Guard
+from newapi_contract.client.pacing import Pacer
+from newapi_contract.client.recording import Exchange, Recorder
+from newapi_contract.client.redaction import Redactor, install_log_filter
+from newapi_contract.errors import GuardRefusal
+
+__all__ = ["GuardTransport", "PacingTransport", "RecordingTransport", "build_client"]
+
+
+def _json_or_none(response: httpx.Response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+class GuardTransport(httpx.BaseTransport):
+    """Refuses (records, raises GuardRefusal, never sends) what the guard does not admit."""
+
+    def __init__(
+        self, inner: httpx.BaseTransport, guard: Guard, recorder: Recorder, redactor: Redactor
+    ) -> None:
+        self._inner = inner
+        self._guard = guard
+        self._recorder = recorder
+        self._redactor = redactor
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()  # also makes the body replayable for a resend after a 429
+        try:
+            self._guard.admit(request.method, str(request.url), body)
+        except GuardRefusal as refusal:
+            self._recorder.add(
+                Exchange.capture(
+                    self._redactor,
+                    method=request.method,
+                    url=str(request.url),
+                    request_headers=request.headers,
+                    request_body=body,
+                    error=f"refused by the guard: {refusal}",
+                )
+            )
+            raise
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class PacingTransport(httpx.BaseTransport):
+    """Takes a pacer slot before each send; resends after a 429 as the pacer decides."""
+
+    def __init__(self, inner: httpx.BaseTransport, pacer: Pacer) -> None:
+        self._inner = inner
+        self._pacer = pacer
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._pacer.send(lambda: self._inner.handle_request(request))
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class RecordingTransport(httpx.BaseTransport):
+    """Records each exchange (redacted) in the recorder's current scope."""
+
+    def __init__(self, inner: httpx.BaseTransport, recorder: Recorder, redactor: Redactor) -> None:
+        self._inner = inner
+        self._recorder = recorder
+        self._redactor = redactor
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        started = time.perf_counter()
+        parts = {
+            "method": request.method,
+            "url": str(request.url),
+            "request_headers": request.headers,
+            "request_body": request.read(),
+        }
+        try:
+            response = self._inner.handle_request(request)
+            # Read the body here so it can be recorded; the client then reuses it.
+            response.read()
+        except httpx.HTTPError as exc:
+            elapsed = (time.perf_counter() - started) * 1000
+            error = f"{type(exc).__name__}: {exc}"
+            self._recorder.add(
+                Exchange.capture(self._redactor, **parts, elapsed_ms=elapsed, error=error)
+            )
+            raise
+        self._recorder.add(
+            Exchange.capture(
+                self._redactor,
+                **parts,
+                status=response.status_code,
+                response_headers=response.headers,
+                response_body=response.content,
+                response_json=_json_or_none(response),
+                elapsed_ms=(time.perf_counter() - started) * 1000,
+            )
+        )
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def build_client(
+    base_url: str,
+    *,
+    guard: Guard,
+    pacer: Pacer,
+    recorder: Recorder,
+    redactor: Redactor,
+    timeout: float = 15.0,
+    network: httpx.BaseTransport | None = None,
+) -> httpx.Client:
+    """An httpx client whose every request passes the guard, the pacer and the recorder.
+
+    `network` replaces the real `httpx.HTTPTransport()` (tests pass an `httpx.MockTransport`).
+    Redirects are not followed: upstream's 301/307 answers are part of what is checked.
+    """
+    install_log_filter(redactor)
+    inner = RecordingTransport(network or httpx.HTTPTransport(), recorder, redactor)
+    transport = GuardTransport(PacingTransport(inner, pacer), guard, recorder, redactor)
+    return httpx.Client(
+        base_url=base_url, transport=transport, timeout=timeout, follow_redirects=False
+    )
