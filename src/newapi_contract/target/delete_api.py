@@ -1,0 +1,77 @@
+"""`DELETE /api/token/:id` (reference doc §3) and every fault mode that bends it.
+
+Healthy: the id is parsed with Atoi and a parse error ignored (id 0 or clamped); the token
+is found by id AND owner among live rows and soft-deleted in one step; every answer after
+auth is HTTP 200 JSON. The relay cache (if any) forgets the key before the answer goes out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.responses import Response
+
+from newapi_contract.target.goparse import MAX_INT64, atoi
+from newapi_contract.target.instance import Instance
+from newapi_contract.target.messages import text
+from newapi_contract.target.pipeline import Call
+from newapi_contract.target.responses import GinJSON, empty, go_json
+from newapi_contract.target.token_api import ID_EMPTY, NOT_FOUND
+
+__all__ = ["delete_token", "delete_token_trailing_slash"]
+
+# Fault `concurrent-double-delete`: the gap between the check and the act.
+_RACE_WINDOW_S = 0.2
+
+
+def _answer(inst: Instance, success: bool, message: str) -> Response:
+    """The delete's JSON answer, bent by the answer-shape faults."""
+    body: dict[str, Any] = {"message": message}
+    if not inst.has("success-missing"):
+        body["success"] = ("true" if success else "false") if inst.has(
+            "success-as-string") else success
+    if inst.has("missing-content-type"):
+        return Response(go_json(body))  # no media type: no Content-Type header
+    if inst.has("wrong-content-type"):
+        return Response(go_json(body), media_type="text/plain; charset=utf-8")
+    return GinJSON(body)
+
+
+async def _remove(inst: Instance, token_id: int, owner: int | None) -> dict[str, Any] | None:
+    """Find and soft-delete; the token that was found, or None."""
+    racy = inst.has("concurrent-double-delete") or inst.has("second-delete-succeeds")
+    if not racy and not inst.has("delete-noop"):
+        return inst.store.delete_owned(token_id, owner)
+    token = inst.store.token(token_id, owner, include_deleted=inst.has("second-delete-succeeds"))
+    if token is None or inst.has("delete-noop"):
+        return token
+    if inst.has("concurrent-double-delete"):
+        await asyncio.sleep(_RACE_WINDOW_S)
+    inst.store.soft_delete(token_id)  # its "nothing to delete" is ignored: that is the bug
+    return token
+
+
+async def delete_token(inst: Instance, call: Call) -> Response:
+    parsed = atoi(call.request.path_params["id"])
+    if not parsed.ok and inst.has("nonnumeric-id-500"):
+        return empty(500)
+    if inst.has("slow-delete"):
+        await asyncio.sleep(inst.config.slow_delete_s)
+    if parsed.value == 0:
+        return _answer(inst, False, ID_EMPTY)
+    target = min(parsed.value + 1, MAX_INT64) if inst.has("delete-off-by-one") else parsed.value
+    owner = None if inst.has("delete-ignores-owner") else call.user_id
+    token = await _remove(inst, target, owner)
+    if token is None:
+        return _answer(inst, False, NOT_FOUND)
+    if inst.cache is not None and not inst.has("delete-noop"):
+        inst.cache.forget(token["key"])
+    if inst.has("delete-answers-failure"):
+        return _answer(inst, False, text("common.delete_failed", call.lang))
+    return _answer(inst, True, "")
+
+
+async def delete_token_trailing_slash(inst: Instance, call: Call) -> Response:
+    """Fault `delete-trailing-slash-noop`: `/api/token/5/` answers success, deletes nothing."""
+    return _answer(inst, True, "")

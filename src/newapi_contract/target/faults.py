@@ -1,0 +1,125 @@
+"""Named fault modes: each turns the reference server into one realistic broken new-api.
+
+A fault changes only the behaviour its summary names. Most imitate a defect that really
+shipped in new-api, one-api or a fork (reference doc §9); the summary says which.
+`root-deletes-any` is deliberately absent: upstream's answer there depends on the version,
+so it is not a defect a contract may flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["FAULTS", "Fault", "unknown_faults"]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One fault mode: its name, what a real server would get wrong, and whether it is
+    about token deletion (the suite's core) or about the surroundings (auth, relay, search)."""
+
+    name: str
+    summary: str
+    deletion_related: bool
+
+
+_ALL = (
+    Fault("delete-noop", "DELETE answers success but deletes nothing", True),
+    Fault(
+        "delete-ignores-owner",
+        "DELETE has no owner filter: it deletes other users' tokens (cf. one-hub 317e0a63)",
+        True,
+    ),
+    Fault(
+        "new-api-user-unchecked",
+        "legacy auth accepts a missing, malformed or mismatched New-Api-User header",
+        False,
+    ),
+    Fault(
+        "missing-auth-accepted",
+        "a request without Authorization is served as the user named by New-Api-User",
+        False,
+    ),
+    Fault(
+        "stale-relay-key",
+        "the relay caches keys and delete never evicts: a key used before its delete keeps "
+        "working (one-api #465, new-api a2873b6d)",
+        True,
+    ),
+    Fault(
+        "relay-ignores-deleted",
+        "the relay's key lookup ignores deleted_at: every deleted key keeps working",
+        True,
+    ),
+    Fault("list-shows-deleted", "token list and search still show deleted tokens", True),
+    Fault("get-shows-deleted", "GET /api/token/{id} still returns a deleted token", True),
+    Fault("nonnumeric-id-500", "a non-numeric path id makes the handler panic: HTTP 500", True),
+    Fault(
+        "second-delete-succeeds",
+        "deleting an already deleted token answers success again (lookup is unscoped)",
+        True,
+    ),
+    Fault("wrong-content-type", "DELETE answers its JSON as text/plain", True),
+    Fault("missing-content-type", "DELETE answers its JSON with no Content-Type", True),
+    Fault("success-missing", "DELETE answers without the `success` field", True),
+    Fault("success-as-string", 'DELETE answers `success` as the string "true"/"false"', True),
+    Fault(
+        "delete-off-by-one",
+        "DELETE removes the caller's token id+1 instead of the one asked",
+        True,
+    ),
+    Fault(
+        "concurrent-double-delete",
+        "check-then-act race: concurrent deletes of one token all answer success",
+        True,
+    ),
+    Fault("batch-ignores-owner", "batch delete also removes other users' ids", True),
+    Fault(
+        "batch-count-wrong",
+        "batch delete answers the number of ids asked, not the number deleted",
+        True,
+    ),
+    Fault("slow-delete", "every DELETE takes seconds (3 s unless configured)", True),
+    Fault(
+        "delete-answers-failure",
+        "DELETE removes the token but answers success:false (`Deletion failed`)",
+        True,
+    ),
+    Fault(
+        "relay-tells-deleted",
+        "the relay's 401 for a deleted key differs from a never-issued key's (before new-api "
+        "59c582d1)",
+        True,
+    ),
+    # Found in upstream's history and tracker (reference doc §9):
+    Fault(
+        "delete-trailing-slash-noop",
+        "DELETE /api/token/{id}/ answers success and deletes nothing instead of redirecting "
+        "(one-api PR #2206)",
+        True,
+    ),
+    Fault(
+        "relay-echoes-key",
+        "the relay's 401 quotes the key it was given (new-api before 2024-02)",
+        True,
+    ),
+    Fault(
+        "key-reveals-foreign",
+        "POST /api/token/{id}/key reveals other users' keys (new-api #4741)",
+        False,
+    ),
+    Fault(
+        "search-trims-sk",
+        'token search strips any leading/trailing "s", "k", "-" from the key, missing live '
+        "tokens (new-api PR #2928)",
+        False,
+    ),
+)
+
+FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}
+
+
+def unknown_faults(names: Iterable[str]) -> list[str]:
+    """The names in `names` that are not fault modes, in order."""
+    return [name for name in names if name not in FAULTS]

@@ -1,0 +1,60 @@
+"""The state one running reference server shares between its handlers."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from newapi_contract.target.config import ServerConfig
+from newapi_contract.target.credentials import JwtSigner
+from newapi_contract.target.ratelimit import SlidingWindow
+from newapi_contract.target.store import Store
+from newapi_contract.target.tokencache import TokenCache
+
+__all__ = ["AUTH_VERSION", "VERSIONS", "Identity", "Instance"]
+
+# The value upstream's auth middleware stamps on every answer that passed user auth.
+AUTH_VERSION = "864b7076dbcd0a3c01b5520316720ebf"
+VERSIONS = {"legacy": "v1.0.0-rc.21", "current": "v1.0.0-rc.22"}
+# How long a stale legacy cache entry outlives the delete; the fault's like one-api's 600 s.
+_STALE_TTL_S = 600.0
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a request is, as user auth established it."""
+
+    user_id: int
+    role: int
+    status: int
+    username: str
+
+
+class Instance:
+    """Config-derived collaborators: store, limiters, cache, signer, legacy sessions."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.generation = config.generation
+        self.current = config.generation == "current"
+        self.version = VERSIONS[config.generation]
+        self.started = int(time.time())
+        self.faults = frozenset(config.faults)
+        self.store = Store(config.db_path)
+        self.jwt = JwtSigner()
+        self.sessions: dict[str, Identity] = {}
+        limits = config.limits
+        self.global_limiter = SlidingWindow(limits.global_api)
+        self.critical_limiter = SlidingWindow(limits.critical)
+        self.search_limiter = SlidingWindow(limits.search)
+        self.cache: TokenCache | None = None
+        if "stale-relay-key" in self.faults:
+            self.cache = TokenCache("never", _STALE_TTL_S)
+        elif config.token_cache:
+            self.cache = TokenCache("current" if self.current else "legacy", config.cache_ttl_s)
+
+    def has(self, fault: str) -> bool:
+        return fault in self.faults
+
+    def close(self) -> None:
+        self.store.close()
