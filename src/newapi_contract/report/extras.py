@@ -83,7 +83,8 @@ def run_summary_html(tally: ClauseTally) -> list[str]:
         for key, label in labels.items()
     )
     verdicts = "".join(
-        f"<tr class='verdict-{escape(row['verdict'])}'><td>{escape(cid)}</td><td>{escape(row['verdict'])}</td>"
+        f"<tr class='verdict-{escape(row['verdict'])}'><td>{escape(cid)}</td>"
+        f"<td>{escape(row['verdict'])}</td>"
         f"<td>{escape(row['title'])}</td><td>{escape(row['source'])}</td></tr>"
         for cid, row in tally.as_dict()["clauses"].items()
     )

@@ -23,6 +23,7 @@ __all__ = [
     "Probe",
     "TestUsers",
     "block_cookies",
+    "check_given_users",
     "embedded_root",
     "no_cookie_policy",
     "probe",
@@ -66,14 +67,17 @@ class TestUsers:
     origin: str  # "given" (from the environment) or "bootstrapped" (created with root)
 
 
-def _answer(client: httpx.Client, method: str, path: str, **kwargs: Any) -> Answer:
+def _answer(
+    client: httpx.Client, method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None
+) -> Answer:
+    """One request with no credentials but the given headers; network failures become
+    TargetUnreachable (exit 3)."""
     try:
-        response = client.request(method, path, **kwargs)
+        return NewApi(client, None).call(method, path, json=json, headers=headers)
     except httpx.TimeoutException:
         raise TargetUnreachable(f"{client.base_url}: no answer within the timeout") from None
     except httpx.TransportError as exc:
         raise TargetUnreachable(f"{client.base_url}: cannot connect ({exc})") from None
-    return Answer.from_response(response)
 
 
 def probe(client: httpx.Client, generation: str | None) -> Probe:
@@ -173,6 +177,20 @@ class _RootSession:
             raise CredentialsRejected(f"root could not create test user {username!r}: {created.message!r}")
 
 
+def check_given_users(settings: RunSettings, client: httpx.Client, redactor: Redactor) -> TestUsers:
+    """The users given in the environment, checked: their tokens work, they are not root."""
+    assert settings.owner is not None
+    owner = _from_secret(settings.owner, redactor, "$NEWAPI_ACCESS_TOKEN")
+    _check_user(client, owner, "NEWAPI_ACCESS_TOKEN")
+    peer = None
+    if settings.peer is not None:
+        peer = _from_secret(settings.peer, redactor, "$NEWAPI_PEER_ACCESS_TOKEN")
+        if peer.user_id == owner.user_id:
+            raise UsageError("NEWAPI_PEER_USER_ID names the same user as NEWAPI_USER_ID")
+        _check_user(client, peer, "NEWAPI_PEER_ACCESS_TOKEN")
+    return TestUsers(owner, peer, origin="given")
+
+
 def _derived_password(root_password: str, username: str) -> str:
     digest = hashlib.sha256(f"newapi-contract:{root_password}:{username}".encode()).hexdigest()
     return digest[:20]
@@ -187,15 +205,7 @@ def resolve_users(
 ) -> TestUsers:
     """The owner (and peer) credentials: given in the environment, or bootstrapped with root."""
     if settings.owner is not None:
-        owner = _from_secret(settings.owner, redactor, "$NEWAPI_ACCESS_TOKEN")
-        _check_user(client, owner, "NEWAPI_ACCESS_TOKEN")
-        peer = None
-        if settings.peer is not None:
-            peer = _from_secret(settings.peer, redactor, "$NEWAPI_PEER_ACCESS_TOKEN")
-            _check_user(client, peer, "NEWAPI_PEER_ACCESS_TOKEN")
-            if peer.user_id == owner.user_id:
-                raise UsageError("NEWAPI_PEER_USER_ID names the same user as NEWAPI_USER_ID")
-        return TestUsers(owner, peer, origin="given")
+        return check_given_users(settings, client, redactor)
     if not (settings.root_username and settings.root_password):
         raise UsageError(
             "no credentials: set NEWAPI_ACCESS_TOKEN and NEWAPI_USER_ID (and the NEWAPI_PEER_* "

@@ -191,8 +191,10 @@ class TokenRef:
         return self._actor.api.reveal_key(self.id)
 
 
-@pytest.fixture
-def make_token(run_context: RunContext, owner: Actor) -> Callable[..., TokenRef]:
+@pytest.fixture(scope="session")
+def token_factory(run_context: RunContext, owner: Actor) -> Callable[..., TokenRef]:
+    """Creates a token with the run prefix, finds its id (create answers none, ref §5)
+    and records it in the ledger: the only tokens the suite will ever delete."""
     counter = iter(range(1, 10**6))
 
     def make(actor: Actor | None = None, **fields: Any) -> TokenRef:
@@ -209,6 +211,11 @@ def make_token(run_context: RunContext, owner: Actor) -> Callable[..., TokenRef]
         return TokenRef(token_id, name, actor.user_id, actor)
 
     return make
+
+
+@pytest.fixture
+def make_token(token_factory: Callable[..., TokenRef]) -> Callable[..., TokenRef]:
+    return token_factory
 
 
 @pytest.fixture(autouse=True)

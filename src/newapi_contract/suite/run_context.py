@@ -20,12 +20,14 @@ from newapi_contract.client.guard import Guard
 from newapi_contract.client.ledger import Ledger, new_run_prefix
 from newapi_contract.client.pacing import Pacer
 from newapi_contract.client.recording import Recorder
-from newapi_contract.client.redaction import REDACTOR, RedactingFilter
+from newapi_contract.client.redaction import REDACTOR
 from newapi_contract.client.transport import build_client
+from newapi_contract.contract.probes import items
 from newapi_contract.errors import UsageError
 from newapi_contract.suite.bootstrap import (
     Probe,
     block_cookies,
+    check_given_users,
     embedded_root,
     probe,
     resolve_users,
@@ -77,42 +79,54 @@ class RunContext:
     owner: Actor | None = None
     peer: Actor | None = None
     users_origin: str = ""
+    _base_url: str = ""
+    ledger_file: bool = True  # persist the ledger, so `cleanup` finds leftovers of a crash
     _server: Any = None
+    _probe: Probe | None = None
     _clients: list[httpx.Client] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         prefix = new_run_prefix(self.worker)
-        self.settings.report_dir.mkdir(parents=True, exist_ok=True)
-        ledger_path = self.settings.report_dir / f"ledger-{prefix.strip('-')}.json"
+        ledger_path = None
+        if self.ledger_file:
+            self.settings.report_dir.mkdir(parents=True, exist_ok=True)
+            ledger_path = self.settings.report_dir / f"ledger-{prefix.strip('-')}.json"
         self.ledger = Ledger(prefix, ledger_path)
         self.pacer = Pacer(self.settings.rate)
-        for name in ("httpx", "httpcore"):
-            logging.getLogger(name).addFilter(RedactingFilter(self.redactor))
 
     @property
     def run_prefix(self) -> str:
         return self.ledger.run_prefix
 
     # -- the target ---------------------------------------------------------------
+    def check_target(self) -> Probe:
+        """Reach the target (starting the embedded server if there is none) and probe it;
+        check credentials given in the environment. No login, no change on the server."""
+        if self._probe is not None:
+            return self._probe
+        base_url = self.settings.base_url or self._start_embedded()
+        self.guard = Guard(self.ledger, base_url)
+        self._base_url = base_url
+        self._probe = probe(self.client(base_url), self.settings.generation)
+        if self.settings.owner is not None and self.settings.base_url is not None:
+            check_given_users(self.settings, self.client(base_url), self.redactor)
+        return self._probe
+
     def start(self) -> Target:
-        """Start the embedded server if needed, probe the target, find the test users."""
+        """Probe the target, then find (or bootstrap) the test users."""
         if self.target is not None:
             return self.target
+        found = self.check_target()
+        base_url = self._base_url
         settings = self.settings
-        base_url = settings.base_url
-        root_user, root_password = settings.root_username, settings.root_password
-        if base_url is None:
-            base_url = self._start_embedded()
-            root_user, root_password = embedded_root()
-        self.guard = Guard(self.ledger, base_url)
-        client = self.client(base_url)
-        found: Probe = probe(client, settings.generation)
-        effective = (
-            settings if base_url == settings.base_url else _with_root(settings, root_user, root_password)
-        )
+        if settings.base_url is None:  # the embedded server is always bootstrapped with root
+            username, password = embedded_root()
+            settings = replace(
+                settings, owner=None, peer=None, root_username=username, root_password=password
+            )
         users = resolve_users(
-            effective,
-            client,
+            settings,
+            self.client(base_url),
             lambda: self.client(base_url, cookies=True),
             self.redactor,
             found.setup_done,
@@ -121,7 +135,7 @@ class RunContext:
             base_url,
             found.generation,
             found.version,
-            embedded=settings.base_url is None,
+            embedded=self.settings.base_url is None,
             detected=found.detected,
         )
         self.owner = Actor("owner", users.owner, NewApi(self.client(base_url), users.owner))
@@ -129,6 +143,23 @@ class RunContext:
             self.peer = Actor("peer", users.peer, NewApi(self.client(base_url), users.peer))
         self.users_origin = users.origin
         return self.target
+
+    def adopt_leftovers(self, prefix: str, pages: int = 20) -> list[int]:
+        """Record in the ledger the test users' live tokens named `prefix...` (earlier runs')."""
+        adopted: list[int] = []
+        for actor in (self.owner, self.peer):
+            if actor is None:
+                continue
+            for page in range(1, pages + 1):
+                found = items(actor.api.list_tokens(page=page))
+                for item in found:
+                    name = str(item.get("name", ""))
+                    if name.startswith(prefix) and isinstance(item.get("id"), int):
+                        self.ledger.record(item["id"], name, actor.user_id)
+                        adopted.append(item["id"])
+                if len(found) < 100:
+                    break
+        return adopted
 
     def _start_embedded(self) -> str:
         from newapi_contract.target.faults import FAULTS
@@ -199,8 +230,3 @@ class RunContext:
         if self._server is not None:
             self._server.stop()
             self._server = None
-
-
-def _with_root(settings: RunSettings, username: str, password: str) -> RunSettings:
-    """The embedded server is always bootstrapped with root, never with given tokens."""
-    return replace(settings, owner=None, peer=None, root_username=username, root_password=password)

@@ -2,6 +2,8 @@
 
 Order of precedence, as pytest-base-url has it: command line > environment > ini.
 Credentials come only from options or the environment, never from files in the repo.
+`--base-url` itself is pytest-base-url's option (env PYTEST_BASE_URL, ini base_url);
+NEWAPI_BASE_URL is read as a further default.
 """
 
 from __future__ import annotations
@@ -9,16 +11,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from newapi_contract.errors import UsageError
 from newapi_contract.paths import REPORTS_DIR
 
-__all__ = ["PROFILES", "RunSettings", "add_options"]
+__all__ = ["OPTIONS", "PROFILES", "RunSettings", "UserSecret", "add_options"]
 
-# Generated-case budgets and client pacing per profile (sized in the README).
 PROFILES = ("quick", "thorough")
+GENERATIONS = ("legacy", "current")
 # Upstream's default global limit is 360 requests per 180 s per IP (reference §7): stay under it.
 REMOTE_DEFAULT_RATE = 1.8
 
@@ -28,107 +31,119 @@ def _env(name: str) -> str | None:
     return value or None
 
 
+@dataclass(frozen=True)
+class _Option:
+    flag: str
+    dest: str
+    help: str
+    env: str | None = None
+    default: Any = None
+    type: Any = None
+    choices: tuple[str, ...] | None = None
+
+    def default_value(self) -> Any:
+        """The environment variable's value if set, else the built-in default."""
+        raw = _env(self.env) if self.env else None
+        if raw is None:
+            return self.default
+        return self.type(raw) if self.type is not None else raw
+
+
+OPTIONS: tuple[_Option, ...] = (
+    _Option(
+        "--server-generation",
+        "newapi_generation",
+        "skip detection: legacy or current (ref §2)",
+        env="NEWAPI_SERVER_GENERATION",
+        choices=GENERATIONS,
+    ),
+    _Option("--access-token", "newapi_access_token", "the tester's access token", env="NEWAPI_ACCESS_TOKEN"),
+    _Option("--user-id", "newapi_user_id", "the tester's user id", env="NEWAPI_USER_ID"),
+    _Option(
+        "--peer-access-token",
+        "newapi_peer_access_token",
+        "a second non-root user's access token",
+        env="NEWAPI_PEER_ACCESS_TOKEN",
+    ),
+    _Option("--peer-user-id", "newapi_peer_user_id", "the second user's id", env="NEWAPI_PEER_USER_ID"),
+    _Option(
+        "--root-username",
+        "newapi_root_username",
+        "root, for first-time setup and the test users",
+        env="NEWAPI_ROOT_USERNAME",
+    ),
+    _Option("--root-password", "newapi_root_password", "root's password", env="NEWAPI_ROOT_PASSWORD"),
+    _Option(
+        "--report-dir",
+        "newapi_report_dir",
+        "where summary.json and the ledger go",
+        env="NEWAPI_REPORT_DIR",
+        default=str(REPORTS_DIR),
+    ),
+    _Option(
+        "--rate",
+        "newapi_rate",
+        "client-side limit, requests/s (default: none against the embedded "
+        f"server, {REMOTE_DEFAULT_RATE} against a remote one; 0 = none)",
+        env="NEWAPI_RATE",
+        type=float,
+    ),
+    _Option(
+        "--profile",
+        "newapi_profile",
+        "size of the generated layer: quick (CI) or thorough (release)",
+        env="NEWAPI_PROFILE",
+        default="quick",
+        choices=PROFILES,
+    ),
+    _Option(
+        "--request-timeout", "newapi_timeout", "seconds to wait for one answer", default=15.0, type=float
+    ),
+    _Option(
+        "--embedded-generation",
+        "newapi_embedded_generation",
+        "generation of the embedded reference server",
+        env="NEWAPI_EMBEDDED_GENERATION",
+        default="current",
+        choices=GENERATIONS,
+    ),
+    _Option(
+        "--embedded-faults",
+        "newapi_faults",
+        "comma-separated fault modes of the embedded server "
+        "(self-tests; see `newapi-contract serve --list-faults`)",
+        env="NEWAPI_EMBEDDED_FAULTS",
+    ),
+    _Option(
+        "--embedded-rate-limits",
+        "newapi_embedded_rate_limits",
+        "on: the embedded server enforces upstream's rate limits",
+        env="NEWAPI_EMBEDDED_RATE_LIMITS",
+        default="off",
+        choices=("on", "off"),
+    ),
+)
+
+
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("newapi-contract", "newapi-contract: the target and the run")
-    # --base-url itself is pytest-base-url's option (PYTEST_BASE_URL, ini base_url);
-    # NEWAPI_BASE_URL is read as a further default in RunSettings.from_config.
-    group.addoption(
-        "--server-generation",
-        dest="newapi_generation",
-        choices=("legacy", "current"),
-        default=_env("NEWAPI_SERVER_GENERATION"),
-        help="skip detection: the target is a legacy or current new-api (reference §2)",
-    )
-    group.addoption(
-        "--access-token",
-        dest="newapi_access_token",
-        default=_env("NEWAPI_ACCESS_TOKEN"),
-        help="the tester's access token (env NEWAPI_ACCESS_TOKEN)",
-    )
-    group.addoption(
-        "--user-id",
-        dest="newapi_user_id",
-        default=_env("NEWAPI_USER_ID"),
-        help="the tester's user id (env NEWAPI_USER_ID)",
-    )
-    group.addoption(
-        "--peer-access-token",
-        dest="newapi_peer_access_token",
-        default=_env("NEWAPI_PEER_ACCESS_TOKEN"),
-        help="a second non-root user's access token (env NEWAPI_PEER_ACCESS_TOKEN)",
-    )
-    group.addoption(
-        "--peer-user-id",
-        dest="newapi_peer_user_id",
-        default=_env("NEWAPI_PEER_USER_ID"),
-        help="the second user's id (env NEWAPI_PEER_USER_ID)",
-    )
-    group.addoption(
-        "--root-username",
-        dest="newapi_root_username",
-        default=_env("NEWAPI_ROOT_USERNAME"),
-        help="root user for first-time setup and test users (env NEWAPI_ROOT_USERNAME)",
-    )
-    group.addoption(
-        "--root-password",
-        dest="newapi_root_password",
-        default=_env("NEWAPI_ROOT_PASSWORD"),
-        help="root password (env NEWAPI_ROOT_PASSWORD)",
-    )
-    group.addoption(
-        "--report-dir",
-        dest="newapi_report_dir",
-        default=_env("NEWAPI_REPORT_DIR") or str(REPORTS_DIR),
-        help="where summary.json and the ledger go (default: reports/)",
-    )
-    group.addoption(
-        "--rate",
-        dest="newapi_rate",
-        type=float,
-        default=None,
-        help="client-side limit in requests per second (default: none against the embedded "
-        f"server, {REMOTE_DEFAULT_RATE}/s against a remote one; 0 = none)",
-    )
-    group.addoption(
-        "--profile",
-        dest="newapi_profile",
-        choices=PROFILES,
-        default=_env("NEWAPI_PROFILE") or "quick",
-        help="size of the generated layer: quick (CI) or thorough (release)",
-    )
-    group.addoption(
-        "--request-timeout",
-        dest="newapi_timeout",
-        type=float,
-        default=15.0,
-        help="seconds to wait for one answer (default 15)",
-    )
-    group.addoption(
-        "--embedded-faults",
-        dest="newapi_faults",
-        default=_env("NEWAPI_EMBEDDED_FAULTS"),
-        help="comma-separated fault modes for the embedded reference server (self-tests)",
-    )
-    group.addoption(
-        "--embedded-generation",
-        dest="newapi_embedded_generation",
-        choices=("legacy", "current"),
-        default=_env("NEWAPI_EMBEDDED_GENERATION") or "current",
-        help="generation of the embedded reference server (default current)",
-    )
-    group.addoption(
-        "--embedded-rate-limits",
-        dest="newapi_embedded_rate_limits",
-        action="store_true",
-        default=False,
-        help="turn on upstream's rate limiters in the embedded reference server",
-    )
+    for option in OPTIONS:
+        env = f" (env {option.env})" if option.env else ""
+        kwargs: dict[str, Any] = {"dest": option.dest, "default": None, "help": option.help + env}
+        if option.type is not None:
+            kwargs["type"] = option.type
+        if option.choices is not None:
+            kwargs["choices"] = option.choices
+        group.addoption(option.flag, **kwargs)
 
 
 @dataclass(frozen=True)
 class UserSecret:
     user_id: int
     access_token: str
+
+    def __repr__(self) -> str:  # never print the token
+        return f"UserSecret(user_id={self.user_id})"
 
 
 @dataclass(frozen=True)
@@ -147,32 +162,48 @@ class RunSettings:
     embedded_faults: tuple[str, ...]
     embedded_rate_limits: bool
 
+    def __repr__(self) -> str:  # never print credentials
+        return f"RunSettings(base_url={self.base_url!r}, generation={self.generation!r})"
+
     @classmethod
     def from_config(cls, config: pytest.Config) -> RunSettings:
-        opt = config.getoption
-        base_url = opt("base_url", None) or _env("NEWAPI_BASE_URL")
+        values = {o.dest: config.getoption(o.dest, None) for o in OPTIONS}
+        values["base_url"] = config.getoption("base_url", None)
+        return cls.from_values(values)
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> RunSettings:
+        """Settings from option values keyed by `dest`; None or missing takes the default
+        (the NEWAPI_* environment variable, else the built-in default)."""
+        merged = {o.dest: o.default_value() for o in OPTIONS}
+        merged.update({k: v for k, v in values.items() if v is not None})
+        for option in OPTIONS:
+            value = merged.get(option.dest)
+            if option.choices and value is not None and value not in option.choices:
+                raise UsageError(f"{option.flag} {value!r}: choose one of {', '.join(option.choices)}")
+        base_url = merged.get("base_url") or _env("NEWAPI_BASE_URL")
         if base_url and not base_url.startswith(("http://", "https://")):
             raise UsageError(f"--base-url {base_url!r}: expected an http:// or https:// URL")
-        rate = opt("newapi_rate")
+        rate = merged["newapi_rate"]
         if rate is None:
             rate = REMOTE_DEFAULT_RATE if base_url else 0.0
         if rate < 0:
             raise UsageError(f"--rate {rate}: must be 0 (no limit) or more")
-        faults = opt("newapi_faults") or ""
+        faults = merged["newapi_faults"] or ""
         return cls(
             base_url=base_url.rstrip("/") if base_url else None,
-            generation=opt("newapi_generation"),
-            owner=_user("", opt("newapi_access_token"), opt("newapi_user_id")),
-            peer=_user("PEER_", opt("newapi_peer_access_token"), opt("newapi_peer_user_id")),
-            root_username=opt("newapi_root_username"),
-            root_password=opt("newapi_root_password"),
-            report_dir=Path(opt("newapi_report_dir")),
+            generation=merged["newapi_generation"],
+            owner=_user("", merged["newapi_access_token"], merged["newapi_user_id"]),
+            peer=_user("PEER_", merged["newapi_peer_access_token"], merged["newapi_peer_user_id"]),
+            root_username=merged["newapi_root_username"],
+            root_password=merged["newapi_root_password"],
+            report_dir=Path(merged["newapi_report_dir"]),
             rate=rate or None,
-            profile=opt("newapi_profile"),
-            timeout=opt("newapi_timeout"),
-            embedded_generation=opt("newapi_embedded_generation"),
+            profile=merged["newapi_profile"],
+            timeout=float(merged["newapi_timeout"]),
+            embedded_generation=merged["newapi_embedded_generation"],
             embedded_faults=tuple(f.strip() for f in faults.split(",") if f.strip()),
-            embedded_rate_limits=opt("newapi_embedded_rate_limits"),
+            embedded_rate_limits=merged["newapi_embedded_rate_limits"] == "on",
         )
 
 
@@ -182,6 +213,6 @@ def _user(kind: str, token: str | None, user_id: str | None) -> UserSecret | Non
     if not token or not user_id:
         missing = f"NEWAPI_{kind}ACCESS_TOKEN" if not token else f"NEWAPI_{kind}USER_ID"
         raise UsageError(f"{missing} is missing: give an access token and a user id together")
-    if not user_id.isdigit() or int(user_id) <= 0:
+    if not str(user_id).isdigit() or int(user_id) <= 0:
         raise UsageError(f"NEWAPI_{kind}USER_ID {user_id!r}: expected a positive integer")
     return UserSecret(int(user_id), token)

@@ -1,0 +1,105 @@
+"""Who may delete: the credential and New-Api-User (reference §2)."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from newapi_contract.contract.answers import NOT_FOUND, assert_outcome, assert_rejected
+from newapi_contract.contract.probes import assert_readable, assert_unreadable
+
+
+def _unknown_access_token() -> str:
+    # Same alphabet and length as upstream's access tokens (ref §6), never issued.
+    return secrets.token_urlsafe(24)
+
+
+@pytest.mark.clause("DEL-AUTH-1")
+def test_delete_without_authorization_is_refused(owner, make_token, expect):
+    token = make_token()
+    answer = owner.api.delete_token(token.id, auth=False, headers={"New-Api-User": str(owner.user_id)})
+    assert_rejected(answer, expect.missing_authorization)
+    assert_readable(owner.api, token.id)
+
+
+@pytest.mark.clause("DEL-AUTH-2")
+@pytest.mark.parametrize("form", ["Bearer {}", "{}"], ids=["bearer", "raw"])
+def test_unknown_access_token_is_refused(owner, make_token, expect, form):
+    token = make_token()
+    headers = {"Authorization": form.format(_unknown_access_token()), "New-Api-User": str(owner.user_id)}
+    answer = owner.api.delete_token(token.id, auth=False, headers=headers)
+    assert_rejected(answer, expect.unknown_access_token)
+    assert_readable(owner.api, token.id)
+
+
+@pytest.mark.clause("DEL-AUTH-3")
+@pytest.mark.parametrize("form", ["bearer", "raw"])
+def test_access_token_works_in_both_forms(owner, make_token, form):
+    token = make_token()
+    answer = owner.api.delete_token(token.id, auth=False, headers=owner.creds.headers(form))
+    assert_outcome(answer, success=True, message="")
+    assert_unreadable(owner.api, token.id)
+
+
+def _without_new_api_user(owner) -> dict[str, str]:
+    return {"Authorization": f"Bearer {owner.creds.access_token}"}
+
+
+@pytest.mark.clause("DEL-AUTH-4")
+def test_missing_new_api_user(owner, make_token, expect):
+    token = make_token()
+    answer = owner.api.delete_token(token.id, auth=False, headers=_without_new_api_user(owner))
+    if expect.new_api_user_missing is not None:
+        assert_rejected(answer, expect.new_api_user_missing)
+        assert_readable(owner.api, token.id)
+    else:  # ignored: the credential alone says who acts
+        assert_outcome(answer, success=True, message="")
+        assert_unreadable(owner.api, token.id)
+
+
+@pytest.mark.clause("DEL-AUTH-5")
+@pytest.mark.parametrize("value", ["abc", "1.0", "1e0", "0x1"])
+def test_malformed_new_api_user(owner, make_token, expect, value):
+    token = make_token()
+    headers = {**_without_new_api_user(owner), "New-Api-User": value}
+    answer = owner.api.delete_token(token.id, auth=False, headers=headers)
+    if expect.new_api_user_malformed is not None:
+        assert_rejected(answer, expect.new_api_user_malformed)
+        assert_readable(owner.api, token.id)
+    else:
+        assert_outcome(answer, success=True, message="")
+        assert_unreadable(owner.api, token.id)
+
+
+@pytest.mark.clause("DEL-AUTH-6")
+def test_new_api_user_of_another_user_changes_nothing(owner, peer, make_token, expect):
+    mine = make_token()
+    theirs = make_token(peer)
+    as_peer = {**_without_new_api_user(owner), "New-Api-User": str(peer.user_id)}
+
+    # The peer's token, with the owner's credential claiming to be the peer.
+    answer = owner.api.delete_token(theirs.id, auth=False, headers=as_peer)
+    if expect.new_api_user_mismatch is not None:
+        assert_rejected(answer, expect.new_api_user_mismatch)
+    else:
+        assert_outcome(answer, success=False, message=NOT_FOUND)
+    assert_readable(peer.api, theirs.id)
+
+    # The owner's own token, same headers: current acts as the owner, legacy refuses.
+    answer = owner.api.delete_token(mine.id, auth=False, headers=as_peer)
+    if expect.new_api_user_mismatch is not None:
+        assert_rejected(answer, expect.new_api_user_mismatch)
+        assert_readable(owner.api, mine.id)
+    else:
+        assert_outcome(answer, success=True, message="")
+        assert_unreadable(owner.api, mine.id)
+
+
+@pytest.mark.clause("DEL-AUTH-7")
+def test_relay_key_is_not_a_management_credential(owner, make_token, expect):
+    token = make_token()
+    headers = {"Authorization": f"Bearer sk-{token.key()}", "New-Api-User": str(owner.user_id)}
+    answer = owner.api.delete_token(token.id, auth=False, headers=headers)
+    assert_rejected(answer, expect.relay_key_as_access_token)
+    assert_readable(owner.api, token.id)

@@ -1,0 +1,79 @@
+"""Observing a token's state through the public API, as the contract's clauses need.
+
+A claim that something is absent is only worth something next to a positive control
+(reference §9): callers check presence before the delete with the same probe.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from newapi_contract.client.api import Answer, NewApi
+from newapi_contract.contract.answers import NOT_FOUND, assert_outcome, describe
+from newapi_contract.contract.verdict import require
+
+__all__ = [
+    "assert_readable",
+    "assert_unreadable",
+    "comparable_relay_error",
+    "found_by_search",
+    "items",
+    "listed",
+]
+
+_REQUEST_ID = re.compile(r"\s*\(request id: [^)]*\)")
+
+
+def items(answer: Answer) -> list[dict[str, Any]]:
+    """Token items of a list or search answer (`data.items`; older builds answer a bare list)."""
+    data = answer.data
+    if isinstance(data, dict):
+        data = data.get("items")
+    return [item for item in data or [] if isinstance(item, dict)] if isinstance(data, list) else []
+
+
+def listed(api: NewApi, token_id: int) -> bool:
+    answer = api.list_tokens()
+    require(
+        answer.status == 200 and answer.success is True,
+        expected="GET /api/token/ answers success:true with the caller's tokens",
+        observed=describe(answer),
+    )
+    return any(item.get("id") == token_id for item in items(answer))
+
+
+def found_by_search(api: NewApi, name: str, token_id: int) -> bool:
+    answer = api.search_tokens(name)
+    require(
+        answer.status == 200 and answer.success is True,
+        expected="GET /api/token/search answers success:true",
+        observed=describe(answer),
+    )
+    return any(item.get("id") == token_id for item in items(answer))
+
+
+def assert_readable(api: NewApi, token_id: int) -> None:
+    """GET /api/token/{id} answers the token (it is alive and the caller's)."""
+    answer = api.get_token(token_id)
+    data = answer.data if isinstance(answer.data, dict) else {}
+    require(
+        answer.status == 200 and answer.success is True and data.get("id") == token_id,
+        expected=f"GET /api/token/{token_id} answers success:true with token {token_id}",
+        observed=describe(answer),
+    )
+
+
+def assert_unreadable(api: NewApi, token_id: int) -> None:
+    """GET /api/token/{id} answers `record not found` (ref §5)."""
+    assert_outcome(api.get_token(token_id), success=False, message=NOT_FOUND)
+
+
+def comparable_relay_error(answer: Answer) -> tuple[int, Any, Any]:
+    """The relay's answer with the per-request id removed (ref §4 quotes it in the message)."""
+    body = answer.json if isinstance(answer.json, dict) else {}
+    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    message = error.get("message")
+    if isinstance(message, str):
+        message = _REQUEST_ID.sub("", message)
+    return answer.status, error.get("type"), message
