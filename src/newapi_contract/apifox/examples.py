@@ -1,0 +1,88 @@
+"""Examples in Apifox documents: JSON given as text, and examples that contradict their schema.
+
+Apifox keeps body examples as the text typed into its editor (often with CRLF line
+ends). For a JSON media type that text is parsed; an example that is not JSON, or
+that its schema rejects, is dropped: schemathesis sends examples as valid requests.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from referencing.exceptions import Unresolvable
+
+from newapi_contract.apifox.model import FindingLog
+
+__all__ = ["MISSING", "checked_example", "is_json_media_type"]
+
+MISSING: Any = object()
+
+
+def is_json_media_type(media_type: str) -> bool:
+    base = media_type.split(";", 1)[0].strip().lower()
+    return base == "application/json" or base.endswith("+json")
+
+
+def checked_example(
+    value: Any,
+    media_type: str,
+    schema: Any,
+    schemas: dict[str, Any],
+    where: str,
+    log: FindingLog,
+) -> Any:
+    """Return the example to keep (parsed if it was JSON text), or MISSING to drop it.
+
+    `schemas` are the document's component schemas, so that `$ref`s resolve.
+    """
+    if value is None or value == "":
+        return MISSING
+    if is_json_media_type(media_type) and isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except (ValueError, RecursionError):
+            log.add("example-schema-mismatch", f"example for {media_type} is not JSON: dropped",
+                    where)
+            return MISSING
+        line_ends = "CRLF " if "\r\n" in value else ""
+        log.add("example-json-text-parsed", f"{line_ends}JSON text parsed into a JSON value",
+                where)
+        value = parsed
+    problem = _mismatch(value, schema, schemas) if is_json_media_type(media_type) else None
+    if problem:
+        log.add("example-schema-mismatch", f"example does not match its schema ({problem}): dropped",
+                where)
+        return MISSING
+    return value
+
+
+def _mismatch(value: Any, schema: Any, schemas: dict[str, Any]) -> str | None:
+    if not isinstance(schema, dict):
+        return None
+    undeclared = _undeclared_properties(value, schema)
+    if undeclared:
+        return "properties the schema does not declare: " + ", ".join(undeclared)
+    root = {**schema, "components": {"schemas": schemas}}
+    try:
+        Draft202012Validator.check_schema(root)
+        error = next(iter(Draft202012Validator(root).iter_errors(value)), None)
+    except (SchemaError, Unresolvable, RecursionError):
+        return None  # an unusable schema is reported by the document validation
+    if error is None:
+        return None
+    at = "/" + "/".join(str(p) for p in error.absolute_path)
+    message = error.message if len(error.message) <= 120 else error.message[:117] + "..."
+    return f"at {at}: {message}"
+
+
+def _undeclared_properties(value: Any, schema: dict[str, Any]) -> list[str]:
+    """Top-level keys the schema leaves undeclared: JSON Schema allows them, Apifox never means to."""
+    properties = schema.get("properties")
+    if not (isinstance(value, dict) and isinstance(properties, dict) and properties):
+        return []
+    if "additionalProperties" in schema or "patternProperties" in schema:
+        return []
+    return sorted(k for k in value if k not in properties)

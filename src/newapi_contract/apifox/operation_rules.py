@@ -1,0 +1,155 @@
+"""Rules every operation goes through, whatever format it came from.
+
+Paths: leading slash, trailing slash, hard-coded numeric ids, path parameters that
+match the template. Headers: Content-Type (OpenAPI ignores it), Authorization (a
+security scheme, not a parameter), New-Api-User (new-api's required user-id header).
+"""
+
+from __future__ import annotations
+
+import re
+
+from newapi_contract.apifox.draft import ACCESS_TOKEN, ACCESS_TOKEN_SCHEME, Components, Draft, Param
+from newapi_contract.apifox.model import FindingLog
+
+__all__ = ["NEW_API_USER", "apply_operation_rules", "normalise_path"]
+
+NEW_API_USER = "New-Api-User"
+_TEMPLATE = re.compile(r"\{([^{}/]+)\}")
+_NUMERIC = re.compile(r"[0-9]+")
+
+
+def apply_operation_rules(draft: Draft, components: Components, log: FindingLog) -> None:
+    _drop_unnamed(draft, log)
+    draft.path, new_ids = normalise_path(draft.path, draft.path_where, log)
+    draft.params[0:0] = [Param(_id_parameter(name, value), draft.path_where)
+                         for name, value in new_ids]
+    _reconcile_path_params(draft, log)
+    _content_type(draft, log)
+    _authorization(draft, components, log)
+    _new_api_user(draft, log)
+
+
+def normalise_path(path: str, where: str, log: FindingLog) -> tuple[str, list[tuple[str, int]]]:
+    """Return the normalised path and the `{name}` parameters made from numeric segments."""
+    if not path.startswith("/"):
+        log.add("path-leading-slash", f"path {path!r} gets a leading slash", where)
+        path = "/" + path
+    if len(path) > 1 and path.endswith("/"):
+        log.add("path-trailing-slash", f"trailing slash removed from {path!r}", where)
+        path = path.rstrip("/") or "/"
+    taken = set(_TEMPLATE.findall(path))
+    segments, new_ids = [], []
+    for segment in path.split("/"):
+        if _NUMERIC.fullmatch(segment):
+            name = _free_name("id", taken)
+            taken.add(name)
+            new_ids.append((name, int(segment)))
+            log.add("path-hardcoded-id",
+                    f"hard-coded id {segment} in {path!r} becomes integer path parameter {{{name}}}",
+                    where)
+            segment = f"{{{name}}}"
+        segments.append(segment)
+    return "/".join(segments), new_ids
+
+
+def _free_name(base: str, taken: set[str]) -> str:
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}{n}" in taken:
+        n += 1
+    return f"{base}{n}"
+
+
+def _id_parameter(name: str, value: int) -> dict[str, object]:
+    # No `example`: the hard-coded value is somebody's real resource, and test
+    # generators (schemathesis) send examples first.
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": f"Resource id (hard-coded as {value} in the Apifox path).",
+        "schema": {"type": "integer", "format": "int64"},
+    }
+
+
+def _drop_unnamed(draft: Draft, log: FindingLog) -> None:
+    for param in [p for p in draft.params if not p.name.strip()]:
+        log.add("parameter-unnamed-dropped", f"{param.location} parameter without a name dropped",
+                param.where)
+        draft.params.remove(param)
+
+
+def _reconcile_path_params(draft: Draft, log: FindingLog) -> None:
+    names = _TEMPLATE.findall(draft.path)
+    for param in [p for p in draft.params if p.location == "path" and p.name not in names]:
+        log.add("path-parameter-unused",
+                f"path parameter {param.name!r} is not in {draft.path!r}: dropped", param.where)
+        draft.params.remove(param)
+    declared = {p.name for p in draft.params if p.location == "path"}
+    for name in names:
+        if name not in declared:
+            log.add("path-parameter-undeclared",
+                    f"{{{name}}} in {draft.path!r} had no parameter: declared as a string",
+                    draft.path_where)
+            spec = {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            draft.params.append(Param(spec, draft.path_where))
+    for param in draft.params:
+        if param.location == "path":
+            param.spec["required"] = True
+
+
+def _headers_named(draft: Draft, name: str) -> list[Param]:
+    return [p for p in draft.params if p.location == "header" and p.name.lower() == name.lower()]
+
+
+def _content_type(draft: Draft, log: FindingLog) -> None:
+    for param in _headers_named(draft, "content-type"):
+        if draft.request_body is None:
+            why = "the operation has no request body"
+        else:
+            why = "the request body's media type already says it"
+        required = "required " if param.spec.get("required") else ""
+        log.add("content-type-header", f"{required}{param.name} header dropped: {why}", param.where)
+        draft.params.remove(param)
+
+
+def _authorization(draft: Draft, components: Components, log: FindingLog) -> None:
+    for param in _headers_named(draft, "authorization"):
+        required = bool(param.spec.get("required"))
+        requirement: list[dict[str, list[str]]] = [{ACCESS_TOKEN: []}]
+        if not required:
+            requirement.append({})  # optional, as the source says; the overlay may tighten it
+        state = "required" if required else "optional"
+        log.add("authorization-header",
+                f"{param.name} header parameter becomes security scheme {ACCESS_TOKEN} ({state})",
+                param.where)
+        components.security_schemes[ACCESS_TOKEN] = dict(ACCESS_TOKEN_SCHEME)
+        draft.params.remove(param)
+        existing = draft.security or []
+        draft.security = [*requirement, *(r for r in existing if r not in requirement)]
+
+
+def _new_api_user(draft: Draft, log: FindingLog) -> None:
+    for param in _headers_named(draft, NEW_API_USER):
+        spec = param.spec
+        changes = []
+        if spec.get("name") != NEW_API_USER:
+            changes.append(f"name {spec.get('name')!r} -> {NEW_API_USER!r}")
+        if spec.get("required") is not True:
+            changes.append("made required")
+        schema = {"type": "string", "pattern": "^[0-9]+$"}
+        if spec.get("schema") != schema:
+            changes.append("schema: a string holding the user's integer id")
+        example = spec.get("example")
+        param.spec = {
+            "name": NEW_API_USER,
+            "in": "header",
+            "required": True,
+            "description": spec.get("description") or "Id of the user the credential belongs to.",
+            "schema": schema,
+            **({"example": str(example)} if _NUMERIC.fullmatch(str(example)) else {}),
+        }
+        if changes:
+            log.add("new-api-user-header", "; ".join(changes), param.where)
