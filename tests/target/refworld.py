@@ -1,0 +1,123 @@
+"""A bootstrapped reference server as the tests see it: HTTP client, root, two users."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from newapi_contract.target.server import RunningServer, ServerConfig, start
+
+PASSWORD = "password123"
+_names = itertools.count(1)
+
+
+def unique(prefix: str = "t") -> str:
+    return f"{prefix}{next(_names)}"
+
+
+@dataclass
+class User:
+    id: int
+    name: str
+    access_token: str
+
+    def headers(self, **extra: str) -> dict[str, str]:
+        """The portable header set: access token plus New-Api-User."""
+        return {"Authorization": f"Bearer {self.access_token}", "New-Api-User": str(self.id),
+                **extra}
+
+
+@dataclass
+class World:
+    """A started server, its HTTP client, root and two common users."""
+
+    server: RunningServer
+    http: httpx.Client
+    generation: str
+    root: User = field(init=False)
+    alice: User = field(init=False)
+    bob: User = field(init=False)
+
+    @property
+    def current(self) -> bool:
+        return self.generation == "current"
+
+    def login(self, name: str, password: str = PASSWORD) -> httpx.Response:
+        """Log in; the client keeps no cookie (tests that want the session use `session`)."""
+        answer = self.http.post("/api/user/login",
+                                json={"username": name, "password": password})
+        self.http.cookies.clear()
+        return answer
+
+    def session(self, cookies: httpx.Cookies) -> httpx.Client:
+        """A second client carrying a legacy session cookie."""
+        return httpx.Client(base_url=self.server.base_url, cookies=cookies, timeout=10)
+
+    def user(self, name: str) -> User:
+        """Log in as `name` and fetch a fresh access token with the dashboard session."""
+        answer = self.login(name)
+        data = answer.json()["data"]
+        if self.current:
+            headers = {"Authorization": f"Bearer {data['access_token']}"}
+            rotated = self.http.get("/api/user/token", headers=headers)
+            return User(data["user"]["id"], name, rotated.json()["data"])
+        with self.session(answer.cookies) as session:
+            rotated = session.get("/api/user/token", headers={"New-Api-User": str(data["id"])})
+        return User(data["id"], name, rotated.json()["data"])
+
+    def bootstrap(self) -> World:
+        setup = {"username": "root", "password": PASSWORD, "confirmPassword": PASSWORD}
+        assert self.http.post("/api/setup", json=setup).json()["success"] is True
+        self.root = self.user("root")
+        for name in ("alice", "bob"):
+            body = {"username": name, "password": PASSWORD}
+            assert self.http.post("/api/user/register", json=body).json()["success"] is True
+        self.alice, self.bob = self.user("alice"), self.user("bob")
+        return self
+
+    # token helpers ---------------------------------------------------------------------
+    def create(self, user: User, name: str | None = None, **fields: Any) -> int:
+        """Create a token (unlimited unless told) and return its id, found by its name."""
+        name = name or unique()
+        body = {"name": name, "unlimited_quota": True, **fields}
+        assert self.http.post("/api/token/", json=body, headers=user.headers()).json() == {
+            "success": True, "message": ""}
+        return self.find(user, name)
+
+    def find(self, user: User, name: str) -> int:
+        items = self.items(user)
+        return next(item["id"] for item in items if item["name"] == name)
+
+    def items(self, user: User, **query: Any) -> list[dict[str, Any]]:
+        answer = self.http.get("/api/token/", params={"page_size": 100, **query},
+                               headers=user.headers())
+        return answer.json()["data"]["items"]
+
+    def key(self, user: User, token_id: int) -> str:
+        answer = self.http.post(f"/api/token/{token_id}/key", headers=user.headers())
+        return answer.json()["data"]["key"]
+
+    def delete(self, user: User, token_id: int | str) -> httpx.Response:
+        return self.http.delete(f"/api/token/{token_id}", headers=user.headers())
+
+    def get(self, user: User, token_id: int | str) -> httpx.Response:
+        return self.http.get(f"/api/token/{token_id}", headers=user.headers())
+
+    def relay(self, key: str, **headers: str) -> httpx.Response:
+        return self.http.get("/v1/models", headers={"Authorization": f"Bearer sk-{key}",
+                                                     **headers})
+
+
+def open_world(config: ServerConfig, bootstrap: bool = True) -> World:
+    server = start(config)
+    world = World(server, httpx.Client(base_url=server.base_url, timeout=10),
+                  config.generation)
+    return world.bootstrap() if bootstrap else world
+
+
+def close_world(world: World) -> None:
+    world.http.close()
+    world.server.stop()
