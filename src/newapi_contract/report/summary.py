@@ -36,13 +36,27 @@ class _ClauseResult:
 class ClauseTally:
     clauses: dict[str, Clause]
     results: dict[str, _ClauseResult] = field(default_factory=lambda: defaultdict(_ClauseResult))
-    run_info: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # The latest facts of each process (xdist worker), by its run prefix.
+    _infos: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def run_info(self) -> dict[str, Any]:
+        """The run's facts; counters summed over workers, prefixes listed."""
+        infos = list(self._infos.values())
+        if not infos:
+            return {}
+        merged = dict(infos[0])
+        for counter in ("requests", "throttled", "pacing_waited_s"):
+            merged[counter] = round(sum(i.get(counter) or 0 for i in infos), 1)
+        merged["run_prefix"] = ", ".join(sorted(self._infos))
+        return merged
 
     def add(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
-        if "run_info" in props and not self.run_info:
-            self.run_info = json.loads(props["run_info"])
+        if "run_info" in props:
+            info = json.loads(props["run_info"])
+            self._infos[info.get("run_prefix", "")] = info
         clause = props.get("clause")
         if clause is None:
             return

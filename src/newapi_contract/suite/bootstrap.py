@@ -157,8 +157,10 @@ class _RootSession:
 
     def access_token_of(self, username: str, password: str, placeholder: str) -> Credentials:
         client, headers, user_id = self.login(username, password)
-        with client:
+        try:
             answer = _answer(client, "GET", "/api/user/token", headers=headers)
+        finally:
+            client.close()
         if answer.success is not True or not isinstance(answer.data, str) or not answer.data:
             raise CredentialsRejected(f"could not get an access token for {username!r}: {answer.message!r}")
         self._redactor.add_secret(answer.data, placeholder)
@@ -241,9 +243,11 @@ def resolve_users(
             missing.append((name, password, placeholder))
     if missing:
         root_client, root_headers, _ = root.login(settings.root_username, settings.root_password)
-        with root_client:
+        try:
             for name, password, _placeholder in missing:
                 root.create_user((root_client, root_headers), name, password)
+        finally:
+            root_client.close()
         users.update((entry[0], root.access_token_of(*entry)) for entry in missing)
     owner, peer = users[OWNER_NAME], users[PEER_NAME]
     return TestUsers(owner, peer, origin="bootstrapped")
