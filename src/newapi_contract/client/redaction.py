@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+from newapi_contract.errors import UsageError
+
 __all__ = ["REDACTED", "REDACTOR", "RedactingFilter", "Redactor", "install_log_filter"]
 
 REDACTED = "[REDACTED]"
@@ -67,7 +69,7 @@ class Redactor:
         earlier, so a helper that meets the owner's token does not undo `$NEWAPI_ACCESS_TOKEN`.
         """
         if len(value) < _MIN_SECRET:
-            raise ValueError(f"a secret shorter than {_MIN_SECRET} characters cannot be redacted")
+            raise UsageError(f"a secret shorter than {_MIN_SECRET} characters cannot be redacted")
         with self._lock:
             if placeholder == REDACTED and value in self._placeholders:
                 return

@@ -1,0 +1,222 @@
+"""The guard: one policy, judged the way the server reads the request."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newapi_contract.client.guard import Guard
+from newapi_contract.client.ids import MAX_INT64, token_id_acted_on
+from newapi_contract.client.ledger import Ledger
+from newapi_contract.errors import GuardRefusal
+
+BASE = "http://127.0.0.1:3000"
+OWNED = (5, 7, 12)
+
+
+@pytest.fixture
+def guard() -> Guard:
+    ledger = Ledger("nac-test-")
+    for token_id in OWNED:
+        ledger.record(token_id, f"nac-test-{token_id}", owner_id=2)
+    return Guard(ledger, BASE)
+
+
+def admitted(guard: Guard, method: str, path: str, body: object = None) -> bool:
+    data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
+    try:
+        guard.admit(method, BASE + path, data)
+    except GuardRefusal:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/status", None),
+        ("GET", "/api/setup", None),
+        ("GET", "/api/user/self", None),
+        ("GET", "/api/user/token", None),
+        ("GET", "/api/token/?p=1&page_size=100", None),
+        ("GET", "/api/token", None),
+        ("GET", "/api/token/search?keyword=nac", None),
+        ("GET", "/api/token/999", None),  # reading a foreign id is harmless
+        ("GET", "/api/token/abc/", None),
+        ("GET", "/v1/models", None),
+        ("get", "/api/status", None),
+        ("POST", "/api/setup", {"username": "root", "password": "12345678"}),
+        ("POST", "/api/user/login", {"username": "a", "password": "b"}),
+        ("POST", "/api/user/register", {"username": "a", "password": "b"}),
+        ("POST", "/api/user/", {"username": "a", "password": "b"}),
+        ("POST", "/api/token/", {"name": "nac-test-x", "id": 999}),  # create ignores id
+        ("POST", "/api/token/5/key", None),
+        ("POST", "/api/token/batch", {"ids": [5, 7]}),
+        ("POST", "/api/token/batch", {"ids": []}),
+        ("POST", "/api/token/batch", {}),  # nothing to delete: "Invalid parameters"
+        ("POST", "/api/token/batch/keys", {"ids": [12]}),
+        ("PUT", "/api/token/", {"id": 5, "name": "x"}),
+        ("PUT", "/api/token/?status_only=1", {"id": 7, "status": 2}),
+    ],
+)
+def test_admits_the_routes_the_suite_uses(guard: Guard, method: str, path: str, body: object) -> None:
+    assert admitted(guard, method, path, body)
+    assert guard.refusals == []
+
+
+@pytest.mark.parametrize(
+    ("segment", "ok"),
+    [
+        ("5", True),
+        ("7", True),
+        ("6", False),
+        ("+5", True),  # acts on 5, owned
+        ("+6", False),  # acts on 6
+        ("007", True),
+        ("006", False),
+        ("%2B5", True),
+        ("%2B6", False),
+        ("%2b6", False),
+        ("%36", False),  # "6"
+        ("%30", True),  # "0": no row
+        ("0", True),
+        ("-6", True),  # negative: no row
+        ("abc", True),  # parse error: 0
+        ("1e3", True),
+        ("1.5", True),
+        ("%D9%A3", True),  # unicode digit: parse error
+        ("99999999999999999999", True),  # clamps to MaxInt64
+        (str(MAX_INT64), True),
+        ("-99999999999999999999", True),
+        ("search", True),  # DELETE /api/token/search reaches DeleteToken with "search"
+        ("batch", True),
+    ],
+)
+def test_delete_judges_the_id_the_server_acts_on(guard: Guard, segment: str, ok: bool) -> None:
+    assert admitted(guard, "DELETE", f"/api/token/{segment}") is ok
+    assert admitted(guard, "DELETE", f"/api/token/{segment}/") is ok  # gin's 307 hop
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "why"),
+    [
+        ("DELETE", "http://127.0.0.1:3001/api/token/5", "foreign origin"),
+        ("DELETE", "https://127.0.0.1:3000/api/token/5", "foreign origin"),
+        ("GET", "http://localhost:3000/api/status", "foreign origin"),
+        ("GET", "http://example.com/api/status", "foreign origin"),
+        ("POST", BASE + "/api/user/manage", "route not allowed"),
+        ("DELETE", BASE + "/api/token/", "route not allowed"),
+        ("DELETE", BASE + "/api/token", "route not allowed"),
+        ("DELETE", BASE + "/api/token/5/key", "route not allowed"),
+        ("DELETE", BASE + "/api/token/5//", "empty path segment"),
+        ("DELETE", BASE + "/api//token/5", "empty path segment"),
+        ("DELETE", BASE + "/api/token/./5", "dot segment"),
+        ("DELETE", BASE + "/api/token/../token/6", "dot segment"),
+        ("DELETE", BASE + "/api/token/%2E%2E", "dot segment"),
+        ("DELETE", BASE + "/api/token/5%2F6", "encoded slash"),
+        ("DELETE", BASE + "/api/token/%2f6", "encoded slash"),
+        ("DELETE", BASE + "/api/token/%zz", "bad percent-escape"),
+        ("PATCH", BASE + "/api/token/5", "route not allowed"),
+        ("PUT", BASE + "/api/token/5", "route not allowed"),
+        ("POST", BASE + "/api/token", "route not allowed"),
+        ("GET", BASE + "/api/user/", "route not allowed"),
+        ("GET", BASE + "/api/token/5/key", "route not allowed"),
+        ("HEAD", BASE + "/api/status", "route not allowed"),
+        ("POST", BASE + "/api/token/6/key", "token 6 is not in the ledger"),
+        ("POST", BASE + "/api/token/%2B6/key", "token 6 is not in the ledger"),
+        ("POST", BASE + "/api/token/0/key", "token 0 is not in the ledger"),
+        ("DELETE", BASE + "/api/%74oken/6", "token 6 is not in the ledger"),  # routed decoded
+    ],
+)
+def test_refusals(guard: Guard, method: str, url: str, why: str) -> None:
+    with pytest.raises(GuardRefusal, match=why) as refused:
+        guard.admit(method, url, None)
+    assert str(refused.value).endswith(f": {method} {urlsplit(url).path}")
+    assert guard.refusals == [str(refused.value)]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/api/token/", {"id": 6}),
+        ("PUT", "/api/token/", {"name": "x"}),  # no id: cannot tell what it updates
+        ("PUT", "/api/token/", {"id": "5"}),
+        ("PUT", "/api/token/", {"id": True}),
+        ("PUT", "/api/token/", {"id": 5.0}),
+        ("PUT", "/api/token/", [5]),
+        ("PUT", "/api/token/", b"{not json"),
+        ("PUT", "/api/token/", None),
+        ("PUT", "/api/token/", b'{"id": 5, "ID": 6}'),  # Go matches field names case-insensitively
+        ("PUT", "/api/token/", b'{"Id": 6}'),
+        ("POST", "/api/token/batch", {"ids": [5, 6]}),
+        ("POST", "/api/token/batch", {"ids": ["5"]}),
+        ("POST", "/api/token/batch", {"ids": 5}),
+        ("POST", "/api/token/batch", {"ids": [5], "IDS": [6]}),
+        ("POST", "/api/token/batch", {"ids": [5], "idſ": [6]}),  # long s folds to s
+        ("POST", "/api/token/batch", b""),
+        ("POST", "/api/token/batch/keys", {"ids": [6]}),
+        ("POST", "/api/token/batch/keys", b"[]"),
+    ],
+)
+def test_bodies_must_name_only_ledger_ids(guard: Guard, method: str, path: str, body: object) -> None:
+    assert not admitted(guard, method, path, body)
+    assert len(guard.refusals) == 1
+
+
+def test_duplicate_keys_are_all_judged(guard: Guard) -> None:
+    # Go's decoder keeps the last duplicate, as Python's does: both must be owned anyway.
+    assert not admitted(guard, "PUT", "/api/token/", b'{"id": 6, "id": 5}')
+    assert admitted(guard, "PUT", "/api/token/", b'{"id": 7, "id": 5}')
+
+
+def test_origin_default_ports_are_the_same_origin() -> None:
+    guard = Guard(Ledger("p-"), "http://staging.example:80/")
+    guard.admit("GET", "http://STAGING.example/api/status", None)
+    with pytest.raises(GuardRefusal):
+        guard.admit("GET", "http://staging.example:8080/api/status", None)
+
+
+def test_the_ledger_is_read_live(guard: Guard) -> None:
+    assert not admitted(guard, "DELETE", "/api/token/40")
+    guard._ledger.record(40, "nac-test-40", 2)
+    assert admitted(guard, "DELETE", "/api/token/40")
+
+
+# Segments as a client could put them on the wire: printable ASCII and percent-escapes.
+_segment_chars = st.one_of(
+    st.sampled_from("0123456789+-%eE.xab_~!$&'()*,;=:@"),
+    st.integers(0, 255).map(lambda b: f"%{b:02X}"),
+    st.sampled_from(["%2B", "%2b", "%2D", "%30", "%35", "%36", "%37"]),
+)
+
+
+@given(segment=st.lists(_segment_chars, min_size=1, max_size=25).map("".join))
+def test_property_delete_admitted_only_for_harmless_or_owned_ids(segment: str) -> None:
+    guard = Guard(_owned_ledger(), BASE)
+    try:
+        guard.admit("DELETE", f"{BASE}/api/token/{segment}", None)
+    except GuardRefusal:
+        return
+    acted_on = token_id_acted_on(segment)
+    assert acted_on <= 0 or acted_on == MAX_INT64 or acted_on in OWNED
+
+
+@given(n=st.integers(min_value=-(10**25), max_value=10**25), zeros=st.integers(0, 3))
+def test_property_numbers_in_any_spelling(n: int, zeros: int) -> None:
+    guard = Guard(_owned_ledger(), BASE)
+    digits = "0" * zeros + str(abs(n))
+    for segment in (str(n), ("-" if n < 0 else "+") + digits, "".join(f"%{ord(c):02X}" for c in str(n))):
+        acted_on = token_id_acted_on(segment)
+        harmless = acted_on <= 0 or acted_on == MAX_INT64 or acted_on in OWNED
+        assert admitted(guard, "DELETE", f"/api/token/{segment}") is harmless
+
+
+def _owned_ledger() -> Ledger:
+    ledger = Ledger("p-")
+    for token_id in OWNED:
+        ledger.record(token_id, f"p-{token_id}", 2)
+    return ledger

@@ -1,0 +1,89 @@
+"""The ownership ledger: what the run created, persisted for crash cleanup."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+from newapi_contract.client.ledger import Ledger, LedgerEntry, new_run_prefix
+from newapi_contract.errors import InputError
+
+
+def test_record_owns_delete_and_live() -> None:
+    ledger = Ledger("nac-00000000-")
+    ledger.record(5, "nac-00000000-a", owner_id=2)
+    ledger.record(6, "nac-00000000-b", owner_id=3)
+    ledger.mark_deleted(5)
+    assert ledger.owns(5) and ledger.owns(6) and not ledger.owns(7)
+    assert ledger.entries() == [
+        LedgerEntry(5, "nac-00000000-a", 2, deleted=True),
+        LedgerEntry(6, "nac-00000000-b", 3, deleted=False),
+    ]
+    assert [e.token_id for e in ledger.live()] == [6]
+    assert ledger.run_prefix == "nac-00000000-"
+
+
+def test_mark_deleted_of_a_foreign_id_is_an_error() -> None:
+    with pytest.raises(KeyError):
+        Ledger("p-").mark_deleted(1)
+
+
+def test_every_change_is_persisted_and_loads_back(tmp_path: Path) -> None:
+    path = tmp_path / "reports" / "ledger.json"
+    ledger = Ledger("nac-1-", path)
+    assert json.loads(path.read_text()) == {"run_prefix": "nac-1-", "tokens": []}
+    ledger.record(9, "nac-1-x", 4)
+    ledger.mark_deleted(9)
+    ledger.record(10, "nac-1-y", 4)
+    loaded = Ledger.load(path)
+    assert loaded.run_prefix == "nac-1-"
+    assert loaded.entries() == ledger.entries()
+    loaded.mark_deleted(10)  # the loaded ledger goes on saving to the same file
+    assert Ledger.load(path).live() == []
+    assert [p.name for p in path.parent.iterdir()] == ["ledger.json"]  # no temp files left
+
+
+@pytest.mark.parametrize("content", ["", "{", '{"tokens": []}', '{"run_prefix": "p", "tokens": [{"x": 1}]}'])
+def test_load_rejects_malformed_ledgers(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "ledger.json"
+    path.write_text(content)
+    with pytest.raises(InputError, match="malformed ledger"):
+        Ledger.load(path)
+
+
+def test_load_of_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no ledger"):
+        Ledger.load(tmp_path / "absent.json")
+
+
+def test_concurrent_records_all_land(tmp_path: Path) -> None:
+    ledger = Ledger("p-", tmp_path / "l.json")
+    threads = [
+        threading.Thread(target=lambda k=k: [ledger.record(k * 100 + i, f"t{k}-{i}", 1) for i in range(20)])
+        for k in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(ledger.entries()) == 160
+    assert len(Ledger.load(tmp_path / "l.json").entries()) == 160
+
+
+def test_run_prefix_shape_and_room_for_a_suffix() -> None:
+    plain, worker = new_run_prefix(), new_run_prefix("gw15")
+    assert re.fullmatch(r"nac-[0-9a-f]{8}-", plain)
+    assert re.fullmatch(r"nac-[0-9a-f]{8}-gw15-", worker)
+    assert plain != new_run_prefix()
+    longest = new_run_prefix("w" * 16)
+    assert len((longest + "x" * 12).encode()) < 50  # upstream's name limit
+
+
+@pytest.mark.parametrize("worker", ["", "gw-0", "w" * 17, "ü"])
+def test_run_prefix_rejects_odd_worker_names(worker: str) -> None:
+    with pytest.raises(ValueError):
+        new_run_prefix(worker)

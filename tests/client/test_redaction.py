@@ -1,0 +1,139 @@
+"""Redaction: registered secrets and secret shapes never survive."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from urllib.parse import quote
+
+import pytest
+
+from newapi_contract.client.redaction import REDACTED, RedactingFilter, Redactor, install_log_filter
+from newapi_contract.errors import UsageError
+
+ACCESS = "q8+Zk/3mPq0v9Rr1Lm2Nn3Oo4Pp5Qq6="  # base64, like upstream's access tokens
+KEY = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefghijkl"  # 48 alnum
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJpZCI6MX0.c2lnbmF0dXJl-_x"
+
+
+@pytest.fixture
+def redactor() -> Redactor:
+    r = Redactor()
+    r.add_secret(ACCESS, "$NEWAPI_ACCESS_TOKEN")
+    return r
+
+
+@pytest.mark.parametrize(
+    "form",
+    [ACCESS, quote(ACCESS, safe=""), "q8%2bZk%2f3mPq0v9Rr1Lm2Nn3Oo4Pp5Qq6%3d"],
+)
+def test_registered_secret_in_its_forms(redactor: Redactor, form: str) -> None:
+    out = redactor.text(f"url?access={form}&x=1")
+    assert ACCESS not in out and form not in out
+    assert "$NEWAPI_ACCESS_TOKEN" in out
+
+
+def test_base64_form_of_a_registered_secret(redactor: Redactor) -> None:
+    encoded = base64.b64encode(ACCESS.encode()).decode()
+    assert encoded not in redactor.text(f"Basic {encoded}")
+
+
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        (f"Authorization: Bearer sk-{KEY}", KEY),
+        (f"key={KEY}&p=1", KEY),
+        (f'{{"data":{{"key":"{KEY}"}}}}', KEY),
+        (f"token {JWT} expired", JWT),
+        ("Set-Cookie: session=MTcwMDAwMDAwMHxEdi1CQkFFQ180SUFBUkFCRUFB; Path=/", "MTcwMDAwMDAwMHxE"),
+        ('{"username":"root","password":"hunter2hunter2"}', "hunter2hunter2"),
+        ('{"access_token": "opaque value"}', "opaque value"),
+    ],
+)
+def test_secret_shapes(redactor: Redactor, text: str, gone: str) -> None:
+    out = redactor.text(text)
+    assert gone not in out and REDACTED in out
+    assert redactor.text(out) == out  # idempotent
+
+
+def test_shapes_leave_ordinary_text_alone(redactor: Redactor) -> None:
+    text = 'id 或 userId 为空！ {"success":false,"key":"sk-ab**********yz"} ' + "x" * 49
+    assert redactor.text(text) == text
+
+
+def test_headers(redactor: Redactor) -> None:
+    out = redactor.headers(
+        {
+            "Authorization": f"Bearer {ACCESS}",
+            "x-api-key": f"sk-{KEY}",
+            "Cookie": "session=abc",
+            "mj-api-secret": "anything",
+            "X-Goog-Api-Key": "whatever",
+            "New-Api-User": "2",
+            "Location": f"/v1/models?key={KEY}",
+        }
+    )
+    assert out == {
+        "Authorization": "Bearer $NEWAPI_ACCESS_TOKEN",
+        "x-api-key": REDACTED,
+        "Cookie": REDACTED,
+        "mj-api-secret": REDACTED,
+        "X-Goog-Api-Key": REDACTED,
+        "New-Api-User": "2",
+        "Location": f"/v1/models?key={REDACTED}",
+    }
+
+
+def test_raw_authorization_and_unknown_bearer(redactor: Redactor) -> None:
+    assert redactor.headers({"authorization": ACCESS}) == {"authorization": "$NEWAPI_ACCESS_TOKEN"}
+    assert redactor.headers({"authorization": "Bearer unknown-token"}) == {"authorization": REDACTED}
+
+
+def test_default_placeholder_keeps_a_specific_one(redactor: Redactor) -> None:
+    redactor.add_secret(ACCESS)
+    assert redactor.placeholder(ACCESS) == "$NEWAPI_ACCESS_TOKEN"
+    redactor.add_secret(ACCESS, "$NEWAPI_PEER_ACCESS_TOKEN")
+    assert redactor.placeholder(ACCESS) == "$NEWAPI_PEER_ACCESS_TOKEN"
+
+
+def test_longer_secret_replaced_whole(redactor: Redactor) -> None:
+    redactor.add_secret("abcdefgh")
+    redactor.add_secret("abcdefgh-and-more", "$NEWAPI_LONG")
+    assert redactor.text("x abcdefgh-and-more y abcdefgh") == f"x $NEWAPI_LONG y {REDACTED}"
+
+
+def test_too_short_secrets_are_refused() -> None:
+    with pytest.raises(UsageError):
+        Redactor().add_secret("short")
+
+
+def test_json_redacts_values_and_secret_fields(redactor: Redactor) -> None:
+    obj = {"data": {"key": KEY, "items": [ACCESS, 5, None]}, "password": "x", "ok": True}
+    assert redactor.json(obj) == {
+        "data": {"key": REDACTED, "items": ["$NEWAPI_ACCESS_TOKEN", 5, None]},
+        "password": REDACTED,
+        "ok": True,
+    }
+
+
+def test_learns_the_access_token_an_answer_hands_out(redactor: Redactor) -> None:
+    fresh = "Zm9vYmFyYmF6cXV4cXV1eHF1dXo="
+    redactor.learn("GET", "/api/status", {"data": fresh})
+    assert fresh in redactor.text(fresh)
+    redactor.learn("GET", "/api/user/token", {"success": True, "data": fresh})
+    assert redactor.text(fresh) == REDACTED
+
+
+def test_logging_filter(redactor: Redactor, caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.redaction")
+    logger.addFilter(RedactingFilter(redactor))
+    with caplog.at_level(logging.INFO, logger="test.redaction"):
+        logger.info('HTTP Request: %s %s "%s"', "GET", f"http://h/v1/models?key={KEY}", "200 OK")
+    assert KEY not in caplog.text and f"key={REDACTED}" in caplog.text
+
+
+def test_install_log_filter_once(redactor: Redactor) -> None:
+    name = "test.redaction.install"
+    install_log_filter(redactor, [name])
+    install_log_filter(redactor, [name])
+    assert len(logging.getLogger(name).filters) == 1

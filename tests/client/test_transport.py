@@ -1,0 +1,139 @@
+"""The httpx stack: guard -> pacing -> recording -> network (a MockTransport here)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from newapi_contract.client.recording import SESSION_SCOPE
+from newapi_contract.client.transport import build_client
+from newapi_contract.errors import GuardRefusal
+
+if TYPE_CHECKING:
+    from tests.client.conftest import Stack
+
+
+class Server:
+    """A MockTransport handler that answers from a script and remembers what reached it."""
+
+    def __init__(self, *answers: httpx.Response) -> None:
+        self.answers = list(answers)
+        self.seen: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        return self.answers.pop(0) if self.answers else httpx.Response(200, json={"success": True})
+
+
+def client(stack: Stack, server: Server) -> httpx.Client:
+    return build_client(
+        stack.base,
+        guard=stack.guard,
+        pacer=stack.pacer,
+        recorder=stack.recorder,
+        redactor=stack.redactor,
+        network=httpx.MockTransport(server),
+    )
+
+
+def test_admitted_request_is_sent_and_recorded(stack: Stack) -> None:
+    server = Server(httpx.Response(200, json={"success": True, "message": ""}))
+    with stack.recorder.scope("t"):
+        response = client(stack, server).delete("/api/token/5", headers={"Authorization": stack.owner_token})
+    assert response.json() == {"success": True, "message": ""}
+    assert [r.url.raw_path for r in server.seen] == [b"/api/token/5"]
+    [recorded] = stack.recorder.take("t")
+    assert (recorded.method, recorded.status, recorded.error) == ("DELETE", 200, None)
+    assert recorded.request_headers["authorization"] == "$NEWAPI_ACCESS_TOKEN"
+    assert recorded.response_body == '{"success":true,"message":""}'
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("DELETE", "/api/token/6"),
+        ("DELETE", "/api/token/+6"),
+        ("DELETE", "/api/token/006"),
+        ("DELETE", "/api/token/%2B6"),
+        ("DELETE", "/api/token/%36"),
+        ("DELETE", "/api/token/6/"),
+        ("DELETE", "/api/token/"),
+        ("POST", "/api/user/manage"),
+        ("GET", "http://127.0.0.1:9/api/status"),
+    ],
+)
+def test_refused_request_is_never_sent(stack: Stack, method: str, url: str) -> None:
+    server = Server()
+    with pytest.raises(GuardRefusal):
+        client(stack, server).request(method, url)
+    assert server.seen == []
+    [recorded] = stack.recorder.take(SESSION_SCOPE)
+    assert recorded.status is None and recorded.error and "refused by the guard" in recorded.error
+    assert stack.pacer.sent == 0 and len(stack.guard.refusals) == 1
+
+
+def test_admitted_odd_ids_are_sent_as_written(stack: Stack) -> None:
+    server = Server()
+    c = client(stack, server)
+    for path in ["/api/token/+5", "/api/token/%2B5", "/api/token/005", "/api/token/%30", "/api/token/5/"]:
+        c.delete(path)
+    assert [r.url.raw_path.decode() for r in server.seen] == [
+        "/api/token/+5",
+        "/api/token/%2B5",
+        "/api/token/005",
+        "/api/token/%30",
+        "/api/token/5/",
+    ]
+    assert stack.guard.refusals == []
+
+
+def test_429_is_retried_after_retry_after_and_each_try_recorded(stack: Stack) -> None:
+    server = Server(
+        httpx.Response(429, headers={"Retry-After": "3"}),
+        httpx.Response(429),
+        httpx.Response(200, json={"success": True}),
+    )
+    response = client(stack, server).post("/api/token/batch", json={"ids": [5]})
+    assert response.status_code == 200
+    assert len(server.seen) == 3
+    assert all(r.content == b'{"ids":[5]}' for r in server.seen)  # the body is resent whole
+    assert stack.sleeps == [3.0, 2.0]
+    assert (stack.pacer.throttled, stack.pacer.sent) == (2, 3)
+    assert [e.status for e in stack.recorder.take(SESSION_SCOPE)] == [429, 429, 200]
+
+
+def test_redirect_hops_are_each_guarded(stack: Stack) -> None:
+    server = Server(
+        httpx.Response(307, headers={"Location": "/api/token/5"}),
+        httpx.Response(307, headers={"Location": "http://other.example/api/token/5"}),
+    )
+    c = client(stack, server)
+    with pytest.raises(GuardRefusal, match="foreign origin"):
+        c.delete("/api/token/5/", follow_redirects=True)
+    assert [r.url.raw_path for r in server.seen] == [b"/api/token/5/", b"/api/token/5"]
+
+
+def test_redirects_are_not_followed_by_default(stack: Stack) -> None:
+    server = Server(httpx.Response(307, headers={"Location": "/api/token/5"}))
+    assert client(stack, server).delete("/api/token/5/").status_code == 307
+    assert len(server.seen) == 1
+
+
+def test_network_errors_are_recorded_and_raised(stack: Stack) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    c = build_client(
+        stack.base,
+        guard=stack.guard,
+        pacer=stack.pacer,
+        recorder=stack.recorder,
+        redactor=stack.redactor,
+        network=httpx.MockTransport(refuse),
+    )
+    with pytest.raises(httpx.ConnectError):
+        c.get("/api/status")
+    [recorded] = stack.recorder.take(SESSION_SCOPE)
+    assert recorded.status is None and recorded.error == "ConnectError: connection refused"
