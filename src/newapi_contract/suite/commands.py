@@ -110,6 +110,8 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         f"--junitxml={report_dir / 'junit.xml'}",
         "-o",
         "junit_family=xunit1",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
         *(f"{flag}={value}" for flag, value in forwarded.items() if value is not None),
         *args.pytest_args,
     ]
