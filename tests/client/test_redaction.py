@@ -86,7 +86,8 @@ def test_headers(redactor: Redactor) -> None:
 
 def test_raw_authorization_and_unknown_bearer(redactor: Redactor) -> None:
     assert redactor.headers({"authorization": ACCESS}) == {"authorization": "$NEWAPI_ACCESS_TOKEN"}
-    assert redactor.headers({"authorization": "Bearer unknown-token"}) == {"authorization": REDACTED}
+    assert redactor.headers({"authorization": "bearer  unknown"}) == {"authorization": f"bearer {REDACTED}"}
+    assert redactor.headers({"authorization": "sk-abc def"}) == {"authorization": REDACTED}
 
 
 def test_default_placeholder_keeps_a_specific_one(redactor: Redactor) -> None:

@@ -105,7 +105,8 @@ class Redactor:
         return s
 
     def headers(self, mapping: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
-        """Headers with credential values replaced; other values go through `text`."""
+        """Headers with credential values replaced (by the secret's placeholder if it is a
+        registered one); other values go through `text`."""
         items = mapping.items() if isinstance(mapping, Mapping) else mapping
         out: dict[str, str] = {}
         for name, value in items:
@@ -137,15 +138,16 @@ class Redactor:
                 self.add_secret(value)
 
     def _credential(self, value: str) -> str:
-        scheme, _, rest = value.partition(" ")
-        if rest and scheme.lower() == "bearer":
-            shown = self.placeholder(rest.strip())
-            if shown is not None and shown != REDACTED:
-                return f"{scheme} {shown}"
-        shown = self.placeholder(value.strip())
-        if shown is not None and shown != REDACTED:
-            return shown
-        return REDACTED
+        # The auth scheme word is kept (`Bearer [REDACTED]`): it is no secret, and clauses
+        # about credential forms (Bearer, bearer, raw) need it in the report and curl line.
+        scheme, _, rest = value.strip().partition(" ")
+        if rest and scheme.lower() in ("bearer", "basic"):
+            return f"{scheme} {self._credential_value(rest.strip())}"
+        return self._credential_value(value.strip())
+
+    def _credential_value(self, value: str) -> str:
+        shown = self.placeholder(value)
+        return shown if shown is not None else REDACTED
 
 
 class RedactingFilter(logging.Filter):

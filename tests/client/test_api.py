@@ -1,0 +1,192 @@
+"""NewApi over the guarded stack: the requests it builds and the answers it returns."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from newapi_contract.client.api import Answer, Credentials, NewApi, token_path
+from newapi_contract.client.recording import SESSION_SCOPE
+from newapi_contract.client.transport import build_client
+from newapi_contract.errors import GuardRefusal, TargetError
+
+if TYPE_CHECKING:
+    from tests.client.conftest import Stack
+
+KEY = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefghijkl"
+
+
+class Server:
+    def __init__(self, *answers: httpx.Response) -> None:
+        self.answers = list(answers)
+        self.seen: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        return self.answers.pop(0) if self.answers else httpx.Response(200, json={"success": True})
+
+
+def api(stack: Stack, server: Server, creds: Credentials | None = None) -> NewApi:
+    client = build_client(
+        stack.base,
+        guard=stack.guard,
+        pacer=stack.pacer,
+        recorder=stack.recorder,
+        redactor=stack.redactor,
+        network=httpx.MockTransport(server),
+    )
+    return NewApi(client, creds or Credentials(2, stack.owner_token), redactor=stack.redactor)
+
+
+def test_credentials_headers() -> None:
+    creds = Credentials(7, "tok-tok-tok")
+    assert creds.headers() == {"Authorization": "Bearer tok-tok-tok", "New-Api-User": "7"}
+    assert creds.headers("raw") == {"Authorization": "tok-tok-tok", "New-Api-User": "7"}
+    with pytest.raises(ValueError):
+        creds.headers("basic")
+
+
+def test_answer_fields() -> None:
+    answer = Answer(200, httpx.Headers({"Content-Type": "application/json"}), "", {"success": False})
+    assert (answer.success, answer.message, answer.data) == (False, None, None)
+    assert answer.content_type == "application/json"
+    assert Answer(429, httpx.Headers(), "", None).success is None
+
+
+@pytest.mark.parametrize(
+    ("segment", "wire"),
+    [
+        (5, "/api/token/5"),
+        ("+5", "/api/token/+5"),
+        ("%2B5", "/api/token/%2B5"),
+        ("%30", "/api/token/%30"),
+        ("007", "/api/token/007"),
+        ("1e3", "/api/token/1e3"),
+        ("1.5", "/api/token/1.5"),
+        ("٣", "/api/token/%D9%A3"),  # UTF-8, decoded back by the server
+        (" 1", "/api/token/%201"),
+        ("a?b#c", "/api/token/a%3Fb%23c"),  # would otherwise end the path
+        ("..", "/api/token/%2E%2E"),  # httpx would remove a literal dot segment
+        ("-99999999999999999999", "/api/token/-99999999999999999999"),
+        ("5/", "/api/token/5/"),
+    ],
+)
+def test_raw_segments_reach_the_server_as_given(stack: Stack, segment: int | str, wire: str) -> None:
+    server = Server()
+    api(stack, server).get_token(segment)
+    assert server.seen[0].url.raw_path.decode() == wire
+
+
+def test_call_sends_credentials_and_decodes_json(stack: Stack) -> None:
+    server = Server(httpx.Response(200, json={"success": True, "message": "", "data": {"id": 2}}))
+    answer = api(stack, server).self_info()
+    sent = server.seen[0]
+    assert (sent.method, sent.url.path) == ("GET", "/api/user/self")
+    assert sent.headers["Authorization"] == f"Bearer {stack.owner_token}"
+    assert sent.headers["New-Api-User"] == "2"
+    assert (answer.status, answer.success, answer.data) == (200, True, {"id": 2})
+
+
+def test_call_header_overrides_and_no_auth(stack: Stack) -> None:
+    server = Server()
+    client = api(stack, server)
+    client.delete_token(5, headers={"new-api-user": "abc", "Authorization": None})
+    client.delete_token(5, auth=False)
+    first, second = server.seen
+    assert first.headers["New-Api-User"] == "abc" and "Authorization" not in first.headers
+    assert "Authorization" not in second.headers and "New-Api-User" not in second.headers
+
+
+def test_non_json_answer(stack: Stack) -> None:
+    server = Server(httpx.Response(404, text="404 page not found"))
+    answer = api(stack, server).get_token(5)
+    assert (answer.status, answer.json, answer.text) == (404, None, "404 page not found")
+
+
+def test_create_list_find_search(stack: Stack) -> None:
+    items = [
+        {"id": 9, "name": "nac-test-b"},
+        {"id": 8, "name": "nac-test-a"},
+        {"id": 5, "name": "nac-test-a"},
+    ]
+    server = Server(
+        httpx.Response(200, json={"success": True, "message": ""}),
+        httpx.Response(200, json={"success": True, "data": {"items": items}}),
+        httpx.Response(200, json={"success": True, "data": {"items": items}}),
+    )
+    client = api(stack, server)
+    client.create_token("nac-test-a", remain_quota=10, unlimited_quota=False)
+    assert client.find_token("nac-test-a") == {"id": 8, "name": "nac-test-a"}  # newest first
+    assert client.find_token("nac-test-c") is None
+    client.search_tokens("nac+test")
+    create, list1, _, search = server.seen
+    assert json.loads(create.content) == {
+        "name": "nac-test-a",
+        "unlimited_quota": False,
+        "expired_time": -1,
+        "remain_quota": 10,
+    }
+    assert (create.method, create.url.path) == ("POST", "/api/token/")
+    assert list1.url.params == httpx.QueryParams({"p": "1", "page_size": "100"})
+    assert search.url.raw_path == b"/api/token/search?keyword=nac%2Btest"
+
+
+def test_batch_delete(stack: Stack) -> None:
+    server = Server(httpx.Response(200, json={"success": True, "message": "", "data": 1}))
+    assert api(stack, server).batch_delete([5]).data == 1
+    assert json.loads(server.seen[0].content) == {"ids": [5]}
+
+
+def test_reveal_key_registers_it_as_a_secret(stack: Stack) -> None:
+    server = Server(httpx.Response(200, json={"success": True, "message": "", "data": {"key": KEY}}))
+    assert api(stack, server).reveal_key(5) == KEY
+    assert stack.redactor.placeholder(KEY) is not None
+    assert f"sk-{KEY}" not in stack.redactor.text(f"sk-{KEY}")
+
+
+def test_reveal_key_failure(stack: Stack) -> None:
+    server = Server(httpx.Response(200, json={"success": False, "message": "record not found"}))
+    with pytest.raises(TargetError, match="record not found"):
+        api(stack, server).reveal_key(5)
+
+
+def test_reveal_key_of_a_foreign_token_is_refused(stack: Stack) -> None:
+    server = Server()
+    with pytest.raises(GuardRefusal):
+        api(stack, server).reveal_key(6)
+    assert server.seen == []
+
+
+@pytest.mark.parametrize(
+    ("form", "header"),
+    [("bearer-sk", f"Bearer sk-{KEY}"), ("bearer", f"Bearer {KEY}"), ("lower-bearer-sk", f"bearer sk-{KEY}")],
+)
+def test_relay_models_key_forms(stack: Stack, form: str, header: str) -> None:
+    server = Server()
+    api(stack, server).relay_models(KEY, form)
+    sent = server.seen[0]
+    assert sent.url.path == "/v1/models"
+    assert sent.headers["Authorization"] == header and "New-Api-User" not in sent.headers
+
+
+def test_relay_models_without_a_key(stack: Stack) -> None:
+    server = Server()
+    api(stack, server).relay_models(None)
+    assert "Authorization" not in server.seen[0].headers
+    with pytest.raises(ValueError):
+        api(stack, server).relay_models(KEY, "x-api-key")
+
+
+def test_the_access_token_is_registered_and_never_recorded(stack: Stack) -> None:
+    creds = Credentials(3, "peer+token/abcdefghijklmnopq=")
+    api(stack, Server(), creds).list_tokens()
+    [recorded] = stack.recorder.take(SESSION_SCOPE)
+    assert creds.access_token not in repr(recorded)
+    assert recorded.request_headers["authorization"] == "Bearer [REDACTED]"
+
+
+def test_token_path_suffix() -> None:
+    assert token_path(5, "/key") == "/api/token/5/key"
