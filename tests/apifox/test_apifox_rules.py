@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from apifox_docs import convert_api, native_project, only_operation, rules
 
 from newapi_contract.apifox import RULES, convert_text
-
-from apifox_docs import convert_api, native_project, only_operation, rules
 
 
 @pytest.mark.parametrize(
@@ -26,7 +25,7 @@ from apifox_docs import convert_api, native_project, only_operation, rules
 )
 def test_path_rules(path: str, expected: str, expected_rules: list[str]) -> None:
     conversion = convert_api(path=path)
-    got, operation = only_operation(conversion)
+    got, _operation = only_operation(conversion)
     assert got == expected
     assert rules(conversion) == expected_rules
 

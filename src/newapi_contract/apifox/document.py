@@ -18,7 +18,7 @@ from newapi_contract.apifox.model import FindingLog
 from newapi_contract.apifox.operation_rules import apply_operation_rules
 from newapi_contract.errors import InputError
 
-__all__ = ["assemble", "clean_servers", "render", "validate"]
+__all__ = ["assemble", "clean_servers", "one_line", "render", "validate"]
 
 OPENAPI_VERSION = "3.1.0"
 # scheme://host..., a relative URL, or a templated one ({scheme}://...)
@@ -99,11 +99,16 @@ def validate(doc: dict[str, Any], source: str) -> None:
     try:
         error = next(iter(OpenAPIV31SpecValidator(doc).iter_errors()), None)
     except (RecursionError, OpenAPIValidationError, ValueError, TypeError) as exc:
-        raise InputError(f"{source}: converts to invalid OpenAPI ({exc})") from exc
+        raise InputError(f"{source}: converts to invalid OpenAPI ({one_line(str(exc))})") from exc
     if error is not None:
-        at = "/" + "/".join(str(p) for p in error.absolute_path)
-        message = error.message if len(error.message) < 200 else error.message[:200] + "..."
-        raise InputError(f"{source}: converts to invalid OpenAPI at {at}: {message}")
+        at = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in error.absolute_path)
+        raise InputError(f"{source}: converts to invalid OpenAPI at {at}: {one_line(error.message)}")
+
+
+def one_line(message: str, limit: int = 200) -> str:
+    """An error message fit for one line of CLI output."""
+    flat = " ".join(message.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def render(doc: dict[str, Any]) -> str:

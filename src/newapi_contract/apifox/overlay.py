@@ -27,7 +27,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from oas_patch.validator import load_schema
 
-from newapi_contract.apifox.document import validate
+from newapi_contract.apifox.document import one_line, validate
 from newapi_contract.errors import InputError
 
 __all__ = ["apply_overlay", "load_overlay", "merge"]
@@ -50,7 +50,7 @@ def load_overlay(path: Path) -> dict[str, Any]:
     error = best_match(_SCHEMA.iter_errors(overlay))
     if error is not None:
         at = "/" + "/".join(str(p) for p in error.absolute_path)
-        raise InputError(f"{path}: not an Overlay 1.0 document at {at}: {error.message}")
+        raise InputError(f"{path}: not an Overlay 1.0 document at {at}: {one_line(error.message)}")
     return overlay
 
 
@@ -62,7 +62,8 @@ def apply_overlay(document: dict[str, Any], overlay: dict[str, Any], source: str
         try:
             matches = parse_jsonpath(action["target"]).find(result)
         except Exception as exc:  # jsonpath-ng raises bare Exception subclasses for syntax
-            raise InputError(f"{label}: bad JSONPath target {action['target']!r}: {exc}") from exc
+            raise InputError(
+                f"{label}: bad JSONPath target {action['target']!r}: {one_line(str(exc))}") from exc
         if not matches:
             raise InputError(f"{label}: target {action['target']!r} matches nothing")
         if action.get("remove") is True:
@@ -72,6 +73,8 @@ def apply_overlay(document: dict[str, Any], overlay: dict[str, Any], source: str
         elif "update" in action:
             for match in matches:
                 merge(match.value, copy.deepcopy(action["update"]), label)
+        else:
+            raise InputError(f"{label}: has neither `update` nor `remove: true`")
     validate(result, source)
     return result
 

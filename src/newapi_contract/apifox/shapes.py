@@ -13,6 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from newapi_contract.apifox.document import one_line
 from newapi_contract.errors import InputError
 
 __all__ = ["check_shape"]
@@ -98,4 +99,4 @@ def check_shape(data: Any, shape: str, source: str,
         return
     parts = tuple(error.absolute_path)
     at = where(parts) if where else f"{source}: /" + "/".join(str(p) for p in parts)
-    raise InputError(f"{at}: {error.message}")
+    raise InputError(f"{at}: {one_line(error.message)}")
