@@ -69,6 +69,13 @@ def _clause_id(item: pytest.Item) -> str | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     clauses = load_clauses()
+    wanted = set(config.getoption("newapi_clauses") or ())
+    if unknown := wanted - set(clauses):
+        raise pytest.UsageError(f"--clause: unknown clause(s) {', '.join(sorted(unknown))}")
+    if wanted:
+        deselected = [item for item in items if _clause_id(item) not in wanted]
+        items[:] = [item for item in items if _clause_id(item) in wanted]
+        config.hook.pytest_deselected(items=deselected)
     for item in items:
         cid = _clause_id(item)
         if cid is None:

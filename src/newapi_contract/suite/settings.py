@@ -127,6 +127,14 @@ OPTIONS: tuple[_Option, ...] = (
 
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("newapi-contract", "newapi-contract: the target and the run")
+    group.addoption(
+        "--clause",
+        dest="newapi_clauses",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run only the tests of this clause (repeatable; e.g. DEL-OWN-2)",
+    )
     for option in OPTIONS:
         env = f" (env {option.env})" if option.env else ""
         kwargs: dict[str, Any] = {"dest": option.dest, "default": None, "help": option.help + env}
