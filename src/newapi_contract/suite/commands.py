@@ -41,6 +41,7 @@ def register(sub: Any) -> None:
     run.add_argument("--embedded-generation", choices=GENERATIONS, help="embedded server generation")
     run.add_argument("--embedded-faults", metavar="F1,F2", help="fault modes of the embedded server")
     run.add_argument("--embedded-rate-limits", choices=("on", "off"), help="embedded server rate limits")
+    run.add_argument("--clause", action="append", metavar="ID", help="only this clause (repeatable)")
     run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="passed to pytest")
     run.set_defaults(handler=run_command)
 
@@ -51,6 +52,10 @@ def register(sub: Any) -> None:
     _target_options(cleanup)
     cleanup.add_argument("--prefix", default="nac-", help="token name prefix of the suite's runs")
     cleanup.set_defaults(handler=cleanup_command)
+
+    from newapi_contract.suite import selftest
+
+    selftest.register(sub)
 
 
 def _target_options(parser: argparse.ArgumentParser) -> None:
@@ -113,6 +118,7 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
         *(f"{flag}={value}" for flag, value in forwarded.items() if value is not None),
+        *(f"--clause={clause}" for clause in args.clause or ()),
         *args.pytest_args,
     ]
 

@@ -1,0 +1,128 @@
+"""`newapi-contract selftest`: the proof matrix.
+
+Runs the whole suite against the embedded reference server, healthy and with each
+fault mode, in each generation, and prints which clauses killed each fault. The suite
+is good when the healthy server raises no false alarm and every deletion-related fault
+is killed; a survivor is a bug in the suite. Each run is a separate process (a fresh
+server, a fresh pytest), two at a time on a two-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newapi_contract.errors import UsageError
+
+__all__ = ["register"]
+
+HEALTHY = "(none)"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    generation: str
+    fault: str
+    exit_code: int
+    failed: tuple[str, ...]
+    seconds: float
+
+    @property
+    def killed(self) -> bool:
+        return self.exit_code == 1 and bool(self.failed)
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "selftest",
+        help="proof matrix: the suite against the reference server, healthy and with every fault",
+    )
+    parser.add_argument("--generation", choices=("legacy", "current", "both"), default="both")
+    parser.add_argument("--fault", action="append", default=[], help="only these faults (repeatable)")
+    parser.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
+    parser.add_argument("--json", type=Path, help="also write the matrix as JSON here")
+    parser.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="passed to every run")
+    parser.set_defaults(handler=selftest_command)
+
+
+def _run(generation: str, fault: str, workdir: Path, extra: list[str]) -> Outcome:
+    report_dir = workdir / f"{generation}-{fault.strip('()')}"
+    command = [
+        sys.executable,
+        "-m",
+        "newapi_contract.cli",
+        "run",
+        "--report-dir",
+        str(report_dir),
+        "--embedded-generation",
+        generation,
+    ]
+    if fault != HEALTHY:
+        command += ["--embedded-faults", fault]
+    command += ["--", "-q", "--no-header", *extra]
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    elapsed = time.monotonic() - started
+    (report_dir / "console.log").parent.mkdir(parents=True, exist_ok=True)
+    (report_dir / "console.log").write_text(done.stdout + done.stderr, encoding="utf-8")
+    failed: tuple[str, ...] = ()
+    summary = report_dir / "summary.json"
+    if summary.exists():
+        clauses = json.loads(summary.read_text(encoding="utf-8"))["clauses"]
+        failed = tuple(cid for cid, row in clauses.items() if row["verdict"] == "failed")
+    return Outcome(generation, fault, done.returncode, failed, elapsed)
+
+
+def selftest_command(args: argparse.Namespace) -> int:
+    from newapi_contract.target.faults import FAULTS
+
+    unknown = [f for f in args.fault if f not in FAULTS]
+    if unknown:
+        raise UsageError(f"unknown fault(s) {', '.join(unknown)}; see `newapi-contract serve --list-faults`")
+    faults = args.fault or list(FAULTS)
+    generations = ("legacy", "current") if args.generation == "both" else (args.generation,)
+    jobs = [(g, f) for g in generations for f in (HEALTHY, *faults)]
+    workdir = Path(tempfile.mkdtemp(prefix="newapi-selftest-"))
+    print(f"selftest: {len(jobs)} runs, {args.jobs} at a time; reports under {workdir}", flush=True)
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        outcomes = list(pool.map(lambda job: _run(*job, workdir, args.pytest_args), jobs))
+    return _print_matrix(outcomes, FAULTS, args.json)
+
+
+def _verdict(outcome: Outcome, deletion_related: bool) -> str:
+    if outcome.fault == HEALTHY:
+        return "clean" if outcome.exit_code == 0 else "FALSE ALARM"
+    if outcome.killed:
+        return "killed"
+    if outcome.exit_code not in (0, 1):
+        return f"ERROR (exit {outcome.exit_code})"
+    return "SURVIVED" if deletion_related else "survived (not deletion-related)"
+
+
+def _print_matrix(outcomes: list[Outcome], faults: dict[str, Any], json_path: Path | None) -> int:
+    bad = 0
+    rows = []
+    for outcome in outcomes:
+        related = outcome.fault != HEALTHY and faults[outcome.fault].deletion_related
+        verdict = _verdict(outcome, related)
+        bad += verdict in ("FALSE ALARM", "SURVIVED") or verdict.startswith("ERROR")
+        rows.append({**outcome.__dict__, "verdict": verdict, "deletion_related": related})
+        killers = ", ".join(outcome.failed) or "-"
+        print(f"{outcome.generation:8} {outcome.fault:28} {verdict:32} {outcome.seconds:5.1f}s  {killers}")
+    alarms = sum(r["verdict"] == "FALSE ALARM" for r in rows)
+    survivors = sum(r["verdict"] == "SURVIVED" for r in rows)
+    print(
+        f"selftest: false alarms {alarms}, deletion-related survivors {survivors}, "
+        f"{sum(r['verdict'] == 'killed' for r in rows)} faults killed"
+    )
+    if json_path is not None:
+        json_path.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    return 1 if bad else 0
