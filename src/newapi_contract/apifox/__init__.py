@@ -14,6 +14,7 @@ from newapi_contract.apifox.openapi_export import convert_openapi
 from newapi_contract.apifox.page import convert_page
 from newapi_contract.apifox.project import convert_project
 from newapi_contract.apifox.source import detect, read_text
+from newapi_contract.errors import InputError
 
 __all__ = ["RULES", "Conversion", "Finding", "convert_file", "convert_text"]
 
@@ -21,12 +22,15 @@ __all__ = ["RULES", "Conversion", "Finding", "convert_file", "convert_text"]
 def convert_text(text: str, source: str) -> Conversion:
     """Convert one Apifox document; `source` names it in findings and errors."""
     kind, content = detect(text, source)
-    if kind == "apifox-page":
-        doc, log = convert_page(content, source)
-    elif kind == "apifox-project":
-        doc, log = convert_project(content, source)
-    else:
-        doc, log = convert_openapi(content, source)
+    try:
+        if kind == "apifox-page":
+            doc, log = convert_page(content, source)
+        elif kind == "apifox-project":
+            doc, log = convert_project(content, source)
+        else:
+            doc, log = convert_openapi(content, source)
+    except RecursionError as exc:  # schemas are walked recursively
+        raise InputError(f"{source}: nested too deeply to convert") from exc
     return Conversion(document=doc, findings=log.findings())
 
 

@@ -88,7 +88,8 @@ class _Converter:
             kept = checked_example(media["example"], media_type, schema, schemas,
                                    child(where, "example"), self.log)
             media.pop("example") if kept is MISSING else media.__setitem__("example", kept)
-        for name, example in list((media.get("examples") or {}).items()):
+        examples = media.get("examples")
+        for name, example in list(examples.items() if isinstance(examples, dict) else []):
             if isinstance(example, dict) and "value" in example:
                 kept = checked_example(example["value"], media_type, schema, schemas,
                                        child(child(child(where, "examples"), name), "value"),

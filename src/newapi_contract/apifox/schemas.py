@@ -71,7 +71,7 @@ class SchemaCleaner:
                 out[key] = value
         if isinstance(out.get("required"), list) and isinstance(schema.get("properties"), dict):
             dropped = {n for n, s in schema["properties"].items() if _is_placeholder(s)}
-            out["required"] = [r for r in out["required"] if r not in dropped]
+            out["required"] = [r for r in out["required"] if not (isinstance(r, str) and r in dropped)]
         if self._upgrade_30:
             _upgrade_30_keywords(out)
         refs = schema.get("x-apifox-refs")
