@@ -53,7 +53,6 @@ def test_capture_learns_secrets_handed_out_by_the_route() -> None:
         method="GET",
         url="http://127.0.0.1:3000/api/user/token",
         response_body=f'{{"success":true,"data":"{fresh}"}}'.encode(),
-        response_json={"success": True, "data": fresh},
     )
     assert fresh not in recorded.response_body
     assert redactor.text(fresh) == REDACTED  # and in every later exchange

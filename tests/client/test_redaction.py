@@ -119,9 +119,12 @@ def test_json_redacts_values_and_secret_fields(redactor: Redactor) -> None:
 
 def test_learns_the_access_token_an_answer_hands_out(redactor: Redactor) -> None:
     fresh = "Zm9vYmFyYmF6cXV4cXV1eHF1dXo="
-    redactor.learn("GET", "/api/status", {"data": fresh})
+    answer = f'{{"success":true,"message":"","data":"{fresh}"}}'.encode()
+    redactor.learn("GET", "/api/status", answer)
+    redactor.learn("GET", "/api/user/token", b"not json")
+    redactor.learn("GET", "/api/user/token", b"[1]")
     assert fresh in redactor.text(fresh)
-    redactor.learn("GET", "/api/user/token", {"success": True, "data": fresh})
+    redactor.learn("GET", "/api/user/token", answer)
     assert redactor.text(fresh) == REDACTED
 
 

@@ -69,16 +69,15 @@ class Exchange:
         status: int | None = None,
         response_headers: Mapping[str, str] | None = None,
         response_body: bytes | None = None,
-        response_json: object = None,
         elapsed_ms: float = 0.0,
         error: str | None = None,
     ) -> Exchange:
         """Build an exchange from raw parts, redacting every one of them.
 
-        `response_json` (the decoded answer, if any) lets the redactor learn secrets that
-        only the route tells apart, like the access token `GET /api/user/token` hands out.
+        First the redactor learns any secret the answer hands out that only its route tells
+        apart (the access token `GET /api/user/token` answers), so it is redacted here too.
         """
-        redactor.learn(method, urlsplit(url).path, response_json)
+        redactor.learn(method, urlsplit(url).path, response_body)
         return cls(
             method=method.upper(),
             url=redactor.text(url),

@@ -34,13 +34,6 @@ def _body_bytes(body: object) -> bytes | None:
     return None
 
 
-def _json_or_none(response: requests.Response) -> object:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 class GuardedAdapter(HTTPAdapter):
     """HTTPAdapter that admits, paces and records each request it sends.
 
@@ -116,7 +109,6 @@ class GuardedAdapter(HTTPAdapter):
                 status=None if response is None else response.status_code,
                 response_headers=None if response is None else response.headers,
                 response_body=None if response is None else response.content,
-                response_json=None if response is None else _json_or_none(response),
                 elapsed_ms=elapsed,
                 error=error,
             )

@@ -22,13 +22,6 @@ from newapi_contract.errors import GuardRefusal
 __all__ = ["GuardTransport", "PacingTransport", "RecordingTransport", "build_client"]
 
 
-def _json_or_none(response: httpx.Response) -> object:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 class GuardTransport(httpx.BaseTransport):
     """Refuses (records, raises GuardRefusal, never sends) what the guard does not admit."""
 
@@ -110,7 +103,6 @@ class RecordingTransport(httpx.BaseTransport):
                 status=response.status_code,
                 response_headers=response.headers,
                 response_body=response.content,
-                response_json=_json_or_none(response),
                 elapsed_ms=(time.perf_counter() - started) * 1000,
             )
         )
