@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import string
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -75,7 +75,7 @@ def test_deleted_token_is_gone_from_search(owner, make_token):
 class KeyThroughDeletion:
     """One key observed on the relay before, at once after, and a moment after its delete."""
 
-    key: str
+    key: str = field(repr=False)
     before: Answer
     delete: Answer
     at_once: Answer

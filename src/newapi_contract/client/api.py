@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json as jsonlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -29,7 +29,7 @@ class Credentials:
     """A user's access token and id: the header set that works on both generations."""
 
     user_id: int
-    access_token: str
+    access_token: str = field(repr=False)  # pytest prints fixture values in tracebacks
 
     def headers(self, form: str = "bearer") -> dict[str, str]:
         """`Authorization` as `Bearer <token>` ("bearer") or the bare token ("raw"),

@@ -278,9 +278,12 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
-    cid = _clause_id(item)
     ctx = item.config.stash.get(CTX, None)
-    if cid is None or ctx is None:
+    if ctx is None:
+        return
+    _redact_report(report, ctx.redactor)
+    cid = _clause_id(item)
+    if cid is None:
         return
     report.user_properties.append(("clause", cid))
     violation = (
@@ -301,6 +304,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
         extras.append(html_extras.html(html))
         report.extras = extras
+
+
+def _redact_report(report: pytest.TestReport, redactor: Any) -> None:
+    """Failure text and captured output pass the redactor before any reporter sees them:
+    pytest prints fixture values (credentials, keys) in long tracebacks."""
+    if report.failed and report.longrepr is not None:
+        report.longrepr = redactor.text(str(report.longrepr))
+    report.sections = [(title, redactor.text(content)) for title, content in report.sections]
 
 
 class _Tally:
