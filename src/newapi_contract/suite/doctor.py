@@ -1,0 +1,206 @@
+"""`newapi-contract doctor`: can a run work against this target, and what could it check?
+
+It reaches the target, tells whether it is a new-api, its generation and version, checks
+the credentials in the environment (the given users' access tokens, or root's login and
+the two test users the run would use or create), states the rate limits it will meet and
+the pacing the run will use, and lists the clauses a run could check and why others would
+be skipped. It changes nothing on the server: no user is created, no access token rotated,
+no token created (logins do count against upstream's critical limit, ref §7).
+
+Problems that stop a run raise the suite's errors (exit 3 for the target, 2 for usage),
+after the checks that passed have been said.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+
+from newapi_contract.client.api import Credentials, NewApi
+from newapi_contract.contract.clauses import Clause, load_clauses
+from newapi_contract.errors import CredentialsRejected, UsageError
+from newapi_contract.suite.bootstrap import OWNER_NAME, PEER_NAME, ROLE_ROOT, _derived_password
+from newapi_contract.suite.run_context import RunContext
+from newapi_contract.suite.settings import GENERATIONS, RunSettings
+
+__all__ = ["Plan", "diagnose", "register", "runnable_clauses"]
+
+DOCTOR_TIMEOUT_S = 5.0
+# Upstream's defaults (reference §7); GET /api/status does not expose them
+# (controller/misc.go GetStatus), so the doctor can only state them.
+UPSTREAM_LIMITS = (
+    "global: 360 requests per 180 s per IP on /api/* (180 up to rc.11)",
+    "critical: 20 per 20 min per IP for login, key reveal, batch keys (and /api/user/token on main)",
+    "search: 10 per 60 s per user",
+)
+QUICK_PROFILE_REQUESTS = 300  # the quick profile's budget (issue 6)
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run against this target would do with the given credentials."""
+
+    generation: str
+    has_peer: bool
+    checks: list[Clause]
+    skips: list[tuple[Clause, str]]
+
+
+def register(sub: Any) -> None:
+    doctor = sub.add_parser(
+        "doctor",
+        help="check a target and the credentials, and say what a run could check",
+        description="Check that the target is reachable and a new-api (generation, version), that the "
+        "credentials in the environment work and are non-root users (or, with root credentials, which "
+        "test users a run would use or create), the rate limits and pacing, and which clauses a run "
+        "could check. Changes nothing on the server.",
+    )
+    doctor.add_argument("--base-url", help="the new-api to check (env NEWAPI_BASE_URL); none: embedded")
+    doctor.add_argument("--server-generation", choices=GENERATIONS, help="skip generation detection")
+    doctor.set_defaults(handler=doctor_command)
+
+
+def doctor_command(args: argparse.Namespace) -> int:
+    settings = RunSettings.from_values(
+        {"base_url": args.base_url, "newapi_generation": args.server_generation}
+    )
+    diagnose(settings, say=print)
+    return 0
+
+
+def runnable_clauses(generation: str, has_peer: bool) -> Plan:
+    """The clauses a run could check on a server of `generation`, and why the others are skipped
+    (the same reasons the plugin's clause gate gives)."""
+    checks: list[Clause] = []
+    skips: list[tuple[Clause, str]] = []
+    for clause in load_clauses().values():
+        if not clause.applies_to(generation):
+            skips.append((clause, f"applies to {', '.join(clause.generations)} servers only"))
+        elif "peer" in clause.needs and not has_peer:
+            skips.append((clause, "needs a second non-root user (NEWAPI_PEER_* or root credentials)"))
+        else:
+            checks.append(clause)
+    return Plan(generation, has_peer, checks, skips)
+
+
+def diagnose(settings: RunSettings, say: Say) -> Plan:
+    """Run every check, saying each result; raise the error of the first one that stops a run."""
+    quick = replace(settings, timeout=DOCTOR_TIMEOUT_S, rate=None)
+    ctx = RunContext(quick, ledger_file=False)
+    try:
+        found = ctx.check_target()  # reachability, new-api, generation; given users' tokens
+        where = settings.base_url or "the embedded reference server"
+        say(f"ok    reachable: {where} answers GET /api/status like new-api")
+        how = "detected" if found.detected else "given by --server-generation"
+        say(f"ok    generation: {found.generation} ({how}); version {found.version or 'not reported'}")
+        has_peer = _check_users(ctx, settings, found.setup_done, say)
+    finally:
+        ctx.close()
+    _say_limits(settings, say)
+    plan = runnable_clauses(found.generation, has_peer)
+    _say_plan(plan, say)
+    return plan
+
+
+def _check_users(ctx: RunContext, settings: RunSettings, setup_done: bool, say: Say) -> bool:
+    """Say who the run would act as; True when a second user (the peer) will be there."""
+    if settings.base_url is None:
+        say("ok    users: the run sets up the embedded server's root and creates its two test users")
+        return True
+    base_url = settings.base_url
+    if settings.owner is not None:
+        # check_target() has already refused rejected tokens and root users.
+        for label, secret in (
+            ("NEWAPI_ACCESS_TOKEN", settings.owner),
+            ("NEWAPI_PEER_ACCESS_TOKEN", settings.peer),
+        ):
+            if secret is None:
+                say("note  NEWAPI_PEER_ACCESS_TOKEN / NEWAPI_PEER_USER_ID not set: no second user")
+                continue
+            info = NewApi(ctx.client(base_url), Credentials(secret.user_id, secret.access_token)).self_info()
+            data = info.data if isinstance(info.data, dict) else {}
+            say(
+                f"ok    {label}: user {secret.user_id} ({data.get('username', '?')}), role "
+                f"{data.get('role', '?')} (not root), access token accepted"
+            )
+        return settings.peer is not None
+    if not (settings.root_username and settings.root_password):
+        raise UsageError(
+            "no credentials: set NEWAPI_ACCESS_TOKEN and NEWAPI_USER_ID (and the NEWAPI_PEER_* "
+            "pair), or NEWAPI_ROOT_USERNAME and NEWAPI_ROOT_PASSWORD"
+        )
+    if not setup_done:
+        say(
+            f"note  first-time setup not done: a run would set up root {settings.root_username!r} "
+            f"and create test users {OWNER_NAME!r} and {PEER_NAME!r}"
+        )
+        return True
+    role = _login_role(ctx.client(base_url, cookies=True), settings.root_username, settings.root_password)
+    if role is None:
+        raise CredentialsRejected(
+            f"NEWAPI_ROOT_USERNAME/PASSWORD: login as {settings.root_username!r} refused"
+        )
+    kind = "root" if role >= ROLE_ROOT else f"role {role}, not root: creating test users may be refused"
+    say(f"ok    NEWAPI_ROOT_USERNAME: login as {settings.root_username!r} works ({kind})")
+    for name in (OWNER_NAME, PEER_NAME):
+        existing = _login_role(
+            ctx.client(base_url, cookies=True), name, _derived_password(settings.root_password, name)
+        )
+        if existing is None:
+            say(f"note  test user {name!r}: not there (or another password): a run would create it")
+        elif existing >= ROLE_ROOT:
+            raise UsageError(f"test user {name!r} is root; the suite needs common users")
+        else:
+            say(f"ok    test user {name!r}: exists, a run would reuse it (its access token is rotated)")
+    return True
+
+
+def _login_role(client: httpx.Client, username: str, password: str) -> int | None:
+    """The user's role if the login works, else None. A login changes nothing on the server."""
+    answer = NewApi(client, None).call(
+        "POST", "/api/user/login", json={"username": username, "password": password}
+    )
+    if answer.success is not True or not isinstance(answer.data, dict):
+        return None
+    user = answer.data.get("user") if isinstance(answer.data.get("user"), dict) else answer.data
+    return int(user.get("role") or 0)
+
+
+def _say_limits(settings: RunSettings, say: Say) -> None:
+    if settings.base_url is None:
+        say("ok    rate limits: the embedded server runs without them (--embedded-rate-limits on to try)")
+        return
+    say("note  rate limits: upstream does not report its limits (GET /api/status); its defaults are")
+    for limit in UPSTREAM_LIMITS:
+        say(f"        {limit}")
+    if settings.rate:
+        minutes = QUICK_PROFILE_REQUESTS / settings.rate / 60
+        say(
+            f"ok    pacing: the run sends at most {settings.rate:g} requests/s (--rate), about "
+            f"{minutes:.0f} min for the quick profile's {QUICK_PROFILE_REQUESTS} requests; "
+            "429 and Retry-After are honoured"
+        )
+    else:
+        say(
+            "note  pacing: none (--rate 0): a server with upstream's limits will answer 429s "
+            "(the run waits them out)"
+        )
+
+
+def _say_plan(plan: Plan, say: Say) -> None:
+    total = len(plan.checks) + len(plan.skips)
+    say(f"ok    a run could check {len(plan.checks)} of {total} clauses on this {plan.generation} server")
+    for clause, reason in plan.skips:
+        say(f"skip  {clause.id}  {clause.title}: {reason}")
+    relay = [c.id for c in plan.checks if "relay" in c.needs]
+    if relay:
+        say(
+            f"note  {', '.join(relay)} reveal full keys (POST /api/token/{{id}}/key, upstream's critical "
+            "limit of 20 per 20 min)"
+        )
