@@ -59,7 +59,7 @@ def test_missing_new_api_user(owner, make_token, expect):
 
 
 @pytest.mark.clause("DEL-AUTH-5")
-@pytest.mark.parametrize("value", ["abc", "1.0", "1e0", "0x1"])
+@pytest.mark.parametrize("value", ["abc", "1.0"])
 def test_malformed_new_api_user(owner, make_token, expect, value):
     token = make_token()
     headers = {**_without_new_api_user(owner), "New-Api-User": value}

@@ -11,9 +11,8 @@ from newapi_contract.contract.verdict import require
 
 @pytest.mark.clause("DEL-BATCH-1")
 def test_batch_deletes_own_ids_and_counts_them(owner, make_token):
-    gone_before = make_token()
+    gone_before, first, second, kept = make_token.many(4)
     assert_outcome(owner.api.delete_token(gone_before.id), success=True)
-    first, second, kept = make_token(), make_token(), make_token()
     answer = owner.api.batch_delete([first.id, second.id, gone_before.id])
     assert_outcome(answer, success=True, message="")
     require(
@@ -28,7 +27,7 @@ def test_batch_deletes_own_ids_and_counts_them(owner, make_token):
 
 @pytest.mark.clause("DEL-BATCH-2")
 def test_batch_never_deletes_another_users_token(owner, peer, make_token):
-    mine_a, mine_b = make_token(), make_token()
+    mine_a, mine_b = make_token.many(2)
     theirs = make_token(peer)
     answer = peer.api.batch_delete([mine_a.id, mine_b.id, theirs.id])
     assert_outcome(answer, success=True)

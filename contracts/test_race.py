@@ -21,7 +21,7 @@ PARALLEL = 6
 
 @pytest.mark.clause("DEL-RACE-1")
 def test_parallel_deletes_leave_one_consistent_outcome(owner, make_token, record_property):
-    neighbour, token = make_token(), make_token()
+    token, neighbour = make_token.many(2)
     with ThreadPoolExecutor(PARALLEL) as pool:
         # Each thread runs in a copy of this context, so its exchanges land in this test's record.
         futures = [

@@ -8,7 +8,10 @@ violation noticed by an isolation test belongs to DEL-SHAPE-1).
 
 from __future__ import annotations
 
-__all__ = ["ClauseViolation", "require"]
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["ClauseViolation", "Violations", "require"]
 
 
 class ClauseViolation(AssertionError):
@@ -23,3 +26,31 @@ def require(condition: bool, *, expected: str, observed: str, clause: str | None
     """Raise a ClauseViolation unless `condition` holds."""
     if not condition:
         raise ClauseViolation(expected, observed, clause)
+
+
+class Violations:
+    """Collects the violations of many cases of one clause, to report them together.
+
+    with found.case("zero"): ...   # a ClauseViolation inside is recorded, not raised
+    found.raise_if_any()
+    """
+
+    def __init__(self) -> None:
+        self._found: list[tuple[str, ClauseViolation]] = []
+
+    @contextmanager
+    def case(self, label: str) -> Iterator[None]:
+        try:
+            yield
+        except ClauseViolation as violation:
+            self._found.append((label, violation))
+
+    def raise_if_any(self) -> None:
+        if not self._found:
+            return
+        clauses = {violation.clause for _, violation in self._found}
+        raise ClauseViolation(
+            expected="; ".join(dict.fromkeys(f"{v.expected}" for _, v in self._found)),
+            observed="; ".join(f"[{label}] {v.observed}" for label, v in self._found),
+            clause=clauses.pop() if len(clauses) == 1 else None,
+        )

@@ -22,6 +22,7 @@ class _ClauseResult:
     passed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    requests: int = 0
 
     @property
     def verdict(self) -> str:
@@ -61,6 +62,7 @@ class ClauseTally:
         if clause is None:
             return
         result = self.results[clause]
+        result.requests += int(props.get("requests", 0))
         if report.failed:
             broken = props.get("failed_clause", clause)
             if report.when == "call":
@@ -91,6 +93,7 @@ class ClauseTally:
                 "passed": result.passed,
                 "failed": result.failed,
                 "skipped": [{"test": t, "reason": r} for t, r in result.skipped],
+                "requests": result.requests,
             }
         return {
             "run": self.run_info,

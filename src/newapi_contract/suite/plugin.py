@@ -14,8 +14,7 @@ import json
 import random
 import signal
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,6 +28,7 @@ from newapi_contract.report.extras import clause_html, exchanges_html, run_summa
 from newapi_contract.report.summary import ClauseTally
 from newapi_contract.suite.run_context import Actor, RunContext, Target
 from newapi_contract.suite.settings import RunSettings, add_options
+from newapi_contract.suite.tokens import TokenFactory
 
 CTX = pytest.StashKey[RunContext]()
 TALLY = pytest.StashKey[ClauseTally]()
@@ -184,44 +184,14 @@ def requests_session(run_context: RunContext) -> Any:
     session.close()
 
 
-@dataclass(frozen=True)
-class TokenRef:
-    """A token this run created (and recorded in the ledger)."""
-
-    id: int
-    name: str
-    owner_id: int
-    _actor: Actor
-
-    def key(self) -> str:
-        """The full key, revealed on demand: upstream limits reveals to 20 per 20 min (ref §5)."""
-        return self._actor.api.reveal_key(self.id)
-
-
 @pytest.fixture(scope="session")
-def token_factory(run_context: RunContext, owner: Actor) -> Callable[..., TokenRef]:
-    """Creates a token with the run prefix, finds its id (create answers none, ref §5)
-    and records it in the ledger: the only tokens the suite will ever delete."""
-    counter = iter(range(1, 10**6))
-
-    def make(actor: Actor | None = None, **fields: Any) -> TokenRef:
-        actor = actor or owner
-        name = f"{run_context.run_prefix}{next(counter):03d}{random.randrange(16**4):04x}"
-        created = actor.api.create_token(name, **fields)
-        if created.success is not True:
-            raise RuntimeError(f"could not create a test token: {created.message!r}")
-        found = actor.api.find_token(name)
-        if found is None:
-            raise RuntimeError(f"created token {name!r} does not appear in the list")
-        token_id = int(found["id"])
-        run_context.ledger.record(token_id, name, actor.user_id)
-        return TokenRef(token_id, name, actor.user_id, actor)
-
-    return make
+def token_factory(run_context: RunContext, owner: Actor) -> TokenFactory:
+    """Makes tokens the run owns (see `suite.tokens`); the only ones it will delete."""
+    return TokenFactory(run_context, owner)
 
 
 @pytest.fixture
-def make_token(token_factory: Callable[..., TokenRef]) -> Callable[..., TokenRef]:
+def make_token(token_factory: TokenFactory) -> TokenFactory:
     return token_factory
 
 
@@ -293,6 +263,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.user_properties.append(("failed_clause", violation.clause))
     if report.when == "teardown":
         ctx.recorder.take(item.nodeid)
+        report.user_properties.append(("requests", ctx.recorder.count_by_scope().get(item.nodeid, 0)))
         report.user_properties.append(("run_info", json.dumps(_run_info(ctx, item.config))))
         return
     if report.when == "call" or report.outcome == "failed":

@@ -201,23 +201,30 @@ class RunContext:
 
     # -- the end ------------------------------------------------------------------
     def cleanup(self, report: Callable[[str], None] = log.warning) -> list[int]:
-        """Delete every live token this run created; return the ids that could not be."""
+        """Delete every live token this run created, one batch call per user (requests are
+        rate-limited upstream); return the ids that could not be deleted."""
         left: list[int] = []
-        for entry in self.ledger.live():
-            actor = self.actor(entry.owner_id)
-            if actor is None:
-                left.append(entry.token_id)
-                continue
-            try:
-                answer = actor.api.delete_token(entry.token_id)
-            except Exception as exc:  # cleanup goes on for the others, and says what failed
-                report(f"cleanup of token {entry.token_id} failed: {exc}")
-                left.append(entry.token_id)
-                continue
-            if answer.success is True or answer.message == "record not found":
-                self.ledger.mark_deleted(entry.token_id)
-            else:
-                left.append(entry.token_id)
+        with self.recorder.scope("(cleanup)"):
+            for owner_id in sorted({entry.owner_id for entry in self.ledger.live()}):
+                ids = [e.token_id for e in self.ledger.live() if e.owner_id == owner_id]
+                actor = self.actor(owner_id)
+                if actor is None:
+                    left.extend(ids)
+                    continue
+                try:
+                    answer = actor.api.batch_delete(ids)
+                    remaining = {item.get("id") for item in items(actor.api.list_tokens())} & set(ids)
+                except Exception as exc:  # cleanup goes on for the other user, and says what failed
+                    report(f"cleanup of tokens {ids} failed: {exc}")
+                    left.extend(ids)
+                    continue
+                if answer.success is not True:
+                    report(f"cleanup: batch delete of {ids} answered {answer.message!r}")
+                for token_id in ids:
+                    if token_id in remaining or answer.success is not True:
+                        left.append(token_id)
+                    else:
+                        self.ledger.mark_deleted(token_id)
         if not left and self.ledger.path is not None:
             with contextlib.suppress(FileNotFoundError):
                 Path(self.ledger.path).unlink()
