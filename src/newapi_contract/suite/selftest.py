@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,8 +92,19 @@ def selftest_command(args: argparse.Namespace) -> int:
     jobs = [(g, f) for g in generations for f in (HEALTHY, *faults)]
     workdir = Path(tempfile.mkdtemp(prefix="newapi-selftest-"))
     print(f"selftest: {len(jobs)} runs, {args.jobs} at a time; reports under {workdir}", flush=True)
+    outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        outcomes = list(pool.map(lambda job: _run(*job, workdir, args.pytest_args), jobs))
+        futures = [pool.submit(_run, *job, workdir, args.pytest_args) for job in jobs]
+        for done in as_completed(futures):  # live progress: one line per finished run
+            outcome = done.result()
+            outcomes.append(outcome)
+            print(
+                f"  [{len(outcomes)}/{len(jobs)}] {outcome.generation} {outcome.fault}: "
+                f"exit {outcome.exit_code} in {outcome.seconds:.0f}s",
+                flush=True,
+            )
+    order = {job: n for n, job in enumerate(jobs)}
+    outcomes.sort(key=lambda o: order[(o.generation, o.fault)])
     return _print_matrix(outcomes, FAULTS, args.json)
 
 
