@@ -54,8 +54,8 @@ class Budget:
 
 
 PROFILES: dict[str, Budget] = {
-    # CI: about 60-90 requests for both generated tests together
-    "quick": Budget("quick", max_examples=6, coverage=False, machine_examples=2, machine_steps=5),
+    # CI: about 60-70 requests for both generated tests together (embedded server, with a peer)
+    "quick": Budget("quick", max_examples=6, coverage=False, machine_examples=1, machine_steps=6),
     # release: about 1,500 requests; the pacer keeps it under a staging server's limits
     "thorough": Budget(
         "thorough", max_examples=100, coverage=True, machine_examples=25, machine_steps=20
