@@ -47,15 +47,18 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
     return time.perf_counter() - began, done.stdout + done.stderr
 
 
-def layer_cases(output: str) -> int:
-    # hypothesis statistics: "- during generate phase (...): N passing examples, M failing ..."
-    found = re.findall(r"(\d+) passing examples?, (\d+) failing", output)
-    return sum(int(p) + int(f) for p, f in found)
+def layer_counts(output: str) -> tuple[int, float]:
+    """Cases and in-phase seconds from hypothesis's statistics (one block per phase)."""
+    found = re.findall(r"(\d+) passing, (\d+) failing", output)
+    seconds = re.findall(r"during \w+ phase \(([\d.]+) seconds\)", output)
+    return sum(int(p) + int(f) for p, f in found), sum(float(s) for s in seconds)
 
 
-def cli_cases(output: str) -> int:
-    match = re.search(r"(\d+) generated", output)
-    return int(match.group(1)) if match else 0
+def cli_counts(output: str) -> tuple[int, float]:
+    """Cases and fuzzing-phase seconds from the CLI's own summary."""
+    cases = re.search(r"(\d+) generated", output)
+    seconds = re.search(r"Fuzzing \(in ([\d.]+)s\)", output)
+    return (int(cases.group(1)) if cases else 0), (float(seconds.group(1)) if seconds else 0.0)
 
 
 def main() -> None:
@@ -79,15 +82,15 @@ def main() -> None:
             "-H", f"New-Api-User: {user_id}", "--phases", "fuzzing",
             "--max-examples", str(args.max_examples), "--seed", str(args.seed),
         ], env)  # fmt: skip
-    rows = [("generated layer (pytest)", layer_cases(layer_out), layer_s),
-            ("st run (CLI)", cli_cases(cli_out), cli_s)]  # fmt: skip
-    for label, cases, seconds in rows:
-        print(f"{label:26s} {cases:6d} cases  {seconds:7.2f} s  {cases / seconds:8.1f} cases/s")
-    (_, lc, ls), (_, cc, cs) = rows
-    if lc and cc:
-        print(f"ratio layer/CLI: {(lc / ls) / (cc / cs):.2f} (cases/s)")
-    else:
-        print("a tool reported no cases; its output follows", layer_out[-3000:], cli_out[-3000:])
+    rows = [("generated layer (pytest)", *layer_counts(layer_out), layer_s),
+            ("st run (CLI)", *cli_counts(cli_out), cli_s)]  # fmt: skip
+    if not all(cases and phase_s for _, cases, phase_s, _ in rows):
+        raise SystemExit(f"a tool reported no cases:\n{layer_out[-3000:]}\n{cli_out[-3000:]}")
+    for label, cases, phase_s, wall_s in rows:
+        print(f"{label:26s} {cases:5d} cases  in-phase {phase_s:6.2f} s = {cases / phase_s:6.1f} "
+              f"cases/s   wall (start-up included) {wall_s:6.2f} s = {cases / wall_s:6.1f} cases/s")
+    (_, lc, lp, lw), (_, cc, cp, cw) = rows
+    print(f"ratio layer/CLI in-phase: {(lc / lp) / (cc / cp):.2f}   wall: {(lc / lw) / (cc / cw):.2f}")
 
 
 if __name__ == "__main__":
