@@ -68,14 +68,18 @@ class World:
             rotated = session.get("/api/user/token", headers={"New-Api-User": str(data["id"])})
         return User(data["id"], name, rotated.json()["data"])
 
+    def register(self, name: str | None = None) -> User:
+        """A new common user with an access token."""
+        name = name or unique("user")
+        body = {"username": name, "password": PASSWORD}
+        assert self.http.post("/api/user/register", json=body).json()["success"] is True
+        return self.user(name)
+
     def bootstrap(self) -> World:
         setup = {"username": "root", "password": PASSWORD, "confirmPassword": PASSWORD}
         assert self.http.post("/api/setup", json=setup).json()["success"] is True
         self.root = self.user("root")
-        for name in ("alice", "bob"):
-            body = {"username": name, "password": PASSWORD}
-            assert self.http.post("/api/user/register", json=body).json()["success"] is True
-        self.alice, self.bob = self.user("alice"), self.user("bob")
+        self.alice, self.bob = self.register("alice"), self.register("bob")
         return self
 
     # token helpers ---------------------------------------------------------------------

@@ -65,9 +65,10 @@ def create_app(inst: Instance) -> Starlette:
     (gin's gzip middleware sits on the `/api` group)."""
     routes: list[BaseRoute] = []
     for method, path, handler, policy in _table(inst):
-        app = request_response(endpoint(inst, handler, policy))
-        if path.startswith("/api/"):
-            app = GZipMiddleware(app, minimum_size=0)
+        run = endpoint(inst, handler, policy)
+        # Starlette wraps a plain function itself; a wrapped app must go in as an ASGI app.
+        app = GZipMiddleware(request_response(run), minimum_size=0) if path.startswith(
+            "/api/") else run
         routes.append(GinRoute(path, app, methods=[method]))
     router = Router(routes, redirect_slashes=False, default=gin_fallback(routes))
     version = inst.version if inst.current else None

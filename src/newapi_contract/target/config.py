@@ -19,7 +19,9 @@ class ServerConfig:
 
     `faults` names fault modes (`newapi_contract.target.faults.FAULTS`); `rate_limits`
     switches upstream's limiters on (with `limits`, upstream's numbers by default);
-    `token_cache` imitates the Redis token cache; `db_path` None keeps SQLite in memory.
+    `token_cache` imitates the Redis token cache (entries live `cache_ttl_s`; legacy evicts
+    `cache_evict_delay_s` after a delete); `db_path` None keeps SQLite in memory;
+    `slow_delete_s` is the delay of fault `slow-delete`.
     """
 
     generation: str = "current"
@@ -32,6 +34,7 @@ class ServerConfig:
     limits: RateLimits = field(default_factory=RateLimits)
     slow_delete_s: float = 3.0
     cache_ttl_s: float = 60.0
+    cache_evict_delay_s: float = 0.05
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "faults", tuple(self.faults))
