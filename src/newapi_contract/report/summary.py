@@ -21,6 +21,8 @@ __all__ = ["ClauseTally"]
 class _ClauseResult:
     passed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    # Tests of this clause stopped by another clause's violation: this one was not verified.
+    unverified: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     requests: int = 0
 
@@ -28,6 +30,8 @@ class _ClauseResult:
     def verdict(self) -> str:
         if self.failed:
             return "failed"
+        if self.unverified:
+            return "unverified"
         if self.passed:
             return "held"
         return "skipped" if self.skipped else "not run"
@@ -68,7 +72,7 @@ class ClauseTally:
             if report.when == "call":
                 self.results[broken].failed.append(report.nodeid)
                 if broken != clause:
-                    result.failed.append(report.nodeid)
+                    result.unverified.append(report.nodeid)
             else:
                 result.failed.append(report.nodeid)
                 self.errors.append(report.nodeid)
@@ -80,7 +84,7 @@ class ClauseTally:
 
     def counts(self) -> dict[str, int]:
         verdicts = [self.results[c].verdict for c in self.clauses if c in self.results]
-        return {v: verdicts.count(v) for v in ("held", "failed", "skipped")}
+        return {v: verdicts.count(v) for v in ("held", "failed", "unverified", "skipped")}
 
     def as_dict(self) -> dict[str, Any]:
         clauses = {}
@@ -92,6 +96,7 @@ class ClauseTally:
                 "verdict": result.verdict,
                 "passed": result.passed,
                 "failed": result.failed,
+                "unverified": result.unverified,
                 "skipped": [{"test": t, "reason": r} for t, r in result.skipped],
                 "requests": result.requests,
             }

@@ -328,7 +328,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for line in tally.lines():
         tw.line(line, red=line.lstrip().startswith("failed"), green=line.lstrip().startswith("held"))
     counts = tally.counts()
-    tw.line(f"clauses: {counts['held']} held, {counts['failed']} failed, {counts['skipped']} skipped")
+    tw.line(
+        f"clauses: {counts['held']} held, {counts['failed']} failed, "
+        f"{counts['unverified']} unverified, {counts['skipped']} skipped"
+    )
 
 
 class _HtmlColumns:
