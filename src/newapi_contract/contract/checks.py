@@ -51,13 +51,14 @@ def _settlement(response: schemathesis.Response, case: schemathesis.Case) -> Set
 def invalid_delete_never_succeeds(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
 ) -> bool | None:
-    """DEL-GEN-2: an invalid request never answers `success:true`."""
+    """DEL-GEN-1: an invalid request never answers `success:true`."""
     settled = _settlement(response, case)
     if settled is None or settled.aim.deserves_success:
         return None
     if settled.success is True:
         raise AssertionError(
-            f"[DEL-GEN-2] an invalid delete answered success:true ({settled.aim.why_invalid()})"
+            "[DEL-GEN-1 invalid never succeeds] an invalid delete answered success:true "
+            f"({settled.aim.why_invalid()})"
         )
     return True
 
@@ -66,14 +67,14 @@ def invalid_delete_never_succeeds(
 def valid_delete_succeeds(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
 ) -> bool | None:
-    """DEL-GEN-3: the owner's valid delete of its own live token answers `success:true`."""
+    """DEL-GEN-1: the owner's valid delete of its own live token answers `success:true`."""
     settled = _settlement(response, case)
     if settled is None or not settled.aim.deserves_success:
         return None
     if settled.success is not True:
         raise AssertionError(
-            f"[DEL-GEN-3] the owner's delete of its live token {settled.aim.token_id} "
-            f"answered success={settled.success!r}, expected true"
+            "[DEL-GEN-1 valid delete succeeds] the owner's delete of its live token "
+            f"{settled.aim.token_id} answered success={settled.success!r}, expected true"
         )
     return True
 
@@ -82,15 +83,15 @@ def valid_delete_succeeds(
 def deleted_token_is_gone(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
 ) -> bool | None:
-    """DEL-GEN-3: after `success:true` the token is gone from GET and from the list."""
+    """DEL-GEN-1: after `success:true` the token is gone from GET and from the list."""
     settled = _settlement(response, case)
     if settled is None or settled.success is not True or settled.aim.kind is TargetKind.HARMLESS:
         return None
-    token_id = settled.aim.token_id
+    token = f"[DEL-GEN-1 deleted is gone] token {settled.aim.token_id} answered deleted but"
     if settled.still_there:
-        raise AssertionError(f"[DEL-GEN-3] token {token_id} answered deleted but GET still finds it")
+        raise AssertionError(f"{token} GET still finds it")
     if settled.still_listed:
-        raise AssertionError(f"[DEL-GEN-3] token {token_id} answered deleted but is still listed")
+        raise AssertionError(f"{token} is still listed")
     return True
 
 
@@ -98,19 +99,19 @@ def deleted_token_is_gone(
 def untouched_tokens_survive(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
 ) -> bool | None:
-    """DEL-GEN-4: a token the request had no right to delete is still there afterwards."""
+    """DEL-GEN-1: a token the request had no right to delete is still there afterwards."""
     settled = _settlement(response, case)
     if settled is None or settled.aim.kind is TargetKind.HARMLESS:
         return None
     aim = settled.aim
     if aim.live and not aim.deserves_success and settled.still_there is False:
         raise AssertionError(
-            f"[DEL-GEN-4] {aim.kind.value} token {aim.token_id} vanished after a delete "
+            f"[DEL-GEN-1 others survive] {aim.kind.value} token {aim.token_id} vanished after a delete "
             f"that had no right to it ({aim.why_invalid()})"
         )
     if settled.missing_bystanders:
         raise AssertionError(
-            f"[DEL-GEN-4] deleting token {aim.token_id} also removed "
+            f"[DEL-GEN-1 others survive] deleting token {aim.token_id} also removed "
             f"{list(settled.missing_bystanders)} (still live in the ledger)"
         )
     return True

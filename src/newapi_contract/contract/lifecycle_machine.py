@@ -40,6 +40,9 @@ class LifecycleWorld:
     spent_reveals: list[int] = field(default_factory=list)
 
 
+ISOLATION = "DEL-STATE-1 isolation"  # the second user's attempts, interleaved
+
+
 def _fail(clause: str, message: str) -> None:
     raise AssertionError(f"[{clause}] {message}")
 
@@ -108,7 +111,7 @@ class TokenLifecycle(RuleBasedStateMachine):
         if peer is not None:
             answer = self._delete(peer.api, str(first))
             if answer.success is not False or not self._exists(owner.api, first):
-                _fail("DEL-STATE-2", f"the peer's delete of the owner's token {first}: {answer.text!r}")
+                _fail(ISOLATION, f"the peer's delete of the owner's token {first}: {answer.text!r}")
             self.peer_live.append(self._new(peer))
         self._owner_deletes(first)
         if key is not None:
@@ -142,11 +145,11 @@ class TokenLifecycle(RuleBasedStateMachine):
         self.deleted.append(own)
         self.world.ledger.mark_deleted(own)
         if answer.success is not True or answer.data != 1:
-            _fail("DEL-STATE-2", f"batch delete of 1 own + 1 foreign id answered {answer.text!r}")
+            _fail(ISOLATION, f"batch delete of 1 own + 1 foreign id answered {answer.text!r}")
         if self._exists(self.world.owner.api, own):
             _fail("DEL-STATE-1", f"batch delete answered success but token {own} is still there")
         if not self._exists(self.world.peer.api, foreign):
-            _fail("DEL-STATE-2", f"the owner's batch delete removed the peer's token {foreign}")
+            _fail(ISOLATION, f"the owner's batch delete removed the peer's token {foreign}")
 
     def _warm_key(self, token_id: int) -> str | None:
         """Reveal one key and use it on the relay, so a cache that is never evicted shows."""
@@ -200,7 +203,7 @@ class TokenLifecycle(RuleBasedStateMachine):
         token_id = self.live[pick % len(self.live)]
         answer = self._delete(self.world.peer.api, str(token_id))
         if answer.success is not False or not self._exists(self.world.owner.api, token_id):
-            _fail("DEL-STATE-2", f"the peer's delete of the owner's token {token_id}: {answer.text!r}")
+            _fail(ISOLATION, f"the peer's delete of the owner's token {token_id}: {answer.text!r}")
 
     @precondition(lambda self: bool(self.peer_live))
     @rule(pick=st.integers(min_value=0))
@@ -208,7 +211,7 @@ class TokenLifecycle(RuleBasedStateMachine):
         token_id = self.peer_live[pick % len(self.peer_live)]
         answer = self._delete(self.world.owner.api, str(token_id))
         if answer.success is not False or not self._exists(self.world.peer.api, token_id):
-            _fail("DEL-STATE-2", f"the owner's delete of the peer's token {token_id}: {answer.text!r}")
+            _fail(ISOLATION, f"the owner's delete of the peer's token {token_id}: {answer.text!r}")
 
     @rule(segment=st.sampled_from(INVALID_IDS))
     def owner_deletes_invalid_id(self, segment: str) -> None:
