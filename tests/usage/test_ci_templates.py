@@ -132,4 +132,3 @@ def test_no_secret_literal_in_the_file(name: str) -> None:
     assignments = re.findall(r"^\s*(NEWAPI_\w+):\s*(.+)$", text, re.MULTILINE)
     assert all(value.startswith("${{ secrets.") for _, value in assignments), assignments
     assert not re.search(r"sk-[0-9A-Za-z]{20,}|[0-9A-Za-z+/]{28,}={0,2}\b", text)
-

@@ -23,7 +23,7 @@ import httpx
 from newapi_contract.client.api import Credentials, NewApi
 from newapi_contract.contract.clauses import Clause, load_clauses
 from newapi_contract.errors import CredentialsRejected, UsageError
-from newapi_contract.suite.bootstrap import OWNER_NAME, PEER_NAME, ROLE_ROOT, _derived_password
+from newapi_contract.suite.bootstrap import OWNER_NAME, PEER_NAME, ROLE_ROOT, derived_password
 from newapi_contract.suite.run_context import RunContext
 from newapi_contract.suite.settings import GENERATIONS, RunSettings
 
@@ -150,7 +150,7 @@ def _check_users(ctx: RunContext, settings: RunSettings, setup_done: bool, say: 
     say(f"ok    NEWAPI_ROOT_USERNAME: login as {settings.root_username!r} works ({kind})")
     for name in (OWNER_NAME, PEER_NAME):
         existing = _login_role(
-            ctx.client(base_url, cookies=True), name, _derived_password(settings.root_password, name)
+            ctx.client(base_url, cookies=True), name, derived_password(settings.root_password, name)
         )
         if existing is None:
             say(f"note  test user {name!r}: not there (or another password): a run would create it")
