@@ -1,16 +1,17 @@
-"""Root conftest: settings shared by the harness's own tests (`tests/`).
+"""Root conftest: hypothesis profiles for everything run from this checkout.
 
 The contract plugin itself is registered by its `pytest11` entry point
 (`newapi_contract.suite.plugin`); listing it here too would abort pytest with
-"Plugin already registered".
+"Plugin already registered". `tests/conftest.py` loads the "harness" profile for the
+harness's own tests; contract runs keep hypothesis's defaults plus the run's seed.
 """
 
 from __future__ import annotations
 
 from hypothesis import HealthCheck, settings
 
-# Deterministic and deadline-free: the harness's property tests talk to real
-# sockets now and then, and a slow CI machine must not turn them red.
+# Deterministic and deadline-free: the harness's property tests talk to real sockets
+# now and then, and a slow CI machine must not turn them red.
 settings.register_profile(
     "harness",
     derandomize=True,
@@ -18,4 +19,3 @@ settings.register_profile(
     max_examples=100,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile("harness")

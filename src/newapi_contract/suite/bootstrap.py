@@ -24,6 +24,7 @@ __all__ = [
     "TestUsers",
     "block_cookies",
     "check_given_users",
+    "derived_password",
     "embedded_root",
     "no_cookie_policy",
     "probe",
@@ -193,7 +194,8 @@ def check_given_users(settings: RunSettings, client: httpx.Client, redactor: Red
     return TestUsers(owner, peer, origin="given")
 
 
-def _derived_password(root_password: str, username: str) -> str:
+def derived_password(root_password: str, username: str) -> str:
+    """The password of a test user: derived from root's, so nothing has to be stored."""
     digest = hashlib.sha256(f"newapi-contract:{root_password}:{username}".encode()).hexdigest()
     return digest[:20]
 
@@ -236,7 +238,7 @@ def resolve_users(
         (OWNER_NAME, "$NEWAPI_ACCESS_TOKEN"),
         (PEER_NAME, "$NEWAPI_PEER_ACCESS_TOKEN"),
     ):
-        password = _derived_password(settings.root_password, name)
+        password = derived_password(settings.root_password, name)
         try:
             users[name] = root.access_token_of(name, password, placeholder)
         except CredentialsRejected:

@@ -1,0 +1,63 @@
+"""The suite kills every deletion-related fault of the reference server, on the clause the
+fault breaks (`newapi-contract selftest` runs the full matrix; this is its fast core).
+
+Each run selects only the killing clause (`--clause`), so the matrix fits in CI; the
+healthy runs in test_healthy.py show the same clauses hold on a correct server.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from newapi_contract.target.faults import FAULTS
+
+# fault -> (generation, the clause that must fail). Faults left out are not about deletion
+# (see FAULTS[...].deletion_related) and are listed in NOT_KILLED with the reason.
+KILLS = {
+    "delete-noop": ("current", "DEL-OWN-2"),
+    "delete-ignores-owner": ("current", "DEL-ISO-1"),
+    "new-api-user-unchecked": ("legacy", "DEL-AUTH-4"),
+    "missing-auth-accepted": ("current", "DEL-AUTH-1"),
+    "stale-relay-key": ("legacy", "DEL-OWN-5"),
+    "relay-ignores-deleted": ("current", "DEL-OWN-5"),
+    "list-shows-deleted": ("current", "DEL-OWN-3"),
+    "get-shows-deleted": ("legacy", "DEL-OWN-2"),
+    "nonnumeric-id-500": ("current", "DEL-ID-1"),
+    "second-delete-succeeds": ("legacy", "DEL-AGAIN-1"),
+    "wrong-content-type": ("current", "DEL-SHAPE-1"),
+    "missing-content-type": ("legacy", "DEL-SHAPE-1"),
+    "success-missing": ("current", "DEL-SHAPE-1"),
+    "success-as-string": ("legacy", "DEL-SHAPE-1"),
+    "delete-off-by-one": ("current", "DEL-ID-3"),
+    "batch-ignores-owner": ("legacy", "DEL-BATCH-2"),
+    "batch-count-wrong": ("current", "DEL-BATCH-1"),
+    "delete-answers-failure": ("legacy", "DEL-OWN-1"),
+    "relay-tells-deleted": ("current", "DEL-OWN-6"),
+    "relay-echoes-key": ("legacy", "DEL-OWN-6"),
+    "delete-trailing-slash-noop": ("current", "DEL-SLASH-1"),
+}
+
+
+def test_every_deletion_related_fault_has_a_killer():
+    related = {name for name, fault in FAULTS.items() if fault.deletion_related}
+    assert related <= set(KILLS), f"deletion-related faults with no killing clause: {related - set(KILLS)}"
+
+
+@pytest.mark.parametrize(
+    ("fault", "generation", "clause"), [(f, *gc) for f, gc in KILLS.items()], ids=list(KILLS)
+)
+def test_fault_is_killed_by_its_clause(run_suite, fault, generation, clause):
+    run = run_suite(
+        "--embedded-generation",
+        generation,
+        "--embedded-faults",
+        fault,
+        "--clause",
+        clause,
+        "--",
+        "-q",
+        "-p",
+        "no:randomly",
+    )
+    assert run.exit_code == 1, run.output[-3000:]
+    assert clause in run.clauses("failed"), run.summary["clauses"][clause]
