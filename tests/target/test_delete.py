@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
 import pytest
 from refworld import World
 
@@ -24,6 +27,15 @@ def test_second_delete_is_record_not_found(world: World) -> None:
     token_id = world.create(world.alice)
     assert world.delete(world.alice, token_id).json() == OK
     assert world.delete(world.alice, token_id).json() == NOT_FOUND
+
+
+def test_concurrent_deletes_of_one_token_succeed_once(world: World) -> None:
+    token_id = world.create(world.alice)
+    url = f"{world.server.base_url}/api/token/{token_id}"
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: httpx.delete(url, headers=world.alice.headers()),
+                                range(4)))
+    assert sorted(a.json()["success"] for a in answers) == [False, False, False, True]
 
 
 @pytest.mark.parametrize("segment", ["0", "abc", "1.5", "1e3", "%201", "-0", "%D9%A1"])

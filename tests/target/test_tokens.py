@@ -107,6 +107,22 @@ def test_search_by_name_and_full_key(world: World) -> None:
     assert foreign == []
 
 
+def test_search_is_exact_unless_it_holds_wildcards(world: World) -> None:
+    name = unique("wild_card")
+    token_id = world.create(world.alice, name)
+
+    def search(keyword: str) -> dict[str, object]:
+        return world.http.get("/api/token/search", params={"keyword": keyword},
+                              headers=world.alice.headers()).json()
+
+    assert search(name[:-1])["data"]["items"] == []  # type: ignore[index]
+    assert [i["id"] for i in search(name[:-1] + "%")["data"]["items"]] == [token_id]  # type: ignore[index]
+    assert search(name.replace("_", "X") + "%")["data"]["items"] == []  # type: ignore[index]
+    assert search("a%%")["message"] == "搜索模式中不允许包含连续的 % 通配符"
+    assert search("%a%b%")["message"] == "搜索模式中最多允许包含 2 个 % 通配符"
+    assert search("a%")["message"] == "使用模糊搜索时，关键词长度至少为 2 个字符"
+
+
 def test_get_token(world: World) -> None:
     token_id = world.create(world.alice)
     assert world.get(world.alice, token_id).json()["data"]["id"] == token_id

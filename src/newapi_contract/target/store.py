@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["ROLE_ADMIN", "ROLE_COMMON", "ROLE_ROOT", "TOKEN_FIELDS", "Store"]
+__all__ = ["ROLE_ADMIN", "ROLE_COMMON", "ROLE_ROOT", "TOKEN_FIELDS", "Store", "Term"]
 
 ROLE_COMMON, ROLE_ADMIN, ROLE_ROOT = 1, 10, 100
+Term = tuple[str, bool]
 
 # Token columns in the order new-api's model.Token serialises them.
 TOKEN_FIELDS = (
@@ -62,10 +63,6 @@ CREATE TABLE IF NOT EXISTS tokens (
 );
 CREATE INDEX IF NOT EXISTS idx_tokens_user ON tokens (user_id, deleted_at);
 """
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _token(row: sqlite3.Row) -> dict[str, Any]:
@@ -175,20 +172,22 @@ class Store:
         row = self._one(sql, (key,))
         return _token(row) if row else None
 
-    def tokens(self, user_id: int, offset: int, limit: int, *, keyword: str = "",
-               key_prefix: str = "", include_deleted: bool = False
+    def tokens(self, user_id: int, offset: int, limit: int, *, name: Term | None = None,
+               key: Term | None = None, include_deleted: bool = False
                ) -> tuple[list[dict[str, Any]], int]:
-        """A page of a user's tokens, newest first, and the total matching."""
+        """A page of a user's tokens, newest first, and the total matching.
+
+        A `Term` is (text, is_pattern): a LIKE pattern whose `%` are wildcards and `_`
+        literal, or an exact value."""
         where = "user_id = ?"
         args: list[Any] = [user_id]
         if not include_deleted:
             where += " AND deleted_at IS NULL"
-        if keyword:
-            where += " AND name LIKE ? ESCAPE '\\'"
-            args.append(_escape_like(keyword) + "%")
-        if key_prefix:
-            where += " AND key LIKE ? ESCAPE '\\'"
-            args.append(_escape_like(key_prefix) + "%")
+        for column, term in (("name", name), ("key", key)):
+            if term is not None:
+                text, is_pattern = term
+                where += f" AND {column} LIKE ? ESCAPE '!'" if is_pattern else f" AND {column} = ?"
+                args.append(text.replace("!", "!!").replace("_", "!_") if is_pattern else text)
         with self._lock:
             total = self._db.execute(f"SELECT COUNT(*) FROM tokens WHERE {where}", args)
             count = int(total.fetchone()[0])

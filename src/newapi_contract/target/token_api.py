@@ -17,7 +17,7 @@ from newapi_contract.target.instance import Instance
 from newapi_contract.target.messages import text
 from newapi_contract.target.pipeline import Call
 from newapi_contract.target.responses import empty, fail, ok
-from newapi_contract.target.store import TOKEN_FIELDS
+from newapi_contract.target.store import TOKEN_FIELDS, Term
 
 __all__ = [
     "auto_groups", "batch_delete", "batch_keys", "create_token", "get_token", "list_tokens",
@@ -31,6 +31,7 @@ TOKEN_ENABLED, TOKEN_EXPIRED, TOKEN_EXHAUSTED = 1, 3, 4
 # Quota ceilings: legacy releases, and main since 2026-08-10.
 _MAX_QUOTA = {"legacy": 500_000_000_000_000, "current": 2_147_483_647}
 _BATCH_KEYS_MAX = 100
+_SEARCH_MAX = 100
 _TOKEN_BODY = {
     "id": "int", "user_id": "int", "key": "string", "status": "int", "name": "string",
     "expired_time": "int", "remain_quota": "int", "unlimited_quota": "bool",
@@ -77,14 +78,35 @@ async def list_tokens(inst: Instance, call: Call) -> Response:
     return _page_answer(inst, page, size, found)
 
 
+def _search_term(value: str) -> Term | str | None:
+    """Upstream's search input (since CVE-2026-25591): exact unless it holds `%`, at most
+    two non-adjacent `%` and two other characters; an error text when refused."""
+    if not value:
+        return None
+    if "%%" in value:
+        return "搜索模式中不允许包含连续的 % 通配符"
+    wildcards = value.count("%")
+    if wildcards > 2:
+        return "搜索模式中最多允许包含 2 个 % 通配符"
+    if wildcards and len(value.replace("%", "")) < 2:
+        return "使用模糊搜索时，关键词长度至少为 2 个字符"
+    return value, wildcards > 0
+
+
 async def search_tokens(inst: Instance, call: Call) -> Response:
     page, size = _page(call)
-    offset = (page - 1) * size if size > 0 else 0
-    key = call.request.query_params.get("token", "")
+    size = size if 0 < size <= _SEARCH_MAX else _SEARCH_MAX
+    query = call.request.query_params
+    key = query.get("token", "")
     key = key.strip("sk-") if inst.has("search-trims-sk") else key.removeprefix("sk-")
-    found = inst.store.tokens(call.user_id, offset, size,
-                              keyword=call.request.query_params.get("keyword", ""),
-                              key_prefix=key, include_deleted=inst.has("list-shows-deleted"))
+    terms: list[Term | None] = []
+    for raw in (query.get("keyword", ""), key):
+        term = _search_term(raw)
+        if isinstance(term, str):
+            return fail(term)
+        terms.append(term)
+    found = inst.store.tokens(call.user_id, (page - 1) * size, size, name=terms[0],
+                              key=terms[1], include_deleted=inst.has("list-shows-deleted"))
     return _page_answer(inst, page, size, found)
 
 

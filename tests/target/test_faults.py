@@ -1,0 +1,278 @@
+"""Each fault mode changes the behaviour it names, and an unrelated healthy path holds.
+
+The healthy counterpart of every faulty observation is asserted by the §1-§7 tests
+(e.g. `test_second_delete_is_record_not_found` for `second-delete-succeeds`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from refworld import World
+
+from newapi_contract.target.faults import FAULTS
+
+OK = {"success": True, "message": ""}
+NOT_FOUND = {"success": False, "message": "record not found"}
+Check = Callable[[World], None]
+
+
+def gone(world: World, token_id: int) -> bool:
+    return world.get(world.alice, token_id).json() == NOT_FOUND
+
+
+# healthy paths unrelated to the fault ------------------------------------------------------
+def auth_create_and_relay_hold(world: World) -> None:
+    """For deletion faults: auth refuses strangers; create, list, reveal and relay work."""
+    assert world.http.get("/api/token/").json()["success"] is False
+    token_id = world.create(world.alice)
+    assert token_id in [item["id"] for item in world.items(world.alice)]
+    assert world.relay(world.key(world.alice, token_id)).status_code == 200
+
+
+def delete_holds(world: World) -> None:
+    """For auth, relay and search faults: DELETE behaves exactly as upstream."""
+    own, foreign = world.create(world.alice), world.create(world.bob)
+    answer = world.delete(world.alice, own)
+    assert answer.json() == OK
+    assert answer.headers["content-type"] == "application/json; charset=utf-8"
+    assert gone(world, own)
+    assert world.delete(world.alice, own).json() == NOT_FOUND
+    assert world.delete(world.alice, foreign).json() == NOT_FOUND
+
+
+# what each fault does ----------------------------------------------------------------------
+def delete_noop(world: World) -> None:
+    token_id = world.create(world.alice)
+    assert world.delete(world.alice, token_id).json() == OK
+    assert not gone(world, token_id)
+
+
+def delete_ignores_owner(world: World) -> None:
+    token_id = world.create(world.bob)
+    assert world.delete(world.alice, token_id).json() == OK
+    assert world.get(world.bob, token_id).json() == NOT_FOUND
+
+
+def new_api_user_unchecked(world: World) -> None:
+    headers = {"Authorization": f"Bearer {world.alice.access_token}"}
+    assert world.http.get("/api/token/", headers=headers).json()["success"] is True
+    mismatched = {**headers, "New-Api-User": str(world.bob.id)}
+    answer = world.http.get("/api/user/self", headers=mismatched).json()
+    assert answer["data"]["id"] == world.alice.id
+
+
+def missing_auth_accepted(world: World) -> None:
+    answer = world.http.get("/api/user/self", headers={"New-Api-User": str(world.bob.id)})
+    assert answer.json()["data"]["id"] == world.bob.id
+
+
+def stale_relay_key(world: World) -> None:
+    used = world.create(world.alice)
+    key = world.key(world.alice, used)
+    assert world.relay(key).status_code == 200  # warms the cache
+    world.delete(world.alice, used)
+    assert world.relay(key).status_code == 200
+    unused = world.create(world.alice)
+    cold_key = world.key(world.alice, unused)
+    world.delete(world.alice, unused)
+    assert world.relay(cold_key).status_code == 401  # never cached: fails as it should
+
+
+def relay_ignores_deleted(world: World) -> None:
+    token_id = world.create(world.alice)
+    key = world.key(world.alice, token_id)
+    world.delete(world.alice, token_id)
+    assert world.relay(key).status_code == 200
+
+
+def list_shows_deleted(world: World) -> None:
+    name = f"shown-{world.generation}"
+    token_id = world.create(world.alice, name)
+    world.delete(world.alice, token_id)
+    listed = next(i for i in world.items(world.alice) if i["id"] == token_id)
+    assert listed["DeletedAt"] is not None
+    found = world.http.get("/api/token/search", params={"keyword": name},
+                           headers=world.alice.headers()).json()["data"]["items"]
+    assert [i["id"] for i in found] == [token_id]
+
+
+def get_shows_deleted(world: World) -> None:
+    token_id = world.create(world.alice)
+    world.delete(world.alice, token_id)
+    assert world.get(world.alice, token_id).json()["data"]["id"] == token_id
+
+
+def nonnumeric_id_500(world: World) -> None:
+    for segment in ("abc", "1.5"):
+        assert world.delete(world.alice, segment).status_code == 500
+        assert world.get(world.alice, segment).status_code == 500
+    assert world.delete(world.alice, "0").json()["message"] == "id 或 userId 为空！"
+
+
+def second_delete_succeeds(world: World) -> None:
+    token_id = world.create(world.alice)
+    assert world.delete(world.alice, token_id).json() == OK
+    assert world.delete(world.alice, token_id).json() == OK
+
+
+def wrong_content_type(world: World) -> None:
+    answer = world.delete(world.alice, world.create(world.alice))
+    assert answer.headers["content-type"].startswith("text/plain")
+    assert answer.json() == OK
+
+
+def missing_content_type(world: World) -> None:
+    answer = world.delete(world.alice, world.create(world.alice))
+    assert "content-type" not in answer.headers
+    assert answer.json() == OK
+
+
+def success_missing(world: World) -> None:
+    assert world.delete(world.alice, world.create(world.alice)).json() == {"message": ""}
+    assert world.delete(world.alice, 999999).json() == {"message": "record not found"}
+
+
+def success_as_string(world: World) -> None:
+    assert world.delete(world.alice, world.create(world.alice)).json()["success"] == "true"
+    assert world.delete(world.alice, 999999).json()["success"] == "false"
+
+
+def delete_off_by_one(world: World) -> None:
+    first, second = world.create(world.alice), world.create(world.alice)
+    assert second == first + 1
+    assert world.delete(world.alice, first).json() == OK
+    assert not gone(world, first) and gone(world, second)
+
+
+def concurrent_double_delete(world: World) -> None:
+    token_id = world.create(world.alice)
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(lambda _: httpx.delete(
+            f"{world.server.base_url}/api/token/{token_id}", headers=world.alice.headers()),
+            range(3)))
+    assert [a.json() for a in answers] == [OK, OK, OK]
+
+
+def batch_ignores_owner(world: World) -> None:
+    foreign = world.create(world.bob)
+    answer = world.http.post("/api/token/batch", json={"ids": [foreign]},
+                             headers=world.alice.headers())
+    assert answer.json()["data"] == 1
+    assert world.get(world.bob, foreign).json() == NOT_FOUND
+
+
+def batch_count_wrong(world: World) -> None:
+    own, foreign = world.create(world.alice), world.create(world.bob)
+    answer = world.http.post("/api/token/batch", json={"ids": [own, foreign, 999999]},
+                             headers=world.alice.headers())
+    assert answer.json()["data"] == 3
+    assert world.get(world.bob, foreign).json()["success"] is True
+
+
+def slow_delete(world: World) -> None:
+    """The server is configured to take 2 s; a 0.5 s client gives up. Healthy deletes
+    answer in milliseconds (bench/refserver_deletes.py)."""
+    token_id = world.create(world.alice)
+    with pytest.raises(httpx.ReadTimeout):
+        world.http.delete(f"/api/token/{token_id}", headers=world.alice.headers(), timeout=0.5)
+
+
+def delete_answers_failure(world: World) -> None:
+    token_id = world.create(world.alice)
+    answer = world.delete(world.alice, token_id).json()
+    assert answer == {"success": False, "message": "Deletion failed"}
+    assert gone(world, token_id)
+
+
+def relay_tells_deleted(world: World) -> None:
+    token_id = world.create(world.alice)
+    key = world.key(world.alice, token_id)
+    world.delete(world.alice, token_id)
+    deleted = world.relay(key).json()["error"]["message"]
+    never = world.relay("x" * 48).json()["error"]["message"]
+    assert deleted.startswith("This token has been deleted")
+    assert never.startswith("Invalid token")
+
+
+def delete_trailing_slash_noop(world: World) -> None:
+    token_id = world.create(world.alice)
+    answer = world.http.delete(f"/api/token/{token_id}/", headers=world.alice.headers())
+    assert (answer.status_code, answer.json()) == (200, OK)
+    assert not gone(world, token_id)
+
+
+def relay_echoes_key(world: World) -> None:
+    key = "Q" * 48
+    assert f"sk-{key}" in world.relay(key).json()["error"]["message"]
+
+
+def key_reveals_foreign(world: World) -> None:
+    foreign = world.create(world.bob)
+    revealed = world.http.post(f"/api/token/{foreign}/key", headers=world.alice.headers())
+    assert revealed.json()["data"]["key"] == world.key(world.bob, foreign)
+
+
+def search_trims_sk(world: World) -> None:
+    """A full-key search misses a live token whose key starts or ends with s, k or -."""
+    for _ in range(300):
+        token_id = world.create(world.alice)
+        key = world.key(world.alice, token_id)
+        if key[0] in "sk" or key[-1] in "sk":
+            break
+    else:
+        pytest.fail("no key starting or ending with s or k in 300 tries")
+    found = world.http.get("/api/token/search", params={"token": f"sk-{key}"},
+                           headers=world.alice.headers()).json()["data"]["items"]
+    assert found == []
+
+
+CASES: dict[str, tuple[Check, Check]] = {
+    "delete-noop": (delete_noop, auth_create_and_relay_hold),
+    "delete-ignores-owner": (delete_ignores_owner, auth_create_and_relay_hold),
+    "new-api-user-unchecked": (new_api_user_unchecked, delete_holds),
+    "missing-auth-accepted": (missing_auth_accepted, delete_holds),
+    "stale-relay-key": (stale_relay_key, delete_holds),
+    "relay-ignores-deleted": (relay_ignores_deleted, delete_holds),
+    "list-shows-deleted": (list_shows_deleted, delete_holds),
+    "get-shows-deleted": (get_shows_deleted, auth_create_and_relay_hold),
+    "nonnumeric-id-500": (nonnumeric_id_500, delete_holds),
+    "second-delete-succeeds": (second_delete_succeeds, auth_create_and_relay_hold),
+    "wrong-content-type": (wrong_content_type, auth_create_and_relay_hold),
+    "missing-content-type": (missing_content_type, auth_create_and_relay_hold),
+    "success-missing": (success_missing, auth_create_and_relay_hold),
+    "success-as-string": (success_as_string, auth_create_and_relay_hold),
+    "delete-off-by-one": (delete_off_by_one, auth_create_and_relay_hold),
+    "concurrent-double-delete": (concurrent_double_delete, auth_create_and_relay_hold),
+    "batch-ignores-owner": (batch_ignores_owner, delete_holds),
+    "batch-count-wrong": (batch_count_wrong, delete_holds),
+    "slow-delete": (slow_delete, auth_create_and_relay_hold),
+    "delete-answers-failure": (delete_answers_failure, auth_create_and_relay_hold),
+    "relay-tells-deleted": (relay_tells_deleted, delete_holds),
+    "delete-trailing-slash-noop": (delete_trailing_slash_noop, delete_holds),
+    "relay-echoes-key": (relay_echoes_key, delete_holds),
+    "key-reveals-foreign": (key_reveals_foreign, delete_holds),
+    "search-trims-sk": (search_trims_sk, delete_holds),
+}
+# `New-Api-User` is ignored by the current generation: the fault cannot show there.
+LEGACY_ONLY = {"new-api-user-unchecked"}
+
+
+def test_every_fault_has_a_case_and_a_summary() -> None:
+    assert set(CASES) == set(FAULTS)
+    for name, fault in FAULTS.items():
+        assert fault.name == name and fault.summary and "\n" not in fault.summary
+
+
+@pytest.mark.parametrize("generation", ["legacy", "current"])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fault_changes_what_it_names(make_world, name: str, generation: str) -> None:  # type: ignore[no-untyped-def]
+    if generation == "current" and name in LEGACY_ONLY:
+        pytest.skip("the current generation ignores New-Api-User")
+    world: World = make_world(generation, faults=(name,), slow_delete_s=2.0)
+    shows_fault, healthy = CASES[name]
+    shows_fault(world)
+    healthy(world)
