@@ -1,0 +1,76 @@
+"""`newapi-contract serve`: listing faults, refusing bad input, serving in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+import newapi_contract
+from newapi_contract.errors import UsageError
+from newapi_contract.target.commands import register
+from newapi_contract.target.faults import FAULTS
+
+# Runs the room's own `serve` command without the rest of the CLI.
+_RUNNER = (
+    "import argparse, sys\n"
+    "from newapi_contract.target.commands import register\n"
+    "parser = argparse.ArgumentParser()\n"
+    "register(parser.add_subparsers())\n"
+    "args = parser.parse_args(sys.argv[1:])\n"
+    "sys.exit(args.handler(args))\n"
+)
+
+
+def run(*argv: str) -> int:
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["serve", *argv])
+    return int(args.handler(args))
+
+
+def test_list_faults_prints_one_line_per_fault(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--list-faults") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(FAULTS)
+    for line, fault in zip(lines, FAULTS.values(), strict=True):
+        assert line.split()[0] == fault.name and line.endswith(fault.summary)
+
+
+def test_unknown_fault_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="unknown fault 'nope'"):
+        run("--port", "0", "--fault", "nope")
+
+
+def test_port_in_use_is_a_usage_error() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(UsageError, match=f"port {port} on 127.0.0.1 is already in use"):
+            run("--port", str(port))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_runs_in_the_foreground_and_stops_cleanly(sig: signal.Signals,
+                                                        tmp_path: Path) -> None:
+    source_root = Path(newapi_contract.__file__).parents[1]
+    env = {**os.environ, "PYTHONPATH": str(source_root)}
+    command = [sys.executable, "-c", _RUNNER, "serve", "--port", "0", "--generation",
+               "legacy", "--db", str(tmp_path / "one-api.db"), "--fault", "delete-noop"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as process:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("newapi-contract reference server (legacy) listening on http://")
+        base_url = line.split(" listening on ")[1].split()[0]
+        assert httpx.get(base_url + "/api/status").json()["success"] is True
+        process.send_signal(sig)
+        assert process.wait(timeout=10) == 0
+    assert (tmp_path / "one-api.db").exists()
