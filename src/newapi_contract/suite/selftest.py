@@ -22,9 +22,16 @@ from typing import Any
 
 from newapi_contract.errors import UsageError
 
-__all__ = ["register"]
+__all__ = ["TOLERATED", "register"]
 
 HEALTHY = "(none)"
+# Faults about deletion that no clause may kill without failing a healthy upstream too.
+TOLERATED = {
+    "concurrent-double-delete": "upstream's DeleteTokenById reads, then soft-deletes without checking rows "
+    "affected (model/token.go): parallel deletes may all answer success on a correct server",
+    "slow-delete": "the contract promises no latency (reference §3); the run still completes, and the "
+    "report shows each exchange's time",
+}
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,8 @@ def _verdict(outcome: Outcome, deletion_related: bool) -> str:
         return "killed"
     if outcome.exit_code not in (0, 1):
         return f"ERROR (exit {outcome.exit_code})"
+    if outcome.fault in TOLERATED:
+        return "tolerated (see TOLERATED)"
     return "SURVIVED" if deletion_related else "survived (not deletion-related)"
 
 
@@ -128,6 +137,8 @@ def _print_matrix(outcomes: list[Outcome], faults: dict[str, Any], json_path: Pa
         rows.append({**outcome.__dict__, "verdict": verdict, "deletion_related": related})
         killers = ", ".join(outcome.failed) or "-"
         print(f"{outcome.generation:8} {outcome.fault:28} {verdict:32} {outcome.seconds:5.1f}s  {killers}")
+    for fault, reason in TOLERATED.items():
+        print(f"tolerated {fault}: {reason}")
     alarms = sum(r["verdict"] == "FALSE ALARM" for r in rows)
     survivors = sum(r["verdict"] == "SURVIVED" for r in rows)
     print(
