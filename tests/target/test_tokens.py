@@ -92,6 +92,7 @@ def test_pagination_parameters(world: World) -> None:
     two = page(p=2, page_size=1)
     assert len(two["items"]) == 1 and two["total"] >= 3  # type: ignore[arg-type,operator]
     assert len(page(page_size=-1)["items"]) == page()["total"]  # type: ignore[arg-type]
+    assert page(p="99999999999999999999")["items"] == []
 
 
 def test_search_by_name_and_full_key(world: World) -> None:

@@ -1,1 +1,15 @@
-"""target room of newapi-contract (see ARCHITECTURE.md)."""
+"""target room: the embedded reference server, a faithful new-api token API (issue 3).
+
+Public surface: `server.ServerConfig`, `server.start(config) -> RunningServer`,
+`faults.FAULTS` / `faults.Fault`, and the `serve` command (`commands.register`).
+
+Modules, outside in: `server` (uvicorn in a thread), `app` (the route table),
+`routing` (gin's redirects, 404s and headers), `pipeline` (limiters and auth per route),
+`auth` (both generations), `user_api`, `token_api`, `delete_api`, `relay` (handlers),
+`store` (SQLite), `tokencache`, `ratelimit`, `credentials`, `messages` (i18n),
+`goparse` (strconv.Atoi), `gojson` (Go's JSON binding), `responses`, `config`,
+`instance`, `faults`.
+
+This room imports no other room of the package but `errors`: a reference server that
+knows nothing of the suite cannot be tuned to it.
+"""

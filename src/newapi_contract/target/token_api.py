@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from newapi_contract.target.credentials import mask_key, new_key
 from newapi_contract.target.gojson import BindError, bind
-from newapi_contract.target.goparse import atoi
+from newapi_contract.target.goparse import MAX_INT64, atoi
 from newapi_contract.target.instance import Instance
 from newapi_contract.target.messages import text
 from newapi_contract.target.pipeline import Call
@@ -63,6 +63,11 @@ def _page(call: Call) -> tuple[int, int]:
     return page, min(size or 10, 100)
 
 
+def _offset(page: int, size: int) -> int:
+    """Rows to skip; a huge `p` skips everything instead of overflowing SQLite's int64."""
+    return min((page - 1) * size, MAX_INT64) if size > 0 else 0
+
+
 def _page_answer(inst: Instance, page: int, size: int,
                  found: tuple[list[dict[str, Any]], int]) -> Response:
     tokens, total = found
@@ -72,8 +77,7 @@ def _page_answer(inst: Instance, page: int, size: int,
 
 async def list_tokens(inst: Instance, call: Call) -> Response:
     page, size = _page(call)
-    offset = (page - 1) * size if size > 0 else 0
-    found = inst.store.tokens(call.user_id, offset, size,
+    found = inst.store.tokens(call.user_id, _offset(page, size), size,
                               include_deleted=inst.has("list-shows-deleted"))
     return _page_answer(inst, page, size, found)
 
@@ -105,7 +109,7 @@ async def search_tokens(inst: Instance, call: Call) -> Response:
         if isinstance(term, str):
             return fail(term)
         terms.append(term)
-    found = inst.store.tokens(call.user_id, (page - 1) * size, size, name=terms[0],
+    found = inst.store.tokens(call.user_id, _offset(page, size), size, name=terms[0],
                               key=terms[1], include_deleted=inst.has("list-shows-deleted"))
     return _page_answer(inst, page, size, found)
 
