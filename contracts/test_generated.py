@@ -23,18 +23,17 @@ SCOPE = "generated layer"
 SENT: list[tuple[str, frozenset[int]]] = []
 
 
-def replay_command(config: pytest.Config, nodeid: str) -> str:
+def replay_command(config: pytest.Config, nodeid: str, profile: str) -> str:
     seed = config.getoption("hypothesis_seed")
-    profile = config.getoption("newapi_profile")
     return f"newapi-contract run -- '{nodeid}' --hypothesis-seed={seed} --profile={profile}"
 
 
 @pytest.fixture(scope="session")
-def generated_schema(request: pytest.FixtureRequest, target: Any, owner: Any) -> Any:
+def generated_schema(request: pytest.FixtureRequest, target: Any, owner: Any, profile: str) -> Any:
     return load_generated_schema(
         target.base_url,
         access_token=owner.creds.access_token,
-        budget=budget_for(request.config.getoption("newapi_profile")),
+        budget=budget_for(profile),
         seed=int(request.config.getoption("hypothesis_seed")),
     )
 
@@ -68,6 +67,7 @@ def test_generated(
     recorder: Any,
     redactor: Any,
     ledger: Any,
+    profile: str,
     request: pytest.FixtureRequest,
 ) -> None:
     try:
@@ -75,7 +75,7 @@ def test_generated(
             case.call_and_validate(session=requests_session)
     except Exception as exc:
         exc.add_note(f"curl: {redactor.text(case.as_curl_command())}")
-        exc.add_note(f"replay: {replay_command(request.config, request.node.nodeid)}")
+        exc.add_note(f"replay: {replay_command(request.config, request.node.nodeid, profile)}")
         raise
     finally:
         owned = frozenset(entry.token_id for entry in ledger.entries())

@@ -33,7 +33,7 @@ def test_lifecycle(request: pytest.FixtureRequest, owner: Any, ledger: Any, make
         ledger=ledger,
         relay_reveals=RELAY_REVEALS,
     )
-    budget = budget_for(request.config.getoption("newapi_profile"))
+    budget = budget_for(request.getfixturevalue("profile"))
     try:
         run_state_machine_as_test(TokenLifecycle.for_world(world), settings=budget.machine_settings())
     except Exception as exc:

@@ -124,6 +124,12 @@ def target(run_context: RunContext) -> Target:
 
 
 @pytest.fixture(scope="session")
+def profile(run_context: RunContext) -> str:
+    """The generated layer's budget: "quick" (CI) or "thorough" (release)."""
+    return run_context.settings.profile
+
+
+@pytest.fixture(scope="session")
 def expect(target: Target) -> Expectations:
     return for_generation(target.generation)
 
