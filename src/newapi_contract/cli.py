@@ -9,6 +9,7 @@ become one-line messages and exit codes (see `newapi_contract.errors`).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
@@ -30,7 +31,20 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Which room holds each command: only that room is imported to run it (the converter's
+# validator alone costs half a second, which `serve` should not pay).
+ROOMS = {
+    "convert": "apifox",
+    "lint": "apifox",
+    "serve": "target",
+    "run": "suite",
+    "cleanup": "suite",
+    "selftest": "suite",
+    "doctor": "suite",
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="newapi-contract",
         description="Contract tests for new-api's token API (DELETE /api/token/{id}).",
@@ -38,19 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    # Imported here so that `--help` of one room never pays for another's imports.
-    from newapi_contract.apifox import commands as apifox_commands
-    from newapi_contract.suite import commands as suite_commands
-    from newapi_contract.target import commands as target_commands
-
-    for room in (apifox_commands, target_commands, suite_commands):
-        room.register(sub)
+    rooms = [ROOMS[command]] if command in ROOMS else sorted(set(ROOMS.values()))
+    for room in rooms:
+        importlib.import_module(f"newapi_contract.{room}.commands").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    args = build_parser(command).parse_args(argv)
     try:
         code = int(args.handler(args))
     except ContractError as exc:

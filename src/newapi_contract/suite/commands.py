@@ -53,9 +53,10 @@ def register(sub: Any) -> None:
     cleanup.add_argument("--prefix", default="nac-", help="token name prefix of the suite's runs")
     cleanup.set_defaults(handler=cleanup_command)
 
-    from newapi_contract.suite import selftest
+    from newapi_contract.suite import doctor, selftest
 
     selftest.register(sub)
+    doctor.register(sub)
 
 
 def _target_options(parser: argparse.ArgumentParser) -> None:
