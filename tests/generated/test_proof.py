@@ -44,7 +44,7 @@ def run_layer(tmp_path: Path, generation: str, seed: int, fault: str | None = No
 
 @pytest.mark.slow
 @pytest.mark.parametrize("generation", ["legacy", "current"])
-@pytest.mark.parametrize("seed", [1, 2024, 987654321])
+@pytest.mark.parametrize("seed", [1, 987654321])
 def test_healthy_server_zero_failures(tmp_path: Path, generation: str, seed: int) -> None:
     code, output = run_layer(tmp_path, generation, seed)
     assert code == 0, output
