@@ -164,7 +164,9 @@ class Arena:
         acted = token_id_acted_on(segment)
         if acted <= 0 or acted == OVERFLOW_CLAMP:
             kind = TargetKind.HARMLESS
-        elif self.ledger.owns(acted):
+        elif acted in self._minted:
+            # Only the arena's own tokens are aimed at as generated: it alone knows whether
+            # they are still live (other tests' ledger tokens may be deleted already).
             kind = self._kind_of(acted)
         else:
             use_peer = self.peer is not None and acted % 3 == 0

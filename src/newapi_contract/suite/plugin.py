@@ -15,6 +15,7 @@ import random
 import signal
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,6 +49,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # `--hypothesis-seed` replays the run (xdist hands the option to every worker).
     if config.getoption("hypothesis_seed", None) is None and hasattr(config.option, "hypothesis_seed"):
         config.option.hypothesis_seed = str(random.SystemRandom().randrange(2**32))
+    controller = getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
+    if controller and _runs_contracts(config):
+        config.pluginmanager.register(_XdistController(config), "newapi-contract-xdist")
     if not hasattr(config, "workerinput"):
         tally = config.stash[TALLY] = ClauseTally(load_clauses())
         config.pluginmanager.register(_Tally(tally), "newapi-contract-tally")
@@ -76,6 +80,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         deselected = [item for item in items if _clause_id(item) not in wanted]
         items[:] = [item for item in items if _clause_id(item) in wanted]
         config.hook.pytest_deselected(items=deselected)
+    if any(_clause_id(item) for item in items):
+        try:  # now, so that the first test's requests are recorded in its own scope
+            _context(config)
+        except ContractError as exc:
+            raise pytest.UsageError(str(exc)) from None
     for item in items:
         cid = _clause_id(item)
         if cid is None:
@@ -90,10 +99,51 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _context(config: pytest.Config) -> RunContext:
+    """The run's objects (no network yet); under xdist a worker adopts the controller's target."""
     if CTX not in config.stash:
-        worker = getattr(config, "workerinput", {}).get("workerid")
-        config.stash[CTX] = RunContext(RunSettings.from_config(config), worker=worker)
+        workerinput = getattr(config, "workerinput", {})
+        ctx = RunContext(RunSettings.from_config(config), worker=workerinput.get("workerid"))
+        if workerinput.get("newapi_shared"):
+            ctx.adopt(workerinput["newapi_shared"])
+        config.stash[CTX] = ctx
     return config.stash[CTX]
+
+
+def _exit_on(exc: ContractError) -> None:
+    code = 3 if isinstance(exc, TargetError) else 4
+    pytest.exit(f"newapi-contract: error: {exc}", returncode=code)
+
+
+class _XdistController:
+    """Under xdist the controller finds the target and the test users once and hands them to
+    every worker. Per-worker bootstraps would each rotate the test users' access tokens
+    (GET /api/user/token rotates, ref §6), invalidating the other workers' tokens, and race
+    to create the users; each worker keeps its own ledger, run prefix and cleanup."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.shared: dict[str, Any] | None = None
+
+    def pytest_configure_node(self, node: Any) -> None:
+        if self.shared is None:
+            try:
+                self.shared = _context(self.config).share()
+            except ContractError as exc:
+                _exit_on(exc)
+        node.workerinput["newapi_shared"] = self.shared
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if CTX in config.stash:
+            config.stash[CTX].close()
+
+
+def _runs_contracts(config: pytest.Config) -> bool:
+    """Whether the command line names the contract tests (the controller collects nothing)."""
+    for arg in config.args:
+        path = Path(arg.split("::")[0]).resolve()
+        if path == CONTRACTS_DIR or CONTRACTS_DIR in path.parents:
+            return True
+    return False
 
 
 @pytest.fixture(scope="session")
@@ -102,8 +152,7 @@ def run_context(pytestconfig: pytest.Config) -> Iterator[RunContext]:
         ctx = _context(pytestconfig)
         ctx.start()
     except ContractError as exc:
-        code = 3 if isinstance(exc, TargetError) else 4
-        pytest.exit(f"newapi-contract: error: {exc}", returncode=code)
+        _exit_on(exc)
     try:
         yield ctx
     finally:

@@ -144,6 +144,33 @@ class RunContext:
         self.users_origin = users.origin
         return self.target
 
+    def share(self) -> dict[str, Any]:
+        """What xdist workers need to use this process's target and users (see `adopt`)."""
+        target = self.start()
+        assert self.owner is not None
+        return {
+            "target": [target.base_url, target.generation, target.version, target.embedded, target.detected],
+            "owner": [self.owner.user_id, self.owner.creds.access_token],
+            "peer": [self.peer.user_id, self.peer.creds.access_token] if self.peer else None,
+            "users_origin": self.users_origin,
+        }
+
+    def adopt(self, shared: dict[str, Any]) -> None:
+        """Use the target and users another process found (the xdist controller): no probe,
+        no login, no token rotation in this process."""
+        base_url = shared["target"][0]
+        self.guard = Guard(self.ledger, base_url)
+        self._base_url = base_url
+        self.target = Target(*shared["target"])
+        for role, placeholder in (("owner", "$NEWAPI_ACCESS_TOKEN"), ("peer", "$NEWAPI_PEER_ACCESS_TOKEN")):
+            if shared[role] is None:
+                continue
+            user_id, token = shared[role]
+            self.redactor.add_secret(token, placeholder)
+            creds = Credentials(int(user_id), token)
+            setattr(self, role, Actor(role, creds, NewApi(self.client(base_url), creds)))
+        self.users_origin = shared["users_origin"]
+
     def adopt_leftovers(self, prefix: str, pages: int = 20) -> list[int]:
         """Record in the ledger the test users' live tokens named `prefix...` (earlier runs')."""
         adopted: list[int] = []
