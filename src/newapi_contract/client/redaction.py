@@ -51,7 +51,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*"), REDACTED),  # JWT (a JSON header, base64url)
     (re.compile(r"sk-[0-9A-Za-z]{48}(?![0-9A-Za-z])"), f"sk-{REDACTED}"),
     (re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{48}(?![0-9A-Za-z])"), REDACTED),  # bare key
-    (re.compile(r"(session=)[^;,\s\"']+"), rf"\1{REDACTED}"),
+    # A session cookie value (gorilla/sessions: long base64), not `session=` in source text.
+    (re.compile(r"(session=)[^;,\s\"')]{24,}"), rf"\1{REDACTED}"),
 )
 
 # Answers that hand out a secret no pattern recognises: (method, path) -> JSON field.
