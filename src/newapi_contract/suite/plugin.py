@@ -15,6 +15,7 @@ import random
 import signal
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,11 @@ def _context(config: pytest.Config) -> RunContext:
     """The run's objects (no network yet); under xdist a worker adopts the controller's target."""
     if CTX not in config.stash:
         workerinput = getattr(config, "workerinput", {})
-        ctx = RunContext(RunSettings.from_config(config), worker=workerinput.get("workerid"))
+        settings = RunSettings.from_config(config)
+        if settings.rate and workerinput.get("workercount"):
+            # The limit is per client IP upstream (ref §7): the workers share the budget.
+            settings = replace(settings, rate=settings.rate / int(workerinput["workercount"]))
+        ctx = RunContext(settings, worker=workerinput.get("workerid"))
         if workerinput.get("newapi_shared"):
             ctx.adopt(workerinput["newapi_shared"])
         config.stash[CTX] = ctx
