@@ -11,11 +11,15 @@ import yaml
 from newapi_contract.errors import InputError
 from newapi_contract.paths import CLAUSES_FILE
 
-__all__ = ["GENERATIONS", "NEEDS", "Clause", "load_clauses"]
+__all__ = ["GENERATIONS", "NEEDS", "NO_PEER", "Clause", "load_clauses"]
 
 GENERATIONS = ("legacy", "current")
 # What a clause may need beyond the owner's credentials.
 NEEDS = ("peer", "relay")
+NO_PEER = (
+    "needs a second non-root user: set NEWAPI_PEER_ACCESS_TOKEN and NEWAPI_PEER_USER_ID, "
+    "or NEWAPI_ROOT_USERNAME and NEWAPI_ROOT_PASSWORD"
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,14 @@ class Clause:
 
     def applies_to(self, generation: str) -> bool:
         return generation in self.generations
+
+    def skip_reason(self, generation: str, has_peer: bool) -> str | None:
+        """Why a run against this target cannot check the clause, or None if it can."""
+        if not self.applies_to(generation):
+            return f"{self.id} applies to {', '.join(self.generations)} servers only"
+        if "peer" in self.needs and not has_peer:
+            return NO_PEER
+        return None
 
 
 def _clause(raw: dict, where: str) -> Clause:

@@ -80,10 +80,9 @@ def runnable_clauses(generation: str, has_peer: bool) -> Plan:
     checks: list[Clause] = []
     skips: list[tuple[Clause, str]] = []
     for clause in load_clauses().values():
-        if not clause.applies_to(generation):
-            skips.append((clause, f"applies to {', '.join(clause.generations)} servers only"))
-        elif "peer" in clause.needs and not has_peer:
-            skips.append((clause, "needs a second non-root user (NEWAPI_PEER_* or root credentials)"))
+        reason = clause.skip_reason(generation, has_peer)
+        if reason:
+            skips.append((clause, reason))
         else:
             checks.append(clause)
     return Plan(generation, has_peer, checks, skips)

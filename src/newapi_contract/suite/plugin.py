@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from newapi_contract.contract.clauses import load_clauses
+from newapi_contract.contract.clauses import NO_PEER, load_clauses
 from newapi_contract.contract.expectations import Expectations, for_generation
 from newapi_contract.contract.verdict import ClauseViolation
 from newapi_contract.errors import ContractError, TargetError
@@ -34,10 +34,6 @@ from newapi_contract.suite.tokens import TokenFactory
 
 CTX = pytest.StashKey[RunContext]()
 TALLY = pytest.StashKey[ClauseTally]()
-NO_PEER = (
-    "needs a second non-root user: set NEWAPI_PEER_ACCESS_TOKEN and NEWAPI_PEER_USER_ID, "
-    "or NEWAPI_ROOT_USERNAME and NEWAPI_ROOT_PASSWORD"
-)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -261,13 +257,11 @@ def _clause_gate(request: pytest.FixtureRequest) -> None:
     cid = _clause_id(request.node)
     if cid is None:
         return
-    clause = load_clauses()[cid]
     ctx: RunContext = request.getfixturevalue("run_context")
     assert ctx.target is not None
-    if not clause.applies_to(ctx.target.generation):
-        pytest.skip(f"{cid} applies to {', '.join(clause.generations)} servers only")
-    if "peer" in clause.needs and ctx.peer is None:
-        pytest.skip(NO_PEER)
+    reason = load_clauses()[cid].skip_reason(ctx.target.generation, has_peer=ctx.peer is not None)
+    if reason:
+        pytest.skip(reason)
 
 
 # -- reporting -----------------------------------------------------------------------
