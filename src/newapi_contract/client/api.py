@@ -121,7 +121,10 @@ class NewApi:
         return self.call("POST", "/api/token/", json=body)
 
     def list_tokens(self, page: int = 1, page_size: int = 100) -> Answer:
-        return self.call("GET", "/api/token/", params={"p": page, "page_size": page_size})
+        """Newest first. The first page is asked for without `p`, so that a build counting
+        pages from 0 (one-api's convention) still answers the newest tokens."""
+        params = {"page_size": page_size} if page == 1 else {"p": page, "page_size": page_size}
+        return self.call("GET", "/api/token/", params=params)
 
     def find_token(self, name: str) -> dict[str, Any] | None:
         """The newest live token named exactly `name` among the newest 100, or None."""
