@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
+from urllib.parse import unquote
 
 from newapi_contract.client.ids import go_atoi, token_id_acted_on
 
@@ -161,6 +162,10 @@ class Arena:
     def aim(self, case: Any) -> Aim:
         """Confine and record one case before it is sent (called by the `before_call` hook)."""
         segment = str(case.path_parameters.get("id", ""))
+        if "/" in unquote(segment) or unquote(segment) in ("", ".", ".."):
+            # Such an id leaves DELETE /api/token/{id} (gin routes the decoded path elsewhere:
+            # a 404, a redirect or another route): not this operation's traffic. Send 0 instead.
+            segment = case.path_parameters["id"] = "0"
         acted = token_id_acted_on(segment)
         if acted <= 0 or acted == OVERFLOW_CLAMP:
             kind = TargetKind.HARMLESS
