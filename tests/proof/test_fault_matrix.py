@@ -1,8 +1,10 @@
 """The suite kills every deletion-related fault of the reference server, on the clause the
 fault breaks (`newapi-contract selftest` runs the full matrix; this is its fast core).
 
-Each run selects only the killing clause (`--clause`), so the matrix fits in CI; the
-healthy runs in test_healthy.py show the same clauses hold on a correct server.
+Each run selects only the killing clause and the generated layer (`--clause`), so the matrix
+fits in CI. In the same run the generated layer must catch every deletion-related fault on
+its own (DEL-GEN-1 or DEL-STATE-1). The healthy runs in test_healthy.py show the same clauses
+hold on a correct server.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ KILLS = {
 }
 
 
+GENERATED = ("DEL-GEN-1", "DEL-STATE-1")
+
+
 def test_every_deletion_related_fault_has_a_killer():
     related = {name for name, fault in FAULTS.items() if fault.deletion_related} - set(TOLERATED)
     assert related <= set(KILLS), f"deletion-related faults with no killing clause: {related - set(KILLS)}"
@@ -48,17 +53,10 @@ def test_every_deletion_related_fault_has_a_killer():
     ("fault", "generation", "clause"), [(f, *gc) for f, gc in KILLS.items()], ids=list(KILLS)
 )
 def test_fault_is_killed_by_its_clause(run_suite, fault, generation, clause):
-    run = run_suite(
-        "--embedded-generation",
-        generation,
-        "--embedded-faults",
-        fault,
-        "--clause",
-        clause,
-        "--",
-        "-q",
-        "-p",
-        "no:randomly",
-    )
+    selected = [arg for cid in (clause, *GENERATED) for arg in ("--clause", cid)]
+    run = run_suite("--embedded-generation", generation, "--embedded-faults", fault, *selected, "--", "-q")
     assert run.exit_code == 1, run.output[-3000:]
-    assert clause in run.clauses("failed"), run.summary["clauses"][clause]
+    failed = run.clauses("failed")
+    assert clause in failed, run.summary["clauses"][clause]
+    if FAULTS[fault].deletion_related:  # caught by the generated layer alone, too
+        assert failed & set(GENERATED), {cid: run.summary["clauses"][cid] for cid in GENERATED}

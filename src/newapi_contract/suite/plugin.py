@@ -110,6 +110,15 @@ def _context(config: pytest.Config) -> RunContext:
     return config.stash[CTX]
 
 
+def _note_target(config: pytest.Config, ctx: RunContext) -> None:
+    """pytest-base-url's "Base URL" row of the report's environment table: the embedded
+    server's address too, once it is known."""
+    from pytest_metadata.plugin import metadata_key
+
+    if ctx.target is not None and metadata_key in config.stash:
+        config.stash[metadata_key]["Base URL"] = ctx.target.base_url
+
+
 def _exit_on(exc: ContractError) -> None:
     code = 3 if isinstance(exc, TargetError) else 4
     pytest.exit(f"newapi-contract: error: {exc}", returncode=code)
@@ -131,6 +140,7 @@ class _XdistController:
                 self.shared = _context(self.config).share()
             except ContractError as exc:
                 _exit_on(exc)
+            _note_target(self.config, _context(self.config))
         node.workerinput["newapi_shared"] = self.shared
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
@@ -154,6 +164,7 @@ def run_context(pytestconfig: pytest.Config) -> Iterator[RunContext]:
         ctx.start()
     except ContractError as exc:
         _exit_on(exc)
+    _note_target(pytestconfig, ctx)
     try:
         yield ctx
     finally:
