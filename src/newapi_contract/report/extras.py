@@ -35,8 +35,9 @@ def clause_html(clause: Clause, violation: ClauseViolation | None, verdict: str)
             rows.append(
                 f"<p><b>Broken clause:</b> {escape(broken)} (noticed while checking {escape(clause.id)})</p>"
             )
-        rows.append(f"<p><b>Expected:</b> {escape(violation.expected)}</p>")
-        rows.append(f"<p><b>Observed:</b> {escape(violation.observed)}</p>")
+        wrap = "style='white-space: pre-wrap; word-break: break-all'"
+        rows.append(f"<p><b>Expected:</b></p><pre {wrap}>{escape(violation.expected)}</pre>")
+        rows.append(f"<p><b>Observed:</b></p><pre {wrap}>{escape(violation.observed)}</pre>")
     return "<div class='newapi-clause'>" + "".join(rows) + "</div>"
 
 
