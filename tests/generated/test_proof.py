@@ -23,7 +23,7 @@ LAYER = ("contracts/test_generated.py", "contracts/test_stateful.py")
 
 def run_layer(tmp_path: Path, generation: str, seed: int) -> tuple[int, str]:
     command = [
-        sys.executable, "-m", "pytest", *LAYER, "-p", "no:cacheprovider", "-q", "-rA",
+        sys.executable, "-m", "pytest", *LAYER, "-p", "no:cacheprovider", "--assert=plain", "-q", "-rA",
         "--embedded-generation", generation, "--profile", "quick",
         f"--hypothesis-seed={seed}", "--report-dir", str(tmp_path),
     ]  # fmt: skip
