@@ -42,21 +42,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clause(id): the contract clause a test checks")
-    # One seed for the whole run, chosen here so that it is printed and reported and
-    # `--hypothesis-seed` replays the run (xdist hands the option to every worker).
-    if config.getoption("hypothesis_seed", None) is None and hasattr(config.option, "hypothesis_seed"):
-        config.option.hypothesis_seed = str(random.SystemRandom().randrange(2**32))
-    controller = getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
-    if controller and _runs_contracts(config):
-        config.pluginmanager.register(_XdistController(config), "newapi-contract-xdist")
+    if _runs_contracts(config):
+        # One seed for the whole run, chosen here so that it is printed and reported and
+        # `--hypothesis-seed` replays the run (xdist hands the option to every worker).
+        if config.getoption("hypothesis_seed", None) is None and hasattr(config.option, "hypothesis_seed"):
+            config.option.hypothesis_seed = str(random.SystemRandom().randrange(2**32))
+        if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+            config.pluginmanager.register(_XdistController(config), "newapi-contract-xdist")
+        # SIGTERM (a CI job cancelled) ends the run like Ctrl-C, so teardown still cleans up.
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _raise_interrupt)
     if not hasattr(config, "workerinput"):
         tally = config.stash[TALLY] = ClauseTally(load_clauses())
         config.pluginmanager.register(_Tally(tally), "newapi-contract-tally")
         if config.pluginmanager.hasplugin("html"):
             config.pluginmanager.register(_HtmlColumns(tally), "newapi-contract-html")
-    # SIGTERM (a CI job cancelled) ends the run like Ctrl-C, so teardown still cleans up.
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
