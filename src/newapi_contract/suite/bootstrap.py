@@ -143,6 +143,11 @@ class _RootSession:
         data = answer.data if isinstance(answer.data, dict) else {}
         if answer.success is not True:
             client.close()
+            if answer.status == 429:
+                raise TargetUnreachable(
+                    f"login as {username!r} still throttled (HTTP 429) after waiting: upstream allows 20 "
+                    "logins and key reveals per 20 minutes per IP (ref §7); try again later"
+                )
             raise CredentialsRejected(f"login as {username!r} refused: {answer.message!r}")
         user = data.get("user") if isinstance(data.get("user"), dict) else data
         user_id = int(user.get("id") or 0)
