@@ -142,7 +142,7 @@ def run_suite(base_url: str, profile: str, report_dir: Path) -> subprocess.Compl
     for name in ("NEWAPI_ACCESS_TOKEN", "NEWAPI_USER_ID", "NEWAPI_PEER_ACCESS_TOKEN", "NEWAPI_PEER_USER_ID"):
         env.pop(name, None)
     command = [
-        "newapi-contract", "run", "--base-url", base_url, "--profile", profile,
+        sys.executable, "-m", "newapi_contract.cli", "run", "--base-url", base_url, "--profile", profile,
         "--rate", "0", "--report-dir", str(report_dir),
     ]  # fmt: skip
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=3600)

@@ -59,7 +59,7 @@ def run_suite(*args: str, report_dir: Path | None = None) -> SuiteRun:
     """`newapi-contract run ARGS` in a subprocess, reports in a temporary directory."""
     with tempfile.TemporaryDirectory() as tmp:
         reports = report_dir or Path(tmp)
-        command = ["newapi-contract", "run", "--report-dir", str(reports), *args]
+        command = [sys.executable, "-m", "newapi_contract.cli", "run", "--report-dir", str(reports), *args]
         started = time.monotonic()
         done = subprocess.run(command, capture_output=True, text=True, timeout=7200)
         wall = time.monotonic() - started

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,8 +32,10 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def console_script() -> str:
-    """The installed `newapi-contract` script (README: `pip install -e .`)."""
-    script = shutil.which("newapi-contract")
+    """The installed `newapi-contract` script (README: `pip install -e .`): beside this
+    interpreter (a venv that is not activated, as in .ci/run), else on PATH."""
+    beside = Path(sys.executable).with_name("newapi-contract")
+    script = str(beside) if beside.exists() else shutil.which("newapi-contract")
     if script is None:
         pytest.fail("the newapi-contract console script is not installed: pip install -e .")
     return script
