@@ -58,9 +58,7 @@ def make_arena(generation: str = "legacy", with_peer: bool = True) -> Arena:
 
 def case(segment: Any, headers: dict[str, str] | None = None) -> Any:
     auth = {"Authorization": f"Bearer {TOKEN}", "New-Api-User": "2"}
-    return SimpleNamespace(
-        id=f"case-{segment}", path_parameters={"id": segment}, headers=headers or auth
-    )
+    return SimpleNamespace(id=f"case-{segment}", path_parameters={"id": segment}, headers=headers or auth)
 
 
 @pytest.mark.parametrize("segment", ["0", "-5", "abc", "1.5", "9223372036854775808", 0, -1])
@@ -71,6 +69,16 @@ def test_ids_no_row_can_have_are_sent_as_generated(segment: Any) -> None:
     assert aim.kind is TargetKind.HARMLESS
     assert c.path_parameters["id"] == segment
     assert not aim.deserves_success
+
+
+@pytest.mark.parametrize("segment", ["a/b", "5%2F", "", ".", "%2E%2E"])
+def test_ids_that_leave_the_operation_are_sent_as_zero(segment: str) -> None:
+    # a decoded slash or a dot segment routes elsewhere in gin (404, redirect): not DeleteToken
+    arena = make_arena()
+    c = case(segment)
+    aim = arena.aim(c)
+    assert c.path_parameters["id"] == "0"
+    assert aim.kind is TargetKind.HARMLESS and not aim.deserves_success
 
 
 @pytest.mark.parametrize("segment", ["1", "+7", "007", "%2B4", 13])
