@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from pathlib import Path
@@ -35,7 +34,7 @@ def test_mark_deleted_of_a_foreign_id_is_an_error() -> None:
 def test_every_change_is_persisted_and_loads_back(tmp_path: Path) -> None:
     path = tmp_path / "reports" / "ledger.json"
     ledger = Ledger("nac-1-", path)
-    assert json.loads(path.read_text()) == {"run_prefix": "nac-1-", "tokens": []}
+    assert not path.exists()  # the file appears with the first token
     ledger.record(9, "nac-1-x", 4)
     ledger.mark_deleted(9)
     ledger.record(10, "nac-1-y", 4)

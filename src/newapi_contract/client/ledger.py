@@ -48,8 +48,7 @@ class Ledger:
         self._path = path
         self._entries: dict[int, LedgerEntry] = {}
         self._lock = threading.Lock()
-        if path is not None:
-            self._save()
+        # The file appears with the first token: a run that created nothing leaves nothing.
 
     @property
     def run_prefix(self) -> str:
