@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from typing import Any
 
 from newapi_contract.client.recording import Exchange
 from newapi_contract.contract.clauses import Clause
 from newapi_contract.contract.verdict import ClauseViolation
 from newapi_contract.report.summary import ClauseTally
 
-__all__ = ["clause_html", "exchanges_html", "run_summary_html"]
+__all__ = ["clause_html", "differences_html", "exchanges_html", "run_summary_html"]
 
 _MAX_BODY = 4000
 
@@ -63,8 +64,36 @@ def exchanges_html(exchanges: Sequence[Exchange]) -> str:
     return "".join(parts)
 
 
-def run_summary_html(tally: ClauseTally) -> list[str]:
-    """The top of the report: what ran against what, and each clause's verdict."""
+def differences_html(contract: dict[str, Any]) -> str:
+    """Where the Apifox page and the real server differ, as the effective contract records it
+    (`x-newapi-differences`, added by the overlay)."""
+    rows = "".join(
+        f"<tr><td>{escape(str(d.get('apifox', '')))}</td><td>{escape(str(d.get('server', '')))}</td></tr>"
+        for d in _find_differences(contract)
+    )
+    if not rows:
+        return ""
+    return (
+        "<h2>Where the Apifox page and the server differ</h2><table class='newapi-differences'>"
+        "<tr><th>The Apifox page says</th><th>The server does (the contract follows it)</th></tr>"
+        f"{rows}</table>"
+    )
+
+
+def _find_differences(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        found = node.get("x-newapi-differences")
+        if isinstance(found, list):
+            return [d for d in found if isinstance(d, dict)]
+        return [d for v in node.values() for d in _find_differences(v)]
+    if isinstance(node, list):
+        return [d for v in node for d in _find_differences(v)]
+    return []
+
+
+def run_summary_html(tally: ClauseTally, contract: dict[str, Any] | None = None) -> list[str]:
+    """The top of the report: what ran against what, each clause's verdict, and where the
+    Apifox page and the server differ."""
     info = tally.run_info
     labels = {
         "target": "Target",
@@ -93,4 +122,5 @@ def run_summary_html(tally: ClauseTally) -> list[str]:
         f"<h2>Run</h2><table class='newapi-run'>{facts}</table>",
         "<h2>Clauses</h2><table class='newapi-clauses'><tr><th>Clause</th><th>Verdict</th>"
         f"<th>Promise</th><th>Source</th></tr>{verdicts}</table>",
+        differences_html(contract or {}),
     ]

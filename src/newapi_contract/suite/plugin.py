@@ -415,4 +415,7 @@ class _HtmlColumns:
         cells.insert(1, f'<td class="col-clause">{clause}</td>')
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
-        prefix.extend(run_summary_html(self.tally))
+        contract = (
+            json.loads(EFFECTIVE_CONTRACT.read_text(encoding="utf-8")) if EFFECTIVE_CONTRACT.exists() else {}
+        )
+        prefix.extend(run_summary_html(self.tally, contract))
