@@ -40,3 +40,9 @@ def test_ids_are_unique_and_well_formed():
     ids = list(load_clauses())
     assert len(ids) == len(set(ids))
     assert all(re.fullmatch(r"DEL-[A-Z]+-\d+", cid) for cid in ids)
+
+
+def test_no_source_lost_to_a_yaml_comment():
+    # An unquoted " #" starts a YAML comment: "one-api PR #2206" would silently lose its number.
+    for clause in load_clauses().values():
+        assert clause.source.count("(") == clause.source.count(")"), clause.source
