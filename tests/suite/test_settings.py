@@ -52,6 +52,7 @@ def test_option_beats_environment(monkeypatch):
     ("values", "fragment"),
     [
         ({"base_url": "staging.test"}, "http://"),
+        ({"base_url": "http://staging.test/newapi/"}, "path prefix"),
         ({"newapi_access_token": "tok"}, "NEWAPI_USER_ID is missing"),
         ({"newapi_user_id": "7"}, "NEWAPI_ACCESS_TOKEN is missing"),
         ({"newapi_access_token": "tok", "newapi_user_id": "seven"}, "positive integer"),

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -192,6 +193,11 @@ class RunSettings:
         base_url = merged.get("base_url") or _env("NEWAPI_BASE_URL")
         if base_url and not base_url.startswith(("http://", "https://")):
             raise UsageError(f"--base-url {base_url!r}: expected an http:// or https:// URL")
+        if base_url and urlsplit(base_url).path.strip("/"):
+            # The guard judges paths as upstream routes them, from the root of the origin.
+            raise UsageError(
+                f"--base-url {base_url!r}: give the server's root; a path prefix is not supported"
+            )
         rate = merged["newapi_rate"]
         if rate is None:
             rate = REMOTE_DEFAULT_RATE if base_url else 0.0
