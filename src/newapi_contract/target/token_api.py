@@ -177,14 +177,19 @@ def _settings(inst: Instance, body: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-async def create_token(inst: Instance, call: Call) -> Response:
+async def _bound_token(inst: Instance, call: Call) -> dict[str, Any] | Response:
+    """The request's token body bound as gin binds it and validated, or the answer refusing it."""
     try:
         body = _bind_token(inst, await call.request.body())
     except BindError as exc:
         return fail(str(exc))
-    refused = _validate(inst, body, call.lang)
-    if refused:
-        return refused
+    return _validate(inst, body, call.lang) or body
+
+
+async def create_token(inst: Instance, call: Call) -> Response:
+    body = await _bound_token(inst, call)
+    if isinstance(body, Response):
+        return body
     if inst.store.count_live_tokens(call.user_id) >= MAX_TOKENS:
         return fail(f"已达到最大令牌数量限制 ({MAX_TOKENS})")
     fields = _settings(inst, body)
@@ -198,13 +203,9 @@ async def create_token(inst: Instance, call: Call) -> Response:
 
 
 async def update_token(inst: Instance, call: Call) -> Response:
-    try:
-        body = _bind_token(inst, await call.request.body())
-    except BindError as exc:
-        return fail(str(exc))
-    refused = _validate(inst, body, call.lang)
-    if refused:
-        return refused
+    body = await _bound_token(inst, call)
+    if isinstance(body, Response):
+        return body
     if body["id"] == 0:
         return fail(ID_EMPTY)
     token = inst.store.token(body["id"], call.user_id)
