@@ -172,7 +172,8 @@ class RunContext:
         self.users_origin = shared["users_origin"]
 
     def adopt_leftovers(self, prefix: str, pages: int = 20) -> list[int]:
-        """Record in the ledger the test users' live tokens named `prefix...` (earlier runs')."""
+        """Record in the ledger the test users' live tokens named `prefix...` (an earlier run's,
+        or this run's own that an interrupt kept from being recorded)."""
         adopted: list[int] = []
         for actor in (self.owner, self.peer):
             if actor is None:
@@ -232,6 +233,12 @@ class RunContext:
         rate-limited upstream); return the ids that could not be deleted."""
         left: list[int] = []
         with self.recorder.scope("(cleanup)"):
+            # A token whose create was answered but whose id was not yet recorded (an
+            # interrupt in between) still carries this run's unique prefix: adopt it.
+            try:
+                self.adopt_leftovers(self.run_prefix, pages=3)
+            except Exception as exc:  # the ledger's own entries are still cleaned up below
+                report(f"cleanup could not list this run's tokens: {exc}")
             for owner_id in sorted({entry.owner_id for entry in self.ledger.live()}):
                 ids = [e.token_id for e in self.ledger.live() if e.owner_id == owner_id]
                 actor = self.actor(owner_id)
