@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from scripted_server import Server
 
 from newapi_contract.client.recording import SESSION_SCOPE
 from newapi_contract.client.transport import build_client
@@ -13,18 +14,6 @@ from newapi_contract.errors import GuardRefusal
 
 if TYPE_CHECKING:
     from tests.client.conftest import Stack
-
-
-class Server:
-    """A MockTransport handler that answers from a script and remembers what reached it."""
-
-    def __init__(self, *answers: httpx.Response) -> None:
-        self.answers = list(answers)
-        self.seen: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.seen.append(request)
-        return self.answers.pop(0) if self.answers else httpx.Response(200, json={"success": True})
 
 
 def client(stack: Stack, server: Server) -> httpx.Client:

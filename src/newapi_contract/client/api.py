@@ -116,7 +116,7 @@ class NewApi:
 
     def create_token(self, name: str, **fields: Any) -> Answer:
         """Create a token (unlimited quota, never expiring, unless `fields` say otherwise).
-        Upstream answers no id: use `find_token(name)`."""
+        Upstream answers no id: find it by its unique name in `list_tokens()` (newest first)."""
         body = {"name": name, "unlimited_quota": True, "expired_time": -1, **fields}
         return self.call("POST", "/api/token/", json=body)
 
@@ -125,15 +125,6 @@ class NewApi:
         pages from 0 (one-api's convention) still answers the newest tokens."""
         params = {"page_size": page_size} if page == 1 else {"p": page, "page_size": page_size}
         return self.call("GET", "/api/token/", params=params)
-
-    def find_token(self, name: str) -> dict[str, Any] | None:
-        """The newest live token named exactly `name` among the newest 100, or None."""
-        answer = self.list_tokens()
-        items = answer.data.get("items") if isinstance(answer.data, dict) else None
-        for item in items or []:
-            if isinstance(item, dict) and item.get("name") == name:
-                return item
-        return None
 
     def get_token(self, token_id: int | str) -> Answer:
         return self.call("GET", token_path(token_id))
