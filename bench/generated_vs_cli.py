@@ -87,8 +87,10 @@ def main() -> None:
     if not all(cases and phase_s for _, cases, phase_s, _ in rows):
         raise SystemExit(f"a tool reported no cases:\n{layer_out[-3000:]}\n{cli_out[-3000:]}")
     for label, cases, phase_s, wall_s in rows:
-        print(f"{label:26s} {cases:5d} cases  in-phase {phase_s:6.2f} s = {cases / phase_s:6.1f} "
-              f"cases/s   wall (start-up included) {wall_s:6.2f} s = {cases / wall_s:6.1f} cases/s")
+        print(
+            f"{label:26s} {cases:5d} cases  in-phase {phase_s:6.2f} s = {cases / phase_s:6.1f} "
+            f"cases/s   wall (start-up included) {wall_s:6.2f} s = {cases / wall_s:6.1f} cases/s"
+        )
     (_, lc, lp, lw), (_, cc, cp, cw) = rows
     print(f"ratio layer/CLI in-phase: {(lc / lp) / (cc / cp):.2f}   wall: {(lc / lw) / (cc / cw):.2f}")
 

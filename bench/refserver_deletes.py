@@ -21,8 +21,7 @@ PASSWORD = "password123"
 
 def bootstrap(http: httpx.Client, current: bool) -> dict[str, str]:
     """Set up root, register `bench`, and return its portable auth headers."""
-    http.post("/api/setup", json={"username": "root", "password": PASSWORD,
-                                  "confirmPassword": PASSWORD})
+    http.post("/api/setup", json={"username": "root", "password": PASSWORD, "confirmPassword": PASSWORD})
     http.post("/api/user/register", json={"username": "bench", "password": PASSWORD})
     login = http.post("/api/user/login", json={"username": "bench", "password": PASSWORD})
     data = login.json()["data"]
@@ -40,8 +39,10 @@ def main() -> None:
     args = parser.parse_args()
 
     began = time.perf_counter()
-    with start(ServerConfig(generation=args.generation)) as server, \
-            httpx.Client(base_url=server.base_url, timeout=10) as http:
+    with (
+        start(ServerConfig(generation=args.generation)) as server,
+        httpx.Client(base_url=server.base_url, timeout=10) as http,
+    ):
         assert http.get("/api/status").status_code == 200
         startup = time.perf_counter() - began
         headers = bootstrap(http, args.generation == "current")

@@ -14,8 +14,14 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "apifox"
 def native_project(*apis: dict[str, Any], **extra: Any) -> str:
     """A native Apifox project export holding `apis` in one folder."""
     items = [{"name": f"api {i}", "api": api} for i, api in enumerate(apis)]
-    return json.dumps({"apifoxProject": "1.0.0", "info": {"name": "t"},
-                       "apiCollection": [{"name": "root", "items": items}], **extra})
+    return json.dumps(
+        {
+            "apifoxProject": "1.0.0",
+            "info": {"name": "t"},
+            "apiCollection": [{"name": "root", "items": items}],
+            **extra,
+        }
+    )
 
 
 def convert_api(**api: Any) -> Conversion:
@@ -31,4 +37,3 @@ def only_operation(conversion: Conversion) -> tuple[str, dict[str, Any]]:
     ((path, item),) = conversion.document["paths"].items()
     ((_method, operation),) = item.items()
     return path, operation
-

@@ -27,8 +27,19 @@ def copies(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def check(plain: Path, effective: Path) -> int:
-    return main(["convert", str(SEED_SOURCE), "--check", "--out", str(plain),
-                 "--overlay", str(OVERLAY_FILE), "--effective-out", str(effective)])
+    return main(
+        [
+            "convert",
+            str(SEED_SOURCE),
+            "--check",
+            "--out",
+            str(plain),
+            "--overlay",
+            str(OVERLAY_FILE),
+            "--effective-out",
+            str(effective),
+        ]
+    )
 
 
 def test_check_on_fresh_copies_passes(copies, capsys) -> None:
@@ -37,8 +48,7 @@ def test_check_on_fresh_copies_passes(copies, capsys) -> None:
 
 def test_check_names_a_stale_file_and_writes_nothing(copies, capsys) -> None:
     plain, effective = copies
-    effective.write_text(effective.read_text(encoding="utf-8").replace("删除令牌", "x"),
-                         encoding="utf-8")
+    effective.write_text(effective.read_text(encoding="utf-8").replace("删除令牌", "x"), encoding="utf-8")
     stale = effective.read_bytes()
     assert check(plain, effective) == 1
     out = capsys.readouterr().out
@@ -56,8 +66,16 @@ def test_check_names_a_missing_file(copies, capsys) -> None:
 
 def test_convert_writes_both_files_and_check_then_passes(tmp_path, capsys) -> None:
     plain, effective = tmp_path / "out" / "p.json", tmp_path / "out" / "e.json"
-    args = ["convert", str(SEED_SOURCE), "--out", str(plain), "--overlay", str(OVERLAY_FILE),
-            "--effective-out", str(effective)]
+    args = [
+        "convert",
+        str(SEED_SOURCE),
+        "--out",
+        str(plain),
+        "--overlay",
+        str(OVERLAY_FILE),
+        "--effective-out",
+        str(effective),
+    ]
     assert main(args) == 0
     assert plain.read_bytes() == PLAIN_CONTRACT.read_bytes()
     assert effective.read_bytes() == EFFECTIVE_CONTRACT.read_bytes()
@@ -75,16 +93,20 @@ def test_convert_to_stdout_keeps_stdout_pure_json(capsys) -> None:
 def test_lint_text(capsys) -> None:
     assert main(["lint", str(SEED_SOURCE)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert "000_delete_token.apifox.txt: 参数.header[0]: [content-type-header] required " \
-           "content-type header dropped: the operation has no request body" in lines
+    assert (
+        "000_delete_token.apifox.txt: 参数.header[0]: [content-type-header] required "
+        "content-type header dropped: the operation has no request body" in lines
+    )
 
 
 def test_lint_json(capsys) -> None:
     assert main(["lint", str(DATA / "midway-chat.openapi-3.0.json"), "--format", "json"]) == 0
     findings = json.loads(capsys.readouterr().out)
-    assert {"rule": "malformed-server-dropped",
-            "message": "server URL 'ws//192.168.88.128:29999' is not a URL: dropped",
-            "where": "midway-chat.openapi-3.0.json: /servers/3"} in findings
+    assert {
+        "rule": "malformed-server-dropped",
+        "message": "server URL 'ws//192.168.88.128:29999' is not a URL: dropped",
+        "where": "midway-chat.openapi-3.0.json: /servers/3",
+    } in findings
 
 
 @pytest.mark.parametrize(
@@ -102,8 +124,7 @@ def test_lint_json(capsys) -> None:
     ],
 )
 @pytest.mark.parametrize("command", ["convert", "lint"])
-def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, command, content,
-                                                       message) -> None:
+def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, command, content, message) -> None:
     source = tmp_path / "in.json"
     if content is not None:
         source.write_bytes(content)

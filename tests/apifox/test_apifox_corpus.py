@@ -66,7 +66,10 @@ def test_blog_server_definition_refs_all_resolve() -> None:
 def test_midway_keeps_well_formed_servers_only() -> None:
     doc = convert_file(DATA / "midway-chat.openapi-3.0.json").document
     assert [s["url"] for s in doc["servers"]] == [
-        "http://127.0.0.1:29998", "http://192.168.88.130:29999", "http://192.168.88.128:29999"]
+        "http://127.0.0.1:29998",
+        "http://192.168.88.130:29999",
+        "http://192.168.88.128:29999",
+    ]
     assert len([op for item in doc["paths"].values() for op in item]) == 38
 
 

@@ -20,8 +20,7 @@ EXPORT = (DATA / "combination-export.openapi.json").read_text(encoding="utf-8")
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
-                                                                 max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=8,
 )
 
@@ -70,10 +69,13 @@ def replaced(doc: Any, path: tuple, value: Any) -> Any:
 @given(st.sampled_from(["seed-api", "gfcli", "export"]), st.data(), json_values)
 def test_wrong_types_in_fields(which: str, data: st.DataObject, value: Any) -> None:
     if which == "seed-api":
-        api = {"method": "delete", "path": "/api/token/194804/",
-               "parameters": {"header": [{"name": "new-api-user", "required": True}]},
-               "requestBody": {"type": "none", "jsonSchema": {"type": "object"}},
-               "responses": [{"id": 1, "code": 200, "jsonSchema": {"type": "object"}}]}
+        api = {
+            "method": "delete",
+            "path": "/api/token/194804/",
+            "parameters": {"header": [{"name": "new-api-user", "required": True}]},
+            "requestBody": {"type": "none", "jsonSchema": {"type": "object"}},
+            "responses": [{"id": 1, "code": 200, "jsonSchema": {"type": "object"}}],
+        }
         doc = json.loads(native_project(api))
     else:
         doc = json.loads(GFCLI if which == "gfcli" else EXPORT)
@@ -81,7 +83,29 @@ def test_wrong_types_in_fields(which: str, data: st.DataObject, value: Any) -> N
     converts_or_refuses(json.dumps(replaced(doc, path, value)))
 
 
-@given(st.lists(st.sampled_from(["参数", "请求体", "响应", "概览", "{", "}", "[", "]", "|", "\n",
-                                 '"a"', ":", ",", "1", "DELETE /x"]), max_size=30))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "参数",
+                "请求体",
+                "响应",
+                "概览",
+                "{",
+                "}",
+                "[",
+                "]",
+                "|",
+                "\n",
+                '"a"',
+                ":",
+                ",",
+                "1",
+                "DELETE /x",
+            ]
+        ),
+        max_size=30,
+    )
+)
 def test_page_like_text(tokens: list[str]) -> None:
     converts_or_refuses("title\nDELETE /x\n概览\n" + "".join(tokens))

@@ -21,8 +21,12 @@ def test_combination_export_converts_to_valid_openapi() -> None:
     delete = doc["paths"]["/api/token/{id}"]["delete"]
     # Combination1 = bearer AND NewApiUser; Combination404 is not defined at all.
     assert delete["security"] == [{"bearer": [], "NewApiUser": []}]
-    assert delete["x-source"] == {"pointer": "/paths/~1api~1token~1{id}/delete",
-                                  "folder": "令牌管理", "status": "released", "api-id": "2102810"}
+    assert delete["x-source"] == {
+        "pointer": "/paths/~1api~1token~1{id}/delete",
+        "folder": "令牌管理",
+        "status": "released",
+        "api-id": "2102810",
+    }
     # Combination2 groups nothing that is defined: the list operation states no security.
     assert "security" not in doc["paths"]["/api/token"]["get"]
     got = {(f.rule, f.where.split(": ", 1)[1]) for f in conversion.findings}
@@ -51,8 +55,13 @@ def test_document_level_combination_security_is_expanded() -> None:
 
 
 def test_openapi_31_input_is_not_upgraded() -> None:
-    text = json.dumps({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
-                       "paths": {"/x": {"get": {"responses": {"204": {"description": "ok"}}}}}})
+    text = json.dumps(
+        {
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/x": {"get": {"responses": {"204": {"description": "ok"}}}}},
+        }
+    )
     conversion = convert_text(text, "plain.json")
     assert conversion.findings == []
     validate(conversion.document)

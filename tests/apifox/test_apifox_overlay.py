@@ -51,8 +51,11 @@ def test_the_input_document_is_not_changed(plain) -> None:
 
 
 def test_remove_an_array_element(plain) -> None:
-    result = apply_overlay(plain, overlay(
-        {"target": f"{OPERATION}.parameters[?(@.name == 'New-Api-User')]", "remove": True}), "o")
+    result = apply_overlay(
+        plain,
+        overlay({"target": f"{OPERATION}.parameters[?(@.name == 'New-Api-User')]", "remove": True}),
+        "o",
+    )
     assert [p["name"] for p in result["paths"]["/api/token/{id}"]["delete"]["parameters"]] == ["id"]
 
 
@@ -81,8 +84,10 @@ def test_every_action_of_the_project_overlay_names_a_reference_section() -> None
     [
         ("overlay: 1.0.0\ninfo: {title: t, version: '1'}\n", "not an Overlay 1.0 document"),
         ("actions: [\n", "malformed YAML"),
-        ("overlay: 2.0.0\ninfo: {title: t, version: '1'}\nactions: [{target: '$'}]\n",
-         "not an Overlay 1.0 document"),
+        (
+            "overlay: 2.0.0\ninfo: {title: t, version: '1'}\nactions: [{target: '$'}]\n",
+            "not an Overlay 1.0 document",
+        ),
     ],
 )
 def test_bad_overlay_files(tmp_path: Path, text: str, message: str) -> None:

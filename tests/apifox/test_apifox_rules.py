@@ -44,8 +44,7 @@ STALE_SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}}}
 @pytest.mark.parametrize(
     ("body", "has_body", "expected_rules"),
     [
-        ({"type": "none", "parameters": [], "jsonSchema": STALE_SCHEMA}, False,
-         ["body-none-with-schema"]),
+        ({"type": "none", "parameters": [], "jsonSchema": STALE_SCHEMA}, False, ["body-none-with-schema"]),
         ({"type": "none", "parameters": []}, False, []),
         ({"type": "application/json", "jsonSchema": STALE_SCHEMA}, True, []),
         ({"type": "multipart/form-data", "parameters": [{"name": "f", "type": "file"}]}, True, []),
@@ -90,15 +89,23 @@ def header(name: str, required: bool = True, **extra: object) -> dict:
 @pytest.mark.parametrize(
     ("headers", "body", "expected_params", "expected_security", "expected_rules"),
     [
-        ([header("content-type", sampleValue="application/json")], None, [], None,
-         ["content-type-header"]),
-        ([header("Content-Type")], {"type": "application/json"}, [], None,
-         ["content-type-header"]),
-        ([header("Authorization", required=False)], None, [], [{"AccessToken": []}, {}],
-         ["authorization-header"]),
+        ([header("content-type", sampleValue="application/json")], None, [], None, ["content-type-header"]),
+        ([header("Content-Type")], {"type": "application/json"}, [], None, ["content-type-header"]),
+        (
+            [header("Authorization", required=False)],
+            None,
+            [],
+            [{"AccessToken": []}, {}],
+            ["authorization-header"],
+        ),
         ([header("authorization")], None, [], [{"AccessToken": []}], ["authorization-header"]),
-        ([header("new-api-user", required=False, sampleValue="1")], None, ["New-Api-User"], None,
-         ["new-api-user-header"]),
+        (
+            [header("new-api-user", required=False, sampleValue="1")],
+            None,
+            ["New-Api-User"],
+            None,
+            ["new-api-user-header"],
+        ),
         ([header("X-Trace")], None, ["X-Trace"], None, []),
         ([header("")], None, [], None, ["parameter-unnamed-dropped"]),
         ([header("X-Off", enable=False)], None, [], None, ["parameter-disabled-dropped"]),
@@ -127,16 +134,26 @@ def test_authorization_scheme_is_an_api_key_in_the_authorization_header() -> Non
     doc = convert_api(parameters={"header": [header("Authorization")]}).document
     scheme = doc["components"]["securitySchemes"]["AccessToken"]
     assert {k: scheme[k] for k in ("type", "in", "name")} == {
-        "type": "apiKey", "in": "header", "name": "Authorization"}
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+    }
     assert "Bearer <access token>" in scheme["description"]
 
 
 def test_dangling_definition_ref_is_removed_and_known_one_rewritten() -> None:
     schemas = [{"name": "Pet", "id": "#/definitions/41", "schema": {"jsonSchema": {"type": "object"}}}]
-    body = {"type": "application/json", "jsonSchema": {"type": "object", "properties": {
-        "pet": {"$ref": "#/definitions/41"}, "ghost": {"$ref": "#/definitions/99"}}}}
-    text = native_project({"method": "post", "path": "/p", "requestBody": body},
-                          schemaCollection=[{"name": "root", "items": schemas}])
+    body = {
+        "type": "application/json",
+        "jsonSchema": {
+            "type": "object",
+            "properties": {"pet": {"$ref": "#/definitions/41"}, "ghost": {"$ref": "#/definitions/99"}},
+        },
+    }
+    text = native_project(
+        {"method": "post", "path": "/p", "requestBody": body},
+        schemaCollection=[{"name": "root", "items": schemas}],
+    )
     conversion = convert_text(text, "t.json")
     _, operation = only_operation(conversion)
     properties = operation["requestBody"]["content"]["application/json"]["schema"]["properties"]
@@ -146,27 +163,42 @@ def test_dangling_definition_ref_is_removed_and_known_one_rewritten() -> None:
 
 def test_apifox_refs_become_all_of_and_placeholders_go() -> None:
     schemas = [{"name": "Pet", "id": "#/definitions/41", "schema": {"jsonSchema": {"type": "object"}}}]
-    schema = {"type": "object", "properties": {"code": {"type": "integer"},
-                                               "01GX": {"x-tmp-pending-properties": True}},
-              "required": ["code", "01GX"], "x-apifox-orders": ["code", "01GX"],
-              "x-apifox-refs": {"01GY": {"$ref": "#/definitions/41"}}}
+    schema = {
+        "type": "object",
+        "properties": {"code": {"type": "integer"}, "01GX": {"x-tmp-pending-properties": True}},
+        "required": ["code", "01GX"],
+        "x-apifox-orders": ["code", "01GX"],
+        "x-apifox-refs": {"01GY": {"$ref": "#/definitions/41"}},
+    }
     api = {"method": "get", "path": "/p", "responses": [{"code": 200, "jsonSchema": schema}]}
     conversion = convert_text(native_project(api, schemaCollection=[{"items": schemas}]), "t.json")
     _, operation = only_operation(conversion)
     got = operation["responses"]["200"]["content"]["application/json"]["schema"]
-    assert got == {"allOf": [{"$ref": "#/components/schemas/Pet"}, {
-        "type": "object", "properties": {"code": {"type": "integer"}}, "required": ["code"]}]}
-    assert sorted(rules(conversion)) == ["apifox-noise-dropped", "apifox-refs-expanded",
-                                         "placeholder-property-removed"]
+    assert got == {
+        "allOf": [
+            {"$ref": "#/components/schemas/Pet"},
+            {"type": "object", "properties": {"code": {"type": "integer"}}, "required": ["code"]},
+        ]
+    }
+    assert sorted(rules(conversion)) == [
+        "apifox-noise-dropped",
+        "apifox-refs-expanded",
+        "placeholder-property-removed",
+    ]
 
 
 def test_noise_is_counted_once_per_key() -> None:
-    schema = {"type": "object", "x-apifox-orders": [], "properties": {
-        "a": {"type": "string", "mock": {"mock": "@name"}, "x-apifox-orders": []}}}
+    schema = {
+        "type": "object",
+        "x-apifox-orders": [],
+        "properties": {"a": {"type": "string", "mock": {"mock": "@name"}, "x-apifox-orders": []}},
+    }
     conversion = convert_api(responses=[{"code": 200, "jsonSchema": schema}])
     messages = sorted(f.message for f in conversion.findings)
-    assert messages == ["dropped 1 `mock` field(s) (first here)",
-                        "dropped 2 `x-apifox-orders` field(s) (first here)"]
+    assert messages == [
+        "dropped 1 `mock` field(s) (first here)",
+        "dropped 2 `x-apifox-orders` field(s) (first here)",
+    ]
     assert "x-apifox-orders" not in json.dumps(conversion.document)
 
 
@@ -182,12 +214,17 @@ def test_duplicate_operation_keeps_the_first() -> None:
 
 @pytest.mark.parametrize(
     ("url", "kept"),
-    [("http://127.0.0.1:29998", True), ("wss://h/ws", True), ("/api", True),
-     ("ws//192.168.88.128:29999", False), ("", False), ("localhost:80", False)],
+    [
+        ("http://127.0.0.1:29998", True),
+        ("wss://h/ws", True),
+        ("/api", True),
+        ("ws//192.168.88.128:29999", False),
+        ("", False),
+        ("localhost:80", False),
+    ],
 )
 def test_servers(url: str, kept: bool) -> None:
-    text = native_project({"method": "get", "path": "/x"},
-                          environments=[{"name": "env", "baseUrl": url}])
+    text = native_project({"method": "get", "path": "/x"}, environments=[{"name": "env", "baseUrl": url}])
     conversion = convert_text(text, "t.json")
     assert bool(conversion.document.get("servers")) is kept
     assert ("malformed-server-dropped" in rules(conversion)) is not kept

@@ -24,7 +24,7 @@ def exchange(redactor: Redactor, **overrides: object) -> Exchange:
             "Content-Type": "application/json",
             "Content-Length": "9",
         },
-        "request_body": b"{\"it's\": 1}",
+        "request_body": b'{"it\'s": 1}',
         "status": 200,
         "response_headers": {"Set-Cookie": "session=abc"},
         "response_body": f'{{"success":true,"data":{{"key":"{KEY}"}}}}'.encode(),
@@ -65,7 +65,7 @@ def test_curl_line_is_shell_safe_and_keeps_env_placeholders() -> None:
     words = shlex.split(line)
     assert words[:4] == ["curl", "-X", "POST", "http://127.0.0.1:3000/api/token/5/key?k=$NEWAPI_ACCESS_TOKEN"]
     assert "Authorization: Bearer $NEWAPI_ACCESS_TOKEN" in words
-    assert words[-2:] == ["--data-raw", "{\"it's\": 1}"]
+    assert words[-2:] == ["--data-raw", '{"it\'s": 1}']
     assert not any(w.startswith(("Host:", "Content-Length:")) for w in words)
     # The shell expands the placeholder and nothing else.
     echoed = subprocess.run(
@@ -76,7 +76,7 @@ def test_curl_line_is_shell_safe_and_keeps_env_placeholders() -> None:
         check=True,
     ).stdout.splitlines()
     assert "Authorization: Bearer tok$en" in echoed
-    assert "{\"it's\": 1}" in echoed
+    assert '{"it\'s": 1}' in echoed
 
 
 def test_curl_without_body_or_headers() -> None:

@@ -26,8 +26,7 @@ class User:
 
     def headers(self, **extra: str) -> dict[str, str]:
         """The portable header set: access token plus New-Api-User."""
-        return {"Authorization": f"Bearer {self.access_token}", "New-Api-User": str(self.id),
-                **extra}
+        return {"Authorization": f"Bearer {self.access_token}", "New-Api-User": str(self.id), **extra}
 
 
 @dataclass
@@ -47,8 +46,7 @@ class World:
 
     def login(self, name: str, password: str = PASSWORD) -> httpx.Response:
         """Log in; the client keeps no cookie (tests that want the session use `session`)."""
-        answer = self.http.post("/api/user/login",
-                                json={"username": name, "password": password})
+        answer = self.http.post("/api/user/login", json={"username": name, "password": password})
         self.http.cookies.clear()
         return answer
 
@@ -88,7 +86,9 @@ class World:
         name = name or unique()
         body = {"name": name, "unlimited_quota": True, **fields}
         assert self.http.post("/api/token/", json=body, headers=user.headers()).json() == {
-            "success": True, "message": ""}
+            "success": True,
+            "message": "",
+        }
         return self.find(user, name)
 
     def find(self, user: User, name: str) -> int:
@@ -96,8 +96,7 @@ class World:
         return next(item["id"] for item in items if item["name"] == name)
 
     def items(self, user: User, **query: Any) -> list[dict[str, Any]]:
-        answer = self.http.get("/api/token/", params={"page_size": 100, **query},
-                               headers=user.headers())
+        answer = self.http.get("/api/token/", params={"page_size": 100, **query}, headers=user.headers())
         return answer.json()["data"]["items"]
 
     def key(self, user: User, token_id: int) -> str:
@@ -111,14 +110,12 @@ class World:
         return self.http.get(f"/api/token/{token_id}", headers=user.headers())
 
     def relay(self, key: str, **headers: str) -> httpx.Response:
-        return self.http.get("/v1/models", headers={"Authorization": f"Bearer sk-{key}",
-                                                     **headers})
+        return self.http.get("/v1/models", headers={"Authorization": f"Bearer sk-{key}", **headers})
 
 
 def open_world(config: ServerConfig, bootstrap: bool = True) -> World:
     server = start(config)
-    world = World(server, httpx.Client(base_url=server.base_url, timeout=10),
-                  config.generation)
+    world = World(server, httpx.Client(base_url=server.base_url, timeout=10), config.generation)
     return world.bootstrap() if bootstrap else world
 
 

@@ -26,8 +26,10 @@ def test_legacy_without_authorization_is_401(legacy: World) -> None:
 
 @pytest.mark.parametrize("value", ["nope", "bearer {t}", "Bearer  {t}", "Token {t}"])
 def test_legacy_unknown_access_token_is_200_failure(legacy: World, value: str) -> None:
-    headers = {"Authorization": value.format(t=legacy.alice.access_token),
-               "New-Api-User": str(legacy.alice.id)}
+    headers = {
+        "Authorization": value.format(t=legacy.alice.access_token),
+        "New-Api-User": str(legacy.alice.id),
+    }
     answer = legacy.http.get("/api/token/", headers=headers)
     assert answer.status_code == 200
     assert answer.json() == fail("Unauthorized, invalid access token")
@@ -41,14 +43,16 @@ def test_legacy_accepts_the_raw_access_token(legacy: World) -> None:
     assert answer.headers["auth-version"] == AUTH_VERSION
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    (None, "Unauthorized, New-Api-User header not provided"),
-    ("abc", "Unauthorized, New-Api-User header format error"),
-    ("1.0", "Unauthorized, New-Api-User header format error"),
-    ("other", "Unauthorized, New-Api-User does not match logged in user"),
-])
-def test_legacy_new_api_user_is_mandatory(legacy: World, value: str | None,
-                                          message: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (None, "Unauthorized, New-Api-User header not provided"),
+        ("abc", "Unauthorized, New-Api-User header format error"),
+        ("1.0", "Unauthorized, New-Api-User header format error"),
+        ("other", "Unauthorized, New-Api-User does not match logged in user"),
+    ],
+)
+def test_legacy_new_api_user_is_mandatory(legacy: World, value: str | None, message: str) -> None:
     headers = {"Authorization": f"Bearer {legacy.alice.access_token}"}
     if value is not None:
         headers["New-Api-User"] = str(legacy.bob.id) if value == "other" else value
@@ -88,16 +92,18 @@ def test_legacy_session_cookie_wins_and_needs_new_api_user(legacy: World) -> Non
 def test_legacy_disabled_user_and_low_role(make_world) -> None:  # type: ignore[no-untyped-def]
     world: World = make_world("legacy")
     login = world.login("bob")
-    manage = world.http.post("/api/user/manage", json={"id": world.bob.id, "action": "disable"},
-                             headers=world.root.headers())
+    manage = world.http.post(
+        "/api/user/manage", json={"id": world.bob.id, "action": "disable"}, headers=world.root.headers()
+    )
     assert manage.json() == {"success": True, "message": "", "data": {"role": 1, "status": 2}}
     banned = world.http.get("/api/token/", headers=world.bob.headers())
     assert (banned.status_code, banned.json()) == (200, fail("User has been banned"))
     with world.session(login.cookies) as session:  # a session keeps the status it had
         kept = session.get("/api/token/", headers={"New-Api-User": str(world.bob.id)})
         assert kept.json()["success"] is True
-    low = world.http.post("/api/user/manage", json={"id": 1, "action": "disable"},
-                          headers=world.alice.headers())
+    low = world.http.post(
+        "/api/user/manage", json={"id": 1, "action": "disable"}, headers=world.alice.headers()
+    )
     assert (low.status_code, low.json()) == (200, fail("Unauthorized, insufficient privileges"))
 
 
@@ -114,8 +120,7 @@ def test_current_bad_credentials_are_401_with_code(current: World, value: str | 
 
 
 @pytest.mark.parametrize("form", ["Bearer {t}", "bearer {t}", "BEARER   {t}", "{t}"])
-def test_current_reads_bearer_in_any_form_and_ignores_new_api_user(current: World,
-                                                                    form: str) -> None:
+def test_current_reads_bearer_in_any_form_and_ignores_new_api_user(current: World, form: str) -> None:
     for extra in ({}, {"New-Api-User": str(current.bob.id)}, {"New-Api-User": "abc"}):
         headers = {"Authorization": form.format(t=current.alice.access_token), **extra}
         answer = current.http.get("/api/user/self", headers=headers)
@@ -126,8 +131,7 @@ def test_current_reads_bearer_in_any_form_and_ignores_new_api_user(current: Worl
 def test_current_login_gives_a_jwt_and_ignores_cookies(current: World) -> None:
     data = current.login("alice").json()["data"]
     assert data["user"]["id"] == current.alice.id and data["access_token"].count(".") == 2
-    own = current.http.get("/api/user/self",
-                           headers={"Authorization": f"Bearer {data['access_token']}"})
+    own = current.http.get("/api/user/self", headers={"Authorization": f"Bearer {data['access_token']}"})
     assert own.json()["data"]["username"] == "alice"
     tampered = data["access_token"][:-2] + ("AA" if data["access_token"][-2:] != "AA" else "BB")
     bad = current.http.get("/api/user/self", headers={"Authorization": f"Bearer {tampered}"})
@@ -146,17 +150,23 @@ def test_jwt_signer_tells_expired_from_bad() -> None:
 def test_current_disabled_user_and_low_role(make_world) -> None:  # type: ignore[no-untyped-def]
     world: World = make_world("current")
     jwt = world.login("bob").json()["data"]["access_token"]
-    world.http.post("/api/user/manage", json={"id": world.bob.id, "action": "disable"},
-                    headers=world.root.headers())
+    world.http.post(
+        "/api/user/manage", json={"id": world.bob.id, "action": "disable"}, headers=world.root.headers()
+    )
     by_token = world.http.get("/api/user/self", headers=world.bob.headers())
     assert (by_token.status_code, by_token.json()) == (
-        401, fail("User has been banned", "AUTH_USER_DISABLED"))
+        401,
+        fail("User has been banned", "AUTH_USER_DISABLED"),
+    )
     by_jwt = world.http.get("/api/user/self", headers={"Authorization": f"Bearer {jwt}"})
     assert (by_jwt.status_code, by_jwt.json()["code"]) == (401, "AUTH_SESSION_REVOKED")
-    low = world.http.post("/api/user/manage", json={"id": 1, "action": "disable"},
-                          headers=world.alice.headers())
+    low = world.http.post(
+        "/api/user/manage", json={"id": 1, "action": "disable"}, headers=world.alice.headers()
+    )
     assert (low.status_code, low.json()) == (
-        403, fail("Unauthorized, insufficient privileges", "AUTH_INSUFFICIENT_PRIVILEGE"))
+        403,
+        fail("Unauthorized, insufficient privileges", "AUTH_INSUFFICIENT_PRIVILEGE"),
+    )
 
 
 def test_current_messages_follow_accept_language(current: World) -> None:

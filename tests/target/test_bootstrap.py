@@ -33,8 +33,10 @@ def test_fresh_instance_is_set_up_through_the_api(make_world, generation: str) -
 
 def test_login_failures(world: World) -> None:
     wrong = world.login("alice", "wrong-password").json()
-    assert wrong == {"success": False,
-                     "message": "Username or password is incorrect, or user has been banned"}
+    assert wrong == {
+        "success": False,
+        "message": "Username or password is incorrect, or user has been banned",
+    }
     empty = world.http.post("/api/user/login", json={"username": "alice"}).json()
     assert empty["message"] == "Username or password is empty"
 
@@ -62,23 +64,28 @@ def test_register_validation_and_duplicates(world: World) -> None:
 
 def test_admin_creates_users_below_its_role(world: World) -> None:
     name = unique("made")
-    made = world.http.post("/api/user/", json={"username": name, "password": PASSWORD},
-                           headers=world.root.headers()).json()
+    made = world.http.post(
+        "/api/user/", json={"username": name, "password": PASSWORD}, headers=world.root.headers()
+    ).json()
     assert made == {"success": True, "message": ""}
     assert world.login(name).json()["success"] is True
-    too_high = world.http.post("/api/user/", headers=world.root.headers(),
-                               json={"username": unique("r"), "password": PASSWORD, "role": 100})
+    too_high = world.http.post(
+        "/api/user/",
+        headers=world.root.headers(),
+        json={"username": unique("r"), "password": PASSWORD, "role": 100},
+    )
     assert too_high.json()["message"] == (
-        "Cannot create users with permission level equal to or higher than yourself")
+        "Cannot create users with permission level equal to or higher than yourself"
+    )
 
 
 def test_manage_refuses_root_and_unknown_users(world: World) -> None:
     headers = world.root.headers()
-    root = world.http.post("/api/user/manage", json={"id": 1, "action": "disable"},
-                           headers=headers).json()
+    root = world.http.post("/api/user/manage", json={"id": 1, "action": "disable"}, headers=headers).json()
     assert root["message"] == "Cannot disable super administrator user"
-    ghost = world.http.post("/api/user/manage", json={"id": 9999, "action": "disable"},
-                            headers=headers).json()
+    ghost = world.http.post(
+        "/api/user/manage", json={"id": 9999, "action": "disable"}, headers=headers
+    ).json()
     assert ghost["message"] == "User does not exist"
 
 
@@ -91,6 +98,7 @@ def test_file_database_survives_a_restart(tmp_path) -> None:  # type: ignore[no-
     config = ServerConfig(db_path=str(tmp_path / "one-api.db"))
     with start(config) as server:
         import httpx
+
         body = {"username": "root", "password": PASSWORD, "confirmPassword": PASSWORD}
         assert httpx.post(server.base_url + "/api/setup", json=body).json()["success"]
     with start(config) as server:

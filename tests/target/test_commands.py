@@ -59,12 +59,23 @@ def test_port_in_use_is_a_usage_error() -> None:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_serve_runs_in_the_foreground_and_stops_cleanly(sig: signal.Signals,
-                                                        tmp_path: Path) -> None:
+def test_serve_runs_in_the_foreground_and_stops_cleanly(sig: signal.Signals, tmp_path: Path) -> None:
     source_root = Path(newapi_contract.__file__).parents[1]
     env = {**os.environ, "PYTHONPATH": str(source_root)}
-    command = [sys.executable, "-c", _RUNNER, "serve", "--port", "0", "--generation",
-               "legacy", "--db", str(tmp_path / "one-api.db"), "--fault", "delete-noop"]
+    command = [
+        sys.executable,
+        "-c",
+        _RUNNER,
+        "serve",
+        "--port",
+        "0",
+        "--generation",
+        "legacy",
+        "--db",
+        str(tmp_path / "one-api.db"),
+        "--fault",
+        "delete-noop",
+    ]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as process:
         assert process.stdout is not None
         line = process.stdout.readline()

@@ -33,8 +33,7 @@ def test_concurrent_deletes_of_one_token_succeed_once(world: World) -> None:
     token_id = world.create(world.alice)
     url = f"{world.server.base_url}/api/token/{token_id}"
     with ThreadPoolExecutor(4) as pool:
-        answers = list(pool.map(lambda _: httpx.delete(url, headers=world.alice.headers()),
-                                range(4)))
+        answers = list(pool.map(lambda _: httpx.delete(url, headers=world.alice.headers()), range(4)))
     assert sorted(a.json()["success"] for a in answers) == [False, False, False, True]
 
 
@@ -44,8 +43,9 @@ def test_zero_and_non_numeric_ids_are_id_empty(world: World, segment: str) -> No
     assert (answer.status_code, answer.json()) == (200, ID_EMPTY)
 
 
-@pytest.mark.parametrize("segment", ["-1", "99999999999999999999", "-99999999999999999999",
-                                     "9223372036854775807", "987654"])
+@pytest.mark.parametrize(
+    "segment", ["-1", "99999999999999999999", "-99999999999999999999", "9223372036854775807", "987654"]
+)
 def test_negative_huge_and_unknown_ids_are_record_not_found(world: World, segment: str) -> None:
     assert world.delete(world.alice, segment).json() == NOT_FOUND
 
@@ -77,15 +77,17 @@ def test_batch_deletes_own_ids_and_skips_the_rest(world: World) -> None:
     foreign = world.create(world.bob)
     gone = world.create(world.alice)
     world.delete(world.alice, gone)
-    answer = world.http.post("/api/token/batch", headers=world.alice.headers(),
-                             json={"ids": [*own, foreign, gone, 999999]})
+    answer = world.http.post(
+        "/api/token/batch", headers=world.alice.headers(), json={"ids": [*own, foreign, gone, 999999]}
+    )
     assert answer.json() == {"success": True, "message": "", "data": 2}
     assert all(world.get(world.alice, i).json() == NOT_FOUND for i in own)
     assert world.get(world.bob, foreign).json()["success"] is True
 
 
-@pytest.mark.parametrize("body", [b"{}", b'{"ids":[]}', b'{"ids":null}', b"nope", b"",
-                                  b'{"ids":["1"]}', b'{"ids":[1.5]}'])
+@pytest.mark.parametrize(
+    "body", [b"{}", b'{"ids":[]}', b'{"ids":null}', b"nope", b"", b'{"ids":["1"]}', b'{"ids":[1.5]}']
+)
 def test_batch_refuses_bad_bodies(world: World, body: bytes) -> None:
     answer = world.http.post("/api/token/batch", headers=world.alice.headers(), content=body)
     assert answer.json() == {"success": False, "message": "Invalid parameters"}

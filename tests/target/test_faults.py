@@ -95,8 +95,9 @@ def list_shows_deleted(world: World) -> None:
     world.delete(world.alice, token_id)
     listed = next(i for i in world.items(world.alice) if i["id"] == token_id)
     assert listed["DeletedAt"] is not None
-    found = world.http.get("/api/token/search", params={"keyword": name},
-                           headers=world.alice.headers()).json()["data"]["items"]
+    found = world.http.get(
+        "/api/token/search", params={"keyword": name}, headers=world.alice.headers()
+    ).json()["data"]["items"]
     assert [i["id"] for i in found] == [token_id]
 
 
@@ -151,24 +152,29 @@ def delete_off_by_one(world: World) -> None:
 def concurrent_double_delete(world: World) -> None:
     token_id = world.create(world.alice)
     with ThreadPoolExecutor(3) as pool:
-        answers = list(pool.map(lambda _: httpx.delete(
-            f"{world.server.base_url}/api/token/{token_id}", headers=world.alice.headers()),
-            range(3)))
+        answers = list(
+            pool.map(
+                lambda _: httpx.delete(
+                    f"{world.server.base_url}/api/token/{token_id}", headers=world.alice.headers()
+                ),
+                range(3),
+            )
+        )
     assert [a.json() for a in answers] == [OK, OK, OK]
 
 
 def batch_ignores_owner(world: World) -> None:
     foreign = world.create(world.bob)
-    answer = world.http.post("/api/token/batch", json={"ids": [foreign]},
-                             headers=world.alice.headers())
+    answer = world.http.post("/api/token/batch", json={"ids": [foreign]}, headers=world.alice.headers())
     assert answer.json()["data"] == 1
     assert world.get(world.bob, foreign).json() == NOT_FOUND
 
 
 def batch_count_wrong(world: World) -> None:
     own, foreign = world.create(world.alice), world.create(world.bob)
-    answer = world.http.post("/api/token/batch", json={"ids": [own, foreign, 999999]},
-                             headers=world.alice.headers())
+    answer = world.http.post(
+        "/api/token/batch", json={"ids": [own, foreign, 999999]}, headers=world.alice.headers()
+    )
     assert answer.json()["data"] == 3
     assert world.get(world.bob, foreign).json()["success"] is True
 
@@ -225,8 +231,9 @@ def search_trims_sk(world: World) -> None:
             break
     else:
         pytest.fail("no key starting or ending with s or k in 300 tries")
-    found = world.http.get("/api/token/search", params={"token": f"sk-{key}"},
-                           headers=world.alice.headers()).json()["data"]["items"]
+    found = world.http.get(
+        "/api/token/search", params={"token": f"sk-{key}"}, headers=world.alice.headers()
+    ).json()["data"]["items"]
     assert found == []
 
 

@@ -40,8 +40,9 @@ def test_anything_but_ascii_digits_is_a_syntax_error(sign: str, rest: str) -> No
     assert result.error is not None and result.error.endswith(": invalid syntax")
 
 
-@pytest.mark.parametrize("text", ["", "+", "-", " 1", "1 ", "1.5", "1e3", "5abc", "0x10",
-                                  "1_000", "١", "٣", "１"])
+@pytest.mark.parametrize(
+    "text", ["", "+", "-", " 1", "1 ", "1.5", "1e3", "5abc", "0x10", "1_000", "١", "٣", "１"]
+)
 def test_rejected_examples(text: str) -> None:
     assert not atoi(text).ok
 

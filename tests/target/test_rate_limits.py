@@ -16,8 +16,7 @@ def test_limiters_are_off_by_default(world: World) -> None:
 
 def test_global_limit_answers_an_empty_429(make_world) -> None:  # type: ignore[no-untyped-def]
     for generation in ("legacy", "current"):
-        world: World = make_world(generation, bootstrap=False, rate_limits=True,
-                                  limits=SMALL)
+        world: World = make_world(generation, bootstrap=False, rate_limits=True, limits=SMALL)
         answers = [world.http.get("/api/status") for _ in range(9)]
         assert [a.status_code for a in answers[:8]] == [200] * 8
         refused = world.http.get("/api/status", headers={"Accept-Encoding": "identity"})
@@ -30,12 +29,10 @@ def test_global_limit_answers_an_empty_429(make_world) -> None:  # type: ignore[
 
 
 def test_critical_bucket_is_shared_by_login_and_key_reveal(make_world) -> None:  # type: ignore[no-untyped-def]
-    world: World = make_world("legacy", rate_limits=True,
-                              limits=RateLimits(critical=Limit(8, 60)))
+    world: World = make_world("legacy", rate_limits=True, limits=RateLimits(critical=Limit(8, 60)))
     # bootstrapping spent 5 of the 8: three logins, two registrations
     token_id = world.create(world.alice)
-    assert world.http.post(f"/api/token/{token_id}/key",
-                           headers=world.alice.headers()).status_code == 200
+    assert world.http.post(f"/api/token/{token_id}/key", headers=world.alice.headers()).status_code == 200
     assert [world.login("alice").status_code for _ in range(3)] == [200, 200, 429]
     blocked = world.http.post(f"/api/token/{token_id}/key", headers=world.alice.headers())
     assert blocked.status_code == 429
@@ -43,9 +40,11 @@ def test_critical_bucket_is_shared_by_login_and_key_reveal(make_world) -> None: 
 
 
 def test_search_limit_is_per_user(make_world) -> None:  # type: ignore[no-untyped-def]
-    world: World = make_world("legacy", rate_limits=True,
-                              limits=RateLimits(search=Limit(2, 60)))
+    world: World = make_world("legacy", rate_limits=True, limits=RateLimits(search=Limit(2, 60)))
     search = "/api/token/search"
-    assert [world.http.get(search, headers=world.alice.headers()).status_code
-            for _ in range(3)] == [200, 200, 429]
+    assert [world.http.get(search, headers=world.alice.headers()).status_code for _ in range(3)] == [
+        200,
+        200,
+        429,
+    ]
     assert world.http.get(search, headers=world.bob.headers()).status_code == 200

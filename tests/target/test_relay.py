@@ -13,12 +13,12 @@ MODELS = {"success": True, "data": [], "object": "list"}
 
 
 def invalid(answer_json: dict[str, object], request_id: str, text: str = "Invalid token") -> bool:
-    return answer_json == {"error": {"message": f"{text} (request id: {request_id})",
-                                     "type": "new_api_error", "code": ""}}
+    return answer_json == {
+        "error": {"message": f"{text} (request id: {request_id})", "type": "new_api_error", "code": ""}
+    }
 
 
-@pytest.mark.parametrize("form", ["Bearer sk-{k}", "Bearer {k}", "bearer sk-{k}",
-                                  "Bearer sk-{k}-7"])
+@pytest.mark.parametrize("form", ["Bearer sk-{k}", "Bearer {k}", "bearer sk-{k}", "Bearer sk-{k}-7"])
 def test_valid_key_lists_models(world: World, form: str) -> None:
     key = world.key(world.alice, world.create(world.alice))
     answer = world.http.get("/v1/models", headers={"Authorization": form.format(k=key)})
@@ -47,8 +47,9 @@ def test_exhausted_and_expired_keys_are_invalid(world: World) -> None:
     assert world.relay(exhausted).status_code == 401
     token_id = world.create(world.alice)
     key = world.key(world.alice, token_id)
-    world.http.put("/api/token/", json={"id": token_id, "unlimited_quota": True},
-                   headers=world.alice.headers())  # omitted expired_time becomes 0
+    world.http.put(
+        "/api/token/", json={"id": token_id, "unlimited_quota": True}, headers=world.alice.headers()
+    )  # omitted expired_time becomes 0
     assert world.relay(key).status_code == 401
 
 
@@ -60,14 +61,16 @@ def test_relay_speaks_chinese_when_asked(world: World) -> None:
 def test_disabled_users_key_is_403(make_world) -> None:  # type: ignore[no-untyped-def]
     world: World = make_world("current")
     key = world.key(world.bob, world.create(world.bob))
-    world.http.post("/api/user/manage", json={"id": world.bob.id, "action": "disable"},
-                    headers=world.root.headers())
+    world.http.post(
+        "/api/user/manage", json={"id": world.bob.id, "action": "disable"}, headers=world.root.headers()
+    )
     assert world.relay(key).status_code == 403
 
 
 def test_relay_has_no_rate_limit(make_world) -> None:  # type: ignore[no-untyped-def]
-    world: World = make_world("current", bootstrap=False, rate_limits=True,
-                              limits=RateLimits(global_api=Limit(5, 60)))
+    world: World = make_world(
+        "current", bootstrap=False, rate_limits=True, limits=RateLimits(global_api=Limit(5, 60))
+    )
     assert all(world.relay("x").status_code == 401 for _ in range(10))
     assert [world.http.get("/api/status").status_code for _ in range(6)][-2:] == [200, 429]
 

@@ -8,15 +8,19 @@ from refworld import World
 INVALID_URL = {"type": "invalid_request_error", "param": "", "code": ""}
 
 
-@pytest.mark.parametrize(("method", "path", "status", "location"), [
-    ("POST", "/api/token", 307, "/api/token/"),
-    ("GET", "/api/token", 301, "/api/token/"),
-    ("DELETE", "/api/token/5/", 307, "/api/token/5"),
-    ("GET", "/api/token/5/", 301, "/api/token/5"),
-    ("GET", "/api/token/search/?keyword=x", 301, "/api/token/search?keyword=x"),
-])
-def test_trailing_slash_redirects_run_no_middleware(world: World, method: str, path: str,
-                                                    status: int, location: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "status", "location"),
+    [
+        ("POST", "/api/token", 307, "/api/token/"),
+        ("GET", "/api/token", 301, "/api/token/"),
+        ("DELETE", "/api/token/5/", 307, "/api/token/5"),
+        ("GET", "/api/token/5/", 301, "/api/token/5"),
+        ("GET", "/api/token/search/?keyword=x", 301, "/api/token/search?keyword=x"),
+    ],
+)
+def test_trailing_slash_redirects_run_no_middleware(
+    world: World, method: str, path: str, status: int, location: str
+) -> None:
     answer = world.http.request(method, path, headers=world.alice.headers())
     assert (answer.status_code, answer.headers["location"]) == (status, location)
     assert "x-oneapi-request-id" not in answer.headers
@@ -24,16 +28,22 @@ def test_trailing_slash_redirects_run_no_middleware(world: World, method: str, p
     assert "auth-version" not in answer.headers
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("DELETE", "/api/token/"), ("PUT", "/api/token/5/"), ("GET", "/api/nope"),
-    ("PATCH", "/api/token/5"), ("GET", "/api/token/5/key"), ("GET", "/v1/nope"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/api/token/"),
+        ("PUT", "/api/token/5/"),
+        ("GET", "/api/nope"),
+        ("PATCH", "/api/token/5"),
+        ("GET", "/api/token/5/key"),
+        ("GET", "/v1/nope"),
+    ],
+)
 def test_no_route_is_the_json_404(world: World, method: str, path: str) -> None:
     answer = world.http.request(method, path, headers=world.alice.headers())
     assert answer.status_code == 404
     assert answer.headers["content-type"] == "application/json; charset=utf-8"
-    assert answer.json() == {"error": {"message": f"Invalid URL ({method} {path})",
-                                       **INVALID_URL}}
+    assert answer.json() == {"error": {"message": f"Invalid URL ({method} {path})", **INVALID_URL}}
     assert answer.headers["x-oneapi-request-id"]
 
 
@@ -42,8 +52,7 @@ def test_static_segments_win_only_for_their_own_method(world: World) -> None:
     delete_search = world.http.delete("/api/token/search", headers=headers)
     assert delete_search.json() == {"success": False, "message": "id 或 userId 为空！"}
     get_batch = world.http.get("/api/token/batch", headers=headers)
-    assert get_batch.json() == {"success": False,
-                                "message": 'strconv.Atoi: parsing "batch": invalid syntax'}
+    assert get_batch.json() == {"success": False, "message": 'strconv.Atoi: parsing "batch": invalid syntax'}
     post_batch = world.http.post("/api/token/batch", headers=headers, content=b"{}")
     assert post_batch.json() == {"success": False, "message": "Invalid parameters"}
 

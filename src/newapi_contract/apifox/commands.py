@@ -26,19 +26,26 @@ __all__ = ["register"]
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     convert = subparsers.add_parser(
-        "convert", help="Apifox document -> OpenAPI 3.1 contract (and the effective contract)",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    convert.add_argument("source", nargs="?", type=Path,
-                         help=f"Apifox document (default: {_shown(SEED_SOURCE)})")
-    convert.add_argument("--out", type=Path, help="plain contract file (default: stdout, or "
-                         f"{_shown(PLAIN_CONTRACT)} without SOURCE)")
+        "convert",
+        help="Apifox document -> OpenAPI 3.1 contract (and the effective contract)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    convert.add_argument(
+        "source", nargs="?", type=Path, help=f"Apifox document (default: {_shown(SEED_SOURCE)})"
+    )
+    convert.add_argument(
+        "--out",
+        type=Path,
+        help=f"plain contract file (default: stdout, or {_shown(PLAIN_CONTRACT)} without SOURCE)",
+    )
     convert.add_argument("--overlay", type=Path, help="Overlay 1.0 file to apply")
     convert.add_argument("--effective-out", type=Path, help="effective contract file")
-    convert.add_argument("--check", action="store_true",
-                         help="write nothing; exit 1 if an output file is missing or stale")
+    convert.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if an output file is missing or stale"
+    )
     convert.add_argument("--lint", action="store_true", help="also print the findings")
-    convert.add_argument("--format", choices=("text", "json"), default="text",
-                         help="format of the findings")
+    convert.add_argument("--format", choices=("text", "json"), default="text", help="format of the findings")
     convert.set_defaults(handler=run_convert)
 
     lint = subparsers.add_parser("lint", help="what the converter normalises in an Apifox document")
@@ -87,8 +94,7 @@ def run_lint(args: argparse.Namespace) -> int:
 
 def _print_findings(findings: Sequence[Finding], fmt: str, stream: TextIO) -> None:
     if fmt == "json":
-        print(json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False),
-              file=stream)
+        print(json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False), file=stream)
     else:
         for finding in findings:
             print(finding.line(), file=stream)

@@ -54,9 +54,11 @@ def assemble(
         draft.security = _defined_only(draft.security, components, draft.where, log)
         item = paths.setdefault(draft.path, {})
         if draft.method in item:
-            log.add("duplicate-operation",
-                    f"{draft.method.upper()} {draft.path} already defined: this one is dropped",
-                    draft.where)
+            log.add(
+                "duplicate-operation",
+                f"{draft.method.upper()} {draft.path} already defined: this one is dropped",
+                draft.where,
+            )
             continue
         item[draft.method] = draft.operation()
     doc: dict[str, Any] = {"openapi": OPENAPI_VERSION, "info": info}

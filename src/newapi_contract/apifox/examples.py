@@ -44,17 +44,14 @@ def checked_example(
         try:
             parsed = json.loads(value)
         except (ValueError, RecursionError):
-            log.add("example-schema-mismatch", f"example for {media_type} is not JSON: dropped",
-                    where)
+            log.add("example-schema-mismatch", f"example for {media_type} is not JSON: dropped", where)
             return MISSING
         line_ends = "CRLF " if "\r\n" in value else ""
-        log.add("example-json-text-parsed", f"{line_ends}JSON text parsed into a JSON value",
-                where)
+        log.add("example-json-text-parsed", f"{line_ends}JSON text parsed into a JSON value", where)
         value = parsed
     problem = _mismatch(value, schema, schemas) if is_json_media_type(media_type) else None
     if problem:
-        log.add("example-schema-mismatch", f"example does not match its schema ({problem}): dropped",
-                where)
+        log.add("example-schema-mismatch", f"example does not match its schema ({problem}): dropped", where)
         return MISSING
     return value
 

@@ -39,15 +39,18 @@ class NativeContext:
     log: FindingLog
 
 
-def api_to_draft(api: dict[str, Any], loc: Locator, ctx: NativeContext,
-                 fields: dict[str, Any]) -> Draft:
-    draft = Draft(method=str(api["method"]).lower(), path=str(api["path"]), where=loc(),
-                  path_where=loc("path"), fields=fields)
+def api_to_draft(api: dict[str, Any], loc: Locator, ctx: NativeContext, fields: dict[str, Any]) -> Draft:
+    draft = Draft(
+        method=str(api["method"]).lower(),
+        path=str(api["path"]),
+        where=loc(),
+        path_where=loc("path"),
+        fields=fields,
+    )
     parameters = api.get("parameters") or {}
     for location in ("path", "query", "header", "cookie"):
         for i, raw in enumerate(parameters.get(location) or []):
-            param = _parameter(raw, location, lambda *p, i=i, at=location: loc(
-                "parameters", at, i, *p), ctx)
+            param = _parameter(raw, location, lambda *p, i=i, at=location: loc("parameters", at, i, *p), ctx)
             if param is not None:
                 draft.params.append(param)
     draft.request_body = _request_body(api.get("requestBody") or {}, loc, ctx)
@@ -56,22 +59,28 @@ def api_to_draft(api: dict[str, Any], loc: Locator, ctx: NativeContext,
     return draft
 
 
-def _parameter(raw: dict[str, Any], location: str, loc: Locator,
-               ctx: NativeContext) -> Param | None:
+def _parameter(raw: dict[str, Any], location: str, loc: Locator, ctx: NativeContext) -> Param | None:
     where = loc()
     if raw.get("enable") is False:
-        ctx.log.add("parameter-disabled-dropped",
-                    f"{location} parameter {raw.get('name')!r} is disabled in Apifox", where)
+        ctx.log.add(
+            "parameter-disabled-dropped",
+            f"{location} parameter {raw.get('name')!r} is disabled in Apifox",
+            where,
+        )
         return None
     kind = raw.get("type") if raw.get("type") in _PARAM_TYPES else "string"
     schema = ctx.cleaner.clean(raw["schema"], loc("schema")) if "schema" in raw else {"type": kind}
-    spec: dict[str, Any] = {"name": str(raw.get("name") or ""), "in": location,
-                            "required": bool(raw.get("required"))}
+    spec: dict[str, Any] = {
+        "name": str(raw.get("name") or ""),
+        "in": location,
+        "required": bool(raw.get("required")),
+    }
     if raw.get("description"):
         spec["description"] = raw["description"]
     spec["schema"] = schema
-    example = next((raw[k] for k in ("example", "sampleValue", "value")
-                    if raw.get(k) not in (None, "")), None)
+    example = next(
+        (raw[k] for k in ("example", "sampleValue", "value") if raw.get(k) not in (None, "")), None
+    )
     if example is not None:
         spec["example"] = example
     return Param(spec, where)
@@ -88,9 +97,11 @@ def _request_body(body: dict[str, Any], loc: Locator, ctx: NativeContext) -> dic
         # Still checked, so that lint reports a stale example with the stale schema.
         _examples(body, "application/json", schema, loc, ctx)
         if _carries_something(body):
-            ctx.log.add("body-none-with-schema",
-                        "body type is none: no requestBody, the attached schema/examples ignored",
-                        loc("requestBody"))
+            ctx.log.add(
+                "body-none-with-schema",
+                "body type is none: no requestBody, the attached schema/examples ignored",
+                loc("requestBody"),
+            )
         return None
     media_type = _media_type(kind)
     if media_type in _FORM_TYPES:
@@ -110,15 +121,17 @@ def _carries_something(body: dict[str, Any]) -> bool:
     return bool(has_schema or body.get("parameters") or body.get("examples") or body.get("example"))
 
 
-def _examples(body: dict[str, Any], media_type: str, schema: Any, loc: Locator,
-              ctx: NativeContext) -> dict[str, Any]:
+def _examples(
+    body: dict[str, Any], media_type: str, schema: Any, loc: Locator, ctx: NativeContext
+) -> dict[str, Any]:
     found: list[tuple[str, Any, str, str]] = []
     if "example" in body:
         found.append(("example", body["example"], "", loc("requestBody", "example")))
     for i, item in enumerate(body.get("examples") or []):
         name = str(item.get("name") or f"example{i + 1}")
-        found.append((name, item.get("value"), str(item.get("description") or ""),
-                      loc("requestBody", "examples", i)))
+        found.append(
+            (name, item.get("value"), str(item.get("description") or ""), loc("requestBody", "examples", i))
+        )
     out: dict[str, Any] = {}
     for name, value, summary, where in found:
         kept = checked_example(value, media_type, schema, ctx.components.schemas, where, ctx.log)
@@ -134,9 +147,11 @@ def _form_schema(fields: list[dict[str, Any]]) -> dict[str, Any]:
         if not name:
             continue
         kind = field.get("type")
-        prop: dict[str, Any] = ({"type": "string", "contentMediaType": "application/octet-stream"}
-                                if kind == "file" else
-                                {"type": kind if kind in _PARAM_TYPES else "string"})
+        prop: dict[str, Any] = (
+            {"type": "string", "contentMediaType": "application/octet-stream"}
+            if kind == "file"
+            else {"type": kind if kind in _PARAM_TYPES else "string"}
+        )
         if field.get("description"):
             prop["description"] = field["description"]
         properties[name] = prop
@@ -159,16 +174,18 @@ def _responses(api: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[st
         if code in out:
             ctx.log.add("duplicate-response", f"a {code} response is already defined", where)
             continue
-        response: dict[str, Any] = {"description": str(raw.get("description") or raw.get("name")
-                                                       or "Response")}
-        headers = {str(h["name"]): {"schema": {"type": "string"}}
-                   for h in raw.get("headers") or []
-                   if h.get("name") and str(h["name"]).lower() != "content-type"}
+        response: dict[str, Any] = {
+            "description": str(raw.get("description") or raw.get("name") or "Response")
+        }
+        headers = {
+            str(h["name"]): {"schema": {"type": "string"}}
+            for h in raw.get("headers") or []
+            if h.get("name") and str(h["name"]).lower() != "content-type"
+        }
         if headers:
             response["headers"] = headers
         if "jsonSchema" in raw or raw.get("contentType"):
-            media_type = str(raw.get("mediaType") or "") or _media_type(
-                str(raw.get("contentType") or "json"))
+            media_type = str(raw.get("mediaType") or "") or _media_type(str(raw.get("contentType") or "json"))
             schema = ctx.cleaner.clean(raw.get("jsonSchema", {}), loc("responses", i, "jsonSchema"))
             response["content"] = {media_type: {"schema": schema}}
         response["x-source-response"] = {k: str(raw[k]) for k in ("id", "name") if k in raw}
@@ -180,13 +197,15 @@ def _responses(api: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[st
     return out
 
 
-def _attach_example(raw: dict[str, Any], response: dict[str, Any] | None, where: str,
-                    ctx: NativeContext) -> None:
+def _attach_example(
+    raw: dict[str, Any], response: dict[str, Any] | None, where: str, ctx: NativeContext
+) -> None:
     if response is None or not response.get("content"):
         return
     media_type, media = next(iter(response["content"].items()))
-    value = checked_example(raw.get("data"), media_type, media.get("schema"),
-                            ctx.components.schemas, where, ctx.log)
+    value = checked_example(
+        raw.get("data"), media_type, media.get("schema"), ctx.components.schemas, where, ctx.log
+    )
     if value is not MISSING:
         name = str(raw.get("name") or "example")
         media.setdefault("examples", {}).setdefault(name, {"value": value})
@@ -209,6 +228,8 @@ def _auth(auth: Any, draft: Draft, where: str, ctx: NativeContext) -> None:
     ctx.components.security_schemes[name] = scheme
     draft.security = [*(draft.security or []), {name: []}]
     if any(settings.get(k) not in (None, "") for k in ("value", "username", "password", "token")):
-        ctx.log.add("auth-secret-dropped",
-                    f"{kind} auth becomes security scheme {name!r}; its credential is not copied",
-                    where)
+        ctx.log.add(
+            "auth-secret-dropped",
+            f"{kind} auth becomes security scheme {name!r}; its credential is not copied",
+            where,
+        )

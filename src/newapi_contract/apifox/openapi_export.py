@@ -31,8 +31,7 @@ class _Converter:
         self.data, self.source = data, source
         self.log = FindingLog()
         self.components = Components()
-        self.cleaner = SchemaCleaner(self._resolve, self.log,
-                                     upgrade_30=data["openapi"].startswith("3.0"))
+        self.cleaner = SchemaCleaner(self._resolve, self.log, upgrade_30=data["openapi"].startswith("3.0"))
         self.combinations: dict[str, list[str]] = {}
 
     def where(self, *parts: object) -> str:
@@ -69,8 +68,9 @@ class _Converter:
                 if isinstance(value, str) and self._resolve(value):
                     out[key] = value
                 else:
-                    self.log.add("dangling-ref-removed", f"$ref {value!r} points to nothing",
-                                 child(where, key))
+                    self.log.add(
+                        "dangling-ref-removed", f"$ref {value!r} points to nothing", child(where, key)
+                    )
             elif key in ("example", "examples"):
                 out[key] = value  # checked below, against the media type's schema
             else:
@@ -85,15 +85,21 @@ class _Converter:
         schema = media.get("schema")
         schemas = self.components.schemas
         if "example" in media:
-            kept = checked_example(media["example"], media_type, schema, schemas,
-                                   child(where, "example"), self.log)
+            kept = checked_example(
+                media["example"], media_type, schema, schemas, child(where, "example"), self.log
+            )
             media.pop("example") if kept is MISSING else media.__setitem__("example", kept)
         examples = media.get("examples")
         for name, example in list(examples.items() if isinstance(examples, dict) else []):
             if isinstance(example, dict) and "value" in example:
-                kept = checked_example(example["value"], media_type, schema, schemas,
-                                       child(child(child(where, "examples"), name), "value"),
-                                       self.log)
+                kept = checked_example(
+                    example["value"],
+                    media_type,
+                    schema,
+                    schemas,
+                    child(child(child(where, "examples"), name), "value"),
+                    self.log,
+                )
                 if kept is MISSING:
                     del media["examples"][name]
                 else:
@@ -107,13 +113,13 @@ class _Converter:
                 self.components.security_schemes[name] = self.clean_object(scheme, where)
         for name, scheme in schemes.items():
             if scheme.get("type") == "combination":
-                members = [str(m.get("id") if isinstance(m, dict) else m)
-                           for m in scheme.get("group") or []]
-                self.combinations[name] = [m for m in members
-                                           if m in self.components.security_schemes]
-                self.log.add("combination-security-expanded",
-                             f"combination {name!r} = {self.combinations[name] or 'nothing defined'}",
-                             self.where("components", "securitySchemes", name))
+                members = [str(m.get("id") if isinstance(m, dict) else m) for m in scheme.get("group") or []]
+                self.combinations[name] = [m for m in members if m in self.components.security_schemes]
+                self.log.add(
+                    "combination-security-expanded",
+                    f"combination {name!r} = {self.combinations[name] or 'nothing defined'}",
+                    self.where("components", "securitySchemes", name),
+                )
 
     def expand(self, security: Requirements | None) -> Requirements | None:
         if security is None:
@@ -141,24 +147,31 @@ class _Converter:
         where = self.where("paths", path, method)
         draft = Draft(method=method, path=path, where=where, path_where=self.where("paths", path))
         by_key: dict[tuple[str, str], Param] = {}
-        for origin, params in ((self.where("paths", path, "parameters"), shared),
-                               (child(where, "parameters"), op.get("parameters") or [])):
+        for origin, params in (
+            (self.where("paths", path, "parameters"), shared),
+            (child(where, "parameters"), op.get("parameters") or []),
+        ):
             for i, raw in enumerate(params):
                 spec = self._inline(raw, child(origin, i))
                 if spec is not None:
                     by_key[(str(spec.get("name", "")), str(spec.get("in", "")))] = Param(
-                        spec, child(origin, i))
+                        spec, child(origin, i)
+                    )
         draft.params = list(by_key.values())
         if "requestBody" in op:
             draft.request_body = self.clean_object(op["requestBody"], child(where, "requestBody"))
         draft.responses = self.clean_object(op.get("responses") or {}, child(where, "responses"))
         draft.security = self.expand(op.get("security"))
-        draft.fields = {k: op[k] for k in ("summary", "description", "operationId", "tags",
-                                           "deprecated") if k in op}
+        draft.fields = {
+            k: op[k] for k in ("summary", "description", "operationId", "tags", "deprecated") if k in op
+        }
         run_id = _RUN_URL_ID.search(str(op.get("x-run-in-apifox", "")))
-        x_source = {"pointer": pointer("paths", path, method),
-                    "folder": op.get("x-apifox-folder"), "status": op.get("x-apifox-status"),
-                    "api-id": run_id[1] if run_id else None}
+        x_source = {
+            "pointer": pointer("paths", path, method),
+            "folder": op.get("x-apifox-folder"),
+            "status": op.get("x-apifox-status"),
+            "api-id": run_id[1] if run_id else None,
+        }
         draft.fields["x-source"] = {k: str(v) for k, v in x_source.items() if v not in (None, "")}
         return draft
 
@@ -167,8 +180,9 @@ class _Converter:
         if isinstance(raw, dict) and "$ref" in raw:
             target = self._lookup(str(raw["$ref"]))
             if not isinstance(target, dict):
-                self.log.add("dangling-ref-removed",
-                             f"parameter $ref {raw['$ref']!r} points to nothing", where)
+                self.log.add(
+                    "dangling-ref-removed", f"parameter $ref {raw['$ref']!r} points to nothing", where
+                )
                 return None
             raw = target
         return self.clean_object(raw, where) if isinstance(raw, dict) else None
@@ -178,12 +192,12 @@ def convert_openapi(data: dict[str, Any], source: str) -> tuple[dict[str, Any], 
     check_shape(data, "openapi", source)
     conv = _Converter(data, source)
     if data["openapi"].startswith("3.0"):
-        conv.log.add("openapi-version-upgraded", f"OpenAPI {data['openapi']} rewritten as 3.1.0",
-                     conv.where("openapi"))
+        conv.log.add(
+            "openapi-version-upgraded", f"OpenAPI {data['openapi']} rewritten as 3.1.0", conv.where("openapi")
+        )
     components = data.get("components") or {}
     for name, schema in (components.get("schemas") or {}).items():
-        conv.components.schemas[name] = conv.cleaner.clean(
-            schema, conv.where("components", "schemas", name))
+        conv.components.schemas[name] = conv.cleaner.clean(schema, conv.where("components", "schemas", name))
     for kind, entries in components.items():
         if kind not in ("schemas", "securitySchemes") and isinstance(entries, dict):
             conv.components.others[kind] = conv.clean_object(entries, conv.where("components", kind))
@@ -193,8 +207,12 @@ def convert_openapi(data: dict[str, Any], source: str) -> tuple[dict[str, Any], 
     info.setdefault("title", source)
     info.setdefault("version", "1.0.0")
     doc = assemble(
-        source=source, info=info, servers=clean_servers(servers, conv.log),
-        drafts=conv.drafts(), components=conv.components, log=conv.log,
+        source=source,
+        info=info,
+        servers=clean_servers(servers, conv.log),
+        drafts=conv.drafts(),
+        components=conv.components,
+        log=conv.log,
         x_source={"file": source, "format": "apifox-openapi", "openapi": data["openapi"]},
         security=conv.expand(data.get("security")),
     )

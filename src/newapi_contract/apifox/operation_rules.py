@@ -22,8 +22,7 @@ _NUMERIC = re.compile(r"[0-9]+")
 def apply_operation_rules(draft: Draft, components: Components, log: FindingLog) -> None:
     _drop_unnamed(draft, log)
     draft.path, new_ids = normalise_path(draft.path, draft.path_where, log)
-    draft.params[0:0] = [Param(_id_parameter(name, value), draft.path_where)
-                         for name, value in new_ids]
+    draft.params[0:0] = [Param(_id_parameter(name, value), draft.path_where) for name, value in new_ids]
     _reconcile_path_params(draft, log)
     _content_type(draft, log)
     _authorization(draft, components, log)
@@ -45,9 +44,11 @@ def normalise_path(path: str, where: str, log: FindingLog) -> tuple[str, list[tu
             name = _free_name("id", taken)
             taken.add(name)
             new_ids.append((name, int(segment)))
-            log.add("path-hardcoded-id",
-                    f"hard-coded id {segment} in {path!r} becomes integer path parameter {{{name}}}",
-                    where)
+            log.add(
+                "path-hardcoded-id",
+                f"hard-coded id {segment} in {path!r} becomes integer path parameter {{{name}}}",
+                where,
+            )
             segment = f"{{{name}}}"
         segments.append(segment)
     return "/".join(segments), new_ids
@@ -76,23 +77,29 @@ def _id_parameter(name: str, value: int) -> dict[str, object]:
 
 def _drop_unnamed(draft: Draft, log: FindingLog) -> None:
     for param in [p for p in draft.params if not p.name.strip()]:
-        log.add("parameter-unnamed-dropped", f"{param.location} parameter without a name dropped",
-                param.where)
+        log.add(
+            "parameter-unnamed-dropped", f"{param.location} parameter without a name dropped", param.where
+        )
         draft.params.remove(param)
 
 
 def _reconcile_path_params(draft: Draft, log: FindingLog) -> None:
     names = _TEMPLATE.findall(draft.path)
     for param in [p for p in draft.params if p.location == "path" and p.name not in names]:
-        log.add("path-parameter-unused",
-                f"path parameter {param.name!r} is not in {draft.path!r}: dropped", param.where)
+        log.add(
+            "path-parameter-unused",
+            f"path parameter {param.name!r} is not in {draft.path!r}: dropped",
+            param.where,
+        )
         draft.params.remove(param)
     declared = {p.name for p in draft.params if p.location == "path"}
     for name in names:
         if name not in declared:
-            log.add("path-parameter-undeclared",
-                    f"{{{name}}} in {draft.path!r} had no parameter: declared as a string",
-                    draft.path_where)
+            log.add(
+                "path-parameter-undeclared",
+                f"{{{name}}} in {draft.path!r} had no parameter: declared as a string",
+                draft.path_where,
+            )
             spec = {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             draft.params.append(Param(spec, draft.path_where))
     for param in draft.params:
@@ -122,9 +129,11 @@ def _authorization(draft: Draft, components: Components, log: FindingLog) -> Non
         if not required:
             requirement.append({})  # optional, as the source says; the overlay may tighten it
         state = "required" if required else "optional"
-        log.add("authorization-header",
-                f"{param.name} header parameter becomes security scheme {ACCESS_TOKEN} ({state})",
-                param.where)
+        log.add(
+            "authorization-header",
+            f"{param.name} header parameter becomes security scheme {ACCESS_TOKEN} ({state})",
+            param.where,
+        )
         components.security_schemes[ACCESS_TOKEN] = dict(ACCESS_TOKEN_SCHEME)
         draft.params.remove(param)
         existing = draft.security or []

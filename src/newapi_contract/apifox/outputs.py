@@ -25,8 +25,7 @@ class Outputs:
     files: dict[Path, str]  # destination -> exact text
 
 
-def build_outputs(source: Path, plain: Path | None, overlay: Path | None,
-                  effective: Path | None) -> Outputs:
+def build_outputs(source: Path, plain: Path | None, overlay: Path | None, effective: Path | None) -> Outputs:
     """Convert `source`; render the plain contract, and the effective one when an overlay is given."""
     conversion = convert_file(source)
     files: dict[Path, str] = {}

@@ -63,7 +63,8 @@ def apply_overlay(document: dict[str, Any], overlay: dict[str, Any], source: str
             matches = parse_jsonpath(action["target"]).find(result)
         except Exception as exc:  # jsonpath-ng raises bare Exception subclasses for syntax
             raise InputError(
-                f"{label}: bad JSONPath target {action['target']!r}: {one_line(str(exc))}") from exc
+                f"{label}: bad JSONPath target {action['target']!r}: {one_line(str(exc))}"
+            ) from exc
         if not matches:
             raise InputError(f"{label}: target {action['target']!r} matches nothing")
         if action.get("remove") is True:
@@ -90,8 +91,7 @@ def merge(target: Any, update: Any, label: str) -> None:
             else:
                 target[key] = value
     else:
-        raise InputError(f"{label}: cannot merge {type(update).__name__} into "
-                         f"{type(target).__name__}")
+        raise InputError(f"{label}: cannot merge {type(update).__name__} into {type(target).__name__}")
 
 
 def _position(match: DatumInContext) -> int:

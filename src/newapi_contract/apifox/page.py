@@ -47,13 +47,22 @@ def convert_page(text: str, source: str) -> tuple[dict[str, Any], FindingLog]:
     components = Components()
     cleaner = SchemaCleaner(lambda _ref: None, log)  # a page has no schema store to point into
     ctx = NativeContext(components, cleaner, log)
-    x_source = {"file": source, "format": "apifox-page",
-                **{k.lower(): v for k, v in overview.items() if k not in ("Method", "Path")}}
+    x_source = {
+        "file": source,
+        "format": "apifox-page",
+        **{k.lower(): v for k, v in overview.items() if k not in ("Method", "Path")},
+    }
     fields = {"summary": title, "x-source": x_source}
     draft = api_to_draft(api, lambda *parts: _where(source, parts), ctx, fields)
-    doc = assemble(source=source, info={"title": title, "version": "1.0.0"}, servers=[],
-                   drafts=[draft], components=components, log=log,
-                   x_source={"file": source, "format": "apifox-page"})
+    doc = assemble(
+        source=source,
+        info={"title": title, "version": "1.0.0"},
+        servers=[],
+        drafts=[draft],
+        components=components,
+        log=log,
+        x_source={"file": source, "format": "apifox-page"},
+    )
     return doc, log
 
 
@@ -101,7 +110,8 @@ def _json_block(text: str, section: str, source: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{source}: section {section}: malformed JSON ({exc.msg} at line "
-                         f"{exc.lineno} column {exc.colno})") from exc
+        raise InputError(
+            f"{source}: section {section}: malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from exc
     except RecursionError as exc:
         raise InputError(f"{source}: section {section}: JSON nested too deeply") from exc

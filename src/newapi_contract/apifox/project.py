@@ -35,8 +35,7 @@ def convert_project(data: dict[str, Any], source: str) -> tuple[dict[str, Any], 
     components = Components()
     names = _definition_names(data)
     cleaner = SchemaCleaner(lambda ref: _resolve(ref, names, components), log)
-    for def_id, _name, schema, at in _definitions(data.get("schemaCollection") or [],
-                                                  ("schemaCollection",)):
+    for def_id, _name, schema, at in _definitions(data.get("schemaCollection") or [], ("schemaCollection",)):
         components.schemas[names[def_id]] = cleaner.clean(schema, f"{source}: {pointer(*at)}")
     ctx = NativeContext(components, cleaner, log)
     drafts: list[Draft] = []
@@ -44,20 +43,31 @@ def convert_project(data: dict[str, Any], source: str) -> tuple[dict[str, Any], 
         loc = _locator(source, (*at, "api"))
         fields = _fields(api["api"], api, folder)
         drafts.append(api_to_draft(api["api"], loc, ctx, fields))
-    servers = [({"url": env.get("baseUrl"), "description": str(env.get("name") or "")},
-                f"{source}: {pointer('environments', i, 'baseUrl')}")
-               for i, env in enumerate(data.get("environments") or []) if "baseUrl" in env]
+    servers = [
+        (
+            {"url": env.get("baseUrl"), "description": str(env.get("name") or "")},
+            f"{source}: {pointer('environments', i, 'baseUrl')}",
+        )
+        for i, env in enumerate(data.get("environments") or [])
+        if "baseUrl" in env
+    ]
     info = data.get("info") or {}
     doc = assemble(
         source=source,
-        info={"title": str(info.get("name") or source), "version": "1.0.0",
-              **({"description": info["description"]} if info.get("description") else {})},
+        info={
+            "title": str(info.get("name") or source),
+            "version": "1.0.0",
+            **({"description": info["description"]} if info.get("description") else {}),
+        },
         servers=clean_servers(servers, log),
         drafts=drafts,
         components=components,
         log=log,
-        x_source={"file": source, "format": "apifox-project",
-                  "apifoxProject": str(data.get("apifoxProject"))},
+        x_source={
+            "file": source,
+            "format": "apifox-project",
+            "apifoxProject": str(data.get("apifoxProject")),
+        },
     )
     return doc, log
 
@@ -66,8 +76,9 @@ def _locator(source: str, base: tuple[object, ...]) -> Locator:
     return lambda *parts: f"{source}: {pointer(*base, *parts)}"
 
 
-def _apis(items: list[Any], at: tuple[object, ...], folder: tuple[str, ...]
-          ) -> Iterator[tuple[dict[str, Any], tuple[str, ...], tuple[object, ...]]]:
+def _apis(
+    items: list[Any], at: tuple[object, ...], folder: tuple[str, ...]
+) -> Iterator[tuple[dict[str, Any], tuple[str, ...], tuple[object, ...]]]:
     for i, item in enumerate(items):
         here = (*at, i)
         if isinstance(item.get("api"), dict):
@@ -90,21 +101,32 @@ def _fields(api: dict[str, Any], item: dict[str, Any], folder: tuple[str, ...]) 
         fields["tags"] = tags
     if api.get("status") == "deprecated":
         fields["deprecated"] = True
-    fields["x-source"] = {k: v for k, v in (("api-id", str(api.get("id", ""))),
-                                             ("folder", "/".join(folder)),
-                                             ("status", str(api.get("status") or ""))) if v}
+    fields["x-source"] = {
+        k: v
+        for k, v in (
+            ("api-id", str(api.get("id", ""))),
+            ("folder", "/".join(folder)),
+            ("status", str(api.get("status") or "")),
+        )
+        if v
+    }
     return fields
 
 
-def _definitions(items: list[Any], at: tuple[object, ...]
-                 ) -> Iterator[tuple[str, str, Any, tuple[object, ...]]]:
+def _definitions(
+    items: list[Any], at: tuple[object, ...]
+) -> Iterator[tuple[str, str, Any, tuple[object, ...]]]:
     for i, item in enumerate(items):
         here = (*at, i)
         schema = item.get("schema")
         if isinstance(schema, dict) and "id" in item:
             def_id = str(item["id"]).removeprefix(_DEFINITION)
-            yield def_id, str(item.get("name") or ""), schema.get("jsonSchema", {}), (
-                *here, "schema", "jsonSchema")
+            yield (
+                def_id,
+                str(item.get("name") or ""),
+                schema.get("jsonSchema", {}),
+                (*here, "schema", "jsonSchema"),
+            )
         if isinstance(item.get("items"), list):
             yield from _definitions(item["items"], (*here, "items"))
 

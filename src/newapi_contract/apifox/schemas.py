@@ -16,8 +16,19 @@ from newapi_contract.apifox.model import FindingLog
 __all__ = ["SchemaCleaner", "child", "is_noise_key"]
 
 # Keywords whose value is a schema, a list of schemas, or a map of name -> schema.
-_SUBSCHEMA = ("additionalProperties", "items", "not", "if", "then", "else", "contains",
-              "propertyNames", "unevaluatedItems", "unevaluatedProperties", "contentSchema")
+_SUBSCHEMA = (
+    "additionalProperties",
+    "items",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+)
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 _NOISE_KEYS = ("mock", "x-run-in-apifox", "x-tmp-pending-properties")
@@ -65,8 +76,11 @@ class SchemaCleaner:
             elif key in _SUBSCHEMA or key in _SUBSCHEMA_LISTS:
                 out[key] = self.clean(value, here)
             elif key in _SUBSCHEMA_MAPS and isinstance(value, dict):
-                out[key] = {name: self.clean(sub, child(here, name)) for name, sub in value.items()
-                            if not (key == "properties" and self._placeholder(name, sub, here))}
+                out[key] = {
+                    name: self.clean(sub, child(here, name))
+                    for name, sub in value.items()
+                    if not (key == "properties" and self._placeholder(name, sub, here))
+                }
             else:
                 out[key] = value
         if isinstance(out.get("required"), list) and isinstance(schema.get("properties"), dict):
@@ -89,8 +103,9 @@ class SchemaCleaner:
     def _placeholder(self, name: str, schema: Any, where: str) -> bool:
         if not _is_placeholder(schema):
             return False
-        self._log.add("placeholder-property-removed", f"placeholder property {name!r} removed",
-                      child(where, name))
+        self._log.add(
+            "placeholder-property-removed", f"placeholder property {name!r} removed", child(where, name)
+        )
         return True
 
     def _splice_refs(self, out: dict[str, Any], refs: dict[str, Any], where: str) -> Any:
@@ -99,12 +114,14 @@ class SchemaCleaner:
             ref = ref_holder.get("$ref") if isinstance(ref_holder, dict) else None
             target = self._resolve(ref) if isinstance(ref, str) else None
             if target is None:
-                self._log.add("dangling-ref-removed", f"x-apifox-refs {key!r} points to nothing",
-                              child(where, key))
+                self._log.add(
+                    "dangling-ref-removed", f"x-apifox-refs {key!r} points to nothing", child(where, key)
+                )
             else:
                 members.append({"$ref": target})
-                self._log.add("apifox-refs-expanded", f"x-apifox-refs {key!r} -> allOf {target}",
-                              child(where, key))
+                self._log.add(
+                    "apifox-refs-expanded", f"x-apifox-refs {key!r} -> allOf {target}", child(where, key)
+                )
         return {"allOf": [*members, out]} if members else out
 
 

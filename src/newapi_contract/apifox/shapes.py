@@ -20,8 +20,10 @@ __all__ = ["check_shape"]
 
 _OBJECT_LIST = {"type": ["array", "null"], "items": {"type": "object"}}
 _TEXT = {"type": ["string", "number", "null"]}
-_PARAM_LIST = {"type": ["array", "null"], "items": {
-    "type": "object", "properties": {"name": _TEXT, "description": _TEXT}}}
+_PARAM_LIST = {
+    "type": ["array", "null"],
+    "items": {"type": "object", "properties": {"name": _TEXT, "description": _TEXT}},
+}
 
 _API = {
     "type": "object",
@@ -29,23 +31,43 @@ _API = {
     "properties": {
         "method": {"type": "string"},
         "path": {"type": "string"},
-        "parameters": {"type": ["object", "null"], "properties": {
-            loc: _PARAM_LIST for loc in ("path", "query", "header", "cookie")}},
-        "requestBody": {"type": ["object", "null"], "properties": {
-            "type": _TEXT, "parameters": _PARAM_LIST, "examples": _OBJECT_LIST}},
-        "responses": {"type": ["array", "null"], "items": {"type": "object", "properties": {
-            "headers": _OBJECT_LIST, "contentType": _TEXT, "mediaType": _TEXT}}},
+        "parameters": {
+            "type": ["object", "null"],
+            "properties": {loc: _PARAM_LIST for loc in ("path", "query", "header", "cookie")},
+        },
+        "requestBody": {
+            "type": ["object", "null"],
+            "properties": {"type": _TEXT, "parameters": _PARAM_LIST, "examples": _OBJECT_LIST},
+        },
+        "responses": {
+            "type": ["array", "null"],
+            "items": {
+                "type": "object",
+                "properties": {"headers": _OBJECT_LIST, "contentType": _TEXT, "mediaType": _TEXT},
+            },
+        },
         "responseExamples": _OBJECT_LIST,
         "tags": {"type": ["array", "null"]},
     },
 }
 
-_FOLDER: dict[str, Any] = {"type": "object", "properties": {
-    "name": _TEXT, "api": _API, "items": {"type": "array", "items": {"$ref": "#/$defs/folder"}}}}
+_FOLDER: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "name": _TEXT,
+        "api": _API,
+        "items": {"type": "array", "items": {"$ref": "#/$defs/folder"}},
+    },
+}
 
-_SCHEMA_ITEM: dict[str, Any] = {"type": "object", "properties": {
-    "name": _TEXT, "schema": {"type": "object"},
-    "items": {"type": "array", "items": {"$ref": "#/$defs/schemaItem"}}}}
+_SCHEMA_ITEM: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "name": _TEXT,
+        "schema": {"type": "object"},
+        "items": {"type": "array", "items": {"$ref": "#/$defs/schemaItem"}},
+    },
+}
 
 _PROJECT = {
     "type": "object",
@@ -54,19 +76,23 @@ _PROJECT = {
         "info": {"type": ["object", "null"], "properties": {"name": _TEXT, "description": _TEXT}},
         "apiCollection": {"type": "array", "items": {"$ref": "#/$defs/folder"}},
         "schemaCollection": {"type": ["array", "null"], "items": {"$ref": "#/$defs/schemaItem"}},
-        "environments": {"type": ["array", "null"], "items": {
-            "type": "object", "properties": {"name": _TEXT}}},
+        "environments": {
+            "type": ["array", "null"],
+            "items": {"type": "object", "properties": {"name": _TEXT}},
+        },
     },
     "required": ["apiCollection"],
 }
 
-_OPERATION = {"type": "object", "properties": {
-    "parameters": {"type": "array", "items": {"type": "object"}},
-    "requestBody": {"type": "object"},
-    "responses": {"type": "object", "additionalProperties": {"type": "object"}},
-    "security": {"type": "array", "items": {"type": "object", "additionalProperties": {
-        "type": "array"}}},
-}}
+_OPERATION = {
+    "type": "object",
+    "properties": {
+        "parameters": {"type": "array", "items": {"type": "object"}},
+        "requestBody": {"type": "object"},
+        "responses": {"type": "object", "additionalProperties": {"type": "object"}},
+        "security": {"type": "array", "items": {"type": "object", "additionalProperties": {"type": "array"}}},
+    },
+}
 
 _OPENAPI = {
     "type": "object",
@@ -75,24 +101,37 @@ _OPENAPI = {
         "openapi": {"type": "string", "pattern": "^3\\.[01]\\."},
         "info": {"type": "object"},
         "servers": {"type": "array", "items": {"type": "object"}},
-        "paths": {"type": "object", "additionalProperties": {
-            "type": "object", "additionalProperties": {"type": ["object", "array", "string"]},
-            "properties": {m: _OPERATION for m in (
-                "get", "put", "post", "delete", "options", "head", "patch", "trace")}}},
-        "components": {"type": "object", "properties": {
-            "schemas": {"type": "object"},
-            "securitySchemes": {"type": "object", "additionalProperties": {"type": "object"}},
-        }},
+        "paths": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": {"type": ["object", "array", "string"]},
+                "properties": {
+                    m: _OPERATION
+                    for m in ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+                },
+            },
+        },
+        "components": {
+            "type": "object",
+            "properties": {
+                "schemas": {"type": "object"},
+                "securitySchemes": {"type": "object", "additionalProperties": {"type": "object"}},
+            },
+        },
         "security": _OPERATION["properties"]["security"],
     },
 }
 
-_SHAPES = {name: Draft202012Validator(schema) for name, schema in
-           (("api", _API), ("project", _PROJECT), ("openapi", _OPENAPI))}
+_SHAPES = {
+    name: Draft202012Validator(schema)
+    for name, schema in (("api", _API), ("project", _PROJECT), ("openapi", _OPENAPI))
+}
 
 
-def check_shape(data: Any, shape: str, source: str,
-                where: Callable[[tuple[object, ...]], str] | None = None) -> None:
+def check_shape(
+    data: Any, shape: str, source: str, where: Callable[[tuple[object, ...]], str] | None = None
+) -> None:
     """Raise InputError naming the first place where `data` does not have `shape`."""
     error = best_match(_SHAPES[shape].iter_errors(data))
     if error is None:

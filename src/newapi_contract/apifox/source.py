@@ -40,17 +40,19 @@ def detect(text: str, source: str) -> tuple[Format, Any]:
             return "apifox-project", data
         if isinstance(data, dict) and isinstance(data.get("openapi"), str):
             if not data["openapi"].startswith(("3.0.", "3.1.")):
-                raise InputError(f"{source}: OpenAPI {data['openapi']} is not supported "
-                                 "(3.0 and 3.1 are)")
+                raise InputError(f"{source}: OpenAPI {data['openapi']} is not supported (3.0 and 3.1 are)")
             return "apifox-openapi", data
         if isinstance(data, dict) and "swagger" in data:
             raise InputError(f"{source}: Swagger 2.0 is not supported (export OpenAPI 3 instead)")
-        raise InputError(f"{source}: unknown format: JSON, but neither an Apifox project "
-                         "(apifoxProject) nor an OpenAPI 3 document (openapi)")
+        raise InputError(
+            f"{source}: unknown format: JSON, but neither an Apifox project "
+            "(apifoxProject) nor an OpenAPI 3 document (openapi)"
+        )
     if looks_like_page(text):
         return "apifox-page", text
-    raise InputError(f"{source}: unknown format: not JSON, and not an Apifox endpoint page "
-                     "(title, `METHOD /path`, 概览)")
+    raise InputError(
+        f"{source}: unknown format: not JSON, and not an Apifox endpoint page (title, `METHOD /path`, 概览)"
+    )
 
 
 def _parse_json(text: str, source: str) -> Any:
@@ -58,7 +60,8 @@ def _parse_json(text: str, source: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         truncated = " (truncated?)" if exc.pos >= len(text.rstrip()) else ""
-        raise InputError(f"{source}: malformed JSON{truncated}: {exc.msg} at line {exc.lineno} "
-                         f"column {exc.colno}") from exc
+        raise InputError(
+            f"{source}: malformed JSON{truncated}: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
     except RecursionError as exc:
         raise InputError(f"{source}: JSON nested too deeply") from exc

@@ -85,9 +85,7 @@ class Pacer:
         if wait > 0:
             self._sleep(wait)
 
-    def retry_after(
-        self, response_status: int, headers: Mapping[str, str], attempt: int = 0
-    ) -> float | None:
+    def retry_after(self, response_status: int, headers: Mapping[str, str], attempt: int = 0) -> float | None:
         """Seconds to wait before resending a request that got `response_status`, or None.
 
         Only 429 is retried, at most `max_retries` times (`attempt` counts earlier retries).

@@ -34,9 +34,7 @@ def _shell_word(text: str) -> str:
     parts = [part for part in _ENV_PLACEHOLDER.split(text) if part]
     if not parts:
         return "''"
-    return "".join(
-        f'"{part}"' if _ENV_PLACEHOLDER.fullmatch(part) else shlex.quote(part) for part in parts
-    )
+    return "".join(f'"{part}"' if _ENV_PLACEHOLDER.fullmatch(part) else shlex.quote(part) for part in parts)
 
 
 def _body_text(body: bytes | None) -> str:

@@ -182,9 +182,7 @@ def install_log_filter(
     """
     for name in loggers:
         logger = logging.getLogger(name)
-        if not any(
-            isinstance(f, RedactingFilter) and f.redactor is redactor for f in logger.filters
-        ):
+        if not any(isinstance(f, RedactingFilter) and f.redactor is redactor for f in logger.filters):
             logger.addFilter(RedactingFilter(redactor))
 
 

@@ -121,10 +121,7 @@ def guarded_session(
     """A requests session whose every request, redirect hops included, is guarded."""
     install_log_filter(redactor)
     session = requests.Session()
-    adapter = GuardedAdapter(
-        guard=guard, pacer=pacer, recorder=recorder, redactor=redactor, timeout=timeout
-    )
+    adapter = GuardedAdapter(guard=guard, pacer=pacer, recorder=recorder, redactor=redactor, timeout=timeout)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
-

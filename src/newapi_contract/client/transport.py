@@ -92,9 +92,7 @@ class RecordingTransport(httpx.BaseTransport):
         except httpx.HTTPError as exc:
             elapsed = (time.perf_counter() - started) * 1000
             error = f"{type(exc).__name__}: {exc}"
-            self._recorder.add(
-                Exchange.capture(self._redactor, **parts, elapsed_ms=elapsed, error=error)
-            )
+            self._recorder.add(Exchange.capture(self._redactor, **parts, elapsed_ms=elapsed, error=error))
             raise
         self._recorder.add(
             Exchange.capture(
@@ -130,6 +128,4 @@ def build_client(
     install_log_filter(redactor)
     inner = RecordingTransport(network or httpx.HTTPTransport(), recorder, redactor)
     transport = GuardTransport(PacingTransport(inner, pacer), guard, recorder, redactor)
-    return httpx.Client(
-        base_url=base_url, transport=transport, timeout=timeout, follow_redirects=False
-    )
+    return httpx.Client(base_url=base_url, transport=transport, timeout=timeout, follow_redirects=False)

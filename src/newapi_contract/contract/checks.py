@@ -115,4 +115,3 @@ def untouched_tokens_survive(
             f"{list(settled.missing_bystanders)} (still live in the ledger)"
         )
     return True
-

@@ -57,9 +57,7 @@ PROFILES: dict[str, Budget] = {
     # CI: about 60-70 requests for both generated tests together (embedded server, with a peer)
     "quick": Budget("quick", max_examples=6, coverage=False, machine_examples=1, machine_steps=6),
     # release: about 1,500 requests; the pacer keeps it under a staging server's limits
-    "thorough": Budget(
-        "thorough", max_examples=100, coverage=True, machine_examples=25, machine_steps=20
-    ),
+    "thorough": Budget("thorough", max_examples=100, coverage=True, machine_examples=25, machine_steps=20),
 }
 
 

@@ -173,8 +173,7 @@ class TokenLifecycle(RuleBasedStateMachine):
         if _relay_error_type(deleted) != _relay_error_type(never):
             _fail(
                 "DEL-STATE-1",
-                f"the relay tells a deleted key ({deleted.text!r}) from a never-issued one "
-                f"({never.text!r})",
+                f"the relay tells a deleted key ({deleted.text!r}) from a never-issued one ({never.text!r})",
             )
 
     # -- interleaved rules -----------------------------------------------------------

@@ -36,8 +36,7 @@ def _table(inst: Instance) -> list[tuple[str, str, Handler, Policy]]:
         ("POST", "/api/user/login", user_api.login, CRITICAL),
         ("POST", "/api/user/register", user_api.new_user, CRITICAL),
         # main (current) added the critical limiter to /api/user/token on 2026-08-06
-        ("GET", "/api/user/token", user_api.rotate_access_token,
-         USER_CRITICAL if inst.current else USER),
+        ("GET", "/api/user/token", user_api.rotate_access_token, USER_CRITICAL if inst.current else USER),
         ("GET", "/api/user/self", user_api.get_self, USER),
         ("POST", "/api/user/", user_api.new_user, ADMIN),
         ("POST", "/api/user/manage", user_api.manage_user, ADMIN),
@@ -55,8 +54,7 @@ def _table(inst: Instance) -> list[tuple[str, str, Handler, Policy]]:
     if inst.current:
         table.insert(12, ("GET", "/api/token/auto-groups", token_api.auto_groups, USER))
     if inst.has("delete-trailing-slash-noop"):
-        table.append(("DELETE", "/api/token/{id}/", delete_api.delete_token_trailing_slash,
-                      USER))
+        table.append(("DELETE", "/api/token/{id}/", delete_api.delete_token_trailing_slash, USER))
     return table
 
 
@@ -67,10 +65,8 @@ def create_app(inst: Instance) -> Starlette:
     for method, path, handler, policy in _table(inst):
         run = endpoint(inst, handler, policy)
         # Starlette wraps a plain function itself; a wrapped app must go in as an ASGI app.
-        app = GZipMiddleware(request_response(run), minimum_size=0) if path.startswith(
-            "/api/") else run
+        app = GZipMiddleware(request_response(run), minimum_size=0) if path.startswith("/api/") else run
         routes.append(GinRoute(path, app, methods=[method]))
     router = Router(routes, redirect_slashes=False, default=gin_fallback(routes))
     version = inst.version if inst.current else None
-    return Starlette(routes=[Mount("", app=router)],
-                     middleware=[Middleware(GinHeaders, version=version)])
+    return Starlette(routes=[Mount("", app=router)], middleware=[Middleware(GinHeaders, version=version)])

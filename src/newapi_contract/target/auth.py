@@ -43,8 +43,7 @@ def _legacy(inst: Instance, request: Request, min_role: int, lang: str) -> Ident
     if identity is None:
         header = request.headers.get("authorization", "")
         if not header:
-            identity = _named_by_header(inst, request) if inst.has(
-                "missing-auth-accepted") else None
+            identity = _named_by_header(inst, request) if inst.has("missing-auth-accepted") else None
             if identity is None:
                 return fail(text("auth.not_logged_in", lang), 401)
         else:
@@ -104,8 +103,7 @@ def _check_role(identity: Identity, min_role: int, lang: str) -> Identity | Resp
     return identity
 
 
-def authenticate(inst: Instance, request: Request, min_role: int,
-                 lang: str) -> Identity | Response:
+def authenticate(inst: Instance, request: Request, min_role: int, lang: str) -> Identity | Response:
     """The caller's identity, or the answer that refuses the request."""
     if inst.current:
         return _current(inst, request, min_role, lang)

@@ -27,21 +27,38 @@ def _on_off(value: str) -> bool:
 def register(subparsers: Any) -> None:
     """Add the `serve` sub-command."""
     parser = subparsers.add_parser(
-        "serve", help="run the embedded reference new-api server",
-        description="Run a faithful new-api token API (SQLite) in the foreground.")
+        "serve",
+        help="run the embedded reference new-api server",
+        description="Run a faithful new-api token API (SQLite) in the foreground.",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback)")
     parser.add_argument("--port", type=int, default=3000, help="port (0: any free port)")
     parser.add_argument("--db", metavar="PATH", help="SQLite file (default: in memory)")
-    parser.add_argument("--generation", choices=GENERATIONS, default="current",
-                        help="auth generation to imitate")
-    parser.add_argument("--fault", action="append", default=[], metavar="NAME",
-                        help="turn on a fault mode (repeatable; see --list-faults)")
-    parser.add_argument("--rate-limits", type=_on_off, default=False, metavar="on|off",
-                        help="upstream's rate limiters (default off)")
-    parser.add_argument("--token-cache", type=_on_off, default=False, metavar="on|off",
-                        help="imitate the Redis token cache (default off)")
-    parser.add_argument("--list-faults", action="store_true",
-                        help="list the fault modes and exit")
+    parser.add_argument(
+        "--generation", choices=GENERATIONS, default="current", help="auth generation to imitate"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="turn on a fault mode (repeatable; see --list-faults)",
+    )
+    parser.add_argument(
+        "--rate-limits",
+        type=_on_off,
+        default=False,
+        metavar="on|off",
+        help="upstream's rate limiters (default off)",
+    )
+    parser.add_argument(
+        "--token-cache",
+        type=_on_off,
+        default=False,
+        metavar="on|off",
+        help="imitate the Redis token cache (default off)",
+    )
+    parser.add_argument("--list-faults", action="store_true", help="list the fault modes and exit")
     parser.set_defaults(handler=serve)
 
 
@@ -51,17 +68,25 @@ def serve(args: argparse.Namespace) -> int:
         for fault in FAULTS.values():
             print(f"{fault.name:<{width}}  {fault.summary}")
         return 0
-    config = ServerConfig(generation=args.generation, faults=tuple(args.fault),
-                          rate_limits=args.rate_limits, db_path=args.db,
-                          token_cache=args.token_cache, host=args.host, port=args.port)
+    config = ServerConfig(
+        generation=args.generation,
+        faults=tuple(args.fault),
+        rate_limits=args.rate_limits,
+        db_path=args.db,
+        token_cache=args.token_cache,
+        host=args.host,
+        port=args.port,
+    )
     stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set())
-                for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with start(config) as server:
             faults = f" with faults {', '.join(config.faults)}" if config.faults else ""
-            print(f"newapi-contract reference server ({config.generation}) listening on "
-                  f"{server.base_url}{faults}", flush=True)
+            print(
+                f"newapi-contract reference server ({config.generation}) listening on "
+                f"{server.base_url}{faults}",
+                flush=True,
+            )
             stop.wait()
     finally:
         for sig, handler in previous.items():

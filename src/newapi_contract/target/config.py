@@ -39,13 +39,9 @@ class ServerConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "faults", tuple(self.faults))
         if self.generation not in GENERATIONS:
-            raise UsageError(
-                f"unknown generation {self.generation!r} (expected legacy or current)"
-            )
+            raise UsageError(f"unknown generation {self.generation!r} (expected legacy or current)")
         unknown = unknown_faults(self.faults)
         if unknown:
-            raise UsageError(
-                f"unknown fault {unknown[0]!r} (known: {', '.join(sorted(FAULTS))})"
-            )
+            raise UsageError(f"unknown fault {unknown[0]!r} (known: {', '.join(sorted(FAULTS))})")
         if not 0 <= self.port <= 65535:
             raise UsageError(f"port {self.port} is out of range 0-65535")

@@ -29,8 +29,7 @@ def _answer(inst: Instance, success: bool, message: str) -> Response:
     """The delete's JSON answer, bent by the answer-shape faults."""
     body: dict[str, Any] = {"message": message}
     if not inst.has("success-missing"):
-        body["success"] = ("true" if success else "false") if inst.has(
-            "success-as-string") else success
+        body["success"] = ("true" if success else "false") if inst.has("success-as-string") else success
     if inst.has("missing-content-type"):
         return Response(go_json(body))  # no media type: no Content-Type header
     if inst.has("wrong-content-type"):

@@ -88,8 +88,7 @@ _ALL = (
     ),
     Fault(
         "relay-tells-deleted",
-        "the relay's 401 for a deleted key differs from a never-issued key's (before new-api "
-        "59c582d1)",
+        "the relay's 401 for a deleted key differs from a never-issued key's (before new-api 59c582d1)",
         True,
     ),
     # Found in upstream's history and tracker (reference doc §9):

@@ -51,8 +51,9 @@ class Instance:
         if "stale-relay-key" in self.faults:
             self.cache = TokenCache("never", _STALE_TTL_S)
         elif config.token_cache:
-            self.cache = TokenCache("current" if self.current else "legacy", config.cache_ttl_s,
-                                    config.cache_evict_delay_s)
+            self.cache = TokenCache(
+                "current" if self.current else "legacy", config.cache_ttl_s, config.cache_evict_delay_s
+            )
 
     def has(self, fault: str) -> bool:
         return fault in self.faults

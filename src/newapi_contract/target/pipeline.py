@@ -56,8 +56,7 @@ def _limited(inst: Instance, limiter: SlidingWindow, key: str) -> Response | Non
     return empty(429, {"Retry-After": str(wait)} if inst.current else None)
 
 
-async def _after_auth(inst: Instance, handler: Handler, policy: Policy, call: Call,
-                      ip: str) -> Response:
+async def _after_auth(inst: Instance, handler: Handler, policy: Policy, call: Call, ip: str) -> Response:
     if inst.config.rate_limits:
         if policy.critical:
             refused = _limited(inst, inst.critical_limiter, ip)
@@ -70,8 +69,7 @@ async def _after_auth(inst: Instance, handler: Handler, policy: Policy, call: Ca
     return await handler(inst, call)
 
 
-def endpoint(inst: Instance, handler: Handler,
-             policy: Policy) -> Callable[[Request], Awaitable[Response]]:
+def endpoint(inst: Instance, handler: Handler, policy: Policy) -> Callable[[Request], Awaitable[Response]]:
     """A Starlette endpoint running `policy` then `handler`."""
 
     async def run(request: Request) -> Response:

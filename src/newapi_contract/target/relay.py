@@ -33,8 +33,9 @@ def _key(call: Call) -> str:
 
 def _error(call: Call, status: int, message: str) -> Response:
     request_id = call.request.scope.get("state", {}).get("request_id", "")
-    body = {"error": {"code": "", "message": f"{message} (request id: {request_id})",
-                      "type": "new_api_error"}}
+    body = {
+        "error": {"code": "", "message": f"{message} (request id: {request_id})", "type": "new_api_error"}
+    }
     return GinJSON(body, status_code=status)
 
 

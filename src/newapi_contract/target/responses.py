@@ -14,8 +14,7 @@ from starlette.responses import Response
 __all__ = ["JSON_TYPE", "GinJSON", "empty", "fail", "no_route", "ok"]
 
 JSON_TYPE = "application/json; charset=utf-8"
-_GO_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
-               "\u2029": "\\u2029"}
+_GO_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
 def go_json(content: Any) -> bytes:
@@ -55,6 +54,10 @@ def empty(status: int, headers: dict[str, str] | None = None) -> Response:
 
 def no_route(method: str, path: str) -> GinJSON:
     """new-api's answer for an unrouted `/api` or `/v1` path."""
-    error = {"message": f"Invalid URL ({method} {path})", "type": "invalid_request_error",
-             "param": "", "code": ""}
+    error = {
+        "message": f"Invalid URL ({method} {path})",
+        "type": "invalid_request_error",
+        "param": "",
+        "code": "",
+    }
     return GinJSON({"error": error}, status_code=404)

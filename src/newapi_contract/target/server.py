@@ -55,13 +55,17 @@ class RunningServer:
         host, port = self._socket.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         self.base_url = f"http://{shown}:{port}"
-        uv_config = uvicorn.Config(create_app(self._instance), log_level="warning",
-                                   access_log=False, lifespan="off",
-                                   server_header=False)
+        uv_config = uvicorn.Config(
+            create_app(self._instance),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            server_header=False,
+        )
         self._server = uvicorn.Server(uv_config)
-        self._thread = threading.Thread(target=self._server.run,
-                                        kwargs={"sockets": [self._socket]},
-                                        name=f"refserver-{port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name=f"refserver-{port}", daemon=True
+        )
         self._stopped = False
 
     def _launch(self) -> None:
@@ -86,8 +90,9 @@ class RunningServer:
     def __enter__(self) -> RunningServer:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 

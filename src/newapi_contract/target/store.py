@@ -22,9 +22,22 @@ Term = tuple[str, bool]
 
 # Token columns in the order new-api's model.Token serialises them.
 TOKEN_FIELDS = (
-    "id", "user_id", "key", "status", "name", "created_time", "accessed_time",
-    "expired_time", "remain_quota", "unlimited_quota", "model_limits_enabled",
-    "model_limits", "allow_ips", "used_quota", "group", "cross_group_retry",
+    "id",
+    "user_id",
+    "key",
+    "status",
+    "name",
+    "created_time",
+    "accessed_time",
+    "expired_time",
+    "remain_quota",
+    "unlimited_quota",
+    "model_limits_enabled",
+    "model_limits",
+    "allow_ips",
+    "used_quota",
+    "group",
+    "cross_group_retry",
 )
 _BOOL_FIELDS = ("unlimited_quota", "model_limits_enabled", "cross_group_retry")
 
@@ -78,8 +91,7 @@ class Store:
 
     def __init__(self, path: str | None = None) -> None:
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path or ":memory:", check_same_thread=False,
-                                   isolation_level=None)
+        self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.executescript(_SCHEMA)
 
@@ -99,8 +111,7 @@ class Store:
     def root_exists(self) -> bool:
         return self._one("SELECT 1 FROM users WHERE role = ?", (ROLE_ROOT,)) is not None
 
-    def create_user(self, username: str, password_hash: str, role: int,
-                    display_name: str) -> int | None:
+    def create_user(self, username: str, password_hash: str, role: int, display_name: str) -> int | None:
         """The new user's id, or None when the username is taken."""
         try:
             cursor = self._run(
@@ -131,15 +142,12 @@ class Store:
 
     # tokens ------------------------------------------------------------------------
     def count_live_tokens(self, user_id: int) -> int:
-        row = self._one(
-            "SELECT COUNT(*) FROM tokens WHERE user_id = ? AND deleted_at IS NULL", (user_id,)
-        )
+        row = self._one("SELECT COUNT(*) FROM tokens WHERE user_id = ? AND deleted_at IS NULL", (user_id,))
         return int(row[0]) if row else 0
 
     def insert_token(self, fields: dict[str, Any]) -> int:
         columns = [f for f in TOKEN_FIELDS if f != "id" and f in fields] + ["auto_groups"]
-        values = [int(v) if isinstance(v, bool) else v for v in
-                  (fields[c] for c in columns[:-1])]
+        values = [int(v) if isinstance(v, bool) else v for v in (fields[c] for c in columns[:-1])]
         values.append(json.dumps(fields["auto_groups"]) if fields.get("auto_groups") else None)
         quoted = ", ".join(f'"{c}"' for c in columns)
         marks = ", ".join("?" for _ in columns)
@@ -148,12 +156,15 @@ class Store:
 
     def update_token(self, token_id: int, fields: dict[str, Any]) -> None:
         assignments = ", ".join(f'"{c}" = ?' for c in fields)
-        values = [json.dumps(v) if c == "auto_groups" and v else
-                  (int(v) if isinstance(v, bool) else v) for c, v in fields.items()]
+        values = [
+            json.dumps(v) if c == "auto_groups" and v else (int(v) if isinstance(v, bool) else v)
+            for c, v in fields.items()
+        ]
         self._run(f"UPDATE tokens SET {assignments} WHERE id = ?", [*values, token_id])
 
-    def token(self, token_id: int, user_id: int | None,
-              include_deleted: bool = False) -> dict[str, Any] | None:
+    def token(
+        self, token_id: int, user_id: int | None, include_deleted: bool = False
+    ) -> dict[str, Any] | None:
         """One token by id, owned by `user_id` (None: any owner)."""
         sql = "SELECT * FROM tokens WHERE id = ?"
         args: list[Any] = [token_id]
@@ -172,9 +183,16 @@ class Store:
         row = self._one(sql, (key,))
         return _token(row) if row else None
 
-    def tokens(self, user_id: int, offset: int, limit: int, *, name: Term | None = None,
-               key: Term | None = None, include_deleted: bool = False
-               ) -> tuple[list[dict[str, Any]], int]:
+    def tokens(
+        self,
+        user_id: int,
+        offset: int,
+        limit: int,
+        *,
+        name: Term | None = None,
+        key: Term | None = None,
+        include_deleted: bool = False,
+    ) -> tuple[list[dict[str, Any]], int]:
         """A page of a user's tokens, newest first, and the total matching.
 
         A `Term` is (text, is_pattern): a LIKE pattern whose `%` are wildcards and `_`

@@ -20,8 +20,15 @@ from newapi_contract.target.responses import empty, fail, ok
 from newapi_contract.target.store import TOKEN_FIELDS, Term
 
 __all__ = [
-    "auto_groups", "batch_delete", "batch_keys", "create_token", "get_token", "list_tokens",
-    "reveal_key", "search_tokens", "update_token",
+    "auto_groups",
+    "batch_delete",
+    "batch_keys",
+    "create_token",
+    "get_token",
+    "list_tokens",
+    "reveal_key",
+    "search_tokens",
+    "update_token",
 ]
 
 ID_EMPTY = "id 或 userId 为空！"
@@ -33,10 +40,19 @@ _MAX_QUOTA = {"legacy": 500_000_000_000_000, "current": 2_147_483_647}
 _BATCH_KEYS_MAX = 100
 _SEARCH_MAX = 100
 _TOKEN_BODY = {
-    "id": "int", "user_id": "int", "key": "string", "status": "int", "name": "string",
-    "expired_time": "int", "remain_quota": "int", "unlimited_quota": "bool",
-    "model_limits_enabled": "bool", "model_limits": "string", "allow_ips": "string",
-    "group": "string", "cross_group_retry": "bool",
+    "id": "int",
+    "user_id": "int",
+    "key": "string",
+    "status": "int",
+    "name": "string",
+    "expired_time": "int",
+    "remain_quota": "int",
+    "unlimited_quota": "bool",
+    "model_limits_enabled": "bool",
+    "model_limits": "string",
+    "allow_ips": "string",
+    "group": "string",
+    "cross_group_retry": "bool",
 }
 
 
@@ -68,17 +84,18 @@ def _offset(page: int, size: int) -> int:
     return min((page - 1) * size, MAX_INT64) if size > 0 else 0
 
 
-def _page_answer(inst: Instance, page: int, size: int,
-                 found: tuple[list[dict[str, Any]], int]) -> Response:
+def _page_answer(inst: Instance, page: int, size: int, found: tuple[list[dict[str, Any]], int]) -> Response:
     tokens, total = found
-    return ok({"page": page, "page_size": size, "total": total,
-               "items": [item(inst, token) for token in tokens]})
+    return ok(
+        {"page": page, "page_size": size, "total": total, "items": [item(inst, token) for token in tokens]}
+    )
 
 
 async def list_tokens(inst: Instance, call: Call) -> Response:
     page, size = _page(call)
-    found = inst.store.tokens(call.user_id, _offset(page, size), size,
-                              include_deleted=inst.has("list-shows-deleted"))
+    found = inst.store.tokens(
+        call.user_id, _offset(page, size), size, include_deleted=inst.has("list-shows-deleted")
+    )
     return _page_answer(inst, page, size, found)
 
 
@@ -109,8 +126,14 @@ async def search_tokens(inst: Instance, call: Call) -> Response:
         if isinstance(term, str):
             return fail(term)
         terms.append(term)
-    found = inst.store.tokens(call.user_id, _offset(page, size), size, name=terms[0],
-                              key=terms[1], include_deleted=inst.has("list-shows-deleted"))
+    found = inst.store.tokens(
+        call.user_id,
+        _offset(page, size),
+        size,
+        name=terms[0],
+        key=terms[1],
+        include_deleted=inst.has("list-shows-deleted"),
+    )
     return _page_answer(inst, page, size, found)
 
 
@@ -130,8 +153,7 @@ async def get_token(inst: Instance, call: Call) -> Response:
     token_id = _reported_id(inst, call)
     if isinstance(token_id, Response):
         return token_id
-    token = inst.store.token(token_id, call.user_id,
-                             include_deleted=inst.has("get-shows-deleted"))
+    token = inst.store.token(token_id, call.user_id, include_deleted=inst.has("get-shows-deleted"))
     return ok(item(inst, token)) if token else fail(NOT_FOUND)
 
 
@@ -167,9 +189,20 @@ def _bind_token(inst: Instance, raw: bytes) -> dict[str, Any]:
 
 def _settings(inst: Instance, body: dict[str, Any]) -> dict[str, Any]:
     """The fields a create or a full update writes."""
-    fields = {name: body[name] for name in (
-        "name", "expired_time", "remain_quota", "unlimited_quota", "model_limits_enabled",
-        "model_limits", "allow_ips", "group", "cross_group_retry")}
+    fields = {
+        name: body[name]
+        for name in (
+            "name",
+            "expired_time",
+            "remain_quota",
+            "unlimited_quota",
+            "model_limits_enabled",
+            "model_limits",
+            "allow_ips",
+            "group",
+            "cross_group_retry",
+        )
+    }
     auto = inst.current and body["group"] == "auto"
     fields["auto_groups"] = body.get("auto_groups") if auto else None
     if not auto:
@@ -196,8 +229,14 @@ async def create_token(inst: Instance, call: Call) -> Response:
     if fields["expired_time"] == 0:
         fields["expired_time"] = -1
     now = inst.store.now()
-    fields.update(user_id=call.user_id, key=new_key(), status=TOKEN_ENABLED,
-                  created_time=now, accessed_time=now, used_quota=0)
+    fields.update(
+        user_id=call.user_id,
+        key=new_key(),
+        status=TOKEN_ENABLED,
+        created_time=now,
+        accessed_time=now,
+        used_quota=0,
+    )
     inst.store.insert_token(fields)
     return ok(with_data=False)
 
@@ -215,8 +254,7 @@ async def update_token(inst: Instance, call: Call) -> Response:
         now = inst.store.now()
         if token["status"] == TOKEN_EXPIRED and -1 != token["expired_time"] <= now:
             return fail(text("token.expired_cannot_enable", call.lang))
-        if (token["status"] == TOKEN_EXHAUSTED and token["remain_quota"] <= 0
-                and not token["unlimited_quota"]):
+        if token["status"] == TOKEN_EXHAUSTED and token["remain_quota"] <= 0 and not token["unlimited_quota"]:
             return fail(text("token.exhausted_cannot_enable", call.lang))
     if call.request.query_params.get("status_only", ""):
         changes: dict[str, Any] = {"status": body["status"]}
