@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from newapi_contract import __version__
-from newapi_contract.errors import ContractError
+from newapi_contract.errors import ContractError, RoadFault
 
 EXIT_OK = 0
 EXIT_CLAUSE_FAILED = 1
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(command).parse_args(argv)
     try:
         code = int(args.handler(args))
-    except ContractError as exc:
+    except (ContractError, RoadFault) as exc:
         print(f"newapi-contract: error: {exc}", file=sys.stderr)
         code = exc.exit_code
     except KeyboardInterrupt:

@@ -10,6 +10,13 @@
     +-- GuardRefusal         (a test error) the suite refused to send a request that
                              could touch data it did not create
 
+    RoadFault                exit 3  (a BaseException, deliberately not an Exception)
+                             the road to the server, not the server, kept a request
+                             from getting a real answer: throttled (429) past the
+                             waiting budget, connection errors, a proxy's 502/503/504,
+                             an answer lost after the server acted. A test that meets
+                             one is *unverified*, never failed.
+
 The CLI (`newapi_contract.cli`) is the one place that turns these into exit codes and
 one-line messages; library code raises, never prints or exits.
 """
@@ -22,6 +29,7 @@ __all__ = [
     "GuardRefusal",
     "InputError",
     "NotNewApi",
+    "RoadFault",
     "TargetError",
     "TargetUnreachable",
     "UsageError",
@@ -62,3 +70,28 @@ class CredentialsRejected(TargetError):
 
 class GuardRefusal(ContractError):
     """The ownership guard refused a request; it was never sent."""
+
+
+class RoadFault(BaseException):
+    """No real answer could be had for a request; `kind` says why.
+
+    A BaseException so that nothing judges it by accident: `except Exception` in test
+    code, hypothesis's shrinking and schemathesis's checks all let it through, and the
+    plugin turns it into an *unverified* verdict (exit 3) with this message.
+    Kinds: "throttled" (429s outlasted the waiting budget), "network" (connection errors,
+    timeouts), "proxy" (502/503/504 from something in front of new-api), "lost" (the
+    request may have acted but its answer never arrived).
+    """
+
+    exit_code = 3
+    KINDS = ("throttled", "network", "proxy", "lost")
+
+    def __init__(self, kind: str, message: str) -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown road fault kind {kind!r}")
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

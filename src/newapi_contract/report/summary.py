@@ -14,7 +14,9 @@ import pytest
 
 from newapi_contract.contract.clauses import Clause
 
-__all__ = ["ClauseTally"]
+__all__ = ["VERDICTS", "ClauseTally"]
+
+VERDICTS = ("held", "failed", "unverified", "skipped", "not run")
 
 
 @dataclass
@@ -23,6 +25,7 @@ class _ClauseResult:
     failed: list[str] = field(default_factory=list)
     # Tests of this clause stopped by another clause's violation: this one was not verified.
     unverified: list[str] = field(default_factory=list)
+    unverified_reasons: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     requests: int = 0
 
@@ -42,6 +45,8 @@ class ClauseTally:
     clauses: dict[str, Clause]
     results: dict[str, _ClauseResult] = field(default_factory=lambda: defaultdict(_ClauseResult))
     errors: list[str] = field(default_factory=list)
+    # (test, kind, reason) of every test the road stopped (RoadFault): exit 3, not 1.
+    road_faults: list[tuple[str, str, str]] = field(default_factory=list)
     # The latest facts of each process (xdist worker), by its run prefix.
     _infos: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -76,6 +81,13 @@ class ClauseTally:
             else:
                 result.failed.append(report.nodeid)
                 self.errors.append(report.nodeid)
+        elif report.skipped and "unverified" in props:
+            # The road (429s, network, a proxy) kept the test from a real answer.
+            result.unverified.append(report.nodeid)
+            result.unverified_reasons.append(str(props["unverified"]))
+            self.road_faults.append(
+                (report.nodeid, str(props.get("road_fault", "")), str(props["unverified"]))
+            )
         elif report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             result.skipped.append((report.nodeid, reason))
@@ -83,8 +95,8 @@ class ClauseTally:
             result.passed.append(report.nodeid)
 
     def counts(self) -> dict[str, int]:
-        verdicts = [self.results[c].verdict for c in self.clauses if c in self.results]
-        return {v: verdicts.count(v) for v in ("held", "failed", "unverified", "skipped")}
+        verdicts = [self.results[c].verdict if c in self.results else "not run" for c in self.clauses]
+        return {v: verdicts.count(v) for v in VERDICTS}
 
     def as_dict(self) -> dict[str, Any]:
         clauses = {}
@@ -97,6 +109,7 @@ class ClauseTally:
                 "passed": result.passed,
                 "failed": result.failed,
                 "unverified": result.unverified,
+                "unverified_reasons": result.unverified_reasons,
                 "skipped": [{"test": t, "reason": r} for t, r in result.skipped],
                 "requests": result.requests,
             }
@@ -104,6 +117,7 @@ class ClauseTally:
             "run": self.run_info,
             "totals": self.counts(),
             "errors": self.errors,
+            "road_faults": [{"test": t, "kind": k, "reason": r} for t, k, r in self.road_faults],
             "clauses": clauses,
         }
 

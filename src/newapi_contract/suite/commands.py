@@ -127,13 +127,48 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
     ]
 
 
+class _Verdict:
+    """Keeps the run's clause tally once pytest is done, for the exit code."""
+
+    def __init__(self) -> None:
+        self.tally: Any = None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from newapi_contract.suite.plugin import TALLY
+
+        self.tally = session.config.stash.get(TALLY, None)
+
+
+def _road_line(tally: Any) -> str:
+    """One line on what kept clauses unverified: the road, not the server."""
+    kinds: dict[str, int] = {}
+    for _, kind, _ in tally.road_faults:
+        kinds[kind] = kinds.get(kind, 0) + 1
+    waited = (tally.run_info or {}).get("pacing_waited_s", 0)
+    parts = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    return (
+        f"newapi-contract: {tally.counts()['unverified']} clause(s) unverified: the road to the server "
+        f"failed ({parts}; waited {waited} s for rate limits), not the server; see the report"
+    )
+
+
 def run_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.base_url is not None:
         _preflight(settings)
     settings.report_dir.mkdir(parents=True, exist_ok=True)
-    status = int(pytest.main(_pytest_args(args, settings)))
+    verdict = _Verdict()
+    status = int(pytest.main(_pytest_args(args, settings), plugins=[verdict]))
     code = _EXIT.get(status, 1)
+    tally = verdict.tally
+    if code in (0, 1) and tally is not None and tally.results:
+        counts = tally.counts()
+        # A clause that failed is a defect whatever else happened; otherwise a clause the
+        # road kept from a verdict makes the run inconclusive (3), never red (1).
+        code = 1 if counts["failed"] else (3 if counts["unverified"] else 0)
+        if code == 3:
+            print(_road_line(tally), file=sys.stderr)
     report_dir = settings.report_dir
     print(
         f"newapi-contract: reports in {report_dir}: report.html, junit.xml, summary.json (exit {code})",

@@ -24,7 +24,7 @@ import pytest
 from newapi_contract.contract.clauses import NO_PEER, load_clauses
 from newapi_contract.contract.expectations import Expectations, for_generation
 from newapi_contract.contract.verdict import ClauseViolation
-from newapi_contract.errors import ContractError, TargetError
+from newapi_contract.errors import ContractError, RoadFault, TargetError
 from newapi_contract.paths import CONTRACTS_DIR, EFFECTIVE_CONTRACT
 from newapi_contract.report.extras import clause_html, exchanges_html, run_summary_html
 from newapi_contract.report.summary import ClauseTally
@@ -317,8 +317,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     ctx = item.config.stash.get(CTX, None)
     if ctx is None:
         return
-    _redact_report(report, ctx.redactor)
     cid = _clause_id(item)
+    if cid is not None and call.excinfo is not None and isinstance(call.excinfo.value, RoadFault):
+        _mark_unverified(report, item, call.excinfo.value)
+    _redact_report(report, ctx.redactor)
     if cid is None:
         return
     report.user_properties.append(("clause", cid))
@@ -341,6 +343,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
         extras.append(html_extras.html(html))
         report.extras = extras
+
+
+def _mark_unverified(report: pytest.TestReport, item: pytest.Item, fault: RoadFault) -> None:
+    """A test stopped by the road (throttling, network, proxy, a lost answer) proves
+    nothing about the server: it is reported as skipped, with the clause *unverified*."""
+    reason = f"unverified ({fault.kind}): {fault}"
+    report.outcome = "skipped"
+    report.longrepr = (str(item.path), (item.location[1] or 0) + 1, reason)
+    report.user_properties.append(("unverified", reason))
+    report.user_properties.append(("road_fault", fault.kind))
 
 
 def _redact_report(report: pytest.TestReport, redactor: Any) -> None:
@@ -396,7 +408,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     counts = tally.counts()
     tw.line(
         f"clauses: {counts['held']} held, {counts['failed']} failed, "
-        f"{counts['unverified']} unverified, {counts['skipped']} skipped"
+        f"{counts['unverified']} unverified, {counts['skipped']} skipped, {counts['not run']} not run"
     )
 
 
