@@ -12,6 +12,7 @@ from newapi_contract.client.ledger import Ledger
 from newapi_contract.client.pacing import Pacer
 from newapi_contract.client.recording import Recorder
 from newapi_contract.client.redaction import Redactor
+from newapi_contract.client.road import Road
 
 BASE = "http://127.0.0.1:3000"
 OWNER_TOKEN = "q8+Zk/3mPq0v9Rr1Lm2Nn3Oo4Pp5Qq6="
@@ -34,6 +35,9 @@ class FakeTime:
     def pacer(self, rate: float | None, **kwargs: Any) -> Pacer:
         return Pacer(rate, clock=self.clock, sleep=self.sleep, wall_clock=self.clock, **kwargs)
 
+    def road(self, **kwargs: Any) -> Road:
+        return Road(clock=self.clock, sleep=self.sleep, **kwargs)
+
 
 @dataclass
 class Stack:
@@ -45,6 +49,7 @@ class Stack:
     recorder: Recorder
     redactor: Redactor
     time: FakeTime
+    road: Road
     base: str = BASE
     owner_token: str = OWNER_TOKEN
 
@@ -65,4 +70,4 @@ def stack(fake_time: FakeTime) -> Stack:
     redactor = Redactor()
     redactor.add_secret(OWNER_TOKEN, "$NEWAPI_ACCESS_TOKEN")
     pacer = fake_time.pacer(None)
-    return Stack(ledger, Guard(ledger, BASE), pacer, Recorder(), redactor, fake_time)
+    return Stack(ledger, Guard(ledger, BASE), pacer, Recorder(), redactor, fake_time, fake_time.road())

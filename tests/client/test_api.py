@@ -27,6 +27,7 @@ def api(stack: Stack, server: Server, creds: Credentials | None = None) -> NewAp
         pacer=stack.pacer,
         recorder=stack.recorder,
         redactor=stack.redactor,
+        road=stack.road,
         network=httpx.MockTransport(server),
     )
     return NewApi(client, creds or Credentials(2, stack.owner_token), redactor=stack.redactor)

@@ -13,9 +13,11 @@ PUBLIC = {
     "ledger": {"Ledger", "LedgerEntry", "new_run_prefix"},
     "guard": {"Guard"},
     "pacing": {"Pacer"},
+    "limits": {"buckets_for"},
+    "road": {"Road", "Attempt", "is_proxy_answer"},
     "redaction": {"REDACTOR", "RedactingFilter", "Redactor"},
     "recording": {"Exchange", "Recorder"},
-    "transport": {"GuardTransport", "PacingTransport", "RecordingTransport", "build_client"},
+    "transport": {"GuardTransport", "PacingTransport", "RecordingTransport", "RoadTransport", "build_client"},
     "requests_adapter": {"guarded_session"},
     "api": {"Answer", "Credentials", "NewApi"},
 }

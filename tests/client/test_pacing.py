@@ -1,7 +1,9 @@
-"""The pacer: a token bucket and patience with 429s, on a fake clock."""
+"""The pacer, on a fake clock, against a model of upstream's sliding-log limiter."""
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from newapi_contract.client.pacing import Pacer
+from newapi_contract.errors import RoadFault
 
 if TYPE_CHECKING:
     from tests.client.conftest import FakeTime
@@ -23,6 +26,35 @@ class FakeResponse:
 
     def close(self) -> None:
         self.closed = True
+
+
+@dataclass
+class SlidingLog:
+    """Upstream's in-memory limiter (common/rate-limit.go): a request passes while fewer
+    than `limit` passed in the last `window` seconds; a refused one is not counted."""
+
+    time: FakeTime
+    limit: int
+    window: float
+    retry_after: str | None = None  # current sends the whole window; legacy nothing
+    passed: deque[float] = field(default_factory=deque)
+    refused: int = 0
+
+    def answer(self) -> FakeResponse:
+        now = self.time.now
+        while self.passed and now - self.passed[0] >= self.window:
+            self.passed.popleft()
+        if len(self.passed) < self.limit:
+            self.passed.append(now)
+            return FakeResponse(200)
+        self.refused += 1
+        return FakeResponse(429, {"Retry-After": self.retry_after} if self.retry_after else {})
+
+
+def _floor_s(requests: int, limit: int, window: float) -> float:
+    """The least time the limiter allows for `requests` sent at once: one window per
+    allowance after the first."""
+    return (math.ceil(requests / limit) - 1) * window
 
 
 def test_burst_then_one_per_interval(fake_time: FakeTime) -> None:
@@ -45,80 +77,127 @@ def test_the_bucket_refills_while_idle(fake_time: FakeTime) -> None:
     assert time.sleeps == [1.0]
 
 
-def test_unlimited_never_sleeps(fake_time: FakeTime) -> None:
+def test_no_limit_known_never_sleeps(fake_time: FakeTime) -> None:
     time = fake_time
     pacer = time.pacer(rate=None)
+    server = SlidingLog(time, limit=10_000, window=180)
     for _ in range(1000):
-        pacer.acquire()
-    assert time.sleeps == [] and pacer.sent == 1000
+        assert pacer.send(server.answer).status_code == 200
+    assert time.sleeps == [] and pacer.sent == 1000 and pacer.throttled == 0
 
 
-@pytest.mark.parametrize(("rate", "burst"), [(0, 1), (-1.0, 1), (1.0, 0)])
-def test_bad_settings(rate: float, burst: int) -> None:
+@pytest.mark.parametrize(("rate", "burst", "budget"), [(0, 1, 1), (-1.0, 1, 1), (1.0, 0, 1), (None, 1, -1)])
+def test_bad_settings(rate: float | None, burst: int, budget: float) -> None:
     with pytest.raises(ValueError):
-        Pacer(rate, burst)
+        Pacer(rate, burst, budget_s=budget)
 
 
 @pytest.mark.parametrize(
-    ("status", "headers", "attempt", "wait"),
-    [
-        (200, {}, 0, None),
-        (503, {"Retry-After": "3"}, 0, None),  # only 429 is known to have had no effect
-        (429, {"Retry-After": "7"}, 0, 7.0),
-        (429, {"retry-after": " 7 "}, 0, 7.0),
-        (429, {}, 0, 1.0),
-        (429, {}, 1, 2.0),
-        (429, {}, 3, 8.0),
-        (429, {}, 6, None),  # max_retries reached
-        (429, {"Retry-After": "1200"}, 0, 300.0),  # capped at max_wait_s
-        (429, {"Retry-After": "soon"}, 2, 4.0),  # unparseable: backoff
-        (429, {"Retry-After": "-5"}, 0, 1.0),  # not a number of seconds either
-    ],
+    ("limit", "retry_after", "requests"),
+    [(180, None, 500), (360, "180", 800), (20, None, 70)],
+    ids=["legacy-default", "current-default", "small"],
 )
-def test_retry_after(
-    fake_time: FakeTime, status: int, headers: dict[str, str], attempt: int, wait: float | None
+def test_a_throttled_run_waits_out_every_429_near_the_floor(
+    fake_time: FakeTime, limit: int, retry_after: str | None, requests: int
 ) -> None:
-    assert fake_time.pacer(rate=None).retry_after(status, headers, attempt) == wait
+    time = fake_time
+    server = SlidingLog(time, limit=limit, window=180, retry_after=retry_after)
+    pacer = time.pacer(rate=None, budget_s=10_000)
+    start = time.now
+    for _ in range(requests):
+        time.now += 0.01  # each answer takes 10 ms
+        assert pacer.send(server.answer).status_code == 200
+    floor = _floor_s(requests, limit, 180)
+    assert time.now - start <= 1.1 * floor + requests * 0.01
+    assert pacer.learned()["global"]["limit"] == limit
+    # One 429 teaches the limit; later windows are paced without running into it.
+    assert server.refused <= math.ceil(requests / limit)
+
+
+def test_traffic_of_others_in_the_window_is_waited_out_and_relearned(fake_time: FakeTime) -> None:
+    time = fake_time
+    server = SlidingLog(time, limit=180, window=180)
+    server.passed.extend([time.now - 60] * 100)  # an earlier run, a minute ago
+    pacer = time.pacer(rate=None, budget_s=10_000)
+    for _ in range(400):
+        time.now += 0.01
+        assert pacer.send(server.answer).status_code == 200
+    assert pacer.learned()["global"]["limit"] == 180  # the too-small first guess expired
+
+
+def test_throttled_by_traffic_it_never_saw_it_probes(fake_time: FakeTime) -> None:
+    time = fake_time
+    server = SlidingLog(time, limit=5, window=20)
+    server.passed.extend([time.now] * 5)  # somebody else filled the window just now
+    pacer = time.pacer(rate=None)
+    assert pacer.send(server.answer).status_code == 200
+    assert time.sleeps[:3] == [1.0, 2.0, 4.0] and sum(time.sleeps) >= 20
+
+
+def test_retry_after_is_honoured_when_nothing_of_ours_explains_the_429(fake_time: FakeTime) -> None:
+    time = fake_time
+    answers = [FakeResponse(429, {"Retry-After": "7"}), FakeResponse(200)]
+    pacer = time.pacer(rate=None)
+    assert pacer.send(lambda: answers.pop(0)).status_code == 200
+    assert time.sleeps == [7.0] and pacer.throttled == 1
 
 
 def test_retry_after_as_http_date(fake_time: FakeTime) -> None:
     time = fake_time
     time.now = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC).timestamp()
     later = format_datetime(datetime(2026, 11, 28, 12, 0, 42, tzinfo=UTC), usegmt=True)
-    earlier = format_datetime(datetime(2026, 11, 28, 11, 0, 0, tzinfo=UTC), usegmt=True)
+    answers = [FakeResponse(429, {"Retry-After": later}), FakeResponse(200)]
     pacer = time.pacer(rate=None)
-    assert pacer.retry_after(429, {"Retry-After": later}) == 42.0
-    assert pacer.retry_after(429, {"Retry-After": earlier}) == 0.0
+    pacer.send(lambda: answers.pop(0))
+    assert time.sleeps == [42.0]
 
 
-def test_send_resends_after_429_and_counts(fake_time: FakeTime) -> None:
+def test_out_of_budget_is_a_road_fault_not_an_answer(fake_time: FakeTime) -> None:
     time = fake_time
+    server = SlidingLog(time, limit=3, window=180)
+    pacer = time.pacer(rate=None, budget_s=60)
+    for _ in range(3):
+        pacer.send(server.answer)
+    with pytest.raises(RoadFault) as caught:
+        pacer.send(server.answer)
+    assert caught.value.kind == "throttled" and "--max-wait" in str(caught.value)
+    assert pacer.waited_s <= 60
+
+
+def test_a_429_answer_is_closed_and_never_returned(fake_time: FakeTime) -> None:
+    time = fake_time
+    answers = [FakeResponse(429), FakeResponse(429), FakeResponse(200)]
+    seen = list(answers)
     pacer = time.pacer(rate=None)
-    answers = [FakeResponse(429, {"Retry-After": "5"}), FakeResponse(429), FakeResponse(200)]
-    sent: list[FakeResponse] = []
-
-    def send_once() -> FakeResponse:
-        sent.append(answers[len(sent)])
-        return sent[-1]
-
-    final = pacer.send(send_once)
-    assert final.status_code == 200 and len(sent) == 3
-    assert sent[0].closed and sent[1].closed and not final.closed
-    assert time.sleeps == [5.0, 2.0]  # Retry-After, then backoff for the second retry
-    assert (pacer.sent, pacer.throttled, pacer.waited_s) == (3, 2, 7.0)
+    final = pacer.send(lambda: answers.pop(0))
+    assert final is seen[2] and seen[0].closed and seen[1].closed and not final.closed
+    assert (pacer.sent, pacer.throttled) == (3, 2)
 
 
-def test_send_gives_up_after_max_retries(fake_time: FakeTime) -> None:
+def test_search_429s_teach_the_search_limit_not_the_global_one(fake_time: FakeTime) -> None:
     time = fake_time
-    pacer = time.pacer(rate=None, max_retries=2)
-    final = pacer.send(lambda: FakeResponse(429))
-    assert final.status_code == 429 and not final.closed  # handed to the caller as it came
-    assert pacer.throttled == 3 and time.sleeps == [1.0, 2.0]
+    search = SlidingLog(time, limit=10, window=60)
+    pacer = time.pacer(rate=None)
+    keys = ("global", "search:abc")
+    for _ in range(25):
+        time.now += 0.01
+        pacer.send(search.answer, keys)
+        pacer.send(lambda: FakeResponse(200))  # other API traffic goes on meanwhile
+    learned = pacer.learned()
+    assert learned["search:abc"]["limit"] == 10 and "global" not in learned
 
 
-def test_a_429_holds_back_other_requests_too(fake_time: FakeTime) -> None:
+def test_a_learned_limit_holds_back_its_own_limiter_only(fake_time: FakeTime) -> None:
     time = fake_time
-    pacer = time.pacer(rate=None, max_retries=0)
-    pacer._resume_at = time.now + 9  # as left by another thread's 429
-    pacer.acquire()
-    assert time.sleeps == [9.0]
+    server = SlidingLog(time, limit=2, window=180)
+    pacer = time.pacer(rate=None)
+    pacer.send(server.answer)
+    pacer.send(server.answer)
+    time.now += 10
+    pacer.send(server.answer)  # 429: learns 2 per window, waits for the first to age out
+    pacer.acquire()  # one slot of the two is free again
+    slept = sum(time.sleeps)
+    pacer.acquire(())  # a relay request passes no limiter: no wait
+    assert sum(time.sleeps) == slept
+    pacer.acquire()  # the limiter is full under the learned limit: waits, no 429 needed
+    assert sum(time.sleeps) > slept and server.refused == 1

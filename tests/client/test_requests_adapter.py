@@ -13,7 +13,7 @@ from requests.adapters import BaseAdapter, HTTPAdapter
 
 from newapi_contract.client.recording import SESSION_SCOPE
 from newapi_contract.client.requests_adapter import GuardedAdapter, guarded_session
-from newapi_contract.errors import GuardRefusal
+from newapi_contract.errors import GuardRefusal, RoadFault
 
 if TYPE_CHECKING:
     from tests.client.conftest import Stack
@@ -42,7 +42,12 @@ class FakeInner(BaseAdapter):
 def session(stack: Stack, inner: FakeInner) -> requests.Session:
     s = requests.Session()
     adapter = GuardedAdapter(
-        guard=stack.guard, pacer=stack.pacer, recorder=stack.recorder, redactor=stack.redactor, inner=inner
+        guard=stack.guard,
+        pacer=stack.pacer,
+        recorder=stack.recorder,
+        redactor=stack.redactor,
+        road=stack.road,
+        inner=inner,
     )
     s.mount("http://", adapter)
     return s
@@ -124,15 +129,31 @@ def test_429_is_retried_with_retry_after(stack: Stack) -> None:
     assert stack.sleeps == [4.0] and stack.pacer.throttled == 1
 
 
-def test_connection_errors_are_recorded(stack: Stack) -> None:
+def test_connection_errors_are_resent_recorded_and_end_as_a_road_fault(stack: Stack) -> None:
     class Down(FakeInner):
         def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
             raise requests.ConnectionError("refused")
 
-    with pytest.raises(requests.ConnectionError):
+    with pytest.raises(RoadFault) as caught:
         session(stack, Down()).get(stack.base + "/api/status")
-    [recorded] = stack.recorder.take(SESSION_SCOPE)
-    assert recorded.error == "ConnectionError: refused"
+    assert caught.value.kind == "network"
+    recorded = stack.recorder.take(SESSION_SCOPE)
+    assert len(recorded) > 3 and all(r.error == "ConnectionError: refused" for r in recorded)
+
+
+def test_a_reset_delete_is_settled_by_the_road(stack: Stack) -> None:
+    class Reset(FakeInner):
+        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+            self.seen.append(request)
+            if len(self.seen) == 1:
+                raise requests.ConnectionError(urllib3.exceptions.ProtocolError("Connection aborted."))
+            return super().send(request, **kwargs)
+
+    asked: list[str] = []
+    stack.road.settler = lambda attempt: asked.append(attempt.path) or False  # still there: resend
+    inner = Reset()
+    answer = session(stack, inner).delete(stack.base + "/api/token/5")
+    assert answer.status_code == 200 and len(inner.seen) == 3 and asked == ["/api/token/5"]
 
 
 def test_default_timeout_is_applied(stack: Stack) -> None:

@@ -10,7 +10,7 @@ from scripted_server import Server
 
 from newapi_contract.client.recording import SESSION_SCOPE
 from newapi_contract.client.transport import build_client
-from newapi_contract.errors import GuardRefusal
+from newapi_contract.errors import GuardRefusal, RoadFault
 
 if TYPE_CHECKING:
     from tests.client.conftest import Stack
@@ -23,6 +23,7 @@ def client(stack: Stack, server: Server) -> httpx.Client:
         pacer=stack.pacer,
         recorder=stack.recorder,
         redactor=stack.redactor,
+        road=stack.road,
         network=httpx.MockTransport(server),
     )
 
@@ -120,9 +121,12 @@ def test_network_errors_are_recorded_and_raised(stack: Stack) -> None:
         pacer=stack.pacer,
         recorder=stack.recorder,
         redactor=stack.redactor,
+        road=stack.road,
         network=httpx.MockTransport(refuse),
     )
-    with pytest.raises(httpx.ConnectError):
+    with pytest.raises(RoadFault) as caught:
         c.get("/api/status")
-    [recorded] = stack.recorder.take(SESSION_SCOPE)
-    assert recorded.status is None and recorded.error == "ConnectError: connection refused"
+    assert caught.value.kind == "network" and "ConnectError" in str(caught.value)
+    recorded = stack.recorder.take(SESSION_SCOPE)
+    assert len(recorded) > 3 and stack.road.faults["not sent"] == len(recorded)  # resent, each recorded
+    assert all(r.status is None and r.error == "ConnectError: connection refused" for r in recorded)

@@ -1,19 +1,40 @@
-"""Client-side pacing: a token bucket before each send, and patience with 429s.
+"""Pacing: as fast as the server's limiters allow, and patience with every 429.
 
-Upstream's limiters run before authentication (reference doc §7), so a request answered 429
-had no effect and is safe to send again. A 429 also holds back every other request of the
-process until the wait is over, since they would hit the same limiter.
+new-api's limiters run before authentication (reference notes §7), so a request answered
+429 had no effect: it is waited out and sent again, never handed to a clause. The limits
+themselves cannot be read from the server (an operator may set any), so the pacer learns
+them: it keeps, per limiter (`limits.buckets_for`), the times of its own requests that
+passed, and when a 429 comes it takes the number of its requests in the limiter's window
+as the limit. Until then nothing holds a request back (upstream lets a whole window's
+allowance through at once); afterwards a request waits until one of its own passes has
+aged out of the window, which is when upstream's sliding log (`common/rate-limit.go`)
+opens a slot. A learned limit expires one window later: traffic of others (an earlier
+run, the user's own) that made it look smaller has aged out by then.
+
+Every wait draws on one budget (`budget_s`); a request that would need more raises
+`RoadFault("throttled")`, and its clause is unverified, never failed. `--rate` stays as a
+plain cap (a token bucket) for users who want one.
 """
 
 from __future__ import annotations
 
+import bisect
 import email.utils
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-__all__ = ["Pacer"]
+from newapi_contract.client.limits import bucket_of
+from newapi_contract.errors import RoadFault
+
+__all__ = ["DEFAULT_BUDGET_S", "Pacer"]
+
+DEFAULT_BUDGET_S = 600.0
+# Probes while the server throttles us for traffic the pacer never saw (nothing of its own
+# in the window to wait for): 1, 2, 4 ... seconds, at most this much apart.
+_PROBE_MAX_S = 30.0
 
 
 class _Response(Protocol):
@@ -30,19 +51,43 @@ class _Response(Protocol):
 R = TypeVar("R", bound=_Response)
 
 
-class Pacer:
-    """A token bucket of `burst` requests refilled at `rate_per_s` (None: unlimited).
+@dataclass
+class _Log:
+    """What the pacer knows of one upstream limiter (one key: global, critical, search:<who>)."""
 
-    Counters: `sent` (requests let through, retries included), `throttled` (429s seen) and
-    `waited_s` (seconds slept, pacing and 429s together).
-    """
+    window_s: float
+    passed: list[float] = field(default_factory=list)  # sorted times of own requests let through
+    limit: int | None = None  # learned from a 429, valid until `limit_until`
+    limit_until: float = 0.0
+    blocked_until: float = 0.0  # after a 429: no request of this key before then
+
+    def count(self, now: float) -> int:
+        del self.passed[: bisect.bisect_right(self.passed, now - self.window_s)]
+        return len(self.passed)
+
+    def ready_at(self, now: float) -> float:
+        """When a request may go out under the learned limit (now, if nothing holds it)."""
+        at = max(now, self.blocked_until)
+        if self.limit is not None and now < self.limit_until:
+            count = self.count(now)
+            if count >= self.limit:
+                at = max(at, self.passed[count - self.limit] + self.window_s)
+        return at
+
+    def own_opening(self, now: float) -> float | None:
+        """When the oldest own pass in the window ages out (None: none in the window)."""
+        return self.passed[0] + self.window_s if self.count(now) else None
+
+
+class Pacer:
+    """Paces requests per upstream limiter; counters `sent` (requests let out, resends
+    included), `throttled` (429s seen) and `waited_s` (seconds slept, all causes)."""
 
     def __init__(
         self,
-        rate_per_s: float | None,
+        rate_per_s: float | None = None,
         burst: int = 10,
-        max_retries: int = 6,
-        max_wait_s: float = 300.0,
+        budget_s: float = DEFAULT_BUDGET_S,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -52,70 +97,154 @@ class Pacer:
             raise ValueError(f"rate_per_s must be positive or None, not {rate_per_s}")
         if burst < 1:
             raise ValueError(f"burst must be at least 1, not {burst}")
+        if budget_s < 0:
+            raise ValueError(f"budget_s must be 0 or more, not {budget_s}")
         self.rate_per_s = rate_per_s
         self.burst = burst
-        self.max_retries = max_retries
-        self.max_wait_s = max_wait_s
+        self.budget_s = budget_s
         self._clock = clock
         self._sleep = sleep
         self._wall_clock = wall_clock
         self._lock = threading.Lock()
         self._tokens = float(burst)
         self._refilled_at = clock()
-        self._resume_at = 0.0  # no request leaves before this time (after a 429)
+        self._logs: dict[str, _Log] = {}
         self.sent = 0
         self.throttled = 0
         self.waited_s = 0.0
 
-    def acquire(self) -> None:
-        """Take one slot, sleeping until it is free; call once before each send."""
+    # -- what the report shows ----------------------------------------------------------
+    def learned(self) -> dict[str, dict[str, float]]:
+        """Limits learned from 429s: {key: {"limit": n, "window_s": s}}."""
+        with self._lock:
+            return {
+                key: {"limit": log.limit, "window_s": log.window_s}
+                for key, log in self._logs.items()
+                if log.limit is not None
+            }
+
+    # -- sending --------------------------------------------------------------------------
+    def send(self, send_once: Callable[[], R], keys: tuple[str, ...] = ("global",)) -> R:
+        """Send through `send_once`, waiting before it as the limiters need and resending
+        after every 429 until the budget is spent (then RoadFault "throttled")."""
+        streak = 0  # consecutive 429s of this request
+        while True:
+            slot = self._acquire(keys)
+            try:
+                response = send_once()
+            except BaseException:
+                # It may have reached the server (a lost answer): count it, to be safe.
+                self._release(keys, slot, passed=True)
+                raise
+            if response.status_code != 429:
+                self._release(keys, slot, passed=True)
+                return response
+            self._release(keys, slot, passed=False)  # a refused request is not counted
+            wait = self._throttled(keys, response.headers, streak)
+            response.close()
+            streak += 1
+            self._spend(wait, why="answered 429")
+
+    def acquire(self, keys: tuple[str, ...] = ("global",)) -> None:
+        """Wait for a slot and count it as passed, without sending anything."""
+        self._release(keys, self._acquire(keys), passed=True)
+
+    def _acquire(self, keys: tuple[str, ...]) -> float:
+        """Wait until every limiter of `keys` (and --rate) lets a request out, then reserve
+        a place in each limiter's log (concurrent callers see it); returns the reservation."""
+        while True:
+            with self._lock:
+                now = self._clock()
+                at = max((self._log(key).ready_at(now) for key in keys), default=now)
+                if at <= now:
+                    for key in keys:
+                        bisect.insort(self._log(key).passed, now)
+                    self.sent += 1
+                    rate_wait = self._take_rate_slot(now)
+                    break
+            self._spend(at - now, why="the server's rate limit")
+        self._spend(rate_wait, why="--rate")
+        return now
+
+    def _take_rate_slot(self, now: float) -> float:
+        """Take a --rate token; how long to wait for it (the bucket may go negative, so that
+        concurrent callers queue up behind each other)."""
+        if self.rate_per_s is None:
+            return 0.0
+        self._tokens = min(self.burst, self._tokens + (now - self._refilled_at) * self.rate_per_s)
+        self._refilled_at = now
+        self._tokens -= 1
+        return max(0.0, -self._tokens / self.rate_per_s)
+
+    def _release(self, keys: tuple[str, ...], slot: float, *, passed: bool) -> None:
+        """Replace the reservation by the time the answer came (upstream counted it), or drop it
+        (refused, or never sent)."""
         with self._lock:
             now = self._clock()
-            wait = max(0.0, self._resume_at - now)
-            if self.rate_per_s is not None:
-                rate = self.rate_per_s
-                self._tokens = min(self.burst, self._tokens + (now - self._refilled_at) * rate)
-                self._refilled_at = now
-                # Reserve the slot now (the bucket may go negative) so that concurrent
-                # callers queue up behind each other instead of all waking at once.
-                self._tokens -= 1
-                wait = max(wait, -self._tokens / rate)
-            self.sent += 1
+            for key in keys:
+                log = self._log(key)
+                index = bisect.bisect_left(log.passed, slot)
+                if index < len(log.passed) and log.passed[index] == slot:
+                    del log.passed[index]
+                if passed:
+                    bisect.insort(log.passed, now)
+
+    def _throttled(self, keys: tuple[str, ...], headers: Mapping[str, str], streak: int) -> float:
+        """Learn from a 429 and return how long to wait before sending again."""
+        retry_after = self._parse_retry_after(headers.get("retry-after") or headers.get("Retry-After"))
+        with self._lock:
+            self.throttled += 1
+            now = self._clock()
+            culprit = self._culprit(keys, now)
+            candidates = [culprit] if culprit else list(keys)
+            openings = [o for key in candidates if (o := self._log(key).own_opening(now)) is not None]
+            wait: float | None = min(openings) - now if openings else None
+            if retry_after is not None:
+                # Upstream's in-memory limiter says the whole window although a slot opens as
+                # soon as the oldest pass ages out; a Redis window says its true end. Trust our
+                # own estimate first, the server's the second time round.
+                wait = retry_after if wait is None or streak > 0 else min(wait, retry_after)
+            if wait is None or wait <= 0:
+                # Throttled for traffic we never saw: probe, 1, 2, 4 ... s apart.
+                wait = min(2.0**streak, _PROBE_MAX_S, *(bucket_of(k).window_s for k in candidates))
+            for key in candidates:
+                log = self._log(key)
+                count = log.count(now)
+                if count and (log.limit is None or now >= log.limit_until or count < log.limit):
+                    log.limit, log.limit_until = count, now + log.window_s
+                log.blocked_until = max(log.blocked_until, now + wait)
+            return wait
+
+    def _culprit(self, keys: tuple[str, ...], now: float) -> str | None:
+        """Which limiter refused: a critical or search one whose upstream default is used
+        up, else the global one; None when there is nothing of ours to tell by."""
+        specific = [k for k in keys if k != "global"]
+        for key in specific:
+            if self._log(key).count(now) >= bucket_of(key).default_limit:
+                return key
+        if "global" in keys and self._log("global").count(now):
+            return "global"
+        return next((k for k in specific if self._log(k).count(now)), None)
+
+    def _spend(self, wait: float, *, why: str) -> None:
+        if wait <= 0:
+            return
+        with self._lock:
+            if self.waited_s + wait > self.budget_s:
+                raise RoadFault(
+                    "throttled",
+                    f"throttled by the server's rate limits: {why}, {wait:.0f} s more needed after "
+                    f"{self.waited_s:.0f} s of waiting, over the budget of {self.budget_s:.0f} s "
+                    "(--max-wait)",
+                )
             self.waited_s += wait
-        if wait > 0:
-            self._sleep(wait)
+        self._sleep(wait)
 
-    def retry_after(self, response_status: int, headers: Mapping[str, str], attempt: int = 0) -> float | None:
-        """Seconds to wait before resending a request that got `response_status`, or None.
-
-        Only 429 is retried, at most `max_retries` times (`attempt` counts earlier retries).
-        `Retry-After` in seconds or as an HTTP date wins; otherwise 1, 2, 4... seconds. A
-        wait never exceeds `max_wait_s`.
-        """
-        if response_status != 429 or attempt >= self.max_retries:
-            return None
-        wait = self._parse_retry_after(headers.get("retry-after") or headers.get("Retry-After"))
-        if wait is None:
-            wait = float(2**attempt)
-        return min(max(wait, 0.0), self.max_wait_s)
-
-    def send(self, send_once: Callable[[], R]) -> R:
-        """Pace `send_once`, resending after each 429 while `retry_after` allows it."""
-        attempt = 0
-        while True:
-            self.acquire()
-            response = send_once()
-            if response.status_code != 429:
-                return response
-            with self._lock:
-                self.throttled += 1
-            wait = self.retry_after(response.status_code, response.headers, attempt)
-            if wait is None:
-                return response
-            response.close()
-            with self._lock:
-                self._resume_at = max(self._resume_at, self._clock() + wait)
-            attempt += 1
+    def _log(self, key: str) -> _Log:
+        log = self._logs.get(key)
+        if log is None:
+            log = self._logs[key] = _Log(bucket_of(key).window_s)
+        return log
 
     def _parse_retry_after(self, value: str | None) -> float | None:
         if not value:
@@ -127,4 +256,4 @@ class Pacer:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
-        return when.timestamp() - self._wall_clock()
+        return max(0.0, when.timestamp() - self._wall_clock())

@@ -1,4 +1,4 @@
-"""A requests session under the same guard, pacing and recording (schemathesis sends
+"""A requests session under the same guard, road, pacing and recording (schemathesis sends
 with requests, not httpx).
 
 The policy lives in the Guard, Pacer and Recorder objects; this adapter only feeds them
@@ -12,15 +12,18 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
+import urllib3.exceptions
 from requests.adapters import BaseAdapter, HTTPAdapter
 
 from newapi_contract.client.guard import Guard
+from newapi_contract.client.limits import buckets_for
 from newapi_contract.client.pacing import Pacer
 from newapi_contract.client.recording import Exchange, Recorder
 from newapi_contract.client.redaction import Redactor, install_log_filter
+from newapi_contract.client.road import Attempt, Road
 from newapi_contract.errors import GuardRefusal
 
-__all__ = ["GuardedAdapter", "guarded_session"]
+__all__ = ["GuardedAdapter", "guarded_session", "unclear"]
 
 
 def _body_bytes(body: object) -> bytes | None:
@@ -31,6 +34,22 @@ def _body_bytes(body: object) -> bytes | None:
         return body
     if isinstance(body, str):
         return body.encode("utf-8")
+    return None
+
+
+def unclear(exc: BaseException) -> bool | None:
+    """requests' exceptions as the road sees them: False (surely not sent), True (may have
+    reached the server), None (not a fault of the road)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        if isinstance(reason, urllib3.exceptions.MaxRetryError):
+            reason = reason.reason
+        not_sent = urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError
+        return not isinstance(reason, not_sent)
+    if isinstance(exc, requests.exceptions.Timeout | requests.exceptions.ChunkedEncodingError):
+        return True
     return None
 
 
@@ -48,11 +67,13 @@ class GuardedAdapter(HTTPAdapter):
         pacer: Pacer,
         recorder: Recorder,
         redactor: Redactor,
+        road: Road | None = None,
         timeout: float = 15.0,
         inner: BaseAdapter | None = None,
     ) -> None:
         super().__init__()
         self._guard = guard
+        self._road = road or Road()
         self._pacer = pacer
         self._recorder = recorder
         self._redactor = redactor
@@ -68,7 +89,14 @@ class GuardedAdapter(HTTPAdapter):
             self._record(request, error=f"refused by the guard: {refusal}")
             raise
         timeout = self._timeout if timeout is None else timeout
-        return self._pacer.send(lambda: self._send_recorded(request, timeout, kwargs))
+        method, url = request.method or "GET", request.url or ""
+        attempt = Attempt(method, url, _body_bytes(request.body), request.headers)
+        keys = buckets_for(method, attempt.path, request.headers)
+        return self._road.send(
+            attempt,
+            lambda: self._pacer.send(lambda: self._send_recorded(request, timeout, kwargs), keys),
+            unclear,
+        )
 
     def close(self) -> None:
         if self._inner is not None:
@@ -116,12 +144,20 @@ class GuardedAdapter(HTTPAdapter):
 
 
 def guarded_session(
-    *, guard: Guard, pacer: Pacer, recorder: Recorder, redactor: Redactor, timeout: float = 15.0
+    *,
+    guard: Guard,
+    pacer: Pacer,
+    recorder: Recorder,
+    redactor: Redactor,
+    road: Road | None = None,
+    timeout: float = 15.0,
 ) -> requests.Session:
     """A requests session whose every request, redirect hops included, is guarded."""
     install_log_filter(redactor)
     session = requests.Session()
-    adapter = GuardedAdapter(guard=guard, pacer=pacer, recorder=recorder, redactor=redactor, timeout=timeout)
+    adapter = GuardedAdapter(
+        guard=guard, pacer=pacer, recorder=recorder, redactor=redactor, road=road, timeout=timeout
+    )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

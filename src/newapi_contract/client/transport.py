@@ -1,10 +1,11 @@
-"""The suite's httpx client: guard, pacing and recording stacked as transports.
+"""The suite's httpx client: guard, road, pacing and recording stacked as transports.
 
-    GuardTransport -> PacingTransport -> RecordingTransport -> httpx.HTTPTransport
+    GuardTransport -> RoadTransport -> PacingTransport -> RecordingTransport -> HTTPTransport
 
 Each concern is one small transport wrapping the next, so each sees every request, redirect
 hops included. The guard runs first: a refused request is recorded and never reaches the
-pacer or the network. Recording sits below pacing, so each 429 and its resend are recorded.
+network. The road resends after network faults (each resend paced again); recording sits
+at the bottom, so every attempt, each 429 and each reset included, is in the report.
 """
 
 from __future__ import annotations
@@ -14,12 +15,21 @@ import time
 import httpx
 
 from newapi_contract.client.guard import Guard
+from newapi_contract.client.limits import buckets_for
 from newapi_contract.client.pacing import Pacer
 from newapi_contract.client.recording import Exchange, Recorder
 from newapi_contract.client.redaction import Redactor, install_log_filter
+from newapi_contract.client.road import Attempt, Road
 from newapi_contract.errors import GuardRefusal
 
-__all__ = ["GuardTransport", "PacingTransport", "RecordingTransport", "build_client"]
+__all__ = [
+    "GuardTransport",
+    "PacingTransport",
+    "RecordingTransport",
+    "RoadTransport",
+    "build_client",
+    "unclear",
+]
 
 
 class GuardTransport(httpx.BaseTransport):
@@ -55,6 +65,31 @@ class GuardTransport(httpx.BaseTransport):
         self._inner.close()
 
 
+def unclear(exc: BaseException) -> bool | None:
+    """httpx's exceptions as the road sees them: False (surely not sent), True (may have
+    reached the server), None (not a fault of the road)."""
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return False
+    if isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError):
+        return True
+    return None
+
+
+class RoadTransport(httpx.BaseTransport):
+    """Resends after network faults and proxies' 502/503/504 as far as the road allows."""
+
+    def __init__(self, inner: httpx.BaseTransport, road: Road) -> None:
+        self._inner = inner
+        self._road = road
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        attempt = Attempt(request.method, str(request.url), request.read(), request.headers)
+        return self._road.send(attempt, lambda: self._inner.handle_request(request), unclear)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 class PacingTransport(httpx.BaseTransport):
     """Takes a pacer slot before each send; resends after a 429 as the pacer decides."""
 
@@ -63,7 +98,8 @@ class PacingTransport(httpx.BaseTransport):
         self._pacer = pacer
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._pacer.send(lambda: self._inner.handle_request(request))
+        keys = buckets_for(request.method, request.url.path, request.headers)
+        return self._pacer.send(lambda: self._inner.handle_request(request), keys)
 
     def close(self) -> None:
         self._inner.close()
@@ -117,15 +153,18 @@ def build_client(
     pacer: Pacer,
     recorder: Recorder,
     redactor: Redactor,
+    road: Road | None = None,
     timeout: float = 15.0,
     network: httpx.BaseTransport | None = None,
 ) -> httpx.Client:
-    """An httpx client whose every request passes the guard, the pacer and the recorder.
+    """An httpx client whose every request passes the guard, the road, the pacer and the
+    recorder (`road` None: a road with no settler and default patience).
 
     `network` replaces the real `httpx.HTTPTransport()` (tests pass an `httpx.MockTransport`).
     Redirects are not followed: upstream's 301/307 answers are part of what is checked.
     """
     install_log_filter(redactor)
     inner = RecordingTransport(network or httpx.HTTPTransport(), recorder, redactor)
-    transport = GuardTransport(PacingTransport(inner, pacer), guard, recorder, redactor)
+    paced = RoadTransport(PacingTransport(inner, pacer), road or Road())
+    transport = GuardTransport(paced, guard, recorder, redactor)
     return httpx.Client(base_url=base_url, transport=transport, timeout=timeout, follow_redirects=False)
