@@ -67,6 +67,7 @@ def fake_time() -> FakeTime:
 def stack(fake_time: FakeTime) -> Stack:
     ledger = Ledger("nac-test-")
     ledger.record(5, "nac-test-a", owner_id=2)
+    ledger.note_kin({4, 6})  # the run's tokens either side: the guard's off-by-one fence
     redactor = Redactor()
     redactor.add_secret(OWNER_TOKEN, "$NEWAPI_ACCESS_TOKEN")
     pacer = fake_time.pacer(None)

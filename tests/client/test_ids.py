@@ -11,8 +11,12 @@ from hypothesis import strategies as st
 from newapi_contract.client.ids import (
     MAX_INT64,
     MIN_INT64,
+    confine,
+    encode_path_segment,
     go_atoi,
     go_unescape_path,
+    is_harmless,
+    plausible_targets,
     token_id_acted_on,
 )
 
@@ -121,3 +125,64 @@ def test_go_unescape_path_keeps_plus_and_decodes_utf8() -> None:
 def test_any_percent_encoding_of_a_number_acts_on_its_clamp(n: int) -> None:
     encoded = "".join(f"%{ord(c):02X}" for c in str(n))
     assert token_id_acted_on(encoded) == go_atoi(str(n))[0]
+
+
+# -- what a broken server might read -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("segment", "targets"),
+    [
+        ("57", {57}),
+        ("abc", {0}),
+        ("57.5", {0, 57}),  # truncated float, leading digits
+        ("1e3", {0, 1, 1000}),  # leading digit, float
+        ("0x39", {0, 57}),  # hex
+        ("0057", {47, 57}),  # octal for Go's ParseInt(s, 0, 64)
+        ("0058", {58}),  # not octal
+        ("1_000", {0, 1, 1000}),  # Python's int() takes underscores
+        ("%2057", {0, 57}),  # trimmed
+        ("%D9%A5%D9%A7", {0, 57}),  # Arabic-Indic 57
+        ("%EF%BC%95%EF%BC%97", {0, 57}),  # fullwidth 57
+        ("-57", {-57, 57}),  # the sign dropped
+        ("id57", {0, 57}),  # leading junk dropped
+        ("%zz", {0}),  # Go answers 400 before any handler
+    ],
+)
+def test_plausible_targets(segment, targets):
+    assert plausible_targets(segment) == targets
+
+
+def test_an_overflow_may_wrap_onto_a_real_id():
+    wrapping = str(57 + 5421010862 * 2**64)
+    assert 57 in plausible_targets(wrapping) and MAX_INT64 in plausible_targets(wrapping)
+    assert all(is_harmless(t) or t == 57 for t in plausible_targets(wrapping))
+
+
+@given(st.text(max_size=30))
+def test_property_the_true_reading_is_always_plausible(text):
+    segment = encode_path_segment(text)
+    assert token_id_acted_on(segment) in plausible_targets(segment)
+
+
+@pytest.mark.parametrize(
+    ("segment", "confined"),
+    [
+        ("abc", "abc"),  # nothing to read: as it is
+        ("-5", "-57"),  # built on the run's own id
+        ("1.5", "57.57"),
+        ("%D9%A3", "%D9%A5%D9%A7"),  # in the same digits: Arabic-Indic 57
+        ("99999999999999999999", "0"),  # "57" would not be harmless any more
+    ],
+)
+def test_confine_keeps_the_form_on_an_own_id(segment, confined):
+    assert confine(segment, {57}.__contains__, 57) == confined
+
+
+@given(st.text(max_size=20))
+def test_property_confined_segments_are_safe_and_keep_harmlessness(text):
+    segment = encode_path_segment(text)
+    owned = {57}
+    out = confine(segment, owned.__contains__, 57)
+    assert all(is_harmless(t) or t in owned for t in plausible_targets(out))
+    assert is_harmless(token_id_acted_on(out)) == is_harmless(token_id_acted_on(segment)) or out == "0"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newapi_contract.errors import UsageError
-from newapi_contract.suite.settings import REMOTE_DEFAULT_RATE, RunSettings
+from newapi_contract.suite.settings import WAIT_BUDGET_S, RunSettings
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +36,8 @@ def test_environment_gives_base_url_and_credentials(monkeypatch):
     monkeypatch.setenv("NEWAPI_USER_ID", "7")
     settings = RunSettings.from_values({})
     assert settings.base_url == "http://staging.test:3000"
-    assert settings.rate == REMOTE_DEFAULT_RATE
+    assert settings.rate is None  # no fixed rate: the server's limits are learned
+    assert settings.max_wait == WAIT_BUDGET_S["quick"]
     assert settings.owner is not None and settings.owner.user_id == 7
     assert "tok" not in repr(settings) and "tok" not in repr(settings.owner)
 
@@ -64,3 +65,14 @@ def test_option_beats_environment(monkeypatch):
 def test_bad_values_are_usage_errors(values, fragment):
     with pytest.raises(UsageError, match=fragment):
         RunSettings.from_values(values)
+
+
+def test_waiting_budget_follows_the_profile_unless_given():
+    assert RunSettings.from_values({"newapi_profile": "thorough"}).max_wait == WAIT_BUDGET_S["thorough"]
+    assert RunSettings.from_values({"newapi_max_wait": 0.0}).max_wait == 0.0
+
+
+@pytest.mark.parametrize("dest", ["newapi_max_wait", "newapi_network_patience"])
+def test_negative_waits_are_usage_errors(dest):
+    with pytest.raises(UsageError):
+        RunSettings.from_values({dest: -1.0})

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from newapi_contract.client.ids import MAX_INT64, go_unescape_path, token_id_acted_on
+from newapi_contract.client.ids import go_unescape_path, is_harmless, plausible_targets, token_id_acted_on
 from newapi_contract.client.ledger import Ledger
 from newapi_contract.errors import GuardRefusal
 
@@ -115,13 +115,7 @@ class Guard:
     def _check(self, method: str, route: str, segment: str, body: bytes | None) -> str | None:
         owns = self._ledger.owns
         if method == "DELETE":
-            acted_on = token_id_acted_on(segment)
-            # No row has an id <= 0 (ids autoincrement from 1), and none has MaxInt64, the
-            # value an overflowing id clamps to: an autoincrement sequence cannot get there
-            # (SQLite and MySQL fail the insert instead), and new-api ignores `id` on create.
-            if acted_on <= 0 or acted_on == MAX_INT64 or owns(acted_on):
-                return None
-            return f"token {acted_on} is not in the ledger"
+            return self._check_delete(segment)
         if route == "/api/token/{id}/key":
             acted_on = token_id_acted_on(segment)
             return None if owns(acted_on) else f"token {acted_on} is not in the ledger"
@@ -131,6 +125,25 @@ class Guard:
             return _body_ids(
                 body, "ids", lambda v: isinstance(v, list) and all(_is_int(i) and owns(i) for i in v)
             )
+        return None
+
+    def _check_delete(self, segment: str) -> str | None:
+        """A DELETE may act only on the run's tokens, as a correct server reads its id and as
+        a broken one might (every reading in `ids.plausible_targets`, and the ids either side
+        of the target, which an off-by-one server hits). No row has an id <= 0 (ids
+        autoincrement from 1), and none has MaxInt64, the value an overflowing id clamps to
+        (SQLite and MySQL fail the insert first, and new-api ignores `id` on create)."""
+        acted_on = token_id_acted_on(segment)
+        if not is_harmless(acted_on) and not self._ledger.owns(acted_on):
+            return f"token {acted_on} is not in the ledger"
+        knows = self._ledger.knows
+        risky = {t for t in plausible_targets(segment) if not is_harmless(t) and not knows(t)}
+        if risky:
+            return f"a server that misreads the id could act on {sorted(risky)}, outside the ledger"
+        if not is_harmless(acted_on):
+            beside = [n for n in (acted_on - 1, acted_on + 1) if not is_harmless(n) and not knows(n)]
+            if beside:
+                return f"an off-by-one server would act on {beside}, outside the ledger"
         return None
 
 

@@ -47,6 +47,7 @@ class Ledger:
         self._run_prefix = run_prefix
         self._path = path
         self._entries: dict[int, LedgerEntry] = {}
+        self._kin: set[int] = set()
         self._lock = threading.Lock()
         # The file appears with the first token: a run that created nothing leaves nothing.
 
@@ -67,6 +68,18 @@ class Ledger:
         """True for every id this run created, deleted or not (deleting twice is harmless)."""
         with self._lock:
             return token_id in self._entries
+
+    def note_kin(self, token_ids: set[int]) -> None:
+        """Ids of tokens other processes of the same run created (xdist siblings, seen by
+        their names in a list): this process may not delete them, but a broken server that
+        hits one of them instead of its target harms nothing of anyone else's."""
+        with self._lock:
+            self._kin.update(token_ids)
+
+    def knows(self, token_id: int) -> bool:
+        """Owned by this process, or created by a sibling process of the same run."""
+        with self._lock:
+            return token_id in self._entries or token_id in self._kin
 
     def mark_deleted(self, token_id: int) -> None:
         """Note that `token_id` is gone; KeyError if the run never created it."""

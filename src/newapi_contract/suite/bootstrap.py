@@ -16,7 +16,7 @@ import httpx
 
 from newapi_contract.client.api import Answer, Credentials, NewApi
 from newapi_contract.client.redaction import Redactor
-from newapi_contract.errors import CredentialsRejected, NotNewApi, TargetUnreachable, UsageError
+from newapi_contract.errors import CredentialsRejected, NotNewApi, RoadFault, TargetUnreachable, UsageError
 from newapi_contract.suite.settings import RunSettings, UserSecret
 
 __all__ = [
@@ -75,10 +75,10 @@ def _answer(
     TargetUnreachable (exit 3)."""
     try:
         return NewApi(client, None).call(method, path, json=json, headers=headers)
-    except httpx.TimeoutException:
-        raise TargetUnreachable(f"{client.base_url}: no answer within the timeout") from None
-    except httpx.TransportError as exc:
-        raise TargetUnreachable(f"{client.base_url}: cannot connect ({exc})") from None
+    except RoadFault as fault:
+        if fault.kind == "throttled":
+            raise
+        raise TargetUnreachable(f"{client.base_url}: {fault}") from None
 
 
 def probe(client: httpx.Client, generation: str | None) -> Probe:
@@ -143,11 +143,6 @@ class _RootSession:
         data = answer.data if isinstance(answer.data, dict) else {}
         if answer.success is not True:
             client.close()
-            if answer.status == 429:
-                raise TargetUnreachable(
-                    f"login as {username!r} still throttled (HTTP 429) after waiting: upstream allows 20 "
-                    "logins and key reveals per 20 minutes per IP (ref §7); try again later"
-                )
             raise CredentialsRejected(f"login as {username!r} refused: {answer.message!r}")
         user = data.get("user") if isinstance(data.get("user"), dict) else data
         user_id = int(user.get("id") or 0)
@@ -233,7 +228,8 @@ def resolve_users(
                 "confirmPassword": settings.root_password,
             },
         )
-        if answer.success is not True:
+        # A resent setup (its first answer lost on the way) answers "already initialised".
+        if answer.success is not True and _setup_pending(client):
             raise CredentialsRejected(f"first-time setup refused: {answer.message!r}")
     # Logins count against upstream's critical limit (20 per 20 min, ref §7): the test
     # users are logged in once each, and created only when that login fails.
@@ -258,6 +254,12 @@ def resolve_users(
         users.update((entry[0], root.access_token_of(*entry)) for entry in missing)
     owner, peer = users[OWNER_NAME], users[PEER_NAME]
     return TestUsers(owner, peer, origin="bootstrapped")
+
+
+def _setup_pending(client: httpx.Client) -> bool:
+    """`GET /api/setup` says the instance still waits for its first-time setup (ref §6)."""
+    data = _answer(client, "GET", "/api/setup").data
+    return not (isinstance(data, dict) and data.get("status") is True)
 
 
 def embedded_root() -> tuple[str, str]:

@@ -86,7 +86,7 @@ def _preflight(settings: RunSettings) -> None:
 
     from newapi_contract.suite.run_context import RunContext
 
-    quick = replace(settings, timeout=PREFLIGHT_TIMEOUT_S, rate=None)
+    quick = replace(settings, timeout=PREFLIGHT_TIMEOUT_S, rate=None, network_patience=PREFLIGHT_TIMEOUT_S)
     ctx = RunContext(quick, ledger_file=False)
     try:
         ctx.check_target()
@@ -187,11 +187,11 @@ def cleanup_command(args: argparse.Namespace) -> int:
     try:
         ctx.start()
         adopted = ctx.adopt_leftovers(args.prefix)
-        left = ctx.cleanup()
+        left = ctx.cleanup(report=lambda line: print(f"newapi-contract: {line}", file=sys.stderr))
     finally:
         ctx.close()
     print(f"newapi-contract: deleted {len(adopted) - len(left)} leftover token(s) named {args.prefix}*")
     if left:
         print(f"newapi-contract: could not delete {left}", file=sys.stderr)
-        return 1
+        return 3
     return 0

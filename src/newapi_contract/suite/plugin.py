@@ -165,17 +165,15 @@ def run_context(pytestconfig: pytest.Config) -> Iterator[RunContext]:
             ctx.start()
     except ContractError as exc:
         _exit_on(exc)
+    except RoadFault as fault:  # no test can run: the target cannot be used now
+        pytest.exit(f"newapi-contract: error: {fault}", returncode=3)
     _note_target(pytestconfig, ctx)
     try:
         yield ctx
     finally:
-        left = ctx.cleanup()
+        left = ctx.cleanup(report=lambda line: pytestconfig.get_terminal_writer().line(line, yellow=True))
         if left:
-            pytestconfig.get_terminal_writer().line(
-                f"newapi-contract: {len(left)} token(s) of this run could not be deleted "
-                f"(ids {left}); `newapi-contract cleanup` removes them later",
-                yellow=True,
-            )
+            pytestconfig.get_terminal_writer().line(f"newapi-contract: {ctx.cleanup_hint(left)}", yellow=True)
         ctx.close()
 
 
@@ -245,6 +243,7 @@ def requests_session(run_context: RunContext) -> Any:
         pacer=run_context.pacer,
         recorder=run_context.recorder,
         redactor=run_context.redactor,
+        road=run_context.road,
         timeout=run_context.settings.timeout,
     )
     session.cookies.set_policy(no_cookie_policy())
@@ -297,6 +296,10 @@ def _run_info(ctx: RunContext, config: pytest.Config) -> dict[str, Any]:
         "pacing_waited_s": round(ctx.pacer.waited_s, 1),
         "throttled": ctx.pacer.throttled,
         "requests": ctx.pacer.sent,
+        "wait_budget_s": ctx.settings.max_wait,
+        "learned_limits": ctx.pacer.learned(),
+        "network_faults": dict(ctx.road.faults),
+        "network_resends": ctx.road.resent,
     }
 
 

@@ -7,7 +7,10 @@ Nothing touches the network until a contract test asks for the target: plain
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,13 +20,16 @@ import httpx
 
 from newapi_contract.client.api import Credentials, NewApi
 from newapi_contract.client.guard import Guard
+from newapi_contract.client.ids import MAX_INT64, token_id_acted_on
 from newapi_contract.client.ledger import Ledger, new_run_prefix
 from newapi_contract.client.pacing import Pacer
 from newapi_contract.client.recording import Recorder
 from newapi_contract.client.redaction import REDACTOR
+from newapi_contract.client.road import Attempt, Road
 from newapi_contract.client.transport import build_client
+from newapi_contract.contract.answers import NOT_FOUND
 from newapi_contract.contract.probes import items
-from newapi_contract.errors import UsageError
+from newapi_contract.errors import RoadFault, UsageError
 from newapi_contract.suite.bootstrap import (
     Probe,
     block_cookies,
@@ -37,6 +43,9 @@ from newapi_contract.suite.settings import RunSettings
 __all__ = ["Actor", "RunContext", "Target"]
 
 log = logging.getLogger(__name__)
+
+_TOKEN_ID_PATH = re.compile(r"/api/token/([^/]+)(/?)")
+CLEANUP_PATIENCE_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,7 @@ class RunContext:
     recorder: Recorder = field(default_factory=Recorder)
     ledger: Ledger = field(init=False)
     pacer: Pacer = field(init=False)
+    road: Road = field(init=False)
     guard: Guard | None = None
     target: Target | None = None
     owner: Actor | None = None
@@ -92,7 +102,8 @@ class RunContext:
             self.settings.report_dir.mkdir(parents=True, exist_ok=True)
             ledger_path = self.settings.report_dir / f"ledger-{prefix.strip('-')}.json"
         self.ledger = Ledger(prefix, ledger_path)
-        self.pacer = Pacer(self.settings.rate)
+        self.pacer = Pacer(self.settings.rate, budget_s=self.settings.max_wait)
+        self.road = Road(self._settle, patience_s=self.settings.network_patience)
 
     @property
     def run_prefix(self) -> str:
@@ -217,6 +228,7 @@ class RunContext:
             pacer=self.pacer,
             recorder=self.recorder,
             redactor=self.redactor,
+            road=self.road,
             timeout=self.settings.timeout,
         )
         if not cookies:
@@ -227,42 +239,117 @@ class RunContext:
     def actor(self, user_id: int) -> Actor | None:
         return next((a for a in (self.owner, self.peer) if a and a.user_id == user_id), None)
 
-    # -- the end ------------------------------------------------------------------
-    def cleanup(self, report: Callable[[str], None] = log.warning) -> list[int]:
-        """Delete every live token this run created, one batch call per user (requests are
-        rate-limited upstream); return the ids that could not be deleted."""
-        left: list[int] = []
-        with self.recorder.scope("(cleanup)"):
-            # A token whose create was answered but whose id was not yet recorded (an
-            # interrupt in between) still carries this run's unique prefix: adopt it.
+    def _actor_by_header(self, headers: Any) -> Actor | None:
+        sent = headers.get("authorization") or ""
+        return next(
+            (a for a in (self.owner, self.peer) if a and a.creds.headers()["Authorization"] == sent), None
+        )
+
+    # -- the road's settler -------------------------------------------------------------
+    def _settle(self, attempt: Attempt) -> bool | None:
+        """Did a request whose answer was lost act? Read the server's state back: a token
+        still there was not deleted, a name not listed was not created (see `client.road`)."""
+        path = attempt.path
+        found = _TOKEN_ID_PATH.fullmatch(path)
+        if attempt.method == "DELETE" and found:
+            if found.group(2):
+                return False  # gin redirects the trailing-slash form without acting (ref §1)
+            token_id = token_id_acted_on(found.group(1))
+            if token_id <= 0 or token_id == MAX_INT64:
+                return False  # no row has such an id: nothing could be deleted
+            entry = next((e for e in self.ledger.entries() if e.token_id == token_id), None)
+            actor = self.actor(entry.owner_id) if entry is not None else None
+            if entry is None or actor is None:
+                return None
+            answer = actor.api.get_token(token_id)
+            if answer.success is True:
+                return False
+            return True if answer.message == NOT_FOUND else None
+        if attempt.method == "POST" and path == "/api/token/":
+            actor = self._actor_by_header(attempt.headers)
             try:
-                self.adopt_leftovers(self.run_prefix, pages=3)
-            except Exception as exc:  # the ledger's own entries are still cleaned up below
-                report(f"cleanup could not list this run's tokens: {exc}")
-            for owner_id in sorted({entry.owner_id for entry in self.ledger.live()}):
-                ids = [e.token_id for e in self.ledger.live() if e.owner_id == owner_id]
-                actor = self.actor(owner_id)
-                if actor is None:
-                    left.extend(ids)
-                    continue
+                name = json.loads(attempt.body or b"{}").get("name")
+            except (ValueError, AttributeError):
+                return None
+            if actor is None or not isinstance(name, str):
+                return None
+            return any(item.get("name") == name for item in items(actor.api.list_tokens()))
+        return None
+
+    # -- the end ------------------------------------------------------------------
+    def cleanup(
+        self,
+        report: Callable[[str], None] = log.warning,
+        patience_s: float = CLEANUP_PATIENCE_S,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> list[int]:
+        """Delete every live token this run created, one batch call per user (requests are
+        rate-limited upstream), and keep trying for `patience_s` while the road fails (a
+        restarting server, a flaky proxy); return the ids that could not be deleted."""
+        deadline = time.monotonic() + patience_s
+        pause = 1.0
+        with self.recorder.scope("(cleanup)"):
+            while True:
                 try:
-                    answer = actor.api.batch_delete(ids)
-                    remaining = {item.get("id") for item in items(actor.api.list_tokens())} & set(ids)
-                except Exception as exc:  # cleanup goes on for the other user, and says what failed
-                    report(f"cleanup of tokens {ids} failed: {exc}")
-                    left.extend(ids)
-                    continue
-                if answer.success is not True:
-                    report(f"cleanup: batch delete of {ids} answered {answer.message!r}")
-                for token_id in ids:
-                    if token_id in remaining or answer.success is not True:
-                        left.append(token_id)
-                    else:
-                        self.ledger.mark_deleted(token_id)
+                    left = self._cleanup_once(report)
+                    break
+                except RoadFault as fault:
+                    if time.monotonic() + pause > deadline:
+                        report(f"cleanup gave up after {patience_s:.0f} s: {fault}")
+                        left = [entry.token_id for entry in self.ledger.live()]
+                        break
+                    sleep(pause)
+                    pause = min(pause * 2, 15.0)
         if not left and self.ledger.path is not None:
             with contextlib.suppress(FileNotFoundError):
                 Path(self.ledger.path).unlink()
         return left
+
+    def cleanup_hint(self, left: list[int]) -> str:
+        """What to tell the user about tokens the cleanup could not delete."""
+        if self.target is not None and self.target.embedded:
+            return f"{len(left)} token(s) of this run were not deleted; the embedded server is gone with them"
+        base = self.target.base_url if self.target else (self.settings.base_url or "URL")
+        return (
+            f"{len(left)} token(s) of this run could not be deleted (ids {left}); once the server "
+            f"answers again, run: newapi-contract cleanup --base-url {base} --prefix {self.run_prefix}"
+        )
+
+    def _cleanup_once(self, report: Callable[[str], None]) -> list[int]:
+        # A token whose create was answered but whose id was not yet recorded (an interrupt
+        # in between) still carries this run's unique prefix: adopt it.
+        self.adopt_leftovers(self.run_prefix, pages=3)
+        left: list[int] = []
+        for owner_id in sorted({entry.owner_id for entry in self.ledger.live()}):
+            ids = [e.token_id for e in self.ledger.live() if e.owner_id == owner_id]
+            actor = self.actor(owner_id)
+            if actor is None:
+                left.extend(ids)
+                continue
+            try:
+                answer = actor.api.batch_delete(ids)
+            except RoadFault as fault:
+                if fault.kind != "lost":
+                    raise
+                answer = None  # it may have deleted them: the list below tells
+            if answer is not None and answer.success is not True:
+                report(f"cleanup: batch delete of {ids} answered {answer.message!r}")
+            remaining = self._listed_ids(actor) & set(ids)
+            for token_id in ids:
+                if token_id in remaining:
+                    left.append(token_id)
+                else:
+                    self.ledger.mark_deleted(token_id)
+        return left
+
+    def _listed_ids(self, actor: Actor, pages: int = 20) -> set[int]:
+        listed: set[int] = set()
+        for page in range(1, pages + 1):
+            found = items(actor.api.list_tokens(page=page))
+            listed.update(item["id"] for item in found if isinstance(item.get("id"), int))
+            if len(found) < 100:
+                break
+        return listed
 
     def close(self) -> None:
         for client in self._clients:

@@ -19,12 +19,22 @@ import pytest
 from newapi_contract.errors import UsageError
 from newapi_contract.paths import REPORTS_DIR
 
-__all__ = ["OPTIONS", "PROFILES", "RunSettings", "UserSecret", "add_options"]
+__all__ = [
+    "NETWORK_PATIENCE_S",
+    "OPTIONS",
+    "PROFILES",
+    "WAIT_BUDGET_S",
+    "RunSettings",
+    "UserSecret",
+    "add_options",
+]
 
 PROFILES = ("quick", "thorough")
 GENERATIONS = ("legacy", "current")
-# Upstream's default global limit is 360 requests per 180 s per IP (reference §7): stay under it.
-REMOTE_DEFAULT_RATE = 1.8
+# Seconds a run may spend waiting for the server's rate limits, by profile: the thorough
+# profile needs several windows of upstream's default limit (180 or 360 per 180 s per IP).
+WAIT_BUDGET_S = {"quick": 600.0, "thorough": 7200.0}
+NETWORK_PATIENCE_S = 60.0
 
 
 def _env(name: str) -> str | None:
@@ -84,10 +94,28 @@ OPTIONS: tuple[_Option, ...] = (
     _Option(
         "--rate",
         "newapi_rate",
-        "client-side limit, requests/s (default: none against the embedded "
-        f"server, {REMOTE_DEFAULT_RATE} against a remote one; 0 = none)",
+        "a client-side cap, requests/s (default none: the run goes as fast as the server's "
+        "rate limits allow, learned from its 429s)",
         env="NEWAPI_RATE",
         type=float,
+    ),
+    _Option(
+        "--max-wait",
+        "newapi_max_wait",
+        "seconds the run may wait for the server's rate limits in all (default "
+        + ", ".join(f"{s:g} {p}" for p, s in WAIT_BUDGET_S.items())
+        + "); past it the throttled clauses are unverified (exit 3)",
+        env="NEWAPI_MAX_WAIT",
+        type=float,
+    ),
+    _Option(
+        "--network-patience",
+        "newapi_network_patience",
+        f"seconds one request is retried after network faults or a proxy's 502/503/504 "
+        f"(default {NETWORK_PATIENCE_S:g})",
+        env="NEWAPI_NETWORK_PATIENCE",
+        type=float,
+        default=NETWORK_PATIENCE_S,
     ),
     _Option(
         "--profile",
@@ -167,6 +195,8 @@ class RunSettings:
     rate: float | None
     profile: str
     timeout: float
+    max_wait: float
+    network_patience: float
     embedded_generation: str
     embedded_faults: tuple[str, ...]
     embedded_rate_limits: bool
@@ -198,11 +228,15 @@ class RunSettings:
             raise UsageError(
                 f"--base-url {base_url!r}: give the server's root; a path prefix is not supported"
             )
-        rate = merged["newapi_rate"]
-        if rate is None:
-            rate = REMOTE_DEFAULT_RATE if base_url else 0.0
+        rate = merged["newapi_rate"] or 0.0
         if rate < 0:
             raise UsageError(f"--rate {rate}: must be 0 (no limit) or more")
+        max_wait = merged["newapi_max_wait"]
+        max_wait = WAIT_BUDGET_S[merged["newapi_profile"]] if max_wait is None else max_wait
+        patience = merged["newapi_network_patience"]
+        for flag, value in (("--max-wait", max_wait), ("--network-patience", patience)):
+            if value < 0:
+                raise UsageError(f"{flag} {value:g}: must be 0 or more seconds")
         faults = merged["newapi_faults"] or ""
         return cls(
             base_url=base_url.rstrip("/") if base_url else None,
@@ -215,6 +249,8 @@ class RunSettings:
             rate=rate or None,
             profile=merged["newapi_profile"],
             timeout=float(merged["newapi_timeout"]),
+            max_wait=float(max_wait),
+            network_patience=float(patience),
             embedded_generation=merged["newapi_embedded_generation"],
             embedded_faults=tuple(f.strip() for f in faults.split(",") if f.strip()),
             embedded_rate_limits=merged["newapi_embedded_rate_limits"] == "on",
