@@ -1,9 +1,15 @@
-"""Deleting what is not there: a second delete, and an id that never existed (reference §3)."""
+"""Deleting what is not there: a second delete, and an id that never existed (reference §3).
+
+One token serves both clauses: deleted, deleted again, then an id that never existed.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
+from newapi_contract.client.api import Answer
 from newapi_contract.contract.answers import NOT_FOUND, assert_outcome, describe
 from newapi_contract.contract.verdict import require
 
@@ -12,22 +18,33 @@ from newapi_contract.contract.verdict import require
 NEVER_EXISTED = 2**63 - 1
 
 
+@dataclass(frozen=True)
+class Missing:
+    first: Answer
+    again: Answer
+    never_existed: Answer
+
+
+@pytest.fixture(scope="module")
+def missing(owner, token_factory) -> Missing:
+    token = token_factory()
+    first = owner.api.delete_token(token.id)
+    again = owner.api.delete_token(token.id)
+    return Missing(first, again, owner.api.delete_token(NEVER_EXISTED))
+
+
 @pytest.mark.clause("DEL-AGAIN-1")
-def test_second_delete_fails_as_not_found(owner, make_token):
-    token = make_token()
-    assert_outcome(owner.api.delete_token(token.id), success=True)
-    assert_outcome(owner.api.delete_token(token.id), success=False, message=NOT_FOUND)
+def test_second_delete_fails_as_not_found(missing):
+    assert_outcome(missing.first, success=True)
+    assert_outcome(missing.again, success=False, message=NOT_FOUND)
 
 
 @pytest.mark.clause("DEL-MISSING-1")
-def test_never_existing_id_fails_like_a_second_delete(owner, make_token):
-    token = make_token()
-    owner.api.delete_token(token.id)
-    again = owner.api.delete_token(token.id)
-    missing = owner.api.delete_token(NEVER_EXISTED)
-    assert_outcome(missing, success=False, message=NOT_FOUND)
+def test_never_existing_id_fails_like_a_second_delete(missing):
+    assert_outcome(missing.never_existed, success=False, message=NOT_FOUND)
+    seen = missing
     require(
-        (missing.status, missing.json) == (again.status, again.json),
+        (seen.never_existed.status, seen.never_existed.json) == (seen.again.status, seen.again.json),
         expected="the same answer as a second delete of a deleted token",
-        observed=f"never existed: {describe(missing)}; deleted before: {describe(again)}",
+        observed=f"never existed: {describe(seen.never_existed)}; deleted before: {describe(seen.again)}",
     )

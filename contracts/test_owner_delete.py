@@ -1,5 +1,11 @@
 """The owner deletes an own token: the answer, then every place the token must be gone from
-(reference §3, §4, §5)."""
+(reference §3, §4, §5).
+
+One token is observed through the whole deletion, and each clause judges its part of what was
+seen: requests are what a rate-limited staging server counts (one window of upstream's
+legacy limit is 180), and a key reveal draws on the critical limit (20 per 20 minutes).
+Every "gone" is checked next to a positive control taken just before the delete.
+"""
 
 from __future__ import annotations
 
@@ -11,124 +17,171 @@ from dataclasses import dataclass, field
 import pytest
 
 from newapi_contract.client.api import Answer
-from newapi_contract.contract.answers import assert_outcome, describe
-from newapi_contract.contract.probes import (
-    assert_readable,
-    assert_unreadable,
-    comparable_relay_error,
-    found_by_search,
-    listed,
-)
+from newapi_contract.contract.answers import NOT_FOUND, assert_outcome, describe
+from newapi_contract.contract.probes import comparable_relay_error, items
 from newapi_contract.contract.verdict import require
 
 # A deleted key must stay dead; "a moment later" catches a racing cache refill (ref §4).
 LATER_S = 1.5
 
 
+@dataclass(frozen=True)
+class Deletion:
+    """One token of the owner, seen before, at once after, and a moment after its delete."""
+
+    token_id: int
+    name: str
+    key: str = field(repr=False)
+    relay_before: Answer
+    get_before: Answer
+    list_before: Answer
+    search_before: Answer
+    delete: Answer
+    relay_at_once: Answer
+    get_after: Answer
+    list_after: Answer
+    search_after: Answer
+    relay_later: Answer
+    relay_never_issued: Answer
+
+
+def _never_issued_key() -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(48))  # upstream's key shape (ref §5)
+
+
+@pytest.fixture(scope="module")
+def deletion(token_factory, owner) -> Deletion:
+    token = token_factory()
+    key = token.key()
+    api = owner.api
+    relay_before = api.relay_models(key)  # also warms any token cache (ref §9)
+    get_before, list_before = api.get_token(token.id), api.list_tokens()
+    search_before = api.search_tokens(token.name)
+    delete = api.delete_token(token.id)
+    relay_at_once = api.relay_models(key)  # the very next request: no sleep
+    get_after, list_after = api.get_token(token.id), api.list_tokens()
+    search_after = api.search_tokens(token.name)
+    time.sleep(LATER_S)
+    relay_later = api.relay_models(key)
+    return Deletion(
+        token.id,
+        token.name,
+        key,
+        relay_before,
+        get_before,
+        list_before,
+        search_before,
+        delete,
+        relay_at_once,
+        get_after,
+        list_after,
+        search_after,
+        relay_later,
+        api.relay_models(_never_issued_key()),
+    )
+
+
+def _has(answer: Answer, token_id: int) -> bool:
+    return any(item.get("id") == token_id for item in items(answer))
+
+
+def _require_success(answer: Answer, what: str) -> None:
+    require(
+        answer.status == 200 and answer.success is True,
+        expected=f"{what} answers success:true",
+        observed=describe(answer),
+    )
+
+
 @pytest.mark.clause("DEL-OWN-1")
-def test_owner_delete_answers_success(owner, make_token):
-    token = make_token()
-    assert_outcome(owner.api.delete_token(token.id), success=True, message="")
+def test_owner_delete_answers_success(deletion):
+    assert_outcome(deletion.delete, success=True, message="")
 
 
 @pytest.mark.clause("DEL-OWN-2")
-def test_deleted_token_is_gone_from_get(owner, make_token):
-    token = make_token()
-    assert_readable(owner.api, token.id)
-    assert_outcome(owner.api.delete_token(token.id), success=True)
-    assert_unreadable(owner.api, token.id)
+def test_deleted_token_is_gone_from_get(deletion):
+    seen = deletion
+    data = seen.get_before.data if isinstance(seen.get_before.data, dict) else {}
+    require(
+        seen.get_before.success is True and data.get("id") == seen.token_id,
+        expected=f"GET /api/token/{seen.token_id} answers the token before the delete",
+        observed=f"{describe(seen.get_before)} (positive control failed)",
+    )
+    assert_outcome(seen.delete, success=True)
+    assert_outcome(seen.get_after, success=False, message=NOT_FOUND)
 
 
 @pytest.mark.clause("DEL-OWN-3")
-def test_deleted_token_is_gone_from_list(owner, make_token):
-    token = make_token()
+def test_deleted_token_is_gone_from_list(deletion):
+    seen = deletion
+    _require_success(seen.list_before, "GET /api/token/")
     require(
-        listed(owner.api, token.id),
-        expected=f"token {token.id} listed before the delete",
+        _has(seen.list_before, seen.token_id),
+        expected=f"token {seen.token_id} listed before the delete",
         observed="it is not in GET /api/token/ (positive control failed)",
     )
-    assert_outcome(owner.api.delete_token(token.id), success=True)
+    assert_outcome(seen.delete, success=True)
+    _require_success(seen.list_after, "GET /api/token/")
     require(
-        not listed(owner.api, token.id),
-        expected=f"token {token.id} no longer listed",
+        not _has(seen.list_after, seen.token_id),
+        expected=f"token {seen.token_id} no longer listed",
         observed="GET /api/token/ still lists it after a successful delete",
     )
 
 
 @pytest.mark.clause("DEL-OWN-4")
-def test_deleted_token_is_gone_from_search(owner, make_token):
-    token = make_token()
+def test_deleted_token_is_gone_from_search(deletion):
+    seen = deletion
+    _require_success(seen.search_before, "GET /api/token/search")
     require(
-        found_by_search(owner.api, token.name, token.id),
-        expected=f"search finds {token.name!r} before the delete",
+        _has(seen.search_before, seen.token_id),
+        expected=f"search finds {seen.name!r} before the delete",
         observed="GET /api/token/search does not find it (positive control failed)",
     )
-    assert_outcome(owner.api.delete_token(token.id), success=True)
+    assert_outcome(seen.delete, success=True)
+    _require_success(seen.search_after, "GET /api/token/search")
     require(
-        not found_by_search(owner.api, token.name, token.id),
-        expected=f"search no longer finds {token.name!r}",
+        not _has(seen.search_after, seen.token_id),
+        expected=f"search no longer finds {seen.name!r}",
         observed="GET /api/token/search still finds it after a successful delete",
     )
 
 
-@dataclass(frozen=True)
-class KeyThroughDeletion:
-    """One key observed on the relay before, at once after, and a moment after its delete."""
-
-    key: str = field(repr=False)
-    before: Answer
-    delete: Answer
-    at_once: Answer
-    later: Answer
-
-
-@pytest.fixture(scope="module")
-def key_through_deletion(token_factory, owner) -> KeyThroughDeletion:
-    # Module scope: one key reveal (rate-limited upstream, ref §5) serves both relay clauses.
-    token = token_factory()
-    key = token.key()
-    before = owner.api.relay_models(key)  # also warms any token cache (ref §9)
-    delete = owner.api.delete_token(token.id)
-    at_once = owner.api.relay_models(key)
-    time.sleep(LATER_S)
-    later = owner.api.relay_models(key)
-    return KeyThroughDeletion(key, before, delete, at_once, later)
-
-
 @pytest.mark.clause("DEL-OWN-5")
-def test_deleted_key_is_rejected_by_the_relay(key_through_deletion):
-    seen = key_through_deletion
+def test_deleted_key_is_rejected_by_the_relay(deletion):
+    seen = deletion
     require(
-        seen.before.status == 200,
+        seen.relay_before.status == 200,
         expected="GET /v1/models with the live key answers 200",
-        observed=f"{describe(seen.before)} (positive control failed)",
+        observed=f"{describe(seen.relay_before)} (positive control failed)",
     )
     assert_outcome(seen.delete, success=True)
     require(
-        seen.at_once.status == 401,
+        seen.relay_at_once.status == 401,
         expected="HTTP 401 on the very next relay request after the delete",
-        observed=describe(seen.at_once),
+        observed=describe(seen.relay_at_once),
     )
     require(
-        seen.later.status == 401,
+        seen.relay_later.status == 401,
         expected=f"HTTP 401 still, {LATER_S} s after the delete",
-        observed=describe(seen.later),
+        observed=describe(seen.relay_later),
     )
 
 
 @pytest.mark.clause("DEL-OWN-6")
-def test_deleted_key_looks_like_a_never_issued_key(owner, key_through_deletion):
-    seen = key_through_deletion
-    alphabet = string.ascii_letters + string.digits
-    never_issued = "".join(secrets.choice(alphabet) for _ in range(48))
-    stranger = owner.api.relay_models(never_issued)
+def test_deleted_key_looks_like_a_never_issued_key(deletion):
+    seen = deletion
     require(
-        comparable_relay_error(seen.at_once) == comparable_relay_error(stranger),
+        comparable_relay_error(seen.relay_at_once) == comparable_relay_error(seen.relay_never_issued),
         expected="the same relay answer as for a never-issued key (up to the request id)",
-        observed=f"deleted key: {describe(seen.at_once)}; never-issued key: {describe(stranger)}",
+        observed=(
+            f"deleted key: {describe(seen.relay_at_once)}; "
+            f"never-issued key: {describe(seen.relay_never_issued)}"
+        ),
     )
     require(
-        seen.key not in seen.at_once.text and seen.key[-8:] not in seen.at_once.text,
+        seen.key not in seen.relay_at_once.text and seen.key[-8:] not in seen.relay_at_once.text,
         expected="no key text in the relay's answer",
         observed="the answer quotes the deleted key",
     )

@@ -16,7 +16,7 @@ from newapi_contract.contract.answers import NOT_FOUND, assert_shape, describe
 from newapi_contract.contract.probes import assert_readable, assert_unreadable
 from newapi_contract.contract.verdict import require
 
-PARALLEL = 6
+PARALLEL = 3
 
 
 @pytest.mark.clause("DEL-RACE-1")

@@ -10,12 +10,13 @@ path), and a `.` or `..` segment, which httpx would remove (RFC 3986), is sent a
 from __future__ import annotations
 
 import json as jsonlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from newapi_contract.client.ids import token_id_acted_on
 from newapi_contract.client.redaction import REDACTOR, Redactor
 from newapi_contract.errors import TargetError
 
@@ -82,11 +83,17 @@ class NewApi:
     """new-api's token API over a (guarded) httpx client, as user `creds`."""
 
     def __init__(
-        self, client: httpx.Client, creds: Credentials | None, *, redactor: Redactor = REDACTOR
+        self,
+        client: httpx.Client,
+        creds: Credentials | None,
+        *,
+        redactor: Redactor = REDACTOR,
+        on_deleted: Callable[[int], None] | None = None,
     ) -> None:
         self.client = client
         self.creds = creds
         self._redactor = redactor
+        self._on_deleted = on_deleted  # told the id of every delete answered success:true
         if creds is not None:
             redactor.add_secret(creds.access_token)
 
@@ -139,7 +146,10 @@ class NewApi:
         headers: Mapping[str, str | None] | None = None,
         auth: bool = True,
     ) -> Answer:
-        return self.call("DELETE", token_path(token_id), headers=headers, auth=auth)
+        answer = self.call("DELETE", token_path(token_id), headers=headers, auth=auth)
+        if answer.success is True and self._on_deleted is not None:
+            self._on_deleted(token_id_acted_on(str(token_id)))
+        return answer
 
     def batch_delete(self, ids: list[int]) -> Answer:
         return self.call("POST", "/api/token/batch", json={"ids": ids})

@@ -25,11 +25,15 @@ __all__ = ["Ledger", "LedgerEntry", "new_run_prefix"]
 _WORKER = re.compile(r"[0-9A-Za-z]{1,16}")
 
 
-def new_run_prefix(worker: str | None = None) -> str:
-    """A fresh run prefix, `nac-3f2a9c1b-`, or `nac-3f2a9c1b-gw0-` for an xdist worker."""
+def new_run_prefix(worker: str | None = None, run_id: str | None = None) -> str:
+    """A fresh run prefix, `nac-3f2a9c1b-`, or `nac-3f2a9c1b-gw0-` for an xdist worker
+    (workers of one run share the controller's `run_id`, so each can tell its siblings'
+    tokens by name)."""
     if worker is not None and not _WORKER.fullmatch(worker):
         raise ValueError(f"worker name must be 1-16 ASCII letters or digits, not {worker!r}")
-    return f"nac-{secrets.token_hex(4)}-" + (f"{worker}-" if worker else "")
+    if run_id is not None and not re.fullmatch(r"[0-9a-f]{8}", run_id):
+        raise ValueError(f"run id must be 8 hex digits, not {run_id!r}")
+    return f"nac-{run_id or secrets.token_hex(4)}-" + (f"{worker}-" if worker else "")
 
 
 @dataclass(frozen=True)

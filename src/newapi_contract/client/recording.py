@@ -11,6 +11,7 @@ import contextvars
 import re
 import shlex
 import threading
+from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -111,11 +112,14 @@ class Recorder:
     `"(session)"` when none is open.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, history: int = 5000) -> None:
         self._lock = threading.Lock()
         self._by_scope: dict[str, list[Exchange]] = {}
         self._counts: dict[str, int] = {}
         self._open: list[str] = []
+        # The latest exchanges of the whole process, for clauses that judge every answer of
+        # a kind the run received (DEL-SHAPE-1), whatever test sent it.
+        self._history: deque[Exchange] = deque(maxlen=history)
 
     @contextmanager
     def scope(self, name: str) -> Iterator[None]:
@@ -135,6 +139,12 @@ class Recorder:
             name = _current_scope.get(fallback)
             self._by_scope.setdefault(name, []).append(exchange)
             self._counts[name] = self._counts.get(name, 0) + 1
+            self._history.append(exchange)
+
+    def history(self) -> list[Exchange]:
+        """Every exchange recorded in this process (the latest few thousand), oldest first."""
+        with self._lock:
+            return list(self._history)
 
     def take(self, name: str) -> list[Exchange]:
         """Remove and return the exchanges of scope `name` (oldest first)."""

@@ -4,7 +4,8 @@ schemathesis generates `DELETE /api/token/{id}` requests (positive and negative:
 `New-Api-User` header, the `Authorization` credential). Before a request leaves, `Arena.aim`
 decides what it may touch, judging the id as the server parses it (`token_id_acted_on`):
 
-- an id no row can have (<= 0, or the overflow clamp) is sent as generated;
+- an id no row can have (<= 0, or the overflow clamp) is sent as generated, or in the same
+  form built on an own id where a broken server could read it as someone else's;
 - any other id could hit a real token, so it is replaced by a live token this run created for
   the purpose (the owner's, or every third one the peer's to probe isolation); this is the only
   way a generated request reaches an existing token;
@@ -25,7 +26,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from newapi_contract.client.ids import go_atoi, token_id_acted_on
+from newapi_contract.client.ids import confine, go_atoi, is_harmless, plausible_targets, token_id_acted_on
 
 __all__ = [
     "OVERFLOW_CLAMP",
@@ -167,9 +168,14 @@ class Arena:
             # a 404, a redirect or another route): not this operation's traffic. Send 0 instead.
             segment = case.path_parameters["id"] = "0"
         acted = token_id_acted_on(segment)
-        if acted <= 0 or acted == OVERFLOW_CLAMP:
+        if is_harmless(acted):
+            # As generated, but built on an own id wherever a broken server could read the
+            # text as some other token's (the guard's rule, `ids.plausible_targets`).
+            safe = confine(segment, self.ledger.knows, self._an_own_id())
+            if safe != segment:
+                segment = case.path_parameters["id"] = safe
             kind = TargetKind.HARMLESS
-        elif acted in self._minted:
+        elif acted in self._minted and self._safe(segment):
             # Only the arena's own tokens are aimed at as generated: it alone knows whether
             # they are still live (other tests' ledger tokens may be deleted already).
             kind = self._kind_of(acted)
@@ -200,6 +206,13 @@ class Arena:
         self._aims[case.id] = aim
         self._settled.pop(case.id, None)
         return aim
+
+    def _an_own_id(self) -> int:
+        entries = self.ledger.entries()
+        return entries[-1].token_id if entries else self._live_target(self.owner, TargetKind.OWN)
+
+    def _safe(self, segment: str) -> bool:
+        return all(is_harmless(t) or self.ledger.knows(t) for t in plausible_targets(segment))
 
     def _kind_of(self, token_id: int) -> TargetKind:
         owner_id = self._owner_of(token_id)

@@ -22,10 +22,14 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
+from newapi_contract.client.ids import confine, is_harmless, plausible_targets
+
 __all__ = ["INVALID_IDS", "LifecycleWorld", "TokenLifecycle"]
 
-# Path ids that name no token (reference §3): never success, never a 5xx.
-INVALID_IDS = ("0", "-1", "abc", "1.5", "1e3", "%20", "٣", "9223372036854775808")
+# Path ids that name no token (reference §3): never success, never a 5xx. Built on an own
+# token's id `{n}`, so that a server that misreads one hits the run's own token (the guard's
+# rule, `client.ids.plausible_targets`); `confine` rebuilds what still could not be sent.
+INVALID_IDS = ("0", "-{n}", "abc", "{n}.5", "{n}e0", "%20", "%D9%A3", "9223372036854775808")
 
 
 @dataclass
@@ -83,6 +87,12 @@ class TokenLifecycle(RuleBasedStateMachine):
 
     def _new(self, actor: Any) -> int:
         return int(self.world.mint(actor).id)
+
+    def _own_form(self, form: str) -> str:
+        """`form` on one of the owner's tokens of this example, safe to send."""
+        own = (self.deleted or self.live)[0]
+        ledger = self.world.ledger
+        return confine(form.format(n=own), ledger.knows, own)
 
     def _owner_deletes(self, token_id: int, segment: str | None = None) -> None:
         answer = self._delete(self.world.owner.api, segment or str(token_id))
@@ -186,7 +196,10 @@ class TokenLifecycle(RuleBasedStateMachine):
     @rule(pick=st.integers(min_value=0), form=st.sampled_from(["{}", "+{}", "00{}", "%2B{}"]))
     def owner_deletes(self, pick: int, form: str) -> None:
         token_id = self.live[pick % len(self.live)]
-        self._owner_deletes(token_id, form.format(token_id))
+        segment = form.format(token_id)
+        if any(not is_harmless(t) and not self.world.ledger.knows(t) for t in plausible_targets(segment)):
+            segment = str(token_id)  # "00N" read as octal would be someone else's token
+        self._owner_deletes(token_id, segment)
 
     @precondition(lambda self: bool(self.deleted))
     @rule(pick=st.integers(min_value=0))
@@ -214,6 +227,7 @@ class TokenLifecycle(RuleBasedStateMachine):
 
     @rule(segment=st.sampled_from(INVALID_IDS))
     def owner_deletes_invalid_id(self, segment: str) -> None:
+        segment = self._own_form(segment)
         if self._delete(self.world.owner.api, segment).success is not False:
             _fail("DEL-STATE-1", f"DELETE /api/token/{segment} answered success")
 

@@ -62,11 +62,15 @@ class ClauseTally:
         merged["run_prefix"] = ", ".join(sorted(self._infos))
         return merged
 
+    def note_info(self, info: dict[str, Any]) -> None:
+        """The latest facts of one process of the run (keyed by its run prefix)."""
+        self._infos[info.get("run_prefix", "")] = info
+
     def add(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
         if "run_info" in props:
             info = json.loads(props["run_info"])
-            self._infos[info.get("run_prefix", "")] = info
+            self.note_info(info)
         clause = props.get("clause")
         if clause is None:
             return

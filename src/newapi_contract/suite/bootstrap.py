@@ -240,6 +240,9 @@ def resolve_users(
         (PEER_NAME, "$NEWAPI_PEER_ACCESS_TOKEN"),
     ):
         password = derived_password(settings.root_password, name)
+        if not setup_done:  # a fresh instance has no users yet: no login to try
+            missing.append((name, password, placeholder))
+            continue
         try:
             users[name] = root.access_token_of(name, password, placeholder)
         except CredentialsRejected:

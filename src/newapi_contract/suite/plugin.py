@@ -42,6 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clause(id): the contract clause a test checks")
+    config.addinivalue_line(
+        "markers", "judges_the_run: judges answers the whole run received; runs after the other tests"
+    )
     if _runs_contracts(config):
         # One seed for the whole run, chosen here so that it is printed and reported and
         # `--hypothesis-seed` replays the run (xdist hands the option to every worker).
@@ -77,6 +80,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         deselected = [item for item in items if _clause_id(item) not in wanted]
         items[:] = [item for item in items if _clause_id(item) in wanted]
         config.hook.pytest_deselected(items=deselected)
+    items.sort(key=lambda item: item.get_closest_marker("judges_the_run") is not None)  # stable
     if any(_clause_id(item) for item in items):
         try:  # now, so that the first test's requests are recorded in its own scope
             _context(config)
@@ -103,7 +107,8 @@ def _context(config: pytest.Config) -> RunContext:
         if settings.rate and workerinput.get("workercount"):
             # The limit is per client IP upstream (ref §7): the workers share the budget.
             settings = replace(settings, rate=settings.rate / int(workerinput["workercount"]))
-        ctx = RunContext(settings, worker=workerinput.get("workerid"))
+        shared = workerinput.get("newapi_shared") or {}
+        ctx = RunContext(settings, worker=workerinput.get("workerid"), run_id=shared.get("run_id"))
         if workerinput.get("newapi_shared"):
             ctx.adopt(workerinput["newapi_shared"])
         config.stash[CTX] = ctx
@@ -142,6 +147,11 @@ class _XdistController:
                 _exit_on(exc)
             _note_target(self.config, _context(self.config))
         node.workerinput["newapi_shared"] = self.shared
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        final = getattr(node, "workeroutput", {}).get("newapi_run_info")
+        if final and TALLY in self.config.stash:
+            self.config.stash[TALLY].note_info(json.loads(final))
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if CTX in config.stash:
@@ -378,6 +388,15 @@ class _Tally:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
+    ctx = config.stash.get(CTX, None)
+    # The run's final counters, the clean-up's requests included (session fixtures are torn
+    # down by now): an xdist worker sends them to the controller, which merges them.
+    if ctx is not None and ctx.target is not None:
+        final = _run_info(ctx, config)
+        if hasattr(config, "workeroutput"):
+            config.workeroutput["newapi_run_info"] = json.dumps(final)
+        elif TALLY in config.stash:
+            config.stash[TALLY].note_info(final)
     if TALLY not in config.stash:
         return
     tally = config.stash[TALLY]

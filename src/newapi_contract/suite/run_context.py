@@ -79,6 +79,7 @@ class Actor:
 class RunContext:
     settings: RunSettings
     worker: str | None = None
+    run_id: str | None = None  # the xdist controller's, shared by its workers
     redactor: Any = REDACTOR
     recorder: Recorder = field(default_factory=Recorder)
     ledger: Ledger = field(init=False)
@@ -94,9 +95,12 @@ class RunContext:
     _server: Any = None
     _probe: Probe | None = None
     _clients: list[httpx.Client] = field(default_factory=list)
+    # Names of tokens asked for whose ids are not in the ledger yet (an interrupt or a lost
+    # answer in between): cleanup then looks for them by the run prefix.
+    pending_names: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        prefix = new_run_prefix(self.worker)
+        prefix = new_run_prefix(self.worker, self.run_id)
         ledger_path = None
         if self.ledger_file:
             self.settings.report_dir.mkdir(parents=True, exist_ok=True)
@@ -108,6 +112,11 @@ class RunContext:
     @property
     def run_prefix(self) -> str:
         return self.ledger.run_prefix
+
+    @property
+    def run_family(self) -> str:
+        """The prefix every process of this run shares (`nac-<run id>-`)."""
+        return "-".join(self.run_prefix.split("-")[:2]) + "-"
 
     # -- the target ---------------------------------------------------------------
     def check_target(self) -> Probe:
@@ -149,9 +158,9 @@ class RunContext:
             embedded=self.settings.base_url is None,
             detected=found.detected,
         )
-        self.owner = Actor("owner", users.owner, NewApi(self.client(base_url), users.owner))
+        self.owner = Actor("owner", users.owner, self._api(base_url, users.owner))
         if users.peer is not None:
-            self.peer = Actor("peer", users.peer, NewApi(self.client(base_url), users.peer))
+            self.peer = Actor("peer", users.peer, self._api(base_url, users.peer))
         self.users_origin = users.origin
         return self.target
 
@@ -164,6 +173,7 @@ class RunContext:
             "owner": [self.owner.user_id, self.owner.creds.access_token],
             "peer": [self.peer.user_id, self.peer.creds.access_token] if self.peer else None,
             "users_origin": self.users_origin,
+            "run_id": self.run_family.split("-")[1],
         }
 
     def adopt(self, shared: dict[str, Any]) -> None:
@@ -179,7 +189,7 @@ class RunContext:
             user_id, token = shared[role]
             self.redactor.add_secret(token, placeholder)
             creds = Credentials(int(user_id), token)
-            setattr(self, role, Actor(role, creds, NewApi(self.client(base_url), creds)))
+            setattr(self, role, Actor(role, creds, self._api(base_url, creds)))
         self.users_origin = shared["users_origin"]
 
     def adopt_leftovers(self, prefix: str, pages: int = 20) -> list[int]:
@@ -235,6 +245,13 @@ class RunContext:
             block_cookies(client)
         self._clients.append(client)
         return client
+
+    def _api(self, base_url: str, creds: Credentials) -> NewApi:
+        return NewApi(self.client(base_url), creds, on_deleted=self._answered_deleted)
+
+    def _answered_deleted(self, token_id: int) -> None:
+        if self.ledger.owns(token_id):
+            self.ledger.mark_deleted(token_id)
 
     def actor(self, user_id: int) -> Actor | None:
         return next((a for a in (self.owner, self.peer) if a and a.user_id == user_id), None)
@@ -318,10 +335,15 @@ class RunContext:
     def _cleanup_once(self, report: Callable[[str], None]) -> list[int]:
         # A token whose create was answered but whose id was not yet recorded (an interrupt
         # in between) still carries this run's unique prefix: adopt it.
-        self.adopt_leftovers(self.run_prefix, pages=3)
+        if self.pending_names:
+            self.adopt_leftovers(self.run_prefix, pages=3)
+            self.pending_names.clear()
         left: list[int] = []
         for owner_id in sorted({entry.owner_id for entry in self.ledger.live()}):
-            ids = [e.token_id for e in self.ledger.live() if e.owner_id == owner_id]
+            # Every id of the user, also those a delete answered success for: a broken server
+            # may have kept them. The count tells whether the list must be read to be sure.
+            ids = [e.token_id for e in self.ledger.entries() if e.owner_id == owner_id]
+            expected = sum(1 for e in self.ledger.live() if e.owner_id == owner_id)
             actor = self.actor(owner_id)
             if actor is None:
                 left.extend(ids)
@@ -334,7 +356,10 @@ class RunContext:
                 answer = None  # it may have deleted them: the list below tells
             if answer is not None and answer.success is not True:
                 report(f"cleanup: batch delete of {ids} answered {answer.message!r}")
-            remaining = self._listed_ids(actor) & set(ids)
+            if answer is not None and answer.success is True and answer.data == expected:
+                remaining: set[int] = set()  # the live ones deleted, says the count (ref §3)
+            else:
+                remaining = self._listed_ids(actor) & set(ids)
             for token_id in ids:
                 if token_id in remaining:
                     left.append(token_id)

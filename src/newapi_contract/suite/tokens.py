@@ -1,28 +1,36 @@
 """Tokens the run creates: the only tokens the suite will ever delete.
 
-Each is named with the run prefix, found by name (create answers no id, reference §5)
-and recorded in the ledger before any test may touch it.
+Each is named with the run prefix, found by name (create answers no id, reference §5) and
+recorded in the ledger before any test may touch it. Tokens are made in batches, one list
+call finding a whole batch's ids, and kept in a pool per user. A token is handed out only
+when the ids on both sides of it are the run's too (the guard's off-by-one rule): a broken
+server that deletes a neighbour then hits the run's own token, never anyone else's. The
+newest token of a batch is such a fence until the next batch is made.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from itertools import count
-from typing import Any
 
 from newapi_contract.contract.probes import items
+from newapi_contract.errors import RoadFault
 from newapi_contract.suite.run_context import Actor, RunContext
 
 __all__ = ["TokenFactory", "TokenRef"]
 
+BATCH = 8  # tokens made at a time: one list call finds them all
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, order=True)
 class TokenRef:
     id: int
-    name: str
-    owner_id: int
-    _actor: Actor
+    name: str = field(compare=False)
+    owner_id: int = field(compare=False)
+    _actor: Actor = field(compare=False, repr=False)
 
     def key(self) -> str:
         """The full key, revealed on demand: upstream limits reveals to 20 per 20 min (ref §5)."""
@@ -30,31 +38,78 @@ class TokenRef:
 
 
 class TokenFactory:
-    """`factory()` makes one token (2 requests); `factory.many(n)` makes n with one list."""
+    """`factory()` hands out one token, `factory.many(n)` n tokens (lowest id first)."""
 
-    def __init__(self, ctx: RunContext, default_actor: Actor) -> None:
+    def __init__(self, ctx: RunContext, default_actor: Actor, batch: int = BATCH) -> None:
         self._ctx = ctx
         self._default = default_actor
+        self._batch = batch
         self._serial = count(1)
+        self._pools: dict[int, list[TokenRef]] = {}
+        self._lock = threading.Lock()
 
-    def __call__(self, actor: Actor | None = None, **fields: Any) -> TokenRef:
-        return self.many(1, actor, **fields)[0]
+    def __call__(self, actor: Actor | None = None, where: Callable[[int], bool] | None = None) -> TokenRef:
+        return self.many(1, actor, where)[0]
 
-    def many(self, n: int, actor: Actor | None = None, **fields: Any) -> list[TokenRef]:
-        """n new tokens, oldest (lowest id) first."""
+    def many(
+        self, n: int, actor: Actor | None = None, where: Callable[[int], bool] | None = None
+    ) -> list[TokenRef]:
+        """n tokens of `actor` (the owner by default), each fenced by the run's own ids, and
+        each with an id `where` accepts (one more batch is made at most for that)."""
         actor = actor or self._default
-        names = [
-            f"{self._ctx.run_prefix}{next(self._serial):03d}{random.randrange(16**4):04x}" for _ in range(n)
-        ]
+        with self._lock:
+            pool = self._pools.setdefault(actor.user_id, [])
+            extra_batches = 1
+            while True:
+                usable = [ref for ref in sorted(pool) if self._fenced(ref.id)]
+                chosen = [ref for ref in usable if where is None or where(ref.id)]
+                if len(chosen) >= n:
+                    for ref in chosen[:n]:
+                        pool.remove(ref)
+                    return chosen[:n]
+                if len(usable) >= n:  # enough tokens, none of them as `where` wants
+                    if extra_batches == 0:
+                        raise LookupError(f"no {n} token id(s) of the kind asked for in the pool")
+                    extra_batches -= 1
+                # One more than missing: the newest of the batch fences the others. The
+                # second user needs few tokens: small batches waste no creates.
+                batch = self._batch if actor is self._default else 3
+                pool.extend(self._make(actor, max(batch, n - len(chosen) + 1)))
+
+    def _fenced(self, token_id: int) -> bool:
+        knows = self._ctx.ledger.knows
+        return (token_id - 1 <= 0 or knows(token_id - 1)) and knows(token_id + 1)
+
+    def _make(self, actor: Actor, n: int) -> list[TokenRef]:
+        prefix = self._ctx.run_prefix
+        names = [f"{prefix}{next(self._serial):03d}{random.randrange(16**4):04x}" for _ in range(n)]
+        self._ctx.pending_names.update(names)
         for name in names:
-            created = actor.api.create_token(name, **fields)
+            try:
+                created = actor.api.create_token(name)
+            except RoadFault as fault:
+                if fault.kind != "lost":
+                    raise
+                continue  # it may exist: the list below tells
             if created.success is not True:
                 raise RuntimeError(f"could not create a test token: {created.message!r}")
-        listed = {item.get("name"): item.get("id") for item in items(actor.api.list_tokens())}
-        missing = [name for name in names if not isinstance(listed.get(name), int)]
-        if missing:
-            raise RuntimeError(f"created token(s) {missing} do not appear in the newest 100 of the list")
-        refs = [TokenRef(int(listed[name]), name, actor.user_id, actor) for name in names]
-        for ref in refs:
-            self._ctx.ledger.record(ref.id, ref.name, actor.user_id)
-        return sorted(refs, key=lambda ref: ref.id)
+        listed = items(actor.api.list_tokens())
+        by_name = {item.get("name"): item.get("id") for item in listed}
+        kin = self._ctx.run_family
+        self._ctx.ledger.note_kin(
+            {
+                item["id"]
+                for item in listed
+                if isinstance(item.get("id"), int) and str(item.get("name", "")).startswith(kin)
+            }
+        )
+        refs = []
+        for name in names:
+            token_id = by_name.get(name)
+            if isinstance(token_id, int):
+                self._ctx.ledger.record(token_id, name, actor.user_id)
+                refs.append(TokenRef(token_id, name, actor.user_id, actor))
+            self._ctx.pending_names.discard(name)  # recorded, or never made (not listed)
+        if not refs:
+            raise RuntimeError(f"created tokens {names} do not appear in the newest 100 of the list")
+        return refs
