@@ -49,7 +49,7 @@ def test_two_given_users_are_named_and_nothing_is_skipped(
     assert plan.has_peer and not plan.skips
     assert f"user {users[0].id} ({users[0].username})" in said
     assert f"user {users[1].id} ({users[1].username})" in said
-    assert "360 requests per 180 s" in said and "1.8 requests/s" in said
+    assert "180 requests per 180 s" in said and "learns the limit from its first 429" in said
 
 
 def test_without_a_peer_the_peer_clauses_are_skipped_with_the_reason(

@@ -30,14 +30,16 @@ from newapi_contract.suite.settings import GENERATIONS, RunSettings
 __all__ = ["Plan", "diagnose", "register", "runnable_clauses"]
 
 DOCTOR_TIMEOUT_S = 5.0
-# Upstream's defaults (reference §7); GET /api/status does not expose them
+# Upstream's defaults (reference §7, common/init.go); GET /api/status does not expose them
 # (controller/misc.go GetStatus), so the doctor can only state them.
 UPSTREAM_LIMITS = (
-    "global: 360 requests per 180 s per IP on /api/* (180 up to rc.11)",
-    "critical: 20 per 20 min per IP for login, key reveal, batch keys (and /api/user/token on main)",
+    "global: 180 requests per 180 s per IP on /api/* at the legacy commit 4ca47ee2, 360 from "
+    "59a93cf5 on (both generations may have either; an operator may set any)",
+    "critical: 20 per 20 min per IP for login, register, key reveal, batch keys (current also "
+    "GET /api/user/token)",
     "search: 10 per 60 s per user",
 )
-QUICK_PROFILE_REQUESTS = 300  # the quick profile's budget (issue 6)
+QUICK_PROFILE_REQUESTS = 170  # the quick profile's budget: one window of the legacy default
 
 Say = Callable[[str], None]
 
@@ -178,18 +180,13 @@ def _say_limits(settings: RunSettings, say: Say) -> None:
     say("note  rate limits: upstream does not report its limits (GET /api/status); its defaults are")
     for limit in UPSTREAM_LIMITS:
         say(f"        {limit}")
+    say(
+        f"ok    pacing: the quick profile sends about {QUICK_PROFILE_REQUESTS} requests, within one window "
+        "of the legacy default; the run sends as fast as the server allows, learns the limit from "
+        f"its first 429 and waits each one out (up to {settings.max_wait:g} s in all, --max-wait)"
+    )
     if settings.rate:
-        minutes = QUICK_PROFILE_REQUESTS / settings.rate / 60
-        say(
-            f"ok    pacing: the run sends at most {settings.rate:g} requests/s (--rate), about "
-            f"{minutes:.0f} min for the quick profile's {QUICK_PROFILE_REQUESTS} requests; "
-            "429 and Retry-After are honoured"
-        )
-    else:
-        say(
-            "note  pacing: none (--rate 0): a server with upstream's limits will answer 429s "
-            "(the run waits them out)"
-        )
+        say(f"note  --rate {settings.rate:g}: at most that many requests per second besides")
 
 
 def _say_plan(plan: Plan, say: Say) -> None:

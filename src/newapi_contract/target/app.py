@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.routing import BaseRoute, Mount, Router, request_response
+from starlette.routing import BaseRoute, request_response
 
 from newapi_contract.target import delete_api, relay, token_api, user_api
 from newapi_contract.target.instance import Instance
@@ -67,6 +67,10 @@ def create_app(inst: Instance) -> Starlette:
         # Starlette wraps a plain function itself; a wrapped app must go in as an ASGI app.
         app = GZipMiddleware(request_response(run), minimum_size=0) if path.startswith("/api/") else run
         routes.append(GinRoute(path, app, methods=[method]))
-    router = Router(routes, redirect_slashes=False, default=gin_fallback(routes))
     version = inst.version if inst.current else None
-    return Starlette(routes=[Mount("", app=router)], middleware=[Middleware(GinHeaders, version=version)])
+    app = Starlette(routes=routes, middleware=[Middleware(GinHeaders, version=version)])
+    # gin's fallback (trailing-slash redirects, its 404s) as the router's own default: a
+    # Mount would not match a path holding a newline (its pattern is `.*`), as gin does.
+    app.router.redirect_slashes = False
+    app.router.default = gin_fallback(routes)
+    return app
