@@ -88,12 +88,13 @@ class NewApi:
         creds: Credentials | None,
         *,
         redactor: Redactor = REDACTOR,
-        on_deleted: Callable[[int], None] | None = None,
+        on_deleted: Callable[[list[int], int], None] | None = None,
     ) -> None:
         self.client = client
         self.creds = creds
         self._redactor = redactor
-        self._on_deleted = on_deleted  # told the id of every delete answered success:true
+        # Told (ids asked, number deleted) of every delete and batch delete answered success.
+        self._on_deleted = on_deleted
         if creds is not None:
             redactor.add_secret(creds.access_token)
 
@@ -148,11 +149,14 @@ class NewApi:
     ) -> Answer:
         answer = self.call("DELETE", token_path(token_id), headers=headers, auth=auth)
         if answer.success is True and self._on_deleted is not None:
-            self._on_deleted(token_id_acted_on(str(token_id)))
+            self._on_deleted([token_id_acted_on(str(token_id))], 1)
         return answer
 
     def batch_delete(self, ids: list[int]) -> Answer:
-        return self.call("POST", "/api/token/batch", json={"ids": ids})
+        answer = self.call("POST", "/api/token/batch", json={"ids": ids})
+        if answer.success is True and self._on_deleted is not None and isinstance(answer.data, int):
+            self._on_deleted(ids, answer.data)
+        return answer
 
     def reveal_key(self, token_id: int) -> str:
         """The full key of an own token (48 characters, no `sk-`), registered as a secret."""

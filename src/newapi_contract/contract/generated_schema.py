@@ -56,7 +56,7 @@ class Budget:
 PROFILES: dict[str, Budget] = {
     # CI: about 45 requests for both generated tests together (embedded server, with a peer);
     # the whole quick run must fit one window of upstream's legacy limit (180 per 180 s)
-    "quick": Budget("quick", max_examples=3, coverage=False, machine_examples=1, machine_steps=3),
+    "quick": Budget("quick", max_examples=3, coverage=False, machine_examples=1, machine_steps=1),
     # release: about 1,500 requests; the pacer keeps it under a staging server's limits
     "thorough": Budget("thorough", max_examples=100, coverage=True, machine_examples=25, machine_steps=20),
 }

@@ -247,11 +247,20 @@ class RunContext:
         return client
 
     def _api(self, base_url: str, creds: Credentials) -> NewApi:
-        return NewApi(self.client(base_url), creds, on_deleted=self._answered_deleted)
+        def answered_deleted(ids: list[int], deleted: int) -> None:
+            self._answered_deleted(creds.user_id, ids, deleted)
 
-    def _answered_deleted(self, token_id: int) -> None:
-        if self.ledger.owns(token_id):
-            self.ledger.mark_deleted(token_id)
+        return NewApi(self.client(base_url), creds, on_deleted=answered_deleted)
+
+    def _answered_deleted(self, user_id: int, ids: list[int], deleted: int) -> None:
+        """Note what the server says it deleted, when that is unambiguous: the number deleted
+        is the number of the user's own live ids asked for (cleanup still checks, see
+        `_cleanup_once`)."""
+        live = {e.token_id for e in self.ledger.live() if e.owner_id == user_id}
+        asked = [i for i in dict.fromkeys(ids) if i in live]
+        if len(asked) == deleted:
+            for token_id in asked:
+                self.ledger.mark_deleted(token_id)
 
     def actor(self, user_id: int) -> Actor | None:
         return next((a for a in (self.owner, self.peer) if a and a.user_id == user_id), None)
