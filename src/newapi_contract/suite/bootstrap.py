@@ -78,7 +78,7 @@ def _answer(
     except RoadFault as fault:
         if fault.kind == "throttled":
             raise
-        raise TargetUnreachable(f"{client.base_url}: {fault}") from None
+        raise TargetUnreachable(f"{client.base_url}: cannot connect or no answer ({fault})") from None
 
 
 def probe(client: httpx.Client, generation: str | None) -> Probe:
