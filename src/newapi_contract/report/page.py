@@ -139,6 +139,7 @@ def _folded_failure(tally: ClauseTally, cid: str) -> str:
 def _clause_table(tally: ClauseTally) -> str:
     rows = []
     data = tally.as_dict()["clauses"]
+    roots = set(tally.root_causes().roots)
     for cid, row in data.items():
         note = ""
         if row["verdict"] == "skipped" and row["skipped"]:
@@ -147,8 +148,8 @@ def _clause_table(tally: ClauseTally) -> str:
             note = row["unverified_reasons"][0]
         elif row["probably_because_of"]:
             note = f"probably because of {', '.join(row['probably_because_of'])}"
-        elif row["failures"]:
-            note = row["failures"][0]["headline"]
+        elif cid in roots:
+            note = "root cause: see its bug report above"
         link = (
             f"<a href='#{escape(anchor(cid))}'>{escape(cid)}</a>"
             if row["verdict"] == "failed"

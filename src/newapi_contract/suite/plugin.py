@@ -24,7 +24,16 @@ from newapi_contract.contract.expectations import Expectations, for_generation
 from newapi_contract.errors import ContractError, TargetError
 from newapi_contract.paths import CONTRACTS_DIR
 from newapi_contract.report.summary import ClauseTally
-from newapi_contract.suite.reporting import CSS_FILE, FATAL, TALLY, Controller, Reporting, clause_id
+from newapi_contract.suite.reporting import (
+    CSS_FILE,
+    FATAL,
+    TALLY,
+    Controller,
+    ProgressHooks,
+    Reporting,
+    clause_id,
+    progress_for,
+)
 from newapi_contract.suite.run_context import Actor, RunContext, Target
 from newapi_contract.suite.settings import RunSettings, add_options, check_report_dir
 from newapi_contract.suite.tokens import TokenFactory
@@ -70,6 +79,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Per-test reporting, registered this late on purpose: its trylast logreport hook must
     run after pytest-html's (pluggy calls the latest-registered trylast hook last)."""
     config = session.config
+    if (
+        TALLY in config.stash
+        and _runs_contracts(config)
+        and not config.pluginmanager.has_plugin("newapi-contract-progress")
+    ):
+        progress = progress_for(config, config.stash[TALLY], lambda: config.stash.get(CTX, None))
+        config.pluginmanager.register(ProgressHooks(progress), "newapi-contract-progress")
     if not config.pluginmanager.has_plugin("newapi-contract-reporting"):
         config.pluginmanager.register(
             Reporting(config, lambda: config.stash.get(CTX, None)), "newapi-contract-reporting"

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import sys
 from collections.abc import Callable, Iterator
 from html import escape
 from pathlib import Path
@@ -36,10 +38,21 @@ from newapi_contract.report.cards import failure_card, passed_html
 from newapi_contract.report.failure import Failure, failure_from
 from newapi_contract.report.longrepr import headed, redact_longrepr
 from newapi_contract.report.page import page_title, run_summary_html, verdict_sentence
+from newapi_contract.report.progress import Progress
 from newapi_contract.report.replay import base_nodeid, replay_command
 from newapi_contract.report.summary import ClauseTally
 
-__all__ = ["CSS_FILE", "FATAL", "TALLY", "Controller", "Reporting", "clause_id", "run_info"]
+__all__ = [
+    "CSS_FILE",
+    "FATAL",
+    "TALLY",
+    "Controller",
+    "ProgressHooks",
+    "Reporting",
+    "clause_id",
+    "progress_for",
+    "run_info",
+]
 
 TALLY = pytest.StashKey[ClauseTally]()
 FATAL = pytest.StashKey[str]()  # why the run stopped before a verdict (pytest.exit)
@@ -228,6 +241,76 @@ class Reporting:
             user_properties=[("clause", props["clause"])],
         )
         self.config.hook.pytest_runtest_logreport(report=closing)
+
+
+class ProgressHooks:
+    """Drives `report.progress.Progress` from pytest's test events (controller only)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.progress.total = len(session.items)
+        self.progress.start_live()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.progress.total = len(ids)
+
+    @pytest.hookimpl(trylast=True)  # after the terminal reporter wrote the test's name
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        self.progress.test_started()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.progress.erase()  # before the terminal reporter writes the result
+        if report.when == "setup" and report.passed:  # pytest writes nothing for it: draw on
+            self.progress.test_started()
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
+        self.progress.test_finished()
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.progress.stop()
+
+
+def progress_for(config: pytest.Config, tally: ClauseTally, context: Callable[[], Any]) -> Progress:
+    """A live line on a terminal (serial runs), plain periodic lines otherwise (CI, xdist)."""
+    from newapi_contract.report.progress import Counters
+
+    def counters() -> Counters:
+        ctx = context()
+        if ctx is not None and ctx.pacer is not None and not getattr(config.option, "numprocesses", None):
+            return Counters(ctx.pacer.sent, ctx.pacer.waited_s, ctx.pacer.throttled)
+        info = tally.run_info  # xdist: the workers' counters, as of their last finished test
+        return Counters(
+            int(info.get("requests") or 0),
+            float(info.get("pacing_waited_s") or 0),
+            int(info.get("throttled") or 0),
+        )
+
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    live_fd = None
+    if reporter is not None and sys.stdout.isatty() and not getattr(config.option, "numprocesses", None):
+        live_fd = os.dup(sys.stdout.fileno())  # pytest's capture redirects fd 1 while a test runs
+    tw = getattr(reporter, "_tw", None)
+
+    def room() -> int:
+        if tw is None or live_fd is None:
+            return 0
+        try:
+            columns = os.get_terminal_size(live_fd).columns
+        except OSError:
+            return 0
+        return columns - tw.width_of_current_line
+
+    def write_line(text: str) -> None:
+        if reporter is not None:
+            reporter.write_line(text)
+
+    return Progress(
+        counters, live_fd=live_fd, write_line=None if live_fd is not None else write_line, room=room
+    )
 
 
 class Controller:
