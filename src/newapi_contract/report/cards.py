@@ -123,8 +123,11 @@ def _fact(label: str, value: str, code: bool = False) -> str:
     return f"<dt>{escape(label)}</dt><dd>{shown}</dd>"
 
 
-def failure_card(failure: Failure, clause: Clause | None, *, title_extra: str = "") -> str:
-    """A failed clause as a bug report (see the module doc)."""
+def failure_card(
+    failure: Failure, clause: Clause | None, *, title_extra: str = "", anchored: bool = False
+) -> str:
+    """A failed clause as a bug report (see the module doc); `anchored`: the card the clause
+    table links to (one per clause and page: the top of the report's)."""
     title = clause.title if clause else ""
     facts = []
     if clause is not None:
@@ -138,8 +141,9 @@ def failure_card(failure: Failure, clause: Clause | None, *, title_extra: str = 
     if about := failure.about_line():
         facts.append(_fact("About", about))
     expected = failure.expected if failure.expected is not None else "what the promise above says"
+    id_attr = f" id='{escape(anchor(failure.clause))}'" if anchored else ""
     parts = [
-        f"<section class='nac-card nac-failed' id='{escape(anchor(failure.clause))}'>",
+        f"<section class='nac-card nac-failed'{id_attr}>",
         f"<h3>{verdict_badge('failed')} {escape(failure.clause)}: {escape(title)}{title_extra}</h3>",
         f"<dl class='nac-facts'>{''.join(facts)}</dl>",
         "<div class='nac-eo'>",

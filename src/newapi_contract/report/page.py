@@ -107,7 +107,7 @@ def _failures(tally: ClauseTally) -> str:
             continue
         more = len(tally.failures[root]) - 1
         extra = f" <small>(and {more} more failing test{'s' if more > 1 else ''})</small>" if more else ""
-        parts.append(failure_card(failure, clause, title_extra=extra))
+        parts.append(failure_card(failure, clause, title_extra=extra, anchored=True))
         dependents = causes.dependents(root)
         if dependents:
             parts.append(

@@ -27,8 +27,9 @@ GENERATIONS = ("legacy", "current")
 # Upstream's default global limit is 360 requests per 180 s per IP (reference §7): stay under it.
 REMOTE_DEFAULT_RATE = 1.8
 # Upstream issues access tokens of 29 to 32 characters (controller/user.go GenerateAccessToken:
-# common.GenerateRandomKey(29 + randI), both generations); a shorter one was never issued.
-MIN_ACCESS_TOKEN = 29
+# common.GenerateRandomKey(29 + randI), both generations). One shorter than the redactor's
+# minimum (8) is refused here, naming its variable; any other the server judges.
+MIN_ACCESS_TOKEN = 8
 
 
 def _env(name: str) -> str | None:
@@ -265,7 +266,6 @@ def _user(kind: str, token: str | None, user_id: str | None) -> UserSecret | Non
         # needed to know that, and a secret this short could not be redacted reliably.
         raise CredentialsRejected(
             f"{variable} ({len(token)} characters) is not an access token new-api issues "
-            f"({MIN_ACCESS_TOKEN} to 32 characters): the server would refuse it; copy it again "
-            "from Personal settings"
+            "(29 to 32 characters): the server would refuse it; copy it again from Personal settings"
         )
     return UserSecret(int(user_id), token)
