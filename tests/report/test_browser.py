@@ -29,10 +29,11 @@ def browser():
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')"
     )
-    if not CHROMIUM.exists() and shutil.which("chromium") is None:
+    executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+    if executable is None:
         pytest.skip("no browser: install Debian's chromium (apt-get install chromium; .ci/run does)")
     with sync_api.sync_playwright() as play:
-        browser = play.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        browser = play.chromium.launch(executable_path=executable, args=FLAGS)
         yield browser
         browser.close()
 
