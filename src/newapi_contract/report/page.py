@@ -65,7 +65,8 @@ def page_title(tally: ClauseTally) -> str:
 def _banner(tally: ClauseTally) -> str:
     counts = tally.counts()
     chips = "".join(
-        f"<span class='nac-chip nac-v-{escape(v.replace(' ', '-'))}'>{counts[v]} {escape(v)}</span>"
+        f"<span class='nac-chip nac-v-{escape(v.replace(' ', '-'))}{' nac-zero' if not counts[v] else ''}'>"
+        f"{counts[v]} {escape(v)}</span>"
         for v in VERDICTS
     )
     if tally.interrupted:
