@@ -51,6 +51,7 @@ def test_summary_carries_each_failure_as_a_bug_report(red_run: FinishedRun) -> N
         assert "--embedded-faults delete-noop" in first["replay"]
     own2 = red_run.summary["clauses"][ROOT]["failures"][0]
     assert own2["expected"].startswith("HTTP 200") and "record not found" in own2["expected"]
+    assert own2["observed_answer"]["status"] == 200 and own2["observed_answer"]["body"]["success"] is True
     # which request: the GET after the delete, not the create or the delete itself
     assert re.match(r"#\d+ of \d+: GET http://127\.0\.0\.1:\d+/api/token/\d+ -> HTTP 200", own2["about"])
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from newapi_contract.contract.clauses import Clause
-from newapi_contract.report.failure import Failure
+from newapi_contract.report.failure import ABOUT_ANSWER, Failure
 from newapi_contract.report.rootcause import RootCauses, explain
 
 __all__ = ["VERDICTS", "ClauseTally"]
@@ -178,13 +178,22 @@ class ClauseTally:
 
 def _failure_summary(failure: Failure) -> dict[str, Any]:
     """What summary.json says of one failure (the HTML report has the exchanges)."""
+    ex = failure.about_exchange()
+    answer = None
+    if ex is not None and failure.about_why == ABOUT_ANSWER:
+        try:
+            body: Any = json.loads(ex.response_body)
+        except ValueError:
+            body = ex.response_body
+        answer = {"status": ex.status, "body": body}  # the answer judged, whole and parsed
     return {
         "test": failure.test,
         "headline": failure.headline(),
         "expected": failure.expected,
         "observed": failure.observed,
+        "observed_answer": answer,
         "check": failure.check,
         "about": failure.about_line(),
-        "curl": ex.curl() if (ex := failure.about_exchange()) else None,
+        "curl": ex.curl() if ex is not None else None,
         "replay": failure.replay,
     }
