@@ -3,7 +3,7 @@
 Positive and negative cases for DELETE /api/token/{id} (ids, New-Api-User, Authorization),
 sent through the guarded requests session. Built-in checks that hold for new-api stay on;
 the status-code based ones are replaced by body-reading checks (`contract.checks`).
-Replay a run with `--hypothesis-seed=<seed>` (printed in the summary and the report).
+A failure's replay line (`report.replay`) runs this test again with the run's seed and options.
 """
 
 from __future__ import annotations
@@ -17,15 +17,11 @@ from newapi_contract.client.ids import token_id_acted_on
 from newapi_contract.contract import checks  # noqa: F401  (registers the checks and the hook)
 from newapi_contract.contract.generated import OVERFLOW_CLAMP, Arena, activate
 from newapi_contract.contract.generated_schema import budget_for, load_generated_schema
+from newapi_contract.report.replay import replay_command
 
 SCOPE = "generated layer"
 # Every DELETE the generated test sent, as the recorder saw it: (path, ledger ids then).
 SENT: list[tuple[str, frozenset[int]]] = []
-
-
-def replay_command(config: pytest.Config, nodeid: str, profile: str) -> str:
-    seed = config.getoption("hypothesis_seed")
-    return f"newapi-contract run -- '{nodeid}' --hypothesis-seed={seed} --profile={profile}"
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +71,7 @@ def test_generated(
             case.call_and_validate(session=requests_session)
     except Exception as exc:
         exc.add_note(f"curl: {redactor.text(case.as_curl_command())}")
-        exc.add_note(f"replay: {replay_command(request.config, request.node.nodeid, profile)}")
+        exc.add_note(f"replay: {replay_command(request.config, request.node)}")
         raise
     finally:
         owned = frozenset(entry.token_id for entry in ledger.entries())

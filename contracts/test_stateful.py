@@ -2,7 +2,7 @@
 
 See `newapi_contract.contract.lifecycle_machine` for why this is a hypothesis rule-based
 machine over the client layer rather than schemathesis's link-driven state machine.
-Replay a run with `--hypothesis-seed=<seed>` (printed in the summary and the report).
+A failure's replay line (`report.replay`) runs this test again with the run's seed and options.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from newapi_contract.contract.generated_schema import budget_for
 from newapi_contract.contract.lifecycle_machine import LifecycleWorld, TokenLifecycle
+from newapi_contract.report.replay import replay_command
 
 # Full-key reveals the machine may spend per run: upstream's critical limit is 20 per 20 min
 # per IP, shared with the hand-written clauses (reference §7).
@@ -37,9 +38,5 @@ def test_lifecycle(request: pytest.FixtureRequest, owner: Any, ledger: Any, make
     try:
         run_state_machine_as_test(TokenLifecycle.for_world(world), settings=budget.machine_settings())
     except Exception as exc:
-        seed = request.config.getoption("hypothesis_seed")
-        exc.add_note(
-            f"replay: newapi-contract run -- '{request.node.nodeid}' --hypothesis-seed={seed} "
-            f"--profile={budget.name}"
-        )
+        exc.add_note(f"replay: {replay_command(request.config, request.node)}")
         raise

@@ -61,7 +61,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((arg for arg in argv if not arg.startswith("-")), None)
-    args = build_parser(command).parse_args(argv)
+    parser = build_parser(command)
+    unknown = [arg for arg in argv if arg not in ("-h", "--help", "--version")]
+    if command is None and unknown:
+        # argparse would first complain that COMMAND is missing, hiding the real mistake.
+        parser.error(f"unrecognized arguments: {' '.join(unknown)} (give a COMMAND: {', '.join(ROOMS)})")
+    args = parser.parse_args(argv)
     try:
         code = int(args.handler(args))
     except (ContractError, RoadFault) as exc:

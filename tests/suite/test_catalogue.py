@@ -46,3 +46,35 @@ def test_no_source_lost_to_a_yaml_comment():
     # An unquoted " #" starts a YAML comment: "one-api PR #2206" would silently lose its number.
     for clause in load_clauses().values():
         assert clause.source.count("(") == clause.source.count(")"), clause.source
+
+
+def test_reliances_name_known_clauses_without_cycles_and_most_rely_on_a_working_delete():
+    clauses = load_clauses()
+    for clause in clauses.values():
+        assert clause.id not in clause.relies_on
+        assert set(clause.relies_on) <= set(clauses), clause.id
+    relying = [c for c in clauses.values() if {"DEL-OWN-1", "DEL-OWN-2"} & set(c.relies_on)]
+    assert len(relying) >= 10
+    assert not clauses["DEL-OWN-1"].relies_on  # the root of roots
+
+
+def test_the_loader_refuses_unknown_and_cyclic_reliances(tmp_path):
+    import pytest
+
+    from newapi_contract.errors import InputError
+
+    entry = (
+        "  - {{id: {id}, title: t, statement: s, source: ref §3, generations: [current], "
+        "relies_on: [{dep}]}}\n"
+    )
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text("clauses:\n" + entry.format(id="DEL-A-1", dep="DEL-NOPE-1"), encoding="utf-8")
+    with pytest.raises(InputError, match="relies_on"):
+        load_clauses(unknown)
+    cyclic = tmp_path / "cyclic.yaml"
+    cyclic.write_text(
+        "clauses:\n" + entry.format(id="DEL-A-1", dep="DEL-B-1") + entry.format(id="DEL-B-1", dep="DEL-A-1"),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="cycle"):
+        load_clauses(cyclic)

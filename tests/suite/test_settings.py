@@ -32,7 +32,7 @@ def test_no_base_url_means_embedded_and_unpaced():
 
 def test_environment_gives_base_url_and_credentials(monkeypatch):
     monkeypatch.setenv("NEWAPI_BASE_URL", "http://staging.test:3000/")
-    monkeypatch.setenv("NEWAPI_ACCESS_TOKEN", "tok")
+    monkeypatch.setenv("NEWAPI_ACCESS_TOKEN", "tok-env-secret")
     monkeypatch.setenv("NEWAPI_USER_ID", "7")
     settings = RunSettings.from_values({})
     assert settings.base_url == "http://staging.test:3000"

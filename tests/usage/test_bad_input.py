@@ -93,3 +93,97 @@ def test_malformed_apifox_file(run_script: Any, tmp_path: Path) -> None:
 def test_unknown_option(run_script: Any) -> None:
     line = _one_line(run_script("run", "--no-such-option"), EXIT_USAGE)
     assert "--no-such-option" in line
+
+
+# -- found before any report is touched ---------------------------------------------------
+
+OLD_REPORTS = {
+    "report.html": "<html>old</html>",
+    "junit.xml": "<testsuites/>",
+    "summary.json": '{"totals": {"held": 27}}',
+}
+
+
+@pytest.fixture
+def old_reports(tmp_path: Path) -> Path:
+    """A report directory holding an earlier run's reports."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    for name, text in OLD_REPORTS.items():
+        (reports / name).write_text(text, encoding="utf-8")
+    return reports
+
+
+def _untouched(reports: Path) -> bool:
+    return all((reports / name).read_text(encoding="utf-8") == text for name, text in OLD_REPORTS.items())
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--embedded-faults", "delete-noop,no-such-fault"], "unknown fault mode(s) no-such-fault"),
+        (["--clause", "DEL-NOPE-9"], "unknown clause(s) DEL-NOPE-9"),
+        (["--", "--no-such-pytest-option"], "unrecognized arguments: --no-such-pytest-option"),
+    ],
+    ids=["unknown-fault", "unknown-clause", "bad-pytest-argument"],
+)
+def test_configuration_errors_leave_reports_alone(
+    run_script: Any, old_reports: Path, args: list[str], says: str
+) -> None:
+    result = run_script("run", "--report-dir", str(old_reports), *args)
+    assert says in _one_line(result, EXIT_USAGE)
+    assert _untouched(old_reports)
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "where", ["/proc/newapi-contract-x", "{file}", "{file}/sub"], ids=["proc", "file", "under-file"]
+)
+def test_unusable_report_directory(run_script: Any, tmp_path: Path, where: str) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x", encoding="utf-8")
+    report_dir = where.format(file=a_file)
+    line = _one_line(run_script("run", "--report-dir", report_dir), EXIT_USAGE)
+    assert f"--report-dir '{report_dir}'" in line and "cannot write reports there" in line
+
+
+def test_a_run_selecting_nothing_leaves_no_old_verdict(run_script: Any, old_reports: Path) -> None:
+    line = _one_line(
+        run_script("run", "--report-dir", str(old_reports), "--", "-k", "no_test_is_named_so"), EXIT_USAGE
+    )
+    assert "no test matched" in line and "no reports written" in line
+    assert not any((old_reports / name).exists() for name in OLD_REPORTS)
+
+
+def test_too_short_access_token_names_its_variable(run_script: Any) -> None:
+    env = {"NEWAPI_ACCESS_TOKEN": "bad", "NEWAPI_USER_ID": "2"}
+    line = _one_line(run_script("run", "--base-url", "http://127.0.0.1:9", env=env), EXIT_TARGET)
+    assert (
+        "NEWAPI_ACCESS_TOKEN" in line and "would refuse it" in line and "bad" not in line.split("(")[0][-5:]
+    )
+
+
+def test_a_working_token_of_another_user_says_so(run_script: Any, populated: tuple[str, list[Any]]) -> None:
+    base_url, users = populated
+    env = {"NEWAPI_ACCESS_TOKEN": users[0].access_token, "NEWAPI_USER_ID": str(users[1].id)}
+    line = _one_line(run_script("run", "--base-url", base_url, env=env), EXIT_TARGET)
+    assert f"belongs to user {users[0].id}, not NEWAPI_USER_ID={users[1].id}" in line
+    assert "refused" not in line and users[0].access_token not in line
+
+
+def test_root_login_refused_during_the_run(
+    run_script: Any, populated: tuple[str, list[Any]], tmp_path: Path
+) -> None:
+    base_url, _ = populated
+    env = {"NEWAPI_ROOT_USERNAME": "root", "NEWAPI_ROOT_PASSWORD": "not-the-root-password"}
+    reports = tmp_path / "reports"
+    line = _one_line(
+        run_script("run", "--base-url", base_url, "--report-dir", str(reports), env=env), EXIT_TARGET
+    )
+    assert "no reports written" in line and "not-the-root-password" not in line
+    assert not any((reports / name).exists() for name in OLD_REPORTS)
+
+
+def test_an_option_without_a_command_is_named(run_script: Any) -> None:
+    line = _one_line(run_script("--bogus"), EXIT_USAGE)
+    assert "unrecognized arguments: --bogus" in line

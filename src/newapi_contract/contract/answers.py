@@ -47,6 +47,7 @@ def assert_shape(answer: Answer) -> dict[str, Any]:
         answer.content_type.split(";")[0].strip().lower() == "application/json",
         expected=expected,
         observed=describe(answer),
+        answer=answer,
         clause=SHAPE_CLAUSE,
     )
     body = answer.json
@@ -56,6 +57,7 @@ def assert_shape(answer: Answer) -> dict[str, Any]:
         and isinstance(body.get("message"), str),
         expected=expected,
         observed=describe(answer),
+        answer=answer,
         clause=SHAPE_CLAUSE,
     )
     return body  # type: ignore[return-value]
@@ -67,24 +69,28 @@ def assert_outcome(answer: Answer, *, success: bool, message: str | None = None)
     if message is not None:
         wanted["message"] = message
     expected = f"HTTP 200, body with {json.dumps(wanted, ensure_ascii=False)}"
-    require(answer.status == 200, expected=expected, observed=describe(answer))
+    require(answer.status == 200, expected=expected, observed=describe(answer), answer=answer)
     body = assert_shape(answer)
     require(
         all(body.get(k) == v for k, v in wanted.items()),
         expected=expected,
         observed=describe(answer),
+        answer=answer,
     )
 
 
 def assert_rejected(answer: Answer, rejection: Rejection) -> None:
     """Refused by user auth, in the generation's shape (reference §2)."""
     expected = rejection.describe()
-    require(answer.status == rejection.status, expected=expected, observed=describe(answer))
+    require(answer.status == rejection.status, expected=expected, observed=describe(answer), answer=answer)
     body = assert_shape(answer)
     require(
         body["success"] is False and bool(body["message"]),
         expected=expected,
         observed=describe(answer),
+        answer=answer,
     )
     if rejection.code is not None:
-        require(body.get("code") == rejection.code, expected=expected, observed=describe(answer))
+        require(
+            body.get("code") == rejection.code, expected=expected, observed=describe(answer), answer=answer
+        )

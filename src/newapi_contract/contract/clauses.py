@@ -30,6 +30,9 @@ class Clause:
     source: str
     generations: tuple[str, ...]
     needs: tuple[str, ...] = field(default=())
+    # Clauses whose promises this clause's test takes for granted (a delete that works, ...):
+    # when one of them fails too, this failure is probably its consequence (report.rootcause).
+    relies_on: tuple[str, ...] = field(default=())
 
     def applies_to(self, generation: str) -> bool:
         return generation in self.generations
@@ -52,6 +55,7 @@ def _clause(raw: dict, where: str) -> Clause:
             source=str(raw["source"]),
             generations=tuple(raw["generations"]),
             needs=tuple(raw.get("needs", ())),
+            relies_on=tuple(str(cid) for cid in raw.get("relies_on", ())),
         )
     except (KeyError, TypeError) as exc:
         raise InputError(f"{where}: clause entry lacks {exc}") from None
@@ -76,4 +80,26 @@ def load_clauses(path: Path = CLAUSES_FILE) -> dict[str, Clause]:
         if clause.id in clauses:
             raise InputError(f"{path.name}: duplicate clause id {clause.id}")
         clauses[clause.id] = clause
+    _check_reliances(clauses, path.name)
     return clauses
+
+
+def _check_reliances(clauses: dict[str, Clause], where: str) -> None:
+    """`relies_on` names known clauses, never the clause itself, and has no cycle."""
+    for clause in clauses.values():
+        unknown = [cid for cid in clause.relies_on if cid not in clauses or cid == clause.id]
+        if unknown:
+            raise InputError(f"{where}: {clause.id} relies_on {unknown}: unknown, or itself")
+    done: set[str] = set()
+
+    def visit(cid: str, path: tuple[str, ...]) -> None:
+        if cid in path:
+            raise InputError(f"{where}: relies_on cycle {' -> '.join((*path, cid))}")
+        if cid in done:
+            return
+        for dep in clauses[cid].relies_on:
+            visit(dep, (*path, cid))
+        done.add(cid)
+
+    for cid in clauses:
+        visit(cid, ())

@@ -39,6 +39,7 @@ def listed(api: NewApi, token_id: int) -> bool:
         answer.status == 200 and answer.success is True,
         expected="GET /api/token/ answers success:true with the caller's tokens",
         observed=describe(answer),
+        answer=answer,
     )
     return any(item.get("id") == token_id for item in items(answer))
 
@@ -49,6 +50,7 @@ def found_by_search(api: NewApi, name: str, token_id: int) -> bool:
         answer.status == 200 and answer.success is True,
         expected="GET /api/token/search answers success:true",
         observed=describe(answer),
+        answer=answer,
     )
     return any(item.get("id") == token_id for item in items(answer))
 
@@ -61,6 +63,7 @@ def assert_readable(api: NewApi, token_id: int) -> None:
         answer.status == 200 and answer.success is True and data.get("id") == token_id,
         expected=f"GET /api/token/{token_id} answers success:true with token {token_id}",
         observed=describe(answer),
+        answer=answer,
     )
 
 

@@ -13,10 +13,14 @@ from typing import Any
 import pytest
 
 from newapi_contract.contract.clauses import Clause
+from newapi_contract.report.failure import ABOUT_ANSWER, Failure
+from newapi_contract.report.rootcause import RootCauses, explain
 
 __all__ = ["VERDICTS", "ClauseTally"]
 
 VERDICTS = ("held", "failed", "unverified", "skipped", "not run")
+# The run's verdict, worst first: what the top of every output says.
+RUN_VERDICTS = ("failed", "interrupted", "unverified", "held", "no verdict")
 
 
 @dataclass
@@ -47,6 +51,9 @@ class ClauseTally:
     errors: list[str] = field(default_factory=list)
     # (test, kind, reason) of every test the road stopped (RoadFault): exit 3, not 1.
     road_faults: list[tuple[str, str, str]] = field(default_factory=list)
+    # Each failed clause's bug reports (`report.failure.Failure`), by the clause broken.
+    failures: dict[str, list[Failure]] = field(default_factory=lambda: defaultdict(list))
+    interrupted: bool = False  # Ctrl-C, SIGTERM, or -x stopped the run before its end
     # The latest facts of each process (xdist worker), by its run prefix.
     _infos: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -76,12 +83,16 @@ class ClauseTally:
             return
         result = self.results[clause]
         result.requests += int(props.get("requests", 0))
+        if "failure" in props:
+            failure = Failure.from_dict(json.loads(props["failure"]))
+            self.failures[failure.clause].append(failure)
         if report.failed:
             broken = props.get("failed_clause", clause)
             if report.when == "call":
                 self.results[broken].failed.append(report.nodeid)
                 if broken != clause:
                     result.unverified.append(report.nodeid)
+                    result.unverified_reasons.append(f"stopped by a failure of {broken}")
             else:
                 result.failed.append(report.nodeid)
                 self.errors.append(report.nodeid)
@@ -98,11 +109,29 @@ class ClauseTally:
         elif report.when == "call":
             result.passed.append(report.nodeid)
 
+    def verdict_of(self, cid: str) -> str:
+        return self.results[cid].verdict if cid in self.results else "not run"
+
     def counts(self) -> dict[str, int]:
-        verdicts = [self.results[c].verdict if c in self.results else "not run" for c in self.clauses]
+        verdicts = [self.verdict_of(c) for c in self.clauses]
         return {v: verdicts.count(v) for v in VERDICTS}
 
+    def verdict(self) -> str:
+        """The run's verdict (RUN_VERDICTS): a failed clause outweighs everything else."""
+        counts = self.counts()
+        if counts["failed"]:
+            return "failed"
+        if self.interrupted:
+            return "interrupted"
+        if counts["unverified"]:
+            return "unverified"
+        return "held" if counts["held"] else "no verdict"
+
+    def root_causes(self) -> RootCauses:
+        return explain([c for c in self.clauses if self.verdict_of(c) == "failed"], self.clauses)
+
     def as_dict(self) -> dict[str, Any]:
+        causes = self.root_causes()
         clauses = {}
         for cid, clause in self.clauses.items():
             result = self.results.get(cid, _ClauseResult())
@@ -110,6 +139,9 @@ class ClauseTally:
                 "title": clause.title,
                 "source": clause.source,
                 "verdict": result.verdict,
+                "relies_on": list(clause.relies_on),
+                "probably_because_of": list(causes.because.get(cid, ())),
+                "failures": [_failure_summary(f) for f in self.failures.get(cid, ())],
                 "passed": result.passed,
                 "failed": result.failed,
                 "unverified": result.unverified,
@@ -118,8 +150,11 @@ class ClauseTally:
                 "requests": result.requests,
             }
         return {
+            "verdict": self.verdict(),
+            "interrupted": self.interrupted,
             "run": self.run_info,
             "totals": self.counts(),
+            "root_causes": list(causes.roots),
             "errors": self.errors,
             "road_faults": [{"test": t, "kind": k, "reason": r} for t, k, r in self.road_faults],
             "clauses": clauses,
@@ -132,6 +167,7 @@ class ClauseTally:
         os.replace(tmp, path)
 
     def lines(self) -> list[str]:
+        """One line per clause that ran: verdict, id, title (and the skip reason)."""
         out = []
         for cid in self.clauses:
             if cid not in self.results:
@@ -142,3 +178,26 @@ class ClauseTally:
                 line += f"  ({result.skipped[0][1]})"
             out.append(line)
         return out
+
+
+def _failure_summary(failure: Failure) -> dict[str, Any]:
+    """What summary.json says of one failure (the HTML report has the exchanges)."""
+    ex = failure.about_exchange()
+    answer = None
+    if ex is not None and failure.about_why == ABOUT_ANSWER:
+        try:
+            body: Any = json.loads(ex.response_body)
+        except ValueError:
+            body = ex.response_body
+        answer = {"status": ex.status, "body": body}  # the answer judged, whole and parsed
+    return {
+        "test": failure.test,
+        "headline": failure.headline(),
+        "expected": failure.expected,
+        "observed": failure.observed,
+        "observed_answer": answer,
+        "check": failure.check,
+        "about": failure.about_line(),
+        "curl": ex.curl() if ex is not None else None,
+        "replay": failure.replay,
+    }

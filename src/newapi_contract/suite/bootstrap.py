@@ -110,7 +110,13 @@ def probe(client: httpx.Client, generation: str | None) -> Probe:
 def _check_user(client: httpx.Client, creds: Credentials, label: str) -> None:
     answer = NewApi(client, creds).self_info()
     data = answer.data if isinstance(answer.data, dict) else {}
-    if answer.status != 200 or answer.success is not True or data.get("id") != creds.user_id:
+    id_variable = label.replace("ACCESS_TOKEN", "USER_ID")
+    if answer.status == 200 and answer.success is True and data.get("id") != creds.user_id:
+        raise CredentialsRejected(
+            f"{label} works but belongs to user {data.get('id')}, not {id_variable}={creds.user_id}: "
+            f"set {id_variable} to {data.get('id')}, or give that user's access token"
+        )
+    if answer.status != 200 or answer.success is not True:
         raise CredentialsRejected(
             f"{label}: the server refused the access token for user {creds.user_id} "
             f"(GET /api/user/self answered HTTP {answer.status}: {answer.message!r})"

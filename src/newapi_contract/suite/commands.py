@@ -3,21 +3,26 @@
 `run` is a thin layer over `pytest.main` on `contracts/`: it checks the target first
 (one clear line and exit 3 within seconds if it cannot be used), then runs the clauses
 with the HTML, JUnit and JSON reports switched on, and maps pytest's exit status to
-the suite's codes: 0 all clauses held, 1 a clause failed, 2 bad usage, 3 bad target.
+the suite's codes: 0 all clauses held, 1 a clause failed, 2 bad usage, 3 bad target (or a
+clause unverified), 130 interrupted. Usage and configuration errors are found before any
+report is touched and come as one line on stderr; reports of an earlier run are removed
+when the run starts, and a run that stops without a verdict leaves none.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from newapi_contract.contract.clauses import load_clauses
 from newapi_contract.errors import UsageError
-from newapi_contract.paths import CONTRACTS_DIR
-from newapi_contract.suite.settings import GENERATIONS, PROFILES, RunSettings
+from newapi_contract.paths import CONTRACTS_DIR, PROJECT_ROOT
+from newapi_contract.suite.settings import GENERATIONS, PROFILES, RunSettings, check_report_dir
 
 __all__ = ["register"]
 
@@ -94,6 +99,27 @@ def _preflight(settings: RunSettings) -> None:
         ctx.close()
 
 
+def _test_paths(pytest_args: list[str]) -> list[str]:
+    """The arguments after `--` that name tests under contracts/ (a path or a node id),
+    made absolute when they are relative to the checkout rather than the current directory."""
+    named = []
+    for index, arg in enumerate(pytest_args):
+        if arg.startswith("-") or (index and pytest_args[index - 1] in _VALUE_OPTIONS):
+            continue
+        path, sep, rest = arg.partition("::")
+        for base in (Path.cwd(), PROJECT_ROOT):
+            candidate = (base / path).resolve()
+            if candidate.exists() and (candidate == CONTRACTS_DIR or CONTRACTS_DIR in candidate.parents):
+                named.append(arg)
+                pytest_args[index] = f"{candidate}{sep}{rest}"
+                break
+    return named
+
+
+# pytest options whose value is the next argument (so that value is no test path).
+_VALUE_OPTIONS = frozenset({"-k", "-m", "-p", "-o", "-W", "-c", "--deselect", "--ignore", "-n", "--maxfail"})
+
+
 def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
     report_dir = settings.report_dir
     forwarded = {
@@ -106,8 +132,11 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         "--embedded-faults": args.embedded_faults,
         "--embedded-rate-limits": args.embedded_rate_limits,
     }
+    extra = list(args.pytest_args)
+    # A replay line names one test: run only that one, not the whole of contracts/ as well.
+    tests = [] if _test_paths(extra) else [str(CONTRACTS_DIR)]
     return [
-        str(CONTRACTS_DIR),
+        *tests,
         "-v",
         "-p",
         "no:cacheprovider",
@@ -119,25 +148,45 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         f"--junitxml={report_dir / 'junit.xml'}",
         "-o",
         "junit_family=xunit1",
+        # Passing detail folded: the failures are shown as bug reports at the top.
+        "-o",
+        "render_collapsed=all",
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
         *(f"{flag}={value}" for flag, value in forwarded.items() if value is not None),
         *(f"--clause={clause}" for clause in args.clause or ()),
-        *args.pytest_args,
+        *extra,
     ]
 
 
 class _Verdict:
-    """Keeps the run's clause tally once pytest is done, for the exit code."""
+    """What `run` needs from the pytest session: the clause tally and any fatal error, and
+    the moment the run really starts (then stale reports go; not on a usage error)."""
 
-    def __init__(self) -> None:
+    def __init__(self, report_dir: Path) -> None:
+        self.report_dir = report_dir
         self.tally: Any = None
+        self.fatal: str | None = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        _remove_reports(self.report_dir)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from newapi_contract.suite.plugin import TALLY
+        from newapi_contract.suite.plugin import FATAL, TALLY
 
         self.tally = session.config.stash.get(TALLY, None)
+        self.fatal = session.config.stash.get(FATAL, None)
+
+
+REPORT_FILES = ("report.html", "junit.xml", "summary.json")
+
+
+def _remove_reports(report_dir: Path) -> None:
+    """An earlier run's reports must never pass for this run's verdict."""
+    for name in REPORT_FILES:
+        (report_dir / name).unlink(missing_ok=True)
 
 
 def _road_line(tally: Any) -> str:
@@ -153,14 +202,44 @@ def _road_line(tally: Any) -> str:
     )
 
 
+def _usage_message(stderr: str) -> str:
+    """pytest's usage error (several lines: usage, error, inifile, rootdir) as one line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        if " error: " in line:
+            return line.split(" error: ", 1)[1]
+    for line in lines:
+        if line.startswith("ERROR: "):
+            return line[len("ERROR: ") :]
+    return lines[0] if lines else "pytest refused the arguments"
+
+
 def run_command(args: argparse.Namespace) -> int:
+    # Everything that can be checked before the run is, before any report is touched.
     settings = _settings(args)
+    check_report_dir(settings.report_dir)
+    if unknown := sorted(set(args.clause or ()) - set(load_clauses())):
+        raise UsageError(f"--clause: unknown clause(s) {', '.join(unknown)} (contracts/clauses.yaml)")
     if settings.base_url is not None:
         _preflight(settings)
-    settings.report_dir.mkdir(parents=True, exist_ok=True)
-    verdict = _Verdict()
-    status = int(pytest.main(_pytest_args(args, settings), plugins=[verdict]))
+    verdict = _Verdict(settings.report_dir)
+    held = io.StringIO()
+    real_stderr, sys.stderr = sys.stderr, held  # pytest's usage errors come as several lines
+    try:
+        status = int(pytest.main(_pytest_args(args, settings), plugins=[verdict]))
+    finally:
+        sys.stderr = real_stderr
     code = _EXIT.get(status, 1)
+    report_dir = settings.report_dir
+    if verdict.fatal or code == 2:
+        message = verdict.fatal or (
+            "no test matched the selection" if status == 5 else _usage_message(held.getvalue())
+        )
+        if verdict.tally is not None:  # the run had started: what it wrote claims nothing
+            _remove_reports(report_dir)
+        print(f"newapi-contract: error: {message} (no reports written; exit {code})", file=sys.stderr)
+        return code
+    sys.stderr.write(held.getvalue())
     tally = verdict.tally
     if code in (0, 1) and tally is not None and tally.results:
         counts = tally.counts()
@@ -169,11 +248,10 @@ def run_command(args: argparse.Namespace) -> int:
         code = 1 if counts["failed"] else (3 if counts["unverified"] else 0)
         if code == 3:
             print(_road_line(tally), file=sys.stderr)
-    report_dir = settings.report_dir
-    print(
-        f"newapi-contract: reports in {report_dir}: report.html, junit.xml, summary.json (exit {code})",
-        file=sys.stderr,
-    )
+    written = [name for name in REPORT_FILES if (report_dir / name).exists()]
+    what = ", ".join(written) if written else "none written"
+    stopped = "interrupted; " if code == 130 else ""
+    print(f"newapi-contract: {stopped}reports in {report_dir}: {what} (exit {code})", file=sys.stderr)
     return code
 
 

@@ -1,15 +1,14 @@
 """The pytest plugin of newapi-contract (registered by its `pytest11` entry point).
 
 It gives contract tests (under `contracts/`) their target, users, guarded clients
-and token factory; it ties every test to its clause; it attaches each test's HTTP
-exchanges to the HTML report and writes `summary.json`. It stays inert for tests
-that name no clause, so plain `pytest` over the harness's own tests touches no
-network.
+and token factory; it ties every test to its clause; its reporting hooks
+(`suite.reporting`) turn failures into bug reports for the HTML report, JUnit, the
+terminal and `summary.json`. It stays inert for tests that name no clause, so plain
+`pytest` over the harness's own tests touches no network.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import signal
@@ -23,29 +22,40 @@ import pytest
 
 from newapi_contract.contract.clauses import NO_PEER, load_clauses
 from newapi_contract.contract.expectations import Expectations, for_generation
-from newapi_contract.contract.verdict import ClauseViolation
 from newapi_contract.errors import ContractError, RoadFault, TargetError
-from newapi_contract.paths import CONTRACTS_DIR, EFFECTIVE_CONTRACT
-from newapi_contract.report.extras import clause_html, exchanges_html, run_summary_html
+from newapi_contract.paths import CONTRACTS_DIR
 from newapi_contract.report.summary import ClauseTally
+from newapi_contract.suite.reporting import (
+    CSS_FILE,
+    FATAL,
+    TALLY,
+    Controller,
+    ProgressHooks,
+    Reporting,
+    clause_id,
+    progress_for,
+    worker_sessionfinish,
+)
 from newapi_contract.suite.run_context import Actor, RunContext, Target
-from newapi_contract.suite.settings import RunSettings, add_options
+from newapi_contract.suite.settings import RunSettings, add_options, check_report_dir
 from newapi_contract.suite.tokens import TokenFactory
 
 CTX = pytest.StashKey[RunContext]()
-TALLY = pytest.StashKey[ClauseTally]()
+__all__ = ["CTX", "FATAL", "TALLY"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clause(id): the contract clause a test checks")
     config.addinivalue_line(
         "markers", "judges_the_run: judges answers the whole run received; runs after the other tests"
     )
     if _runs_contracts(config):
+        _check_settings(config)  # before any report is touched: one line, exit 2
         # One seed for the whole run, chosen here so that it is printed and reported and
         # `--hypothesis-seed` replays the run (xdist hands the option to every worker).
         if config.getoption("hypothesis_seed", None) is None and hasattr(config.option, "hypothesis_seed"):
@@ -55,20 +65,73 @@ def pytest_configure(config: pytest.Config) -> None:
         # SIGTERM (a CI job cancelled) ends the run like Ctrl-C, so teardown still cleans up.
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _raise_interrupt)
+        # The report's styles (pytest-html reads --css in its own pytest_configure, after this)
+        # and short tracebacks: the bug report is what a reader needs, not fixture reprs.
+        if hasattr(config.option, "css") and str(CSS_FILE) not in config.option.css:
+            config.option.css.append(str(CSS_FILE))
+        if getattr(config.option, "tbstyle", None) == "auto":
+            config.option.tbstyle = "short"
     if not hasattr(config, "workerinput"):
         tally = config.stash[TALLY] = ClauseTally(load_clauses())
-        config.pluginmanager.register(_Tally(tally), "newapi-contract-tally")
-        if config.pluginmanager.hasplugin("html"):
-            config.pluginmanager.register(_HtmlColumns(tally), "newapi-contract-html")
+        config.pluginmanager.register(
+            Controller(
+                config,
+                tally,
+                lambda: _report_dir(config),
+                _runs_contracts(config),
+                lambda: config.stash.get(CTX, None),
+            ),
+            "newapi-contract-controller",
+        )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Per-test reporting, registered this late on purpose: its trylast logreport hook must
+    run after pytest-html's (pluggy calls the latest-registered trylast hook last)."""
+    config = session.config
+    if (
+        TALLY in config.stash
+        and _runs_contracts(config)
+        and not config.pluginmanager.has_plugin("newapi-contract-progress")
+    ):
+        progress = progress_for(config, config.stash[TALLY], lambda: config.stash.get(CTX, None))
+        config.pluginmanager.register(ProgressHooks(progress), "newapi-contract-progress")
+    if not config.pluginmanager.has_plugin("newapi-contract-reporting"):
+        config.pluginmanager.register(
+            Reporting(config, lambda: config.stash.get(CTX, None)), "newapi-contract-reporting"
+        )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput"):
+        worker_sessionfinish(session.config, session.config.stash.get(CTX, None))
+
+
+def _report_dir(config: pytest.Config) -> Path:
+    if CTX in config.stash:
+        return config.stash[CTX].settings.report_dir
+    return RunSettings.from_config(config).report_dir
+
+
+def _check_settings(config: pytest.Config) -> None:
+    try:
+        settings = RunSettings.from_config(config)
+        check_report_dir(settings.report_dir)
+    except ContractError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    wanted = set(config.getoption("newapi_clauses") or ())
+    if unknown := wanted - set(load_clauses()):
+        raise pytest.UsageError(
+            f"--clause: unknown clause(s) {', '.join(sorted(unknown))} (contracts/clauses.yaml)"
+        )
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _clause_id(item: pytest.Item) -> str | None:
-    marker = item.get_closest_marker("clause")
-    return str(marker.args[0]) if marker and marker.args else None
+_clause_id = clause_id
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -124,8 +187,10 @@ def _note_target(config: pytest.Config, ctx: RunContext) -> None:
         config.stash[metadata_key]["Base URL"] = ctx.target.base_url
 
 
-def _exit_on(exc: ContractError) -> None:
-    code = 3 if isinstance(exc, TargetError) else 4
+def _exit_on(config: pytest.Config, exc: ContractError | RoadFault) -> None:
+    """Stop the run: no verdict (the reports say so; `run` prints the one line and cleans up)."""
+    code = 3 if isinstance(exc, TargetError | RoadFault) else 4
+    config.stash[FATAL] = str(exc)
     pytest.exit(f"newapi-contract: error: {exc}", returncode=code)
 
 
@@ -143,8 +208,8 @@ class _XdistController:
         if self.shared is None:
             try:
                 self.shared = _context(self.config).share()
-            except ContractError as exc:
-                _exit_on(exc)
+            except (ContractError, RoadFault) as exc:
+                _exit_on(self.config, exc)
             _note_target(self.config, _context(self.config))
         node.workerinput["newapi_shared"] = self.shared
 
@@ -174,9 +239,9 @@ def run_context(pytestconfig: pytest.Config) -> Iterator[RunContext]:
         with ctx.recorder.scope("(bootstrap)"):  # not counted against the first test's clause
             ctx.start()
     except ContractError as exc:
-        _exit_on(exc)
+        _exit_on(pytestconfig, exc)
     except RoadFault as fault:  # no test can run: the target cannot be used now
-        pytest.exit(f"newapi-contract: error: {fault}", returncode=3)
+        _exit_on(pytestconfig, fault)
     _note_target(pytestconfig, ctx)
     try:
         yield ctx
@@ -285,32 +350,7 @@ def _clause_gate(request: pytest.FixtureRequest) -> None:
         pytest.skip(reason)
 
 
-# -- reporting -----------------------------------------------------------------------
-
-
-def _run_info(ctx: RunContext, config: pytest.Config) -> dict[str, Any]:
-    contract = EFFECTIVE_CONTRACT
-    digest = hashlib.sha256(contract.read_bytes()).hexdigest() if contract.exists() else ""
-    target = ctx.target
-    return {
-        "target": target.base_url if target and not target.embedded else "embedded reference server",
-        "generation": target.generation if target else "",
-        "generation_detected": target.detected if target else None,
-        "server_version": target.version if target else "",
-        "contract": str(contract.relative_to(contract.parents[1])),
-        "contract_sha256": digest,
-        "run_prefix": ctx.run_prefix,
-        "seed": config.getoption("hypothesis_seed", None),
-        "profile": ctx.settings.profile,
-        "users": ctx.users_origin,
-        "pacing_waited_s": round(ctx.pacer.waited_s, 1),
-        "throttled": ctx.pacer.throttled,
-        "requests": ctx.pacer.sent,
-        "wait_budget_s": ctx.settings.max_wait,
-        "learned_limits": ctx.pacer.learned(),
-        "network_faults": dict(ctx.road.faults),
-        "network_resends": ctx.road.resent,
-    }
+# -- reporting (the hooks themselves live in suite.reporting) -----------------------------
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -321,135 +361,3 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         return
     with ctx.recorder.scope(item.nodeid):
         yield
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
-    ctx = item.config.stash.get(CTX, None)
-    if ctx is None:
-        return
-    cid = _clause_id(item)
-    if cid is not None and call.excinfo is not None and isinstance(call.excinfo.value, RoadFault):
-        _mark_unverified(report, item, call.excinfo.value)
-    _redact_report(report, ctx.redactor)
-    if cid is None:
-        return
-    report.user_properties.append(("clause", cid))
-    violation = (
-        call.excinfo.value if call.excinfo and isinstance(call.excinfo.value, ClauseViolation) else None
-    )
-    if violation is not None and violation.clause:
-        report.user_properties.append(("failed_clause", violation.clause))
-    if report.when == "teardown":
-        ctx.recorder.take(item.nodeid)
-        report.user_properties.append(("requests", ctx.recorder.count_by_scope().get(item.nodeid, 0)))
-        report.user_properties.append(("run_info", json.dumps(_run_info(ctx, item.config))))
-        return
-    if report.when == "call" or report.outcome == "failed":
-        verdict = "held" if report.passed else ("skipped" if report.skipped else "FAILED")
-        extras = getattr(report, "extras", [])
-        html = clause_html(load_clauses()[cid], violation, verdict)
-        html += exchanges_html(ctx.recorder.take(item.nodeid))
-        from pytest_html import extras as html_extras
-
-        extras.append(html_extras.html(html))
-        report.extras = extras
-
-
-def _mark_unverified(report: pytest.TestReport, item: pytest.Item, fault: RoadFault) -> None:
-    """A test stopped by the road (throttling, network, proxy, a lost answer) proves
-    nothing about the server: it is reported as skipped, with the clause *unverified*."""
-    reason = f"unverified ({fault.kind}): {fault}"
-    report.outcome = "skipped"
-    report.longrepr = (str(item.path), (item.location[1] or 0) + 1, reason)
-    report.user_properties.append(("unverified", reason))
-    report.user_properties.append(("road_fault", fault.kind))
-
-
-def _redact_report(report: pytest.TestReport, redactor: Any) -> None:
-    """Failure text and captured output pass the redactor before any reporter sees them:
-    pytest prints fixture values (credentials, keys) in long tracebacks."""
-    if report.failed and report.longrepr is not None:
-        report.longrepr = redactor.text(str(report.longrepr))
-    report.sections = [(title, redactor.text(content)) for title, content in report.sections]
-
-
-class _Tally:
-    """Feeds every test report (workers' too, under xdist) into the clause tally."""
-
-    def __init__(self, tally: ClauseTally) -> None:
-        self.tally = tally
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.tally.add(report)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    config = session.config
-    ctx = config.stash.get(CTX, None)
-    # The run's final counters, the clean-up's requests included (session fixtures are torn
-    # down by now): an xdist worker sends them to the controller, which merges them.
-    if ctx is not None and ctx.target is not None:
-        final = _run_info(ctx, config)
-        if hasattr(config, "workeroutput"):
-            config.workeroutput["newapi_run_info"] = json.dumps(final)
-        elif TALLY in config.stash:
-            config.stash[TALLY].note_info(final)
-    if TALLY not in config.stash:
-        return
-    tally = config.stash[TALLY]
-    if not tally.results:
-        return
-    report_dir = _context(config).settings.report_dir if CTX in config.stash else None
-    if report_dir is None:
-        report_dir = RunSettings.from_config(config).report_dir
-    tally.write(report_dir / "summary.json")
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    tally = config.stash.get(TALLY, None)
-    if tally is None or not tally.results:
-        return
-    tw = terminalreporter
-    tw.section("newapi-contract: clauses")
-    info = tally.run_info
-    if info:
-        tw.line(
-            f"target: {info.get('target')} | generation {info.get('generation')} | "
-            f"version {info.get('server_version') or 'unknown'} | run prefix {info.get('run_prefix')} | "
-            f"seed {info.get('seed')}"
-        )
-        tw.line(
-            f"requests: {info.get('requests')} | waited for pacing: {info.get('pacing_waited_s')} s | "
-            f"429 answers: {info.get('throttled')}"
-        )
-    for line in tally.lines():
-        tw.line(line, red=line.lstrip().startswith("failed"), green=line.lstrip().startswith("held"))
-    counts = tally.counts()
-    tw.line(
-        f"clauses: {counts['held']} held, {counts['failed']} failed, "
-        f"{counts['unverified']} unverified, {counts['skipped']} skipped, {counts['not run']} not run"
-    )
-
-
-class _HtmlColumns:
-    """A Clause column in pytest-html's results table, so rows sort and group by clause,
-    and the run's facts and the clause verdicts at the top of the report."""
-
-    def __init__(self, tally: ClauseTally) -> None:
-        self.tally = tally
-
-    def pytest_html_results_table_header(self, cells: list[str]) -> None:
-        cells.insert(1, '<th class="sortable" data-column-type="clause">Clause</th>')
-
-    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
-        clause = dict(report.user_properties).get("clause", "")
-        cells.insert(1, f'<td class="col-clause">{clause}</td>')
-
-    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
-        contract = (
-            json.loads(EFFECTIVE_CONTRACT.read_text(encoding="utf-8")) if EFFECTIVE_CONTRACT.exists() else {}
-        )
-        prefix.extend(run_summary_html(self.tally, contract))

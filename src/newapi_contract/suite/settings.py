@@ -9,6 +9,7 @@ NEWAPI_BASE_URL is read as a further default.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from newapi_contract.errors import UsageError
+from newapi_contract.errors import CredentialsRejected, UsageError
 from newapi_contract.paths import REPORTS_DIR
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "RunSettings",
     "UserSecret",
     "add_options",
+    "check_report_dir",
 ]
 
 PROFILES = ("quick", "thorough")
@@ -35,6 +37,10 @@ GENERATIONS = ("legacy", "current")
 # profile needs several windows of upstream's default limit (180 or 360 per 180 s per IP).
 WAIT_BUDGET_S = {"quick": 600.0, "thorough": 7200.0}
 NETWORK_PATIENCE_S = 60.0
+# Upstream issues access tokens of 29 to 32 characters (controller/user.go GenerateAccessToken:
+# common.GenerateRandomKey(29 + randI), both generations). One shorter than the redactor's
+# minimum (8) is refused here, naming its variable; any other the server judges.
+MIN_ACCESS_TOKEN = 8
 
 
 def _env(name: str) -> str | None:
@@ -237,7 +243,8 @@ class RunSettings:
         for flag, value in (("--max-wait", max_wait), ("--network-patience", patience)):
             if value < 0:
                 raise UsageError(f"{flag} {value:g}: must be 0 or more seconds")
-        faults = merged["newapi_faults"] or ""
+        faults = tuple(f.strip() for f in (merged["newapi_faults"] or "").split(",") if f.strip())
+        _check_faults(faults)
         return cls(
             base_url=base_url.rstrip("/") if base_url else None,
             generation=merged["newapi_generation"],
@@ -252,17 +259,50 @@ class RunSettings:
             max_wait=float(max_wait),
             network_patience=float(patience),
             embedded_generation=merged["newapi_embedded_generation"],
-            embedded_faults=tuple(f.strip() for f in faults.split(",") if f.strip()),
+            embedded_faults=faults,
             embedded_rate_limits=merged["newapi_embedded_rate_limits"] == "on",
         )
+
+
+def _check_faults(faults: tuple[str, ...]) -> None:
+    """Fault modes of the embedded server are known names (checked before any report)."""
+    if not faults:
+        return
+    from newapi_contract.target.faults import FAULTS
+
+    unknown = [f for f in faults if f not in FAULTS]
+    if unknown:
+        raise UsageError(
+            f"--embedded-faults: unknown fault mode(s) {', '.join(unknown)}; "
+            "`newapi-contract serve --list-faults` lists them"
+        )
+
+
+def check_report_dir(path: Path) -> None:
+    """The report directory exists (or can be made) and takes files, else a usage error."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError(f"--report-dir {str(path)!r}: cannot write reports there ({reason})") from None
 
 
 def _user(kind: str, token: str | None, user_id: str | None) -> UserSecret | None:
     if not token and not user_id:
         return None
+    variable = f"NEWAPI_{kind}ACCESS_TOKEN"
     if not token or not user_id:
-        missing = f"NEWAPI_{kind}ACCESS_TOKEN" if not token else f"NEWAPI_{kind}USER_ID"
+        missing = variable if not token else f"NEWAPI_{kind}USER_ID"
         raise UsageError(f"{missing} is missing: give an access token and a user id together")
     if not str(user_id).isdigit() or int(user_id) <= 0:
         raise UsageError(f"NEWAPI_{kind}USER_ID {user_id!r}: expected a positive integer")
+    if len(token) < MIN_ACCESS_TOKEN:
+        # The server would refuse it (exit 3, like any rejected credential); sending it is not
+        # needed to know that, and a secret this short could not be redacted reliably.
+        raise CredentialsRejected(
+            f"{variable} ({len(token)} characters) is not an access token new-api issues "
+            "(29 to 32 characters): the server would refuse it; copy it again from Personal settings"
+        )
     return UserSecret(int(user_id), token)

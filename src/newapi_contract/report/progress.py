@@ -1,0 +1,128 @@
+"""Progress of a long run: tests done of the total, requests sent, seconds waited for the
+server's limits, and the time left.
+
+On a terminal it is one live line, redrawn every second after the running test's name (so a
+paced run is never silent for seconds) and erased before pytest writes the test's result;
+elsewhere (CI logs) a plain line every `every_s` seconds, between tests' lines.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["Counters", "Progress", "format_duration"]
+
+# Save the cursor, write, restore it: pytest's next write lands where it expects; ESC [K
+# then erases what was drawn (VT100, which every terminal pytest colours for understands).
+_SAVE, _RESTORE, _ERASE = "\x1b7", "\x1b8", "\x1b[K"
+
+
+@dataclass(frozen=True)
+class Counters:
+    requests: int
+    waited_s: float
+    throttled: int
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+class Progress:
+    def __init__(
+        self,
+        counters: Callable[[], Counters],
+        *,
+        live_fd: int | None = None,
+        write_line: Callable[[str], None] | None = None,
+        room: Callable[[], int] = lambda: 80,
+        every_s: float = 15.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.total = 0
+        self.done = 0
+        self._counters = counters
+        self._live_fd = live_fd  # a terminal: the live line
+        self._write_line = write_line  # otherwise: plain periodic lines
+        self._room = room  # columns left on the terminal's current line (a wrap breaks the redraw)
+        self._every_s = every_s
+        self._clock = clock
+        self._start = clock()
+        self._last_line = self._start
+        self._lock = threading.Lock()
+        self._drawn = False
+        self._active = False
+        self._room_now = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def status(self) -> str:
+        c = self._counters()
+        parts = [f"{self.done}/{self.total or '?'} tests", f"{c.requests} requests"]
+        if c.waited_s or c.throttled:
+            parts.append(f"waited {c.waited_s:.0f} s for rate limits ({c.throttled} answers 429)")
+        elapsed = self._clock() - self._start
+        if self.done and self.total > self.done:
+            parts.append(f"about {format_duration(elapsed / self.done * (self.total - self.done))} left")
+        return "newapi-contract: " + ", ".join(parts)
+
+    # -- plain lines ------------------------------------------------------------------
+
+    def test_finished(self) -> None:
+        """A test is done: count it; in plain mode write a line when one is due."""
+        self.done += 1
+        now = self._clock()
+        if self._write_line is not None and now - self._last_line >= self._every_s:
+            self._last_line = now
+            self._write_line(self.status())
+
+    # -- the live line ----------------------------------------------------------------
+
+    def start_live(self) -> None:
+        if self._live_fd is None or self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._draw_loop, name="newapi-progress", daemon=True)
+        self._thread.start()
+
+    def test_started(self) -> None:
+        """A test started (pytest has written its name): draw after it, in the room left."""
+        with self._lock:
+            self._active = True
+            self._room_now = self._room()
+
+    def erase(self) -> None:
+        """Before pytest writes: remove the drawn status, draw none until the next test."""
+        with self._lock:
+            self._active = False
+            if self._drawn and self._live_fd is not None:
+                os.write(self._live_fd, _ERASE.encode())
+                self._drawn = False
+
+    def stop(self) -> None:
+        self.erase()
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+    def _draw_loop(self) -> None:
+        while not self._stop.wait(1.0):
+            with self._lock:
+                if not self._active or self._live_fd is None:
+                    continue
+                room = self._room_now - 5
+                if room < 20:
+                    continue
+                text = f"{_SAVE}{_ERASE}  [{self.status()[:room]}]{_RESTORE}"
+                try:
+                    os.write(self._live_fd, text.encode())
+                    self._drawn = True
+                except OSError:
+                    self._live_fd = None

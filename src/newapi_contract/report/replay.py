@@ -1,0 +1,59 @@
+"""The replay line of a failure: exactly the failing test, with every option the run used.
+
+`newapi-contract run [options] -- '<node id>' --hypothesis-seed=N` runs that one test (`run`
+adds `contracts/` only when no test is named) against the same target, with the same
+embedded server faults, profile, pacing and seed. Credentials are not part of it: they come
+from the same NEWAPI_* variables.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from newapi_contract.suite.settings import REMOTE_DEFAULT_RATE, RunSettings
+
+__all__ = ["base_nodeid", "replay_command", "replay_line", "run_options"]
+
+
+def base_nodeid(node: Any) -> str:
+    """The node id pytest can select. Inside a schemathesis subtest the item's id carries the
+    operation (`test_generated[DELETE /api/token/{id}]`), which names no collectable test."""
+    parent = getattr(node, "parent", None)
+    name = getattr(node, "name", None)
+    if parent is None or not name or not getattr(parent, "nodeid", ""):
+        return str(node.nodeid)
+    return f"{parent.nodeid}::{name}"
+
+
+def run_options(settings: RunSettings) -> list[str]:
+    """The `newapi-contract run` options that reproduce these settings."""
+    words: list[str] = []
+    if settings.base_url:
+        words += ["--base-url", settings.base_url]
+    else:
+        words += ["--embedded-generation", settings.embedded_generation]
+        if settings.embedded_faults:
+            words += ["--embedded-faults", ",".join(settings.embedded_faults)]
+        if settings.embedded_rate_limits:
+            words += ["--embedded-rate-limits", "on"]
+    if settings.generation:
+        words += ["--server-generation", settings.generation]
+    words += ["--profile", settings.profile]
+    default_rate = REMOTE_DEFAULT_RATE if settings.base_url else None
+    if settings.rate != default_rate:
+        words += ["--rate", f"{settings.rate or 0:g}"]
+    return words
+
+
+def replay_line(options: list[str], nodeid: str, seed: Any) -> str:
+    words = ["newapi-contract", "run", *options, "--", nodeid]
+    if seed is not None:
+        words.append(f"--hypothesis-seed={seed}")
+    return shlex.join(words)
+
+
+def replay_command(config: Any, node: Any) -> str:
+    """The replay line of the test `node` in the run configured by `config`."""
+    settings = RunSettings.from_config(config)
+    return replay_line(run_options(settings), base_nodeid(node), config.getoption("hypothesis_seed", None))

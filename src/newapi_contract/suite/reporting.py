@@ -1,0 +1,446 @@
+"""The plugin's reporting hooks: every output (HTML, JUnit, summary.json, terminal) tells
+the same truth about every clause.
+
+Per test (in the process that runs it, an xdist worker or the only one): a failure becomes
+a bug report (`report.failure.Failure`), carried in the report's user properties; its
+headline (clause, expected, observed) becomes the crash message JUnit and the terminal's
+short summary print; the HTML row gets the bug report card or the folded exchanges.
+
+Schemathesis runs the generated layer as pytest subtests whose node id carries the operation
+(`test_generated[DELETE /api/token/{id}]`). pytest fails the parent of a failed subtest only
+when the ids agree, and pytest-html shows a node only at its teardown, so without help the
+subtest's failure reached the terminal and JUnit while the HTML row said "Passed". Here the
+parent fails too ("N generated case(s) failed"), and the subtest gets a closing teardown
+report, so that the HTML and JUnit show it as its own failed row, with its clause.
+
+On the controller: the clause tally (fed by every process's reports), whether the run was
+interrupted, summary.json, the terminal's clause section, and pytest-html's hooks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newapi_contract.contract.clauses import load_clauses
+from newapi_contract.errors import RoadFault
+from newapi_contract.paths import EFFECTIVE_CONTRACT
+from newapi_contract.report.cards import failure_card, passed_html
+from newapi_contract.report.failure import Failure, failure_from
+from newapi_contract.report.longrepr import headed, redact_longrepr
+from newapi_contract.report.page import page_title, run_summary_html, verdict_sentence
+from newapi_contract.report.progress import Progress
+from newapi_contract.report.replay import base_nodeid, replay_command
+from newapi_contract.report.summary import ClauseTally
+
+__all__ = [
+    "CSS_FILE",
+    "FATAL",
+    "TALLY",
+    "Controller",
+    "ProgressHooks",
+    "Reporting",
+    "clause_id",
+    "progress_for",
+    "run_info",
+]
+
+TALLY = pytest.StashKey[ClauseTally]()
+FATAL = pytest.StashKey[str]()  # why the run stopped before a verdict (pytest.exit)
+CSS_FILE = Path(__file__).resolve().parents[1] / "report" / "report.css"
+
+_IN_CALL = pytest.StashKey[bool]()  # the item's call phase is running: a "call" report is a subtest's
+_SUBFAILED = pytest.StashKey[list[str]]()  # headlines of the item's failed subtests
+_LONGREPR = pytest.StashKey[Any]()  # the failure text as made here (schemathesis rewrites it later)
+
+
+def clause_id(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("clause")
+    return str(marker.args[0]) if marker and marker.args else None
+
+
+def _html_extra(report: pytest.TestReport, html: str) -> None:
+    from pytest_html import extras as html_extras
+
+    report.extras = [*getattr(report, "extras", []), html_extras.html(html)]
+
+
+def _location(item: pytest.Item) -> tuple[str, int | None, str]:
+    """The test's own file and line (schemathesis's lazy tests report its own module)."""
+    path, _, domain = item.location
+    if Path(path).name == item.path.name:
+        return item.location
+    try:
+        rel = str(item.path.relative_to(item.config.rootpath))
+        text = item.path.read_text(encoding="utf-8").splitlines()
+    except (ValueError, OSError):
+        return item.location
+    name = getattr(item, "originalname", item.name)
+    pattern = re.compile(rf"^\s*def {re.escape(name)}\(")
+    found = next((n for n, src in enumerate(text) if pattern.match(src)), None)
+    return rel, found, domain
+
+
+def run_info(ctx: Any, config: pytest.Config) -> dict[str, Any]:
+    """The run's facts as this process knows them (merged over workers by the tally)."""
+    contract = EFFECTIVE_CONTRACT
+    digest = hashlib.sha256(contract.read_bytes()).hexdigest() if contract.exists() else ""
+    target = ctx.target
+    return {
+        "target": target.base_url if target and not target.embedded else "embedded reference server",
+        "generation": target.generation if target else "",
+        "generation_detected": target.detected if target else None,
+        "server_version": target.version if target else "",
+        "contract": str(contract.relative_to(contract.parents[1])),
+        "contract_sha256": digest,
+        "run_prefix": ctx.run_prefix,
+        "seed": config.getoption("hypothesis_seed", None),
+        "profile": ctx.settings.profile,
+        "users": ctx.users_origin,
+        "pacing_waited_s": round(ctx.pacer.waited_s, 1),
+        "throttled": ctx.pacer.throttled,
+        "requests": ctx.pacer.sent,
+        "wait_budget_s": ctx.settings.max_wait,
+        "learned_limits": ctx.pacer.learned(),
+        "network_faults": dict(ctx.road.faults),
+        "network_resends": ctx.road.resent,
+    }
+
+
+def _mark_unverified(report: pytest.TestReport, item: pytest.Item, fault: RoadFault) -> None:
+    """A test stopped by the road (throttling, network, proxy, a lost answer) proves
+    nothing about the server: it is reported as skipped, with the clause *unverified*."""
+    reason = f"unverified ({fault.kind}): {fault}"
+    report.outcome = "skipped"
+    report.longrepr = (str(item.path), (item.location[1] or 0) + 1, reason)
+    report.user_properties.append(("unverified", reason))
+    report.user_properties.append(("road_fault", fault.kind))
+
+
+class Reporting:
+    """Per-test reporting, in every process that runs tests (see the module doc)."""
+
+    def __init__(self, config: pytest.Config, context: Callable[[], Any]) -> None:
+        self.config = config
+        self._context = context  # the run's RunContext, or None before/without one
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+        item.stash[_IN_CALL] = True
+        try:
+            yield
+        finally:
+            item.stash[_IN_CALL] = False
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+        outcome = yield
+        report: pytest.TestReport = outcome.get_result()
+        ctx = self._context()
+        if ctx is None:
+            return
+        cid = clause_id(item)
+        exc = call.excinfo.value if call.excinfo is not None else None
+        if cid is not None and isinstance(exc, RoadFault):
+            _mark_unverified(report, item, exc)
+        report.longrepr = redact_longrepr(report.longrepr, ctx.redactor.text)
+        report.sections = [(title, ctx.redactor.text(content)) for title, content in report.sections]
+        if cid is None:
+            return
+        report.location = _location(item)
+        report.user_properties.append(("clause", cid))
+        scope = base_nodeid(item)  # the recorder's scope: the test's id, also inside a subtest
+        subtest = call.when == "call" and item.stash.get(_IN_CALL, False)
+        if report.when == "teardown":
+            ctx.recorder.take(scope)
+            report.user_properties.append(("requests", ctx.recorder.count_by_scope().get(scope, 0)))
+            report.user_properties.append(("run_info", json.dumps(run_info(ctx, item.config))))
+            return
+        if subtest:
+            report.user_properties.append(("subtest", "1"))
+            if not report.failed:
+                return  # a passing generated case: its exchanges stay for the test's own row
+        clauses = load_clauses()
+        if report.failed and exc is not None and not isinstance(exc, RoadFault):
+            failure = self._failed(report, item, exc, cid, ctx, scope)
+            if subtest:
+                item.stash.setdefault(_SUBFAILED, []).append(failure.headline())
+            return
+        subfailed = item.stash.get(_SUBFAILED, [])
+        if report.when == "call" and subfailed and report.passed:
+            # pytest would fail the parent of a failed subtest itself, had the ids agreed.
+            n = len(subfailed)
+            report.outcome = "failed"
+            report.longrepr = f"{cid} failed: {n} generated case(s) failed, first: {subfailed[0]}"
+            note = f"{n} generated case(s) of this test failed: see the row {report.nodeid}[...] for each."
+            _html_extra(report, passed_html(clauses[cid], "failed", ctx.recorder.take(scope), note=note))
+            return
+        if report.when == "call" or report.skipped:
+            props = dict(report.user_properties)
+            if report.passed:
+                verdict, note = "held", ""
+            elif "unverified" in props:
+                verdict, note = "unverified", str(props["unverified"])
+            else:
+                verdict = "skipped"
+                note = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            _html_extra(report, passed_html(clauses[cid], verdict, ctx.recorder.take(scope), note=note))
+
+    def _failed(
+        self, report: pytest.TestReport, item: pytest.Item, exc: BaseException, cid: str, ctx: Any, scope: str
+    ) -> Failure:
+        clauses = load_clauses()
+        failure = failure_from(
+            exc,
+            test=report.nodeid,
+            test_clause=cid,
+            exchanges=ctx.recorder.take(scope),
+            redact=ctx.redactor.text,
+            replay=replay_command(self.config, item),
+        )
+        if failure.clause not in clauses:
+            failure.clause = cid
+        if failure.clause != cid:
+            report.user_properties.append(("failed_clause", failure.clause))
+        report.user_properties.append(("failure", json.dumps(failure.as_dict(), ensure_ascii=False)))
+        report.longrepr = headed(report.longrepr, failure.headline(), failure.text_block())
+        item.stash[_LONGREPR] = report.longrepr
+        _html_extra(report, failure_card(failure, clauses.get(failure.clause)))
+        return failure
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_exception_interact(self, node: Any, call: Any, report: pytest.TestReport) -> None:
+        """schemathesis replaces a failed subtest's text with its own (unredacted) one."""
+        stash = getattr(node, "stash", None)
+        if stash is not None and report.failed and _LONGREPR in stash:
+            report.longrepr = stash[_LONGREPR]
+            del stash[_LONGREPR]
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Close a failed subtest with its own teardown report (see the module doc). Runs
+        after pytest-html's and JUnit's hooks (registered after them, trylast), in the
+        process that ran it (an xdist controller sees reports it did not make: `node`)."""
+        props = dict(report.user_properties)
+        if report.when != "call" or "subtest" not in props or not report.failed:
+            return
+        if getattr(report, "node", None) is not None:
+            return
+        closing = pytest.TestReport(
+            report.nodeid,
+            report.location,
+            {},
+            "passed",
+            None,
+            "teardown",
+            user_properties=[("clause", props["clause"])],
+        )
+        self.config.hook.pytest_runtest_logreport(report=closing)
+
+
+class ProgressHooks:
+    """Drives `report.progress.Progress` from pytest's test events (controller only)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.progress.total = len(session.items)
+        self.progress.start_live()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.progress.total = len(ids)
+
+    @pytest.hookimpl(trylast=True)  # after the terminal reporter wrote the test's name
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        self.progress.test_started()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.progress.erase()  # before the terminal reporter writes the result
+        if report.when == "setup" and report.passed:  # pytest writes nothing for it: draw on
+            self.progress.test_started()
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
+        self.progress.test_finished()
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.progress.stop()
+
+
+def progress_for(config: pytest.Config, tally: ClauseTally, context: Callable[[], Any]) -> Progress:
+    """A live line on a terminal (serial runs), plain periodic lines otherwise (CI, xdist)."""
+    from newapi_contract.report.progress import Counters
+
+    def counters() -> Counters:
+        ctx = context()
+        if ctx is not None and ctx.pacer is not None and not getattr(config.option, "numprocesses", None):
+            return Counters(ctx.pacer.sent, ctx.pacer.waited_s, ctx.pacer.throttled)
+        info = tally.run_info  # xdist: the workers' counters, as of their last finished test
+        return Counters(
+            int(info.get("requests") or 0),
+            float(info.get("pacing_waited_s") or 0),
+            int(info.get("throttled") or 0),
+        )
+
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    live_fd = None
+    if reporter is not None and sys.stdout.isatty() and not getattr(config.option, "numprocesses", None):
+        live_fd = os.dup(sys.stdout.fileno())  # pytest's capture redirects fd 1 while a test runs
+    tw = getattr(reporter, "_tw", None)
+
+    def room() -> int:
+        if tw is None or live_fd is None:
+            return 0
+        try:
+            columns = os.get_terminal_size(live_fd).columns
+        except OSError:
+            return 0
+        return columns - tw.width_of_current_line
+
+    def write_line(text: str) -> None:
+        if reporter is not None:
+            reporter.write_line(text)
+
+    return Progress(
+        counters, live_fd=live_fd, write_line=None if live_fd is not None else write_line, room=room
+    )
+
+
+class Controller:
+    """The run's verdicts, on the process that writes the reports (see the module doc)."""
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        tally: ClauseTally,
+        report_dir: Callable[[], Path],
+        contracts: bool,
+        context: Callable[[], Any] = lambda: None,
+    ) -> None:
+        self.config = config
+        self.tally = tally
+        self._context = context
+        self._report_dir = report_dir
+        self._contracts = contracts  # this session runs the contract (not the harness's tests)
+        self._html_report: Any = None
+        self.summary_path: Path | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.tally.add(report)
+
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        self.tally.interrupted = True
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop or session.shouldfail:
+            self.tally.interrupted = bool(self.tally.results) or self.tally.interrupted
+        if not self._contracts:
+            return
+        ctx = self._context()
+        if ctx is not None and ctx.target is not None:
+            # The final counters, the clean-up's requests included (session fixtures are torn
+            # down by now); xdist workers send theirs (`worker_sessionfinish`).
+            self.tally.note_info(run_info(ctx, self.config))
+        path = self._report_dir() / "summary.json"
+        if FATAL in self.config.stash or not self.tally.results:
+            path.unlink(missing_ok=True)  # an earlier run's verdict must not pass for this one's
+            return
+        self.tally.write(path)
+        self.summary_path = path
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        tally = self.tally
+        if not tally.results:
+            return
+        tw = terminalreporter
+        tw.section("newapi-contract: clauses")
+        info = tally.run_info
+        if info:
+            tw.line(
+                f"target: {info.get('target')} | generation {info.get('generation')} | "
+                f"version {info.get('server_version') or 'unknown'} | run prefix {info.get('run_prefix')} | "
+                f"seed {info.get('seed')}"
+            )
+            tw.line(
+                f"requests: {info.get('requests')} | waited for pacing: {info.get('pacing_waited_s')} s | "
+                f"429 answers: {info.get('throttled')}"
+            )
+        for line in tally.lines():
+            word = line.split()[0]
+            tw.line(line, red=word == "failed", green=word == "held", yellow=word == "unverified")
+        counts = tally.counts()
+        tw.line(
+            f"clauses: {counts['held']} held, {counts['failed']} failed, {counts['unverified']} unverified, "
+            f"{counts['skipped']} skipped, {counts['not run']} not run"
+            + (" (interrupted)" if tally.interrupted else ""),
+            bold=True,
+        )
+        causes = tally.root_causes()
+        for root in causes.roots:
+            failures = tally.failures.get(root, [])
+            tw.line("")
+            if failures:
+                tw.line(f"root cause: {failures[0].text_block()}", red=True)
+            else:
+                tw.line(f"root cause: {root} failed (see the failures above)", red=True)
+            dependents = causes.dependents(root)
+            if dependents:
+                tw.line(f"  also failing, probably because of {root}: {', '.join(dependents)}")
+        tw.line(verdict_sentence(tally), red=tally.verdict() == "failed", green=tally.verdict() == "held")
+        if self.summary_path is not None:
+            where = [str(self.summary_path)]
+            html = config.getoption("htmlpath", None)
+            junit = config.getoption("xmlpath", None)
+            where += [p for p in (html, junit) if p]
+            missing = (
+                ""
+                if html and junit
+                else " (no HTML or JUnit report: add --html=... --junitxml=..., or use `newapi-contract run`)"
+            )
+            tw.line(f"newapi-contract: wrote {', '.join(where)}{missing}")
+
+    # -- pytest-html ---------------------------------------------------------------------
+
+    def pytest_html_report_title(self, report: Any) -> None:
+        self._html_report = report
+        report.title = "newapi-contract: token deletion contract"
+
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        cells.insert(1, '<th class="sortable" data-column-type="clause">Clause</th>')
+
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        props = dict(report.user_properties)
+        clause = props.get("failed_clause") or props.get("clause", "")
+        tag = " · unverified" if "unverified" in props else ""
+        cells.insert(1, f'<td class="col-clause">{clause}{tag}</td>')
+
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
+        if self._html_report is not None:
+            self._html_report.title = page_title(self.tally)
+        contract = (
+            json.loads(EFFECTIVE_CONTRACT.read_text(encoding="utf-8")) if EFFECTIVE_CONTRACT.exists() else {}
+        )
+        fatal = self.config.stash.get(FATAL, None)
+        if fatal:
+            prefix.append(
+                "<div class='nac-verdict nac-run-no-verdict'><p class='nac-verdict-line'>"
+                f"NO VERDICT: the run stopped: {escape(fatal)}</p></div>"
+            )
+        prefix.extend(run_summary_html(self.tally, contract))
+
+
+def worker_sessionfinish(config: pytest.Config, ctx: Any) -> None:
+    """An xdist worker's final counters, for the controller (`pytest_testnodedown`)."""
+    if ctx is not None and ctx.target is not None and hasattr(config, "workeroutput"):
+        config.workeroutput["newapi_run_info"] = json.dumps(run_info(ctx, config))

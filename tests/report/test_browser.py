@@ -1,0 +1,88 @@
+"""The red run's report in a real browser (Debian's `chromium`, driven by playwright without
+a browser download): at 1400 px nothing scrolls sideways, the first screen shows the verdict
+and the root cause, and every failed clause is shown failed and nowhere passed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FinishedRun
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WIDTH, HEIGHT = 1400, 900
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')"
+    )
+    executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+    if executable is None:
+        pytest.skip("no browser: install Debian's chromium (apt-get install chromium; .ci/run does)")
+    with sync_api.sync_playwright() as play:
+        browser = play.chromium.launch(executable_path=executable, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, red_run: FinishedRun):
+    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    page.goto((red_run.report_dir / "report.html").as_uri())
+    page.wait_for_selector("#results-table tbody")
+    yield page
+    page.close()
+
+
+def test_no_horizontal_scroll_at_1400_px(page, tmp_path: Path) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= WIDTH, f"the page is {width} px wide at {WIDTH} px"
+    page.screenshot(path=str(tmp_path / "red-first-screen.png"))
+    page.screenshot(path=str(tmp_path / "red-full.png"), full_page=True)
+    assert (tmp_path / "red-first-screen.png").stat().st_size > 0
+
+
+def test_first_screen_shows_verdict_and_root_cause(page, red_run: FinishedRun) -> None:
+    root = red_run.summary["root_causes"][0]
+    verdict = page.locator(".nac-verdict").bounding_box()
+    card = page.locator(f"#clause-{root}.nac-card").bounding_box()
+    assert verdict is not None and verdict["y"] < HEIGHT
+    assert card is not None and card["y"] < HEIGHT * 0.6, card
+    assert "FAILED" in page.locator(".nac-verdict-line").inner_text()
+    environment = page.locator("#environment").bounding_box()
+    assert environment is not None and environment["y"] > card["y"], "the environment table comes last"
+
+
+def test_every_failed_clause_shown_failed_and_never_passed(page, red_run: FinishedRun) -> None:
+    failed = red_run.clauses("failed")
+    table = page.evaluate(
+        """() => [...document.querySelectorAll('table.newapi-clauses tr')].slice(1).map(
+            tr => [tr.cells[0].innerText.trim(), tr.cells[1].innerText.trim()])"""
+    )
+    shown = dict(table)
+    assert {cid for cid, verdict in shown.items() if verdict == "failed"} == failed
+    rows = page.evaluate(
+        """() => [...document.querySelectorAll('#results-table tbody.results-table-row')].map(
+            tb => [tb.querySelector('.col-clause').innerText.split(' ')[0],
+                   tb.querySelector('.col-result').innerText])"""
+    )
+    results: dict[str, set[str]] = {}
+    for clause, result in rows:
+        results.setdefault(clause, set()).add(result.split(" ")[0])
+    for cid in failed:
+        assert results.get(cid) == {"Failed"}, (cid, results.get(cid))
+        badge = page.locator(f"#clause-{cid} .nac-badge").first.inner_text()
+        assert badge == "failed", cid

@@ -1,0 +1,78 @@
+"""The HTML of a failure card and of exchanges: escaped, the failing exchange marked and
+labelled, earlier ones folded, bodies parsed and whole."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from newapi_contract.client.recording import Exchange
+from newapi_contract.contract.clauses import load_clauses
+from newapi_contract.report.cards import exchanges_html, failure_card, passed_html
+from newapi_contract.report.failure import ABOUT_ANSWER, ABOUT_LAST, Failure
+
+LONG = json.dumps(
+    {"data": {"items": [{"id": n, "name": f"nac-{n:04d}"} for n in range(300)]}, "success": True}
+)
+
+
+def _ex(method: str, status: int, body: str, url: str = "http://127.0.0.1:9/api/token/5") -> Exchange:
+    return Exchange(method, url, {"authorization": "Bearer $NEWAPI_ACCESS_TOKEN"}, "", status, {}, body, 2.0)
+
+
+def _failure(**fields) -> Failure:
+    exchanges = [_ex("POST", 200, '{"success":true}'), _ex("DELETE", 200, "{}"), _ex("GET", 200, LONG)]
+    base = {
+        "test": "contracts/t.py::test_x",
+        "clause": "DEL-OWN-2",
+        "test_clause": "DEL-OWN-2",
+        "kind": "violation",
+        "expected": "record not found",
+        "observed": "HTTP 200, application/json, body '{...'",
+        "exchanges": [asdict(e) for e in exchanges],
+        "about": 2,
+        "about_why": ABOUT_ANSWER,
+        "replay": "newapi-contract run -- 'contracts/t.py::test_x'",
+    }
+    return Failure(**{**base, **fields})
+
+
+def test_card_marks_the_failing_exchange_and_folds_the_earlier_ones() -> None:
+    html = failure_card(_failure(), load_clauses()["DEL-OWN-2"])
+    assert "2 earlier exchange(s)</summary>" in html
+    marked = html[html.index("nac-marked") :]
+    assert "The failing exchange, #3 of 3: GET" in marked
+    assert "<h5>Request</h5>" in marked and "<h5>Response: HTTP 200 in 2 ms</h5>" in marked
+    assert "curl -X GET" in marked and "$NEWAPI_ACCESS_TOKEN" in marked
+    assert "Promise" in html and "ref §3" in html and "Replay this test" in html
+
+
+def test_observed_answer_is_parsed_pretty_and_whole_long_ones_folded() -> None:
+    html = failure_card(_failure(), None)
+    observed = html[html.index("<h4>Observed</h4>") : html.index("Replay this test")]
+    assert "nac-0299" in observed  # the whole body, not 300 characters of it
+    assert "&quot;success&quot;: true" in observed  # indented JSON, not a Python-quoted string
+    assert "<details><summary>body: " in observed  # 600 lines fold under their length
+
+
+def test_an_observation_that_is_no_single_answer_is_shown_as_said() -> None:
+    html = failure_card(_failure(observed="GET /api/token/ still lists it", about_why=ABOUT_LAST), None)
+    observed = html[html.index("<h4>Observed</h4>") :]
+    assert "GET /api/token/ still lists it" in observed[:200]
+
+
+def test_everything_is_escaped() -> None:
+    evil = "<script>alert(1)</script>"
+    failure = _failure(expected=evil, observed=evil, test=evil)
+    html = failure_card(failure, None) + exchanges_html([_ex("GET", 200, evil, url=f"http://x/{evil}")])
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_passing_detail_is_folded() -> None:
+    html = passed_html(load_clauses()["DEL-OWN-1"], "held", [_ex("DELETE", 200, "{}")])
+    assert "nac-v-held" in html and "<details class='nac-fold'><summary>1 HTTP exchange(s)</summary>" in html
+    assert "<details open" not in html
+
+
+def test_no_exchange_says_so() -> None:
+    assert "No HTTP exchange" in exchanges_html([])

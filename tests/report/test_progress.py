@@ -1,0 +1,65 @@
+"""The progress line: tests done of the total, requests, waiting, time left; plain lines come
+at most every `every_s` seconds; the live line is erased before pytest writes."""
+
+from __future__ import annotations
+
+import os
+
+from newapi_contract.report.progress import Counters, Progress, format_duration
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_status_says_done_total_requests_waiting_and_time_left() -> None:
+    clock = _Clock()
+    progress = Progress(lambda: Counters(140, 20.4, 3), clock=clock)
+    progress.total = 31
+    assert (
+        progress.status()
+        == "newapi-contract: 0/31 tests, 140 requests, waited 20 s for rate limits (3 answers 429)"
+    )
+    for _ in range(10):
+        progress.done += 1
+    clock.now += 50  # 5 s a test, 21 tests left
+    assert progress.status().endswith("about 1 min 45 s left")
+
+
+def test_plain_lines_come_at_most_every_period() -> None:
+    clock, lines = _Clock(), []
+    progress = Progress(lambda: Counters(0, 0, 0), write_line=lines.append, every_s=15, clock=clock)
+    progress.total = 3
+    progress.test_finished()
+    assert lines == []
+    clock.now += 16
+    progress.test_finished()
+    clock.now += 1
+    progress.test_finished()
+    assert lines == ["newapi-contract: 2/3 tests, 0 requests, about 8 s left"]
+
+
+def test_erase_clears_what_was_drawn() -> None:
+    read, write = os.pipe()
+    try:
+        progress = Progress(lambda: Counters(0, 0, 0), live_fd=write)
+        progress.test_started()
+        progress._drawn = True  # as the drawing thread leaves it
+        progress.erase()
+        assert os.read(read, 100) == b"\x1b[K"
+        progress.erase()  # nothing drawn: nothing written
+        os.write(write, b"x")
+        assert os.read(read, 100) == b"x"
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+def test_durations_read_well() -> None:
+    assert (
+        format_duration(4.4) == "4 s" and format_duration(65) == "1 min 05 s" and format_duration(-1) == "0 s"
+    )

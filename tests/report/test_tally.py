@@ -1,0 +1,76 @@
+"""summary.json and the top of the page from the clause tally: each failure's bug report, the
+run's verdict (interrupted or not), root causes first."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from newapi_contract.contract.clauses import load_clauses
+from newapi_contract.report.failure import Failure
+from newapi_contract.report.page import page_title, run_summary_html, verdict_sentence
+from newapi_contract.report.summary import ClauseTally
+
+
+def _failure(clause: str) -> str:
+    failure = Failure(
+        test=f"t.py::{clause}",
+        clause=clause,
+        test_clause=clause,
+        kind="violation",
+        expected="gone",
+        observed="there",
+    )
+    return json.dumps(failure.as_dict())
+
+
+def _report(nodeid: str, outcome: str, **props) -> pytest.TestReport:
+    return pytest.TestReport(
+        nodeid, ("t.py", 1, nodeid), {}, outcome, None, "call", user_properties=list(props.items())
+    )
+
+
+def _tally(*failed: str, held: tuple[str, ...] = ("DEL-OWN-1",)) -> ClauseTally:
+    tally = ClauseTally(load_clauses())
+    for cid in held:
+        tally.add(_report(cid, "passed", clause=cid))
+    for cid in failed:
+        tally.add(_report(cid, "failed", clause=cid, failure=_failure(cid)))
+    return tally
+
+
+def test_summary_holds_each_failure_and_what_explains_it(tmp_path) -> None:
+    tally = _tally("DEL-OWN-2", "DEL-OWN-3")
+    tally.write(tmp_path / "summary.json")
+    data = json.loads((tmp_path / "summary.json").read_text())
+    assert data["verdict"] == "failed" and data["interrupted"] is False
+    assert data["root_causes"] == ["DEL-OWN-2"]
+    own3 = data["clauses"]["DEL-OWN-3"]
+    assert own3["probably_because_of"] == ["DEL-OWN-2"] and own3["relies_on"] == ["DEL-OWN-1", "DEL-OWN-2"]
+    assert own3["failures"][0]["expected"] == "gone" and own3["failures"][0]["observed"] == "there"
+    assert own3["failures"][0]["headline"] == "DEL-OWN-3 failed: expected gone; observed there"
+    assert data["totals"]["not run"] == len(load_clauses()) - 3
+
+
+def test_run_verdicts() -> None:
+    assert _tally().verdict() == "held"
+    interrupted = _tally()
+    interrupted.interrupted = True
+    assert interrupted.verdict() == "interrupted"
+    assert verdict_sentence(interrupted).startswith("INTERRUPTED")
+    failed = _tally("DEL-OWN-2")
+    failed.interrupted = True
+    assert failed.verdict() == "failed" and "interrupted" in verdict_sentence(failed)
+    assert ClauseTally(load_clauses()).verdict() == "no verdict"
+
+
+def test_page_top_leads_with_the_root_cause() -> None:
+    tally = _tally("DEL-OWN-2", "DEL-OWN-3", "DEL-AGAIN-1")
+    html = "".join(run_summary_html(tally, {}))
+    assert html.index("nac-verdict") < html.index("id='clause-DEL-OWN-2'")
+    assert html.index("id='clause-DEL-OWN-2'") < html.index("Also failing, probably because of DEL-OWN-2 (2)")
+    assert html.index("Also failing") < html.index("<h2>Clauses</h2>")
+    assert "3 failed" in html and "1 held" in html
+    assert verdict_sentence(tally) == "FAILED: the server breaks 3 of 27 clauses; root cause: DEL-OWN-2."
+    assert page_title(tally).startswith("newapi-contract: failed, 3 failed")
