@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from newapi_contract.suite.settings import REMOTE_DEFAULT_RATE, RunSettings
+from newapi_contract.suite.settings import NETWORK_PATIENCE_S, WAIT_BUDGET_S, RunSettings
 
 __all__ = ["base_nodeid", "replay_command", "replay_line", "run_options"]
 
@@ -40,9 +40,12 @@ def run_options(settings: RunSettings) -> list[str]:
     if settings.generation:
         words += ["--server-generation", settings.generation]
     words += ["--profile", settings.profile]
-    default_rate = REMOTE_DEFAULT_RATE if settings.base_url else None
-    if settings.rate != default_rate:
-        words += ["--rate", f"{settings.rate or 0:g}"]
+    if settings.rate:
+        words += ["--rate", f"{settings.rate:g}"]
+    if settings.max_wait != WAIT_BUDGET_S[settings.profile]:
+        words += ["--max-wait", f"{settings.max_wait:g}"]
+    if settings.network_patience != NETWORK_PATIENCE_S:
+        words += ["--network-patience", f"{settings.network_patience:g}"]
     return words
 
 

@@ -42,7 +42,16 @@ def register(sub: Any) -> None:
     )
     _target_options(run)
     run.add_argument("--profile", choices=PROFILES, help="generated-case budget (default quick)")
-    run.add_argument("--rate", type=float, help="client-side requests per second (0 = none)")
+    run.add_argument("--rate", type=float, help="a client-side cap, requests per second (default none)")
+    run.add_argument(
+        "--max-wait", type=float, metavar="S", help="seconds to wait for the server's rate limits in all"
+    )
+    run.add_argument(
+        "--network-patience",
+        type=float,
+        metavar="S",
+        help="seconds to retry one request after network faults",
+    )
     run.add_argument("--embedded-generation", choices=GENERATIONS, help="embedded server generation")
     run.add_argument("--embedded-faults", metavar="F1,F2", help="fault modes of the embedded server")
     run.add_argument("--embedded-rate-limits", choices=("on", "off"), help="embedded server rate limits")
@@ -78,6 +87,8 @@ def _settings(args: argparse.Namespace) -> RunSettings:
             "newapi_report_dir": str(args.report_dir) if args.report_dir else None,
             "newapi_profile": getattr(args, "profile", None),
             "newapi_rate": getattr(args, "rate", None),
+            "newapi_max_wait": getattr(args, "max_wait", None),
+            "newapi_network_patience": getattr(args, "network_patience", None),
             "newapi_embedded_generation": getattr(args, "embedded_generation", None),
             "newapi_faults": getattr(args, "embedded_faults", None),
             "newapi_embedded_rate_limits": getattr(args, "embedded_rate_limits", None),
@@ -128,6 +139,8 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         "--report-dir": str(report_dir),
         "--profile": args.profile,
         "--rate": None if args.rate is None else str(args.rate),
+        "--max-wait": None if args.max_wait is None else str(args.max_wait),
+        "--network-patience": None if args.network_patience is None else str(args.network_patience),
         "--embedded-generation": args.embedded_generation,
         "--embedded-faults": args.embedded_faults,
         "--embedded-rate-limits": args.embedded_rate_limits,
