@@ -112,6 +112,7 @@ class Pacer:
         self.sent = 0
         self.throttled = 0
         self.waited_s = 0.0
+        self.sent_by_limiter: dict[str, int] = {}  # requests let out per limiter kind
 
     # -- what the report shows ----------------------------------------------------------
     def learned(self) -> dict[str, dict[str, float]]:
@@ -159,6 +160,8 @@ class Pacer:
                 if at <= now:
                     for key in keys:
                         bisect.insort(self._log(key).passed, now)
+                        kind = key.split(":", 1)[0]
+                        self.sent_by_limiter[kind] = self.sent_by_limiter.get(kind, 0) + 1
                     self.sent += 1
                     rate_wait = self._take_rate_slot(now)
                     break

@@ -64,8 +64,14 @@ class ClauseTally:
         if not infos:
             return {}
         merged = dict(infos[0])
-        for counter in ("requests", "throttled", "pacing_waited_s"):
+        for counter in ("requests", "throttled", "pacing_waited_s", "network_resends"):
             merged[counter] = round(sum(i.get(counter) or 0 for i in infos), 1)
+        for counters in ("requests_by_limiter", "network_faults"):
+            summed: dict[str, int] = {}
+            for info in infos:
+                for key, value in (info.get(counters) or {}).items():
+                    summed[key] = summed.get(key, 0) + value
+            merged[counters] = summed
         merged["run_prefix"] = ", ".join(sorted(self._infos))
         return merged
 

@@ -109,6 +109,7 @@ def run_info(ctx: Any, config: pytest.Config) -> dict[str, Any]:
         "pacing_waited_s": round(ctx.pacer.waited_s, 1),
         "throttled": ctx.pacer.throttled,
         "requests": ctx.pacer.sent,
+        "requests_by_limiter": dict(ctx.pacer.sent_by_limiter),
         "wait_budget_s": ctx.settings.max_wait,
         "learned_limits": ctx.pacer.learned(),
         "network_faults": dict(ctx.road.faults),
