@@ -23,12 +23,12 @@ from newapi_contract.target.app import create_app
 from newapi_contract.target.config import ServerConfig
 from newapi_contract.target.instance import Instance
 
-__all__ = ["RunningServer", "ServerConfig", "start"]
+__all__ = ["RunningServer", "ServerConfig", "bind_socket", "start"]
 
 _READY_TIMEOUT_S = 10.0
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto must say TCP: asyncio only disables Nagle on accepted sockets that do, and
     # without TCP_NODELAY every answer (headers, then body) waits ~40 ms for delayed ACKs.
@@ -51,7 +51,7 @@ class RunningServer:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self._instance = Instance(config)
-        self._socket = _bind(config.host, config.port)
+        self._socket = bind_socket(config.host, config.port)
         host, port = self._socket.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         self.base_url = f"http://{shown}:{port}"
