@@ -9,6 +9,7 @@ the suite's codes: 0 all clauses held, 1 a clause failed, 2 bad usage, 3 bad tar
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,12 @@ def register(sub: Any) -> None:
     run.add_argument("--embedded-generation", choices=GENERATIONS, help="embedded server generation")
     run.add_argument("--embedded-faults", metavar="F1,F2", help="fault modes of the embedded server")
     run.add_argument("--embedded-rate-limits", choices=("on", "off"), help="embedded server rate limits")
+    run.add_argument(
+        "--embedded-network",
+        metavar="direct|flaky[:SPEC]",
+        help="a flaky network between the suite and the embedded server, e.g. "
+        "flaky:seed=7,rate=0.04,kinds=reset+lost (see `newapi-contract proxy --help`)",
+    )
     run.add_argument("--clause", action="append", metavar="ID", help="only this clause (repeatable)")
     run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="passed to pytest")
     run.set_defaults(handler=run_command)
@@ -76,6 +83,7 @@ def _settings(args: argparse.Namespace) -> RunSettings:
             "newapi_embedded_generation": getattr(args, "embedded_generation", None),
             "newapi_faults": getattr(args, "embedded_faults", None),
             "newapi_embedded_rate_limits": getattr(args, "embedded_rate_limits", None),
+            "newapi_embedded_network": getattr(args, "embedded_network", None),
         }
     )
 
@@ -105,6 +113,8 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         "--embedded-generation": args.embedded_generation,
         "--embedded-faults": args.embedded_faults,
         "--embedded-rate-limits": args.embedded_rate_limits,
+        # The spec in full: a seed drawn here is the one the run uses and reports.
+        "--embedded-network": settings.embedded_network.describe() if settings.embedded_network else None,
     }
     return [
         str(CONTRACTS_DIR),
@@ -153,13 +163,30 @@ def _road_line(tally: Any) -> str:
     )
 
 
+def _network_line(path: Path) -> str:
+    """One line on the flaky network the run went through (`--embedded-network`)."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        counts = ", ".join(f"{kind} {n}" for kind, n in record["injected"].items())
+        requests = record["requests"]
+        return f"newapi-contract: flaky network {record['spec']}: {requests} requests, injected {counts}"
+    except (OSError, ValueError, KeyError, AttributeError) as exc:
+        return f"newapi-contract: flaky network: {path} is unreadable ({exc})"
+
+
 def run_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.base_url is not None:
         _preflight(settings)
+    from newapi_contract.suite.run_context import NETWORK_FILE
+
     settings.report_dir.mkdir(parents=True, exist_ok=True)
+    network_file = settings.report_dir / NETWORK_FILE
+    network_file.unlink(missing_ok=True)  # an earlier run's
     verdict = _Verdict()
     status = int(pytest.main(_pytest_args(args, settings), plugins=[verdict]))
+    if network_file.exists():
+        print(_network_line(network_file), file=sys.stderr)
     code = _EXIT.get(status, 1)
     tally = verdict.tally
     if code in (0, 1) and tally is not None and tally.results:

@@ -18,6 +18,7 @@ import pytest
 
 from newapi_contract.errors import UsageError
 from newapi_contract.paths import REPORTS_DIR
+from newapi_contract.target.flaky_spec import FlakySpec, parse_network
 
 __all__ = ["OPTIONS", "PROFILES", "RunSettings", "UserSecret", "add_options"]
 
@@ -116,6 +117,15 @@ OPTIONS: tuple[_Option, ...] = (
         env="NEWAPI_EMBEDDED_FAULTS",
     ),
     _Option(
+        "--embedded-network",
+        "newapi_embedded_network",
+        "between the suite and the embedded server: direct, or flaky[:seed=N,rate=0.04,"
+        "kinds=reset+lost+bad-gateway+latency+redeploy+timeout,latency=2,redeploy=4,hold=20] "
+        "(a fault-injecting proxy)",
+        env="NEWAPI_EMBEDDED_NETWORK",
+        default="direct",
+    ),
+    _Option(
         "--embedded-rate-limits",
         "newapi_embedded_rate_limits",
         "on: the embedded server enforces upstream's rate limits",
@@ -170,6 +180,7 @@ class RunSettings:
     embedded_generation: str
     embedded_faults: tuple[str, ...]
     embedded_rate_limits: bool
+    embedded_network: FlakySpec | None = None  # None: the suite talks to the server directly
 
     def __repr__(self) -> str:  # never print credentials
         return f"RunSettings(base_url={self.base_url!r}, generation={self.generation!r})"
@@ -204,6 +215,12 @@ class RunSettings:
         if rate < 0:
             raise UsageError(f"--rate {rate}: must be 0 (no limit) or more")
         faults = merged["newapi_faults"] or ""
+        network = parse_network(merged["newapi_embedded_network"])
+        if network is not None and base_url:
+            raise UsageError(
+                "--embedded-network puts a flaky network in front of the embedded server; for "
+                f"{base_url} use `newapi-contract proxy --upstream {base_url}` and run against the proxy"
+            )
         return cls(
             base_url=base_url.rstrip("/") if base_url else None,
             generation=merged["newapi_generation"],
@@ -218,6 +235,7 @@ class RunSettings:
             embedded_generation=merged["newapi_embedded_generation"],
             embedded_faults=tuple(f.strip() for f in faults.split(",") if f.strip()),
             embedded_rate_limits=merged["newapi_embedded_rate_limits"] == "on",
+            embedded_network=network,
         )
 
 
