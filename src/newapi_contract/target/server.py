@@ -22,6 +22,7 @@ from newapi_contract.errors import TargetError, UsageError
 from newapi_contract.target.app import create_app
 from newapi_contract.target.config import ServerConfig
 from newapi_contract.target.instance import Instance
+from newapi_contract.target.store import Store
 
 __all__ = ["RunningServer", "ServerConfig", "bind_socket", "start"]
 
@@ -67,6 +68,11 @@ class RunningServer:
             target=self._server.run, kwargs={"sockets": [self._socket]}, name=f"refserver-{port}", daemon=True
         )
         self._stopped = False
+
+    @property
+    def store(self) -> Store:
+        """The server's storage, for tests that look behind the API."""
+        return self._instance.store
 
     def _launch(self) -> None:
         self._thread.start()

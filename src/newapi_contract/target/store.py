@@ -249,6 +249,12 @@ class Store:
                 found[token_id] = token["key"]
         return found
 
+    def all_tokens(self) -> list[dict[str, Any]]:
+        """Every token row, deleted ones too, with every column as stored, by id: what tests
+        compare to see that nothing they did not expect changed."""
+        with self._lock:
+            return [dict(row) for row in self._db.execute("SELECT * FROM tokens ORDER BY id").fetchall()]
+
     def set_token_status(self, token_id: int, status: int) -> None:
         self._run("UPDATE tokens SET status = ? WHERE id = ?", (status, token_id))
 
