@@ -16,4 +16,5 @@ MISTARGETING = {
     "id-first-digit-run": ("current", "DEL-ID-1"),  # 1.5 is 1; -1 is 1 too
     "id-overflow-wraps": ("legacy", "DEL-ID-2"),  # an overflow is not found, never a token
     "delete-off-by-minus-one": ("current", "DEL-ID-3"),  # +N deletes N, not N-1
+    "delete-off-by-one": ("legacy", "DEL-ID-3"),  # ...nor N+1 (also in test_fault_matrix.KILLS)
 }

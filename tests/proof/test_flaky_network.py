@@ -69,6 +69,8 @@ def assert_no_false_alarm(run, *, minimum_held: int = CLAUSES // 2) -> None:
     assert run.exit_code in (0, 3), run.output[-3000:]
     assert (run.report_dir / "summary.json").exists(), f"the run judged nothing:\n{run.output[-3000:]}"
     assert run.summary["totals"]["failed"] == 0, run.clauses("failed")
+    if run.exit_code == 3:  # inconclusive only because clauses went unverified, with the reason
+        assert run.summary["totals"]["unverified"] > 0, run.output[-3000:]
     held = run.clauses("held")
     unverified = sorted(run.clauses("unverified"))
     assert len(held) >= minimum_held, f"only {len(held)} held; unverified {unverified}\n{run.output[-3000:]}"
