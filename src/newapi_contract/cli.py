@@ -37,6 +37,7 @@ ROOMS = {
     "convert": "apifox",
     "lint": "apifox",
     "serve": "target",
+    "proxy": "target",
     "run": "suite",
     "cleanup": "suite",
     "selftest": "suite",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from newapi_contract.errors import UsageError
 from newapi_contract.suite.settings import WAIT_BUDGET_S, RunSettings
+from newapi_contract.target.flaky_spec import FlakySpec
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +22,7 @@ def _clean_env(monkeypatch):
         "NEWAPI_RATE",
         "NEWAPI_PROFILE",
         "PYTEST_BASE_URL",
+        "NEWAPI_EMBEDDED_NETWORK",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -76,3 +80,27 @@ def test_waiting_budget_follows_the_profile_unless_given():
 def test_negative_waits_are_usage_errors(dest):
     with pytest.raises(UsageError):
         RunSettings.from_values({dest: -1.0})
+
+
+def test_embedded_network_is_direct_unless_asked(monkeypatch):
+    assert RunSettings.from_values({}).embedded_network is None
+    settings = RunSettings.from_values({"newapi_embedded_network": "flaky:seed=3,rate=0.2,kinds=lost"})
+    assert settings.embedded_network == FlakySpec(seed=3, rate=0.2, kinds=("lost",))
+    monkeypatch.setenv("NEWAPI_EMBEDDED_NETWORK", "flaky:seed=4")
+    assert RunSettings.from_values({}).embedded_network == FlakySpec(seed=4)
+
+
+@pytest.mark.parametrize(
+    ("values", "fragment"),
+    [
+        ({"newapi_embedded_network": "flaky:rate=3"}, "rate must be between 0 and 1"),
+        ({"newapi_embedded_network": "wobbly"}, "expected direct or flaky"),
+        (
+            {"newapi_embedded_network": "flaky", "base_url": "http://staging.test"},
+            "newapi-contract proxy --upstream http://staging.test",
+        ),
+    ],
+)
+def test_bad_embedded_network_is_a_usage_error(values, fragment):
+    with pytest.raises(UsageError, match=re.escape(fragment)):
+        RunSettings.from_values(values)

@@ -85,3 +85,67 @@ def test_serve_runs_in_the_foreground_and_stops_cleanly(sig: signal.Signals, tmp
         process.send_signal(sig)
         assert process.wait(timeout=10) == 0
     assert (tmp_path / "one-api.db").exists()
+
+
+def _foreground(*argv: str) -> subprocess.Popen[str]:
+    source_root = Path(newapi_contract.__file__).parents[1]
+    env = {**os.environ, "PYTHONPATH": str(source_root)}
+    return subprocess.Popen(
+        [sys.executable, "-c", _RUNNER, *argv], stdout=subprocess.PIPE, text=True, env=env
+    )
+
+
+def test_serve_behind_a_flaky_network() -> None:
+    with _foreground("serve", "--port", "0", "--flaky", "seed=5,rate=1,kinds=bad-gateway") as process:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert " behind a flaky network (flaky:seed=5,rate=1,kinds=bad-gateway," in line
+        public = line.split(" listening on ")[1].split()[0]
+        itself = line.rsplit(" on ", 1)[1].strip()
+        assert httpx.get(public + "/api/status").status_code == 502
+        assert httpx.get(itself + "/api/status").json()["success"] is True
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        assert "1 requests, injected reset 0, lost 0, bad-gateway 1," in process.stdout.read()
+
+
+def test_proxy_in_front_of_any_server() -> None:
+    from newapi_contract.target.server import ServerConfig, start
+
+    with (
+        start(ServerConfig()) as server,
+        _foreground("proxy", "--upstream", server.base_url, "rate=0") as process,
+    ):
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("newapi-contract flaky proxy listening on http://127.0.0.1:")
+        assert f" -> {server.base_url} (flaky:seed=" in line  # the drawn seed is shown
+        public = line.split(" listening on ")[1].split()[0]
+        assert httpx.get(public + "/api/status").json()["success"] is True
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+
+
+def proxy(*argv: str) -> int:
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["proxy", *argv])
+    return int(args.handler(args))
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--upstream", "http://127.0.0.1:1", "rate=5"], "rate must be between 0 and 1"),
+        (["--upstream", "https://127.0.0.1:1"], "expected an http:// URL"),
+        (["--upstream", "http://127.0.0.1:1", "--listen", "3300"], "expected HOST:PORT"),
+    ],
+)
+def test_proxy_bad_input_is_a_usage_error(argv: list[str], says: str) -> None:
+    with pytest.raises(UsageError, match=says):
+        proxy(*argv)
+
+
+def test_serve_bad_flaky_spec_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="unknown kind 'floods'"):
+        run("--port", "0", "--flaky", "kinds=floods")

@@ -149,6 +149,29 @@ def delete_off_by_one(world: World) -> None:
     assert not gone(world, first) and gone(world, second)
 
 
+def delete_off_by_minus_one(world: World) -> None:
+    first, second = world.create(world.alice), world.create(world.alice)
+    assert world.delete(world.alice, second).json() == OK
+    assert gone(world, first) and not gone(world, second)
+
+
+def acts_on(*cases: tuple[str, int]) -> Check:
+    """For the mis-parsing faults: each raw segment deletes exactly the caller's token of
+    the given id (alice's first 20 tokens are ids 1-20 on a fresh server)."""
+
+    def check(world: World) -> None:
+        created = [world.create(world.alice) for _ in range(20)]
+        assert created == list(range(1, 21))
+        for segment, token_id in cases:
+            before = {item["id"] for item in world.items(world.alice)}
+            assert world.delete(world.alice, segment).json() == OK, segment
+            after = {item["id"] for item in world.items(world.alice)}
+            assert before - after == {token_id}, (segment, before - after)
+        assert world.delete(world.alice, "abc").json()["message"] == "id 或 userId 为空！"
+
+    return check
+
+
 def concurrent_double_delete(world: World) -> None:
     token_id = world.create(world.alice)
     with ThreadPoolExecutor(3) as pool:
@@ -253,6 +276,26 @@ CASES: dict[str, tuple[Check, Check]] = {
     "success-missing": (success_missing, auth_create_and_relay_hold),
     "success-as-string": (success_as_string, auth_create_and_relay_hold),
     "delete-off-by-one": (delete_off_by_one, auth_create_and_relay_hold),
+    "delete-off-by-minus-one": (delete_off_by_minus_one, auth_create_and_relay_hold),
+    "id-unicode-digits": (
+        acts_on(("%D9%A3", 3), ("%EF%BC%91", 1), ("%EF%BC%91%EF%BC%92", 12), ("5", 5)),
+        auth_create_and_relay_hold,
+    ),
+    "id-float-truncated": (
+        acts_on(("1.5", 1), ("1e1", 10), ("2.9", 2), ("3", 3)),
+        auth_create_and_relay_hold,
+    ),
+    "id-leading-digits": (acts_on(("12abc", 12), ("%201", 1), ("3%20", 3)), auth_create_and_relay_hold),
+    "id-base-prefix": (
+        acts_on(("0x10", 16), ("010", 8), ("0b10", 2), ("1_1", 11), ("0o7", 7)),
+        auth_create_and_relay_hold,
+    ),
+    "id-whitespace-trimmed": (acts_on(("%201", 1), ("2%20", 2), ("%093%0A", 3)), auth_create_and_relay_hold),
+    "id-first-digit-run": (acts_on(("-5", 5), ("id7", 7), ("x12y3", 12)), auth_create_and_relay_hold),
+    "id-overflow-wraps": (
+        acts_on(("18446744073709551617", 1), ("+18446744073709551618", 2)),
+        auth_create_and_relay_hold,
+    ),
     "concurrent-double-delete": (concurrent_double_delete, auth_create_and_relay_hold),
     "batch-ignores-owner": (batch_ignores_owner, delete_holds),
     "batch-count-wrong": (batch_count_wrong, delete_holds),

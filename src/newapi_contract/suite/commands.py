@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,12 @@ def register(sub: Any) -> None:
     run.add_argument("--embedded-generation", choices=GENERATIONS, help="embedded server generation")
     run.add_argument("--embedded-faults", metavar="F1,F2", help="fault modes of the embedded server")
     run.add_argument("--embedded-rate-limits", choices=("on", "off"), help="embedded server rate limits")
+    run.add_argument(
+        "--embedded-network",
+        metavar="direct|flaky[:SPEC]",
+        help="a flaky network between the suite and the embedded server, e.g. "
+        "flaky:seed=7,rate=0.04,kinds=reset+lost (see `newapi-contract proxy --help`)",
+    )
     run.add_argument("--clause", action="append", metavar="ID", help="only this clause (repeatable)")
     run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="passed to pytest")
     run.set_defaults(handler=run_command)
@@ -92,6 +99,7 @@ def _settings(args: argparse.Namespace) -> RunSettings:
             "newapi_embedded_generation": getattr(args, "embedded_generation", None),
             "newapi_faults": getattr(args, "embedded_faults", None),
             "newapi_embedded_rate_limits": getattr(args, "embedded_rate_limits", None),
+            "newapi_embedded_network": getattr(args, "embedded_network", None),
         }
     )
 
@@ -144,6 +152,8 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         "--embedded-generation": args.embedded_generation,
         "--embedded-faults": args.embedded_faults,
         "--embedded-rate-limits": args.embedded_rate_limits,
+        # The spec in full: a seed drawn here is the one the run uses and reports.
+        "--embedded-network": settings.embedded_network.describe() if settings.embedded_network else None,
     }
     extra = list(args.pytest_args)
     # A replay line names one test: run only that one, not the whole of contracts/ as well.
@@ -227,6 +237,17 @@ def _usage_message(stderr: str) -> str:
     return lines[0] if lines else "pytest refused the arguments"
 
 
+def _network_line(path: Path) -> str:
+    """One line on the flaky network the run went through (`--embedded-network`)."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        counts = ", ".join(f"{kind} {n}" for kind, n in record["injected"].items())
+        requests = record["requests"]
+        return f"newapi-contract: flaky network {record['spec']}: {requests} requests, injected {counts}"
+    except (OSError, ValueError, KeyError, AttributeError) as exc:
+        return f"newapi-contract: flaky network: {path} is unreadable ({exc})"
+
+
 def run_command(args: argparse.Namespace) -> int:
     # Everything that can be checked before the run is, before any report is touched.
     settings = _settings(args)
@@ -235,6 +256,10 @@ def run_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--clause: unknown clause(s) {', '.join(unknown)} (contracts/clauses.yaml)")
     if settings.base_url is not None:
         _preflight(settings)
+    from newapi_contract.suite.run_context import NETWORK_FILE
+
+    network_file = settings.report_dir / NETWORK_FILE
+    network_file.unlink(missing_ok=True)  # an earlier run's
     verdict = _Verdict(settings.report_dir)
     held = io.StringIO()
     real_stderr, sys.stderr = sys.stderr, held  # pytest's usage errors come as several lines
@@ -242,6 +267,8 @@ def run_command(args: argparse.Namespace) -> int:
         status = int(pytest.main(_pytest_args(args, settings), plugins=[verdict]))
     finally:
         sys.stderr = real_stderr
+    if network_file.exists():
+        print(_network_line(network_file), file=sys.stderr)
     code = _EXIT.get(status, 1)
     report_dir = settings.report_dir
     if verdict.fatal or code == 2:

@@ -40,7 +40,11 @@ from newapi_contract.suite.bootstrap import (
 )
 from newapi_contract.suite.settings import RunSettings
 
-__all__ = ["Actor", "RunContext", "Target"]
+__all__ = ["NETWORK_FILE", "Actor", "RunContext", "Target"]
+
+# In the report directory after a run behind `--embedded-network flaky...`: its spec and
+# what it injected, per kind.
+NETWORK_FILE = "network.json"
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +97,7 @@ class RunContext:
     _base_url: str = ""
     ledger_file: bool = True  # persist the ledger, so `cleanup` finds leftovers of a crash
     _server: Any = None
+    _proxy: Any = None  # the flaky network in front of the embedded server, if asked for
     _probe: Probe | None = None
     _clients: list[httpx.Client] = field(default_factory=list)
     # Names of tokens asked for whose ids are not in the ledger yet (an interrupt or a lost
@@ -227,7 +232,13 @@ class RunContext:
                 db_path=None,  # in memory: a fresh database for every run
             )
         )
-        return self._server.base_url
+        spec = self.settings.embedded_network
+        if spec is None:
+            return self._server.base_url
+        from newapi_contract.target.flaky import start_proxy
+
+        self._proxy = start_proxy(self._server.base_url, spec)
+        return self._proxy.base_url
 
     def client(self, base_url: str, *, cookies: bool = False) -> httpx.Client:
         """A client on the guarded, paced, recording, redacting stack."""
@@ -385,10 +396,27 @@ class RunContext:
                 break
         return listed
 
+    def _record_network(self) -> None:
+        """What the flaky network injected, in the report directory (`NETWORK_FILE`)."""
+        proxy = self._proxy
+        record = {
+            "spec": proxy.spec.describe(),
+            "requests": proxy.requests,
+            "connections": proxy.connections,
+            "injected": proxy.injected(),
+        }
+        path = self.settings.report_dir / NETWORK_FILE
+        with contextlib.suppress(OSError):
+            path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
     def close(self) -> None:
         for client in self._clients:
             client.close()
         self._clients.clear()
+        if self._proxy is not None:
+            self._proxy.stop()
+            self._record_network()
+            self._proxy = None
         if self._server is not None:
             self._server.stop()
             self._server = None

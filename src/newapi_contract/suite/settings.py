@@ -19,6 +19,7 @@ import pytest
 
 from newapi_contract.errors import CredentialsRejected, UsageError
 from newapi_contract.paths import REPORTS_DIR
+from newapi_contract.target.flaky_spec import FlakySpec, parse_network
 
 __all__ = [
     "NETWORK_PATIENCE_S",
@@ -150,6 +151,15 @@ OPTIONS: tuple[_Option, ...] = (
         env="NEWAPI_EMBEDDED_FAULTS",
     ),
     _Option(
+        "--embedded-network",
+        "newapi_embedded_network",
+        "between the suite and the embedded server: direct, or flaky[:seed=N,rate=0.04,"
+        "kinds=reset+lost+bad-gateway+latency+redeploy+timeout,latency=2,redeploy=4,hold=20] "
+        "(a fault-injecting proxy)",
+        env="NEWAPI_EMBEDDED_NETWORK",
+        default="direct",
+    ),
+    _Option(
         "--embedded-rate-limits",
         "newapi_embedded_rate_limits",
         "on: the embedded server enforces upstream's rate limits",
@@ -206,6 +216,7 @@ class RunSettings:
     embedded_generation: str
     embedded_faults: tuple[str, ...]
     embedded_rate_limits: bool
+    embedded_network: FlakySpec | None = None  # None: the suite talks to the server directly
 
     def __repr__(self) -> str:  # never print credentials
         return f"RunSettings(base_url={self.base_url!r}, generation={self.generation!r})"
@@ -245,6 +256,12 @@ class RunSettings:
                 raise UsageError(f"{flag} {value:g}: must be 0 or more seconds")
         faults = tuple(f.strip() for f in (merged["newapi_faults"] or "").split(",") if f.strip())
         _check_faults(faults)
+        network = parse_network(merged["newapi_embedded_network"])
+        if network is not None and base_url:
+            raise UsageError(
+                "--embedded-network puts a flaky network in front of the embedded server; for "
+                f"{base_url} use `newapi-contract proxy --upstream {base_url}` and run against the proxy"
+            )
         return cls(
             base_url=base_url.rstrip("/") if base_url else None,
             generation=merged["newapi_generation"],
@@ -261,6 +278,7 @@ class RunSettings:
             embedded_generation=merged["newapi_embedded_generation"],
             embedded_faults=faults,
             embedded_rate_limits=merged["newapi_embedded_rate_limits"] == "on",
+            embedded_network=network,
         )
 
 

@@ -1,21 +1,34 @@
-"""`newapi-contract serve`: the reference server in the foreground.
+"""`newapi-contract serve` and `newapi-contract proxy`: servers in the foreground.
 
-Prints the address it listens on, serves until SIGINT or SIGTERM, then stops cleanly
-(exit 0). `--list-faults` prints one line per fault mode instead.
+`serve` runs the reference server (with `--flaky SPEC`, behind a flaky network that then
+listens on `--port`); `proxy` puts a flaky network in front of any server. Each prints the
+address it listens on and serves until SIGINT or SIGTERM, then stops cleanly (exit 0),
+saying what the flaky network injected. `--list-faults` prints one line per fault mode.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import threading
+from collections.abc import Iterator
 from typing import Any
 
+from newapi_contract.errors import UsageError
 from newapi_contract.target.config import GENERATIONS, ServerConfig
 from newapi_contract.target.faults import FAULTS
+from newapi_contract.target.flaky import RunningProxy, start_proxy
+from newapi_contract.target.flaky_spec import KINDS, parse_spec
 from newapi_contract.target.server import start
 
 __all__ = ["register"]
+
+SPEC_HELP = (
+    "[flaky:]key=value,... with seed (default: drawn, then printed), rate (share of requests "
+    f"hit, default 0.04), kinds ({'+'.join(KINDS)}; default all), and the seconds of "
+    "latency, redeploy and hold (timeout) (default 2, 4, 20)"
+)
 
 
 def _on_off(value: str) -> bool:
@@ -25,7 +38,7 @@ def _on_off(value: str) -> bool:
 
 
 def register(subparsers: Any) -> None:
-    """Add the `serve` sub-command."""
+    """Add the `serve` and `proxy` sub-commands."""
     parser = subparsers.add_parser(
         "serve",
         help="run the embedded reference new-api server",
@@ -58,8 +71,54 @@ def register(subparsers: Any) -> None:
         metavar="on|off",
         help="imitate the Redis token cache (default off)",
     )
+    parser.add_argument(
+        "--flaky",
+        nargs="?",
+        const="flaky",
+        metavar="SPEC",
+        help=f"serve behind a flaky network, which listens on --port: {SPEC_HELP}",
+    )
     parser.add_argument("--list-faults", action="store_true", help="list the fault modes and exit")
     parser.set_defaults(handler=serve)
+
+    proxy = subparsers.add_parser(
+        "proxy",
+        help="put a flaky network (resets, lost answers, 502/503 pages, latency, timeouts) in front "
+        "of a server",
+        description="A seeded fault-injecting HTTP/1.1 proxy in front of --upstream.",
+    )
+    proxy.add_argument(
+        "--upstream", required=True, metavar="URL", help="the server, e.g. http://127.0.0.1:3000"
+    )
+    proxy.add_argument(
+        "--listen", default="127.0.0.1:0", metavar="HOST:PORT", help="where to listen (default: a free port)"
+    )
+    proxy.add_argument("spec", nargs="?", default="flaky", metavar="SPEC", help=SPEC_HELP)
+    proxy.set_defaults(handler=proxy_command)
+
+
+@contextlib.contextmanager
+def _until_signalled() -> Iterator[threading.Event]:
+    """An event that SIGINT or SIGTERM sets; the previous handlers come back afterwards."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _injected(proxy: RunningProxy) -> str:
+    counts = ", ".join(f"{kind} {n}" for kind, n in proxy.injected().items())
+    return f"newapi-contract flaky network: {proxy.requests} requests, injected {counts}"
+
+
+def _listen_address(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise UsageError(f"--listen {text!r}: expected HOST:PORT, e.g. 127.0.0.1:3300")
+    return host.strip("[]"), int(port)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -68,6 +127,7 @@ def serve(args: argparse.Namespace) -> int:
         for fault in FAULTS.values():
             print(f"{fault.name:<{width}}  {fault.summary}")
         return 0
+    spec = parse_spec(args.flaky) if args.flaky is not None else None
     config = ServerConfig(
         generation=args.generation,
         faults=tuple(args.fault),
@@ -75,20 +135,39 @@ def serve(args: argparse.Namespace) -> int:
         db_path=args.db,
         token_cache=args.token_cache,
         host=args.host,
-        port=args.port,
+        port=args.port if spec is None else 0,  # behind a flaky network, the proxy takes --port
     )
-    stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        with start(config) as server:
-            faults = f" with faults {', '.join(config.faults)}" if config.faults else ""
+    faults = f" with faults {', '.join(config.faults)}" if config.faults else ""
+    with _until_signalled() as stop, start(config) as server:
+        if spec is None:
             print(
                 f"newapi-contract reference server ({config.generation}) listening on "
                 f"{server.base_url}{faults}",
                 flush=True,
             )
             stop.wait()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            return 0
+        with start_proxy(server.base_url, spec, args.host, args.port) as proxy:
+            print(
+                f"newapi-contract reference server ({config.generation}) listening on "
+                f"{proxy.base_url}{faults} behind a flaky network ({spec.describe()}); "
+                f"the server itself on {server.base_url}",
+                flush=True,
+            )
+            stop.wait()
+            print(_injected(proxy), flush=True)
+    return 0
+
+
+def proxy_command(args: argparse.Namespace) -> int:
+    spec = parse_spec(args.spec)
+    host, port = _listen_address(args.listen)
+    with _until_signalled() as stop, start_proxy(args.upstream, spec, host, port) as proxy:
+        print(
+            f"newapi-contract flaky proxy listening on {proxy.base_url} -> {proxy.upstream} "
+            f"({spec.describe()})",
+            flush=True,
+        )
+        stop.wait()
+        print(_injected(proxy), flush=True)
     return 0

@@ -12,9 +12,10 @@ from typing import Any
 
 from starlette.responses import Response
 
-from newapi_contract.target.goparse import MAX_INT64, atoi
+from newapi_contract.target.goparse import MAX_INT64, MIN_INT64, atoi
 from newapi_contract.target.instance import Instance
 from newapi_contract.target.messages import text
+from newapi_contract.target.misparse import MISPARSERS
 from newapi_contract.target.pipeline import Call
 from newapi_contract.target.responses import GinJSON, empty, go_json
 from newapi_contract.target.token_api import ID_EMPTY, NOT_FOUND
@@ -51,15 +52,32 @@ async def _remove(inst: Instance, token_id: int, owner: int | None) -> dict[str,
     return token
 
 
+def _read_id(inst: Instance, segment: str, parsed: int) -> int:
+    """The id as the handler reads it: Atoi's, or a mis-parsing fault's (`misparse`)."""
+    misparse = next((MISPARSERS[name] for name in inst.faults if name in MISPARSERS), None)
+    return misparse(segment) if misparse is not None else parsed
+
+
+def _target(inst: Instance, token_id: int) -> int:
+    """The id the delete acts on: the one read, or a neighbour (the off-by-one faults)."""
+    if inst.has("delete-off-by-one"):
+        return min(token_id + 1, MAX_INT64)
+    if inst.has("delete-off-by-minus-one"):
+        return max(token_id - 1, MIN_INT64)
+    return token_id
+
+
 async def delete_token(inst: Instance, call: Call) -> Response:
-    parsed = atoi(call.request.path_params["id"])
+    segment = call.request.path_params["id"]
+    parsed = atoi(segment)
     if not parsed.ok and inst.has("nonnumeric-id-500"):
         return empty(500)
     if inst.has("slow-delete"):
         await asyncio.sleep(inst.config.slow_delete_s)
-    if parsed.value == 0:
+    token_id = _read_id(inst, segment, parsed.value)
+    if token_id == 0:
         return _answer(inst, False, ID_EMPTY)
-    target = min(parsed.value + 1, MAX_INT64) if inst.has("delete-off-by-one") else parsed.value
+    target = _target(inst, token_id)
     owner = None if inst.has("delete-ignores-owner") else call.user_id
     token = await _remove(inst, target, owner)
     if token is None:

@@ -70,6 +70,47 @@ _ALL = (
         True,
     ),
     Fault(
+        "delete-off-by-minus-one",
+        "DELETE removes the caller's token id-1 instead of the one asked",
+        True,
+    ),
+    # Path ids read by another parser than Go's Atoi (target/misparse.py); one at a time.
+    Fault(
+        "id-unicode-digits",
+        "DELETE reads the id as Python int() does: Unicode digits count (%D9%A3 is 3, %EF%BC%91 is 1)",
+        True,
+    ),
+    Fault(
+        "id-float-truncated",
+        "DELETE reads the id as a float and truncates it (1.5 is 1, 1e3 is 1000)",
+        True,
+    ),
+    Fault(
+        "id-leading-digits",
+        "DELETE reads the id's leading digits, ignoring the rest (strtol, parseInt): 12abc is 12, ' 1' is 1",
+        True,
+    ),
+    Fault(
+        "id-base-prefix",
+        "DELETE reads the id with Go ParseInt(s, 0, 64): 0x10 is 16, 010 is 8, 0b10 is 2, 1_000 is 1000",
+        True,
+    ),
+    Fault(
+        "id-whitespace-trimmed",
+        "DELETE trims whitespace around the id before Atoi (' 1' and '1 ' are 1)",
+        True,
+    ),
+    Fault(
+        "id-first-digit-run",
+        "DELETE reads the first run of digits anywhere in the id, sign dropped (-5 is 5, id7 is 7)",
+        True,
+    ),
+    Fault(
+        "id-overflow-wraps",
+        "DELETE parses the id in int64 with wrap-around instead of clamping (2^64+5 is 5)",
+        True,
+    ),
+    Fault(
         "concurrent-double-delete",
         "check-then-act race: concurrent deletes of one token all answer success",
         True,

@@ -22,13 +22,14 @@ from newapi_contract.errors import TargetError, UsageError
 from newapi_contract.target.app import create_app
 from newapi_contract.target.config import ServerConfig
 from newapi_contract.target.instance import Instance
+from newapi_contract.target.store import Store
 
-__all__ = ["RunningServer", "ServerConfig", "start"]
+__all__ = ["RunningServer", "ServerConfig", "bind_socket", "start"]
 
 _READY_TIMEOUT_S = 10.0
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto must say TCP: asyncio only disables Nagle on accepted sockets that do, and
     # without TCP_NODELAY every answer (headers, then body) waits ~40 ms for delayed ACKs.
@@ -51,7 +52,7 @@ class RunningServer:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self._instance = Instance(config)
-        self._socket = _bind(config.host, config.port)
+        self._socket = bind_socket(config.host, config.port)
         host, port = self._socket.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         self.base_url = f"http://{shown}:{port}"
@@ -67,6 +68,11 @@ class RunningServer:
             target=self._server.run, kwargs={"sockets": [self._socket]}, name=f"refserver-{port}", daemon=True
         )
         self._stopped = False
+
+    @property
+    def store(self) -> Store:
+        """The server's storage, for tests that look behind the API."""
+        return self._instance.store
 
     def _launch(self) -> None:
         self._thread.start()

@@ -249,6 +249,14 @@ class Store:
                 found[token_id] = token["key"]
         return found
 
+    def all_tokens(self, name: str | None = None) -> list[dict[str, Any]]:
+        """Every token row (named `name`, if given), deleted ones too, with every column as
+        stored, by id: what tests compare to see that nothing unexpected changed."""
+        where, args = ("WHERE name = ?", (name,)) if name is not None else ("", ())
+        with self._lock:
+            rows = self._db.execute(f"SELECT * FROM tokens {where} ORDER BY id", args).fetchall()
+        return [dict(row) for row in rows]
+
     def set_token_status(self, token_id: int, status: int) -> None:
         self._run("UPDATE tokens SET status = ? WHERE id = ?", (status, token_id))
 
