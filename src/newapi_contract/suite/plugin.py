@@ -232,6 +232,19 @@ def _runs_contracts(config: pytest.Config) -> bool:
     return False
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fixture the road stopped (RoadFault) is remembered as failed, as pytest remembers an
+    Exception: it is a BaseException on purpose (see `errors`), which pytest would not cache,
+    and the next test asking for the fixture would meet a half-built one."""
+    try:
+        return (yield)
+    except RoadFault as fault:
+        if fixturedef.cached_result is None:
+            fixturedef.cached_result = (None, fixturedef.cache_key(request), (fault, fault.__traceback__))
+        raise
+
+
 @pytest.fixture(scope="session")
 def run_context(pytestconfig: pytest.Config) -> Iterator[RunContext]:
     try:

@@ -325,18 +325,21 @@ class RunContext:
         restarting server, a flaky proxy); return the ids that could not be deleted."""
         deadline = time.monotonic() + patience_s
         pause = 1.0
+        rounds = 3  # a server that answers and still keeps tokens is asked again, twice
         with self.recorder.scope("(cleanup)"):
             while True:
                 try:
                     left = self._cleanup_once(report)
-                    break
+                    rounds -= 1
+                    if not left or rounds == 0 or time.monotonic() + pause > deadline:
+                        break
                 except RoadFault as fault:
                     if time.monotonic() + pause > deadline:
                         report(f"cleanup gave up after {patience_s:.0f} s: {fault}")
                         left = [entry.token_id for entry in self.ledger.live()]
                         break
-                    sleep(pause)
-                    pause = min(pause * 2, 15.0)
+                sleep(pause)
+                pause = min(pause * 2, 15.0)
         if not left and self.ledger.path is not None:
             with contextlib.suppress(FileNotFoundError):
                 Path(self.ledger.path).unlink()
