@@ -1,8 +1,10 @@
 """Apifox native project export (`apifoxProject`) -> OpenAPI 3.1.
 
-Walks `apiCollection` folders (nested `items[]`, APIs at `items[].api`) and turns
-`schemaCollection` entries into component schemas, so `#/definitions/<id>`
-references become `#/components/schemas/<name>`. Servers come from `environments`.
+Walks `apiCollection` folders (nested `items[]`, APIs at `items[].api`), each API
+inheriting auth from its folders and the project settings; turns `schemaCollection`
+entries into component schemas (`#/definitions/<id>` -> `#/components/schemas/<name>`)
+and `securitySchemeCollection` entries into security schemes. Servers come from
+`environments` (`baseUrl`, and `baseUrls` per module).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from newapi_contract.apifox.document import assemble, clean_servers
 from newapi_contract.apifox.draft import Components, Draft
 from newapi_contract.apifox.model import FindingLog, Locator
 from newapi_contract.apifox.native_api import NativeContext, api_to_draft
+from newapi_contract.apifox.native_auth import NativeAuth
 from newapi_contract.apifox.schemas import SchemaCleaner
 from newapi_contract.apifox.shapes import check_shape
 
@@ -22,6 +25,8 @@ __all__ = ["convert_project", "pointer"]
 
 _COMPONENT_NAME = re.compile(r"[A-Za-z0-9._-]+")
 _DEFINITION = "#/definitions/"
+# (the folder or API item, where its auth is), nearest first
+Parents = tuple[tuple[Any, str], ...]
 
 
 def pointer(*parts: object) -> str:
@@ -29,28 +34,39 @@ def pointer(*parts: object) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def convert_project(data: dict[str, Any], source: str) -> tuple[dict[str, Any], FindingLog]:
+def convert_project(
+    data: dict[str, Any], source: str, label: str | None = None
+) -> tuple[dict[str, Any], FindingLog]:
+    """`label` prefixes every location (default: `source`), e.g. `page.md:12`."""
     check_shape(data, "project", source)
+    label = label or source
     log = FindingLog()
     components = Components()
     names = _definition_names(data)
-    cleaner = SchemaCleaner(lambda ref: _resolve(ref, names, components), log)
+    raw_definitions = {
+        def_id: schema for def_id, _name, schema, _at in _definitions(data.get("schemaCollection") or [], ())
+    }
+    cleaner = SchemaCleaner(
+        lambda ref: _resolve(ref, names, components),
+        log,
+        lookup=lambda ref: _lookup(ref, names, raw_definitions),
+    )
     for def_id, _name, schema, at in _definitions(data.get("schemaCollection") or [], ("schemaCollection",)):
-        components.schemas[names[def_id]] = cleaner.clean(schema, f"{source}: {pointer(*at)}")
-    ctx = NativeContext(components, cleaner, log)
+        components.schemas[names[def_id]] = cleaner.clean(schema, f"{label}: {pointer(*at)}")
+    auth = NativeAuth(components, log)
+    auth.load_collection(
+        data.get("securitySchemeCollection"), f"{label}: {pointer('securitySchemeCollection')}"
+    )
+    ctx = NativeContext(components, cleaner, log, auth, _common(data, label))
+    settings = data.get("projectSetting") if isinstance(data.get("projectSetting"), dict) else {}
+    project: Parents = ((settings, f"{label}: {pointer('projectSetting', 'auth')}"),)
     drafts: list[Draft] = []
-    for api, folder, at in _apis(data.get("apiCollection") or [], ("apiCollection",), ()):
-        loc = _locator(source, (*at, "api"))
-        fields = _fields(api["api"], api, folder)
-        drafts.append(api_to_draft(api["api"], loc, ctx, fields))
-    servers = [
-        (
-            {"url": env.get("baseUrl"), "description": str(env.get("name") or "")},
-            f"{source}: {pointer('environments', i, 'baseUrl')}",
-        )
-        for i, env in enumerate(data.get("environments") or [])
-        if "baseUrl" in env
-    ]
+    for item, folders, parents, at in _apis(
+        data.get("apiCollection") or [], ("apiCollection",), (), (), label
+    ):
+        loc = _locator(label, (*at, "api"))
+        fields = _fields(item["api"], item, folders, pointer(*at, "api"))
+        drafts.append(api_to_draft(item["api"], loc, ctx, fields, (*parents, *project)))
     info = data.get("info") or {}
     doc = assemble(
         source=source,
@@ -59,7 +75,7 @@ def convert_project(data: dict[str, Any], source: str) -> tuple[dict[str, Any], 
             "version": "1.0.0",
             **({"description": info["description"]} if info.get("description") else {}),
         },
-        servers=clean_servers(servers, log),
+        servers=clean_servers(_servers(data, label), log),
         drafts=drafts,
         components=components,
         log=log,
@@ -72,23 +88,24 @@ def convert_project(data: dict[str, Any], source: str) -> tuple[dict[str, Any], 
     return doc, log
 
 
-def _locator(source: str, base: tuple[object, ...]) -> Locator:
-    return lambda *parts: f"{source}: {pointer(*base, *parts)}"
+def _locator(label: str, base: tuple[object, ...]) -> Locator:
+    return lambda *parts: f"{label}: {pointer(*base, *parts)}"
 
 
 def _apis(
-    items: list[Any], at: tuple[object, ...], folder: tuple[str, ...]
-) -> Iterator[tuple[dict[str, Any], tuple[str, ...], tuple[object, ...]]]:
+    items: list[Any], at: tuple[object, ...], folders: tuple[str, ...], parents: Parents, label: str
+) -> Iterator[tuple[dict[str, Any], tuple[str, ...], Parents, tuple[object, ...]]]:
     for i, item in enumerate(items):
         here = (*at, i)
         if isinstance(item.get("api"), dict):
-            yield item, folder, here
+            yield item, folders, parents, here
         if isinstance(item.get("items"), list):
-            name = (*folder, str(item.get("name") or ""))
-            yield from _apis(item["items"], (*here, "items"), name)
+            name = (*folders, str(item.get("name") or ""))
+            inner = ((item, f"{label}: {pointer(*here, 'auth')}"), *parents)
+            yield from _apis(item["items"], (*here, "items"), name, inner, label)
 
 
-def _fields(api: dict[str, Any], item: dict[str, Any], folder: tuple[str, ...]) -> dict[str, Any]:
+def _fields(api: dict[str, Any], item: dict[str, Any], folders: tuple[str, ...], at: str) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if item.get("name"):
         fields["summary"] = str(item["name"])
@@ -104,13 +121,44 @@ def _fields(api: dict[str, Any], item: dict[str, Any], folder: tuple[str, ...]) 
     fields["x-source"] = {
         k: v
         for k, v in (
+            ("pointer", at),
             ("api-id", str(api.get("id", ""))),
-            ("folder", "/".join(folder)),
+            ("folder", "/".join(folders)),
             ("status", str(api.get("status") or "")),
         )
         if v
     }
     return fields
+
+
+def _common(data: dict[str, Any], label: str) -> dict[str, dict[str, tuple[dict[str, Any], str]]]:
+    """The project's common parameters, by place and name (`commonParameters.parameters`)."""
+    common = data.get("commonParameters")
+    parameters = common.get("parameters") if isinstance(common, dict) else None
+    out: dict[str, dict[str, tuple[dict[str, Any], str]]] = {}
+    for location, entries in (parameters or {}).items() if isinstance(parameters, dict) else ():
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(entry, dict) and entry.get("name"):
+                where = f"{label}: {pointer('commonParameters', 'parameters', location, i)}"
+                out.setdefault(str(location), {}).setdefault(str(entry["name"]), (entry, where))
+    return out
+
+
+def _servers(data: dict[str, Any], label: str) -> list[tuple[dict[str, Any], str]]:
+    servers: list[tuple[dict[str, Any], str]] = []
+    seen: set[str] = set()
+    for i, env in enumerate(data.get("environments") or []):
+        name = str(env.get("name") or "")
+        urls = [("baseUrl", env["baseUrl"])] if "baseUrl" in env else []
+        if isinstance(env.get("baseUrls"), dict):
+            urls += [(f"baseUrls/{module}", url) for module, url in env["baseUrls"].items()]
+        for at, url in urls:
+            if isinstance(url, str) and url in seen:
+                continue
+            seen.add(url if isinstance(url, str) else "")
+            where = f"{label}: {pointer('environments', i)}/{at}"
+            servers.append(({"url": url, "description": name}, where))
+    return servers
 
 
 def _definitions(
@@ -147,4 +195,14 @@ def _resolve(ref: str, names: dict[str, str], components: Components) -> str | N
         return f"#/components/schemas/{names[ref.removeprefix(_DEFINITION)]}"
     if ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in names.values():
         return ref
+    return None
+
+
+def _lookup(ref: str, names: dict[str, str], raw: dict[str, Any]) -> Any:
+    """The source schema `ref` points to (for x-apifox-overrides)."""
+    if ref.startswith(_DEFINITION):
+        return raw.get(ref.removeprefix(_DEFINITION))
+    if ref.startswith("#/components/schemas/"):
+        by_name = {name: def_id for def_id, name in names.items()}
+        return raw.get(by_name.get(ref.rsplit("/", 1)[1], ""))
     return None
