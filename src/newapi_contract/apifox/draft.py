@@ -55,6 +55,7 @@ class Draft:
     request_body: dict[str, Any] | None = None
     responses: dict[str, Any] = field(default_factory=dict)
     security: list[dict[str, list[str]]] | None = None  # None: the source states nothing
+    security_where: str = ""  # where the source states it (the operation, or what it inherits from)
     servers: list[dict[str, Any]] | None = None
     fields: dict[str, Any] = field(default_factory=dict)  # summary, tags, x-source, ...
     path_fields: dict[str, Any] = field(default_factory=dict)  # of the path item (summary, servers, x-)

@@ -71,7 +71,7 @@ def api_to_draft(
     draft.params += _common_parameters(api.get("commonParameters"), loc, ctx)
     draft.request_body = _request_body(api.get("requestBody") or {}, loc, ctx)
     draft.responses = _responses(api, loc, ctx)
-    draft.security = ctx.auth.effective([(api, loc("auth")), *parents])
+    draft.security, draft.security_where = ctx.auth.effective([(api, loc("auth")), *parents])
     return draft
 
 

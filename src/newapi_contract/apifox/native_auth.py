@@ -122,13 +122,14 @@ class NativeAuth:
 
     # -- requirements -------------------------------------------------------------
 
-    def effective(self, owners: Sequence[tuple[Any, str]]) -> Requirements | None:
-        """The requirements of the first owner that states its own (API, folders..., project)."""
+    def effective(self, owners: Sequence[tuple[Any, str]]) -> tuple[Requirements | None, str]:
+        """The requirements of the first owner that states its own (API, folders..., project),
+        and where that owner states them."""
         for owner, where in owners:
             said = self.said(owner, where)
             if said is not INHERIT:
-                return said
-        return None
+                return said, where
+        return None, owners[0][1] if owners else ""
 
     def said(self, owner: Any, where: str) -> Any:
         """What `owner` (an API, a folder, the project settings) states; INHERIT if nothing."""

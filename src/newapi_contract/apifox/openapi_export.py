@@ -183,18 +183,29 @@ class _Converter:
             (self.where("paths", path, "parameters"), shared),
             (child(where, "parameters"), op.get("parameters") or []),
         ):
+            listed: set[tuple[str, str]] = set()
             for i, raw in enumerate(params):
                 spec = self._inline(raw, child(origin, i))
-                if spec is not None:
-                    by_key[(str(spec.get("name", "")), str(spec.get("in", "")))] = Param(
-                        spec, child(origin, i)
+                if spec is None:
+                    continue
+                key = (str(spec.get("name", "")), str(spec.get("in", "")))
+                if key in listed:  # one list naming a parameter twice (the operation's may
+                    # override the path item's: that is OpenAPI)
+                    self.log.add(
+                        "duplicate-parameter",
+                        f"{key[1]} parameter {key[0]!r} is already declared: this one is dropped",
+                        child(origin, i),
                     )
+                    continue
+                listed.add(key)
+                by_key[key] = Param(spec, child(origin, i))
         draft.params = list(by_key.values())
         if "requestBody" in op:
             draft.request_body = self.clean_object(op["requestBody"], child(where, "requestBody"))
         draft.responses = self.clean_object(op.get("responses") or {}, child(where, "responses"))
+        draft.security_where = child(where, "security")
         if "security" in op:
-            draft.security = self.security.resolve(op["security"], child(where, "security"))
+            draft.security = self.security.resolve(op["security"], draft.security_where)
         if isinstance(op.get("servers"), list):
             listed = [(s, child(child(where, "servers"), i)) for i, s in enumerate(op["servers"])]
             draft.servers = clean_servers(listed, self.log)
@@ -247,8 +258,17 @@ class _Converter:
             top["tags"] = _unique_tags(top["tags"])
         top.update({k: v for k, v in self.data.items() if k.startswith("x-") and not is_noise_key(k)})
         drafts = self.drafts()
+        for draft in drafts:
+            # An Authorization header adds to the requirements the operation inherits: say them.
+            if draft.security is None and security is not None and _has_authorization_header(draft):
+                draft.security = [dict(r) for r in security]
+                draft.security_where = self.where("security")
         self.security.finish(self.where("components", "securitySchemes"))
         return _Read(drafts, self.components, info, clean_servers(servers, self.log), security, top)
+
+
+def _has_authorization_header(draft: Draft) -> bool:
+    return any(p.location == "header" and p.name.lower() == "authorization" for p in draft.params)
 
 
 def _unique_tags(tags: list[Any]) -> list[Any]:

@@ -160,22 +160,35 @@ def _content_type(draft: Draft, log: FindingLog) -> None:
 
 
 def _authorization(draft: Draft, components: Components, log: FindingLog) -> None:
+    """An Authorization header parameter is a credential: a security requirement.
+
+    It becomes one more way to authenticate, beside what the operation already states
+    (or inherits: the caller makes that explicit first). An optional header adds the
+    empty requirement only when nothing else is required; it does not make another
+    stated requirement optional.
+    """
     for param in _headers_named(draft, "authorization"):
         required = bool(param.spec.get("required"))
-        requirement: list[dict[str, list[str]]] = [{ACCESS_TOKEN: []}]
-        if not required:
+        name = components.add_scheme(ACCESS_TOKEN, dict(ACCESS_TOKEN_SCHEME))
+        existing = [r for r in draft.security or [] if r]
+        requirement: list[dict[str, list[str]]] = [{name: []}]
+        if not required and not existing:
             requirement.append({})  # optional, as the source says; the overlay may tighten it
         state = "required" if required else "optional"
-        name = components.add_scheme(ACCESS_TOKEN, dict(ACCESS_TOKEN_SCHEME))
         log.add(
             "authorization-header",
             f"{param.name} header parameter becomes security scheme {name} ({state})",
             param.where,
         )
-        requirement = [{name: []}, *requirement[1:]]
         draft.params.remove(param)
-        existing = draft.security or []
-        draft.security = [*requirement, *(r for r in existing if r not in requirement)]
+        if draft.security == []:
+            log.add(
+                "authorization-header",
+                f"the {state} {param.name} header turns this operation's `security: []` (no auth) "
+                f"into a requirement of {name}" + ("" if required else " or none"),
+                draft.security_where or draft.where,
+            )
+        draft.security = [*requirement, *(r for r in draft.security or [] if r not in requirement)]
 
 
 def _new_api_user(draft: Draft, log: FindingLog) -> None:
