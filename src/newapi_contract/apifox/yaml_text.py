@@ -88,9 +88,12 @@ def load_yaml(text: str) -> YamlText:
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # The construct that failed, if YAML names one: its problem is often only noticed
+        # where the text ends.
+        mark = exc.context_mark or exc.problem_mark
         line = mark.line + 1 if mark else None
-        raise YamlTrouble(str(exc.problem or exc.context or "not YAML"), line) from exc
+        problem = ": ".join(str(p) for p in (exc.context, exc.problem) if p) or "not YAML"
+        raise YamlTrouble(problem, line) from exc
     except yaml.YAMLError as exc:
         raise YamlTrouble(str(exc).splitlines()[0], None) from exc
     except (RecursionError, TypeError) as exc:  # TypeError: an unhashable (complex) key
