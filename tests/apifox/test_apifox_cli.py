@@ -183,7 +183,10 @@ def test_bad_yaml_and_markdown_input_is_one_line_exit_2(tmp_path, capsys, name, 
 
 def test_convert_reads_a_markdown_page_to_stdout(tmp_path, capsys) -> None:
     source = tmp_path / "page.md"
-    spec = "openapi: 3.1.0\ninfo: {title: '', version: '1'}\npaths:\n  /x: {get: {responses: {'200': {description: ok}}}}\n"
+    spec = (
+        "openapi: 3.1.0\ninfo: {title: '', version: '1'}\n"
+        "paths:\n  /x: {get: {responses: {'200': {description: ok}}}}\n"
+    )
     source.write_text(f"# 列表\n\n```yaml\n{spec}```\n", encoding="utf-8")
     assert main(["convert", str(source)]) == 0
     doc = json.loads(capsys.readouterr().out)
