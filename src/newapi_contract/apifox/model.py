@@ -23,6 +23,8 @@ Locator = Callable[..., str]
 RULES: dict[str, str] = {
     # paths
     "path-leading-slash": "a path without a leading slash gets one",
+    "path-absolute-url": "a path given as a whole URL: its origin becomes the operation's server",
+    "path-query-moved": "a query string in a path is removed; its parameters are query parameters",
     "path-trailing-slash": "a path holding a hard-coded id (a pasted request URL) loses its trailing slash",
     "path-hardcoded-id": "a numeric path segment is a hard-coded id: it becomes an integer {id}",
     "path-normalisation-skipped": "a path is kept as written where normalising it would merge two operations",
@@ -48,7 +50,7 @@ RULES: dict[str, str] = {
     "security-scheme-repaired": "a security scheme OpenAPI cannot read is rewritten or kept as unknown",
     "security-requirement-malformed": "a security requirement that is not a map of names to scopes is fixed",
     # bodies, responses, examples
-    "body-none-with-schema": "a body of type none has no requestBody, whatever schema it carries",
+    "body-none-with-schema": "a body of type none is left out, whatever schema it carries",
     "example-schema-mismatch": "an example that does not match its schema (or is not JSON) is dropped",
     "example-json-text-parsed": "an example given as JSON text (often with CRLF) is parsed to JSON",
     "example-unattached": "a response example whose response is missing or has no body is dropped",

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from newapi_contract.apifox.draft import Components, Draft, Param
 from newapi_contract.apifox.examples import MISSING, checked_example
@@ -28,10 +29,14 @@ _CONTENT_TYPES = {
     "html": "text/html",
     "raw": "text/plain",
     "binary": "application/octet-stream",
+    "msgpack": "application/msgpack",
+    "eventstream": "text/event-stream",
 }
+_NO_CONTENT = ("nocontent", "none")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _PARAM_TYPES = ("string", "integer", "number", "boolean", "array", "object")
 _STATUS = re.compile(r"[1-5][0-9][0-9]")
+_ABSOLUTE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]+)(.*)")
 _LOCATIONS = ("path", "query", "header", "cookie")
 
 
@@ -62,6 +67,15 @@ def api_to_draft(
         path_where=loc("path"),
         fields=fields,
     )
+    absolute = _ABSOLUTE.fullmatch(draft.path.strip())
+    if absolute:  # Apifox takes a whole URL as the path: its origin is where the API is served
+        draft.servers = [{"url": absolute[1]}]
+        draft.path = absolute[2] or "/"
+        ctx.log.add(
+            "path-absolute-url",
+            f"path {api['path']!r} is a URL: server {absolute[1]!r}, path {draft.path!r}",
+            loc("path"),
+        )
     parameters = api.get("parameters") or {}
     for location in _LOCATIONS:
         for i, raw in enumerate(parameters.get(location) or []):
@@ -69,10 +83,28 @@ def api_to_draft(
             if param is not None:
                 draft.params.append(param)
     draft.params += _common_parameters(api.get("commonParameters"), loc, ctx)
+    _query_in_path(draft, loc, ctx)
     draft.request_body = _request_body(api.get("requestBody") or {}, loc, ctx)
     draft.responses = _responses(api, loc, ctx)
     draft.security, draft.security_where = ctx.auth.effective([(api, loc("auth")), *parents])
     return draft
+
+
+def _query_in_path(draft: Draft, loc: Locator, ctx: NativeContext) -> None:
+    """`/x?a=1` (a request URL pasted as the path): `a` is a query parameter of `/x`."""
+    if "?" not in draft.path:
+        return
+    draft.path, query = draft.path.split("?", 1)
+    declared = {p.name for p in draft.params if p.location == "query"}
+    added = []
+    for name, value in parse_qsl(query.split("#", 1)[0], keep_blank_values=True):
+        if name and name not in declared:
+            declared.add(name)
+            added.append(name)
+            spec = {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+            draft.params.append(Param({**spec, **({"example": value} if value else {})}, loc("path")))
+    also = f"; {', '.join(added)} declared as query parameter(s)" if added else ""
+    ctx.log.add("path-query-moved", f"query {query!r} removed from the path{also}", loc("path"))
 
 
 def _common_parameters(used: Any, loc: Locator, ctx: NativeContext) -> list[Param]:
@@ -140,7 +172,7 @@ def _parameter(raw: dict[str, Any], location: str, loc: Locator, ctx: NativeCont
 
 
 def _media_type(body_type: str) -> str:
-    return body_type if "/" in body_type else _CONTENT_TYPES.get(body_type, "application/json")
+    return body_type if "/" in body_type else _CONTENT_TYPES.get(body_type.lower(), "application/json")
 
 
 def _request_body(body: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[str, Any] | None:
@@ -240,7 +272,14 @@ def _responses(api: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[st
         headers = _response_headers(raw.get("headers") or [], lambda *p, i=i: loc("responses", i, *p), ctx)
         if headers:
             response["headers"] = headers
-        if "jsonSchema" in raw or raw.get("contentType"):
+        if str(raw.get("contentType") or "").lower() in _NO_CONTENT:
+            if _carries_something({"jsonSchema": raw.get("jsonSchema")}):
+                ctx.log.add(
+                    "body-none-with-schema",
+                    "response without a body (noContent): the attached schema is ignored",
+                    loc("responses", i, "jsonSchema"),
+                )
+        elif "jsonSchema" in raw or raw.get("contentType"):
             media_type = str(raw.get("mediaType") or "") or _media_type(str(raw.get("contentType") or "json"))
             schema = ctx.cleaner.clean(raw.get("jsonSchema", {}), loc("responses", i, "jsonSchema"))
             response["content"] = {media_type: {"schema": schema}}
