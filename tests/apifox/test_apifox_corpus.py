@@ -27,6 +27,7 @@ EXPECTED = {
         ("placeholder-property-removed", "/apiCollection/0/items/1/items/0/api/requestBody"),
         ("path-leading-slash", "/apiCollection/0/items/0/api/path"),
         ("example-json-text-parsed", "/apiCollection/0/items/1/items/1/api/responseExamples/0"),
+        ("auth-secret-dropped", "/apiCollection/0/items/1/auth"),  # the folder's apikey
     ],
     "blog-server-2024.apifox.json": [
         ("apifox-noise-dropped", "/schemaCollection/"),
@@ -84,3 +85,14 @@ def test_2022_duplicate_keeps_the_first_get() -> None:
     assert set(doc["paths"]["/echo.apipost.cn/get.php"]) == {"post", "get"}
     get = doc["paths"]["/echo.apipost.cn/get.php"]["get"]
     assert get["x-source"]["api-id"] != "" and "multipart/form-data" in get["requestBody"]["content"]
+
+
+def test_2023_folder_auth_reaches_the_apis_that_inherit_it() -> None:
+    doc = convert_file(DATA / "apipost-fixture-2023.apifox.json").document
+    inherited = [
+        op["security"]
+        for item in doc["paths"].values()
+        for op in item.values()
+        if op["x-source"]["pointer"].startswith("/apiCollection/0/items/1/items/")
+    ]
+    assert inherited and all(s == [{"ApiKey-12312": []}] for s in inherited)

@@ -299,3 +299,21 @@ def test_every_environment_base_url_is_a_server() -> None:
         native_project({"method": "get", "path": "/x"}, environments=environments), "t.json"
     ).document
     assert [s["url"] for s in doc["servers"]] == ["https://a.example", "https://b.example"]
+
+
+def test_a_whole_url_as_the_path_is_a_server_and_a_path() -> None:
+    conversion = convert_api(path="https://api.example.com/v1/models?limit=10")
+    path, operation = only_operation(conversion)
+    assert path == "/v1/models" and operation["servers"] == [{"url": "https://api.example.com"}]
+    assert [(p["name"], p["in"], p["example"]) for p in operation["parameters"]] == [("limit", "query", "10")]
+    assert rules(conversion) == ["path-absolute-url", "path-query-moved"]
+
+
+def test_a_no_content_response_has_no_body_and_says_so_if_it_carried_a_schema() -> None:
+    schema = {"type": "object", "properties": {"stale": {"type": "string"}}}
+    conversion = convert_api(
+        responses=[{"id": 1, "code": 204, "contentType": "noContent", "jsonSchema": schema}]
+    )
+    _path, operation = only_operation(conversion)
+    assert "content" not in operation["responses"]["204"]
+    assert rules(conversion) == ["body-none-with-schema"]
