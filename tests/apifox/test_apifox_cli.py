@@ -146,7 +146,7 @@ REFUSED = {
     "openapi": "3.0.1",
     "info": {"title": "t", "version": "1"},
     "paths": {"/x": {"get": {"operationId": "a", "responses": {"200": {"description": "ok"}}}}},
-    "components": {"responses": {"Broken": {"description": "d", "content": 5}}},
+    "externalDocs": {"description": "the manual, but no url"},
 }
 
 
@@ -158,7 +158,8 @@ def test_lint_reports_what_convert_did_also_when_the_output_is_refused(tmp_path,
     captured = capsys.readouterr()
     assert "openapi-version-upgraded" in captured.out  # the findings made before the refusal
     assert captured.err.count("\n") == 1
-    assert "refused.json: converts to invalid OpenAPI at /components/responses/Broken/content" in captured.err
+    expected = 'refused.json: converts to invalid OpenAPI at /externalDocs: "url" is a required property\n'
+    assert captured.err.endswith(expected)
     assert main(["convert", str(source), "--lint"]) == 2
     captured = capsys.readouterr()
     assert "openapi-version-upgraded" in captured.err and captured.out == ""

@@ -317,3 +317,15 @@ def test_a_no_content_response_has_no_body_and_says_so_if_it_carried_a_schema() 
     _path, operation = only_operation(conversion)
     assert "content" not in operation["responses"]["204"]
     assert rules(conversion) == ["body-none-with-schema"]
+
+
+def test_an_invalid_component_is_dropped_by_name_and_so_are_the_operations_needing_it() -> None:
+    uses = {"responses": {"200": {"$ref": "#/components/responses/Broken"}}}
+    text = export(
+        {"/uses": {"get": uses}, "/fine": {"get": OK}},
+        responses={"Broken": {"description": "d", "content": 5}},
+    )
+    conversion = convert_text(text, "e.json")
+    validate(conversion.document)
+    assert list(conversion.document["paths"]) == ["/fine"]
+    assert {"component-invalid-dropped", "operation-invalid-dropped"} <= set(rules(conversion))

@@ -271,3 +271,24 @@ def test_a_folder_auth_of_the_2023_fixture_reaches_its_apis() -> None:
     _path, operation = only_operation(conversion)
     assert operation["security"] == [{"ApiKey-12312": []}]
     assert "312312" not in json.dumps(conversion.document)
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        (
+            {"addTokenTo": "header", "headerPrefix": ""},
+            {"type": "apiKey", "in": "header", "name": "Authorization"},
+        ),
+        ({"addTokenTo": "header", "headerPrefix": "Bearer"}, {"type": "http", "scheme": "bearer"}),
+        ({"addTokenTo": "header", "headerPrefix": "JWT"}, {"type": "http", "scheme": "JWT"}),
+        ({"addTokenTo": "query", "queryParamKey": "tk"}, {"type": "apiKey", "in": "query", "name": "tk"}),
+    ],
+)
+def test_a_jwt_scheme_is_where_apifox_sends_the_token(settings: dict, expected: dict) -> None:
+    # An Apifox doc page: `type: jwt`, and the editor's `x-apifox` says header and prefix.
+    jwt = {"type": "jwt", "scheme": "bearer", "bearerFormat": "JWT", "x-apifox": settings}
+    doc, operation, found = converted(export([{"B": []}], B=jwt))
+    written = doc["components"]["securitySchemes"]["B"]
+    assert {k: written[k] for k in expected} == expected and "x-apifox" not in written
+    assert operation["security"] == [{"B": []}] and "security-scheme-repaired" in found

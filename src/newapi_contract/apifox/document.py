@@ -18,11 +18,13 @@ from typing import Any
 
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+from referencing.exceptions import Unresolvable
 
 from newapi_contract.apifox.draft import Components, Draft
 from newapi_contract.apifox.model import ConversionRefused, FindingLog
 from newapi_contract.apifox.operation_rules import apply_operation_rules, normalise_path, with_leading_slash
 from newapi_contract.apifox.schemas import child
+from newapi_contract.apifox.security import unknown_scheme
 from newapi_contract.errors import InputError
 
 __all__ = ["assemble", "clean_servers", "one_line", "render", "validate"]
@@ -142,11 +144,14 @@ def _valid(
     doc: dict[str, Any], source: str, drafts: dict[tuple[str, str], Draft], log: FindingLog
 ) -> dict[str, Any]:
     """`doc`, less each operation that is not valid OpenAPI; ConversionRefused if still invalid."""
-    for _ in range(len(drafts) + 1):
+    budget = len(drafts) + sum(len(v) for v in doc.get("components", {}).values() if isinstance(v, dict))
+    for _ in range(budget + 1):
         problem = _first_error(doc)
         if problem is None:
             return doc
         at, message = problem
+        if _drop_component(doc, at, message, source, log):
+            continue
         operation = _operation_of(at, message, doc) or _bisect(doc)
         if operation is None:
             shown = at or "the document"
@@ -170,15 +175,35 @@ def _valid(
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
+def _drop_component(doc: dict[str, Any], at: str, message: str, source: str, log: FindingLog) -> bool:
+    """Repair an invalid component (not a schema: those were checked as they were cleaned)."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in at.split("/")[1:]]
+    if len(parts) < 3 or parts[0] != "components" or parts[1] == "schemas":
+        return False
+    kind, name = parts[1], parts[2]
+    entries = doc["components"].get(kind)
+    if not isinstance(entries, dict) or name not in entries:
+        return False
+    where = f"{source}: /components/{kind}/{name} (as converted)"
+    if kind == "securitySchemes":
+        entries[name] = unknown_scheme(f"scheme {name!r} could not be made valid OpenAPI")
+        log.add("component-invalid-dropped", f"{one_line(message, 160)}: kept as an unknown scheme", where)
+    else:
+        del entries[name]
+        log.add("component-invalid-dropped", f"{one_line(message, 160)}: dropped", where)
+    return True
+
+
 def _first_error(doc: dict[str, Any]) -> tuple[str, str] | None:
     try:
         error = next(iter(OpenAPIV31SpecValidator(doc).iter_errors()), None)
-    except (RecursionError, OpenAPIValidationError, ValueError, TypeError, KeyError) as exc:
-        return "", str(exc)
+    except (RecursionError, OpenAPIValidationError, ValueError, TypeError, KeyError, Unresolvable) as exc:
+        return "", str(exc)  # the validator stopped (a reference to nothing, ...)
     if error is None:
         return None
     path = getattr(error, "absolute_path", ())
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path), error.message
+    message = error.message.split("Failed validating", 1)[0]  # the schema dump that follows says nothing more
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path), message.strip()
 
 
 def _operation_of(at: str, message: str, doc: dict[str, Any]) -> tuple[str, str] | None:

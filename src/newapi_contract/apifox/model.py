@@ -33,6 +33,8 @@ RULES: dict[str, str] = {
     "duplicate-operation": "a second operation with the same method and path is dropped",
     "duplicate-operation-id": "a repeated operationId gets a numbered suffix",
     "operation-invalid-dropped": "an operation that does not convert to valid OpenAPI is dropped",
+    "component-invalid-dropped": "a component that does not convert to valid OpenAPI is dropped (or, "
+    "for a security scheme, kept as an explicit unknown)",
     # parameters and headers
     "parameter-unnamed-dropped": "a parameter without a name is dropped",
     "parameter-disabled-dropped": "a parameter disabled in Apifox is dropped",

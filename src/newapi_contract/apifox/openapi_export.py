@@ -143,6 +143,8 @@ class _Converter:
             if not (isinstance(scheme, dict) and scheme.get("type") == "combination"):
                 where = self.where("components", "securitySchemes", name)
                 cleaned = self.clean_object(scheme, where)
+                # Apifox's editor state says where a `jwt` goes: repair_scheme reads it.
+                cleaned.update({k: scheme[k] for k in ("x-apifox", "x-apidog") if k in scheme})
                 self.components.security_schemes[name] = repair_scheme(name, cleaned, where, self.log)
         for name, scheme in schemes.items():
             if isinstance(scheme, dict) and scheme.get("type") == "combination":

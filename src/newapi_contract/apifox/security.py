@@ -48,7 +48,7 @@ def repair_scheme(name: str, scheme: Any, where: str, log: FindingLog) -> dict[s
     if not isinstance(scheme, dict):
         log.add("security-scheme-repaired", f"scheme {name!r} is not an object: kept as unknown", where)
         return unknown_scheme(f"scheme {name!r} is not an object")
-    fixed, changes = _retyped({k: v for k, v in scheme.items() if not is_noise_key(k)})
+    fixed, changes = _retyped({k: v for k, v in scheme.items() if not is_noise_key(k)}, _jwt_settings(scheme))
     kind = fixed.get("type")
     if kind not in _TYPES:
         log.add(
@@ -62,6 +62,8 @@ def repair_scheme(name: str, scheme: Any, where: str, log: FindingLog) -> dict[s
         log.add("security-scheme-repaired", f"{kind} scheme {name!r} lacks {missing}: kept as unknown", where)
         return unknown_scheme(f"{kind} scheme without {missing}", str(scheme.get("description") or ""))
     dropped = sorted(k for k in fixed if k not in _FIELDS[kind] and not k.startswith("x-"))
+    if kind == "http" and "bearerFormat" in fixed and str(fixed["scheme"]).lower() != "bearer":
+        dropped.append("bearerFormat")  # OpenAPI allows it for bearer only
     for key in dropped:
         del fixed[key]
     if dropped:
@@ -71,13 +73,35 @@ def repair_scheme(name: str, scheme: Any, where: str, log: FindingLog) -> dict[s
     return fixed
 
 
-def _retyped(scheme: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def _jwt_settings(scheme: dict[str, Any]) -> dict[str, Any]:
+    """Where Apifox sends a JWT (its editor state beside a `jwt` scheme): header, prefix."""
+    settings = scheme.get("x-apifox") or scheme.get("x-apidog")
+    return settings if isinstance(settings, dict) else {}
+
+
+def _retyped(scheme: dict[str, Any], jwt: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     fixed = dict(scheme)
     kind = str(scheme.get("type") or "")
     lowered = kind.lower()
     changes: list[str] = []
+    prefix = jwt.get("headerPrefix")
     if kind in _TYPES:
         pass
+    elif lowered == "jwt" and jwt.get("addTokenTo") == "query":
+        name = jwt.get("queryParamKey") or jwt.get("queryKey")
+        fixed = (
+            {"type": "apiKey", "in": "query", "name": name}
+            if isinstance(name, str) and name
+            else {"type": "jwt"}
+        )
+        fixed.update({k: v for k, v in scheme.items() if k == "description"})
+    elif lowered == "jwt" and isinstance(prefix, str) and prefix.strip().lower() != "bearer":
+        # The token goes in the Authorization header as it is (or after another prefix).
+        if prefix.strip():
+            fixed = {"type": "http", "scheme": prefix.strip()}
+        else:
+            fixed = {"type": "apiKey", "in": "header", "name": "Authorization"}
+        fixed.update({k: v for k, v in scheme.items() if k == "description"})
     elif lowered in ("apikey", "api_key", "api-key"):
         fixed["type"] = "apiKey"
     elif lowered in ("bearer", "jwt", "basic", "digest"):
