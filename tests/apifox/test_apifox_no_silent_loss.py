@@ -329,3 +329,22 @@ def test_an_invalid_component_is_dropped_by_name_and_so_are_the_operations_needi
     validate(conversion.document)
     assert list(conversion.document["paths"]) == ["/fine"]
     assert {"component-invalid-dropped", "operation-invalid-dropped"} <= set(rules(conversion))
+
+
+def test_what_a_project_holds_beside_http_apis_is_named() -> None:
+    shared = [
+        {
+            "name": "root",
+            "items": [{"id": 5, "name": "记录不存在", "code": 404, "jsonSchema": {"type": "object"}}],
+        }
+    ]
+    sockets = [{"name": "root", "items": [{"name": "socket", "host": "h", "port": "1"}]}]
+    text = native_project(
+        {"method": "get", "path": "/x"}, responseCollection=shared, socketCollection=sockets
+    )
+    data = json.loads(text)
+    data["apiCollection"][0]["items"].append({"name": "a websocket", "websocket": {"url": "ws://h"}})
+    conversion = convert_text(json.dumps(data), "t.json")
+    assert conversion.document["components"]["responses"]["response-5"]["description"] == "记录不存在"
+    where = {f.where for f in conversion.findings if f.rule == "field-not-converted"}
+    assert where == {"t.json: /socketCollection", "t.json: /apiCollection/0/items/1"}

@@ -24,6 +24,16 @@ from newapi_contract.apifox.shapes import check_shape
 __all__ = ["convert_project", "pointer"]
 
 _COMPONENT_NAME = re.compile(r"[A-Za-z0-9._-]+")
+# What a project holds beside HTTP APIs; OpenAPI has no place for it.
+_OTHER_COLLECTIONS = (
+    "socketCollection",
+    "webSocketCollection",
+    "socketIOCollection",
+    "grpcCollection",
+    "graphqlCollection",
+    "mcpClientCollection",
+    "docCollection",
+)
 _DEFINITION = "#/definitions/"
 # (the folder or API item, where its auth is), nearest first
 Parents = tuple[tuple[Any, str], ...]
@@ -53,6 +63,8 @@ def convert_project(
     )
     for def_id, _name, schema, at in _definitions(data.get("schemaCollection") or [], ("schemaCollection",)):
         components.schemas[names[def_id]] = cleaner.clean(schema, f"{label}: {pointer(*at)}")
+    _shared_responses(data.get("responseCollection"), cleaner, components, label)
+    _other_collections(data, log, label)
     auth = NativeAuth(components, log)
     auth.load_collection(
         data.get("securitySchemeCollection"), f"{label}: {pointer('securitySchemeCollection')}"
@@ -64,6 +76,14 @@ def convert_project(
     for item, folders, parents, at in _apis(
         data.get("apiCollection") or [], ("apiCollection",), (), (), label
     ):
+        if not isinstance(item.get("api"), dict):
+            what = ", ".join(sorted(k for k in item if k not in ("name", "id"))) or "nothing"
+            log.add(
+                "field-not-converted",
+                f"item {item.get('name')!r} is neither an API nor a folder (it holds {what})",
+                f"{label}: {pointer(*at)}",
+            )
+            continue
         loc = _locator(label, (*at, "api"))
         fields = _fields(item["api"], item, folders, pointer(*at, "api"))
         drafts.append(api_to_draft(item["api"], loc, ctx, fields, (*parents, *project)))
@@ -88,6 +108,44 @@ def convert_project(
     return doc, log
 
 
+def _shared_responses(collection: Any, cleaner: SchemaCleaner, components: Components, label: str) -> None:
+    """`responseCollection`: the project's shared responses, as component responses."""
+    for i, (item, at) in enumerate(_leaves(collection, ("responseCollection",))):
+        if not isinstance(item, dict) or "code" not in item:
+            continue
+        name = str(item.get("name") or "")
+        key = name if _COMPONENT_NAME.fullmatch(name) else f"response-{item.get('id', i)}"
+        response: dict[str, Any] = {"description": name or "Shared response"}
+        if isinstance(item.get("jsonSchema"), dict):
+            where = f"{label}: {pointer(*at, 'jsonSchema')}"
+            media = str(item.get("mediaType") or "") or "application/json"
+            response["content"] = {media: {"schema": cleaner.clean(item["jsonSchema"], where)}}
+        source = {"code": str(item["code"]), **({"id": str(item["id"])} if "id" in item else {})}
+        response["x-source-response"] = source
+        components.others.setdefault("responses", {})[key] = response
+
+
+def _other_collections(data: dict[str, Any], log: FindingLog, label: str) -> None:
+    for key in _OTHER_COLLECTIONS:
+        count = len(list(_leaves(data.get(key), (key,))))
+        if count:
+            log.add(
+                "field-not-converted",
+                f"{key} holds {count} item(s) (not HTTP APIs: OpenAPI has no place for them)",
+                f"{label}: {pointer(key)}",
+            )
+
+
+def _leaves(collection: Any, at: tuple[object, ...]) -> Iterator[tuple[Any, tuple[object, ...]]]:
+    """The items of an Apifox collection (folders: `items` and `children`), with their places."""
+    for i, node in enumerate(collection if isinstance(collection, list) else []):
+        if isinstance(node, dict) and ("items" in node or "children" in node):
+            for key in ("items", "children"):
+                yield from _leaves(node.get(key), (*at, i, key))
+        else:
+            yield node, (*at, i)
+
+
 def _locator(label: str, base: tuple[object, ...]) -> Locator:
     return lambda *parts: f"{label}: {pointer(*base, *parts)}"
 
@@ -99,6 +157,8 @@ def _apis(
         here = (*at, i)
         if isinstance(item.get("api"), dict):
             yield item, folders, parents, here
+        elif not isinstance(item.get("items"), list):
+            yield item, folders, parents, here  # neither an API nor a folder: said below
         if isinstance(item.get("items"), list):
             name = (*folders, str(item.get("name") or ""))
             inner = ((item, f"{label}: {pointer(*here, 'auth')}"), *parents)
