@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from newapi_contract.apifox.doc_site import convert_blocks
 from newapi_contract.apifox.model import RULES, Conversion, ConversionRefused, Finding, FindingLog
-from newapi_contract.apifox.openapi_export import convert_blocks, convert_openapi
+from newapi_contract.apifox.openapi_export import convert_openapi
 from newapi_contract.apifox.page import convert_page
 from newapi_contract.apifox.project import convert_project
 from newapi_contract.apifox.source import detect, read_text

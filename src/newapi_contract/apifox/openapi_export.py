@@ -1,7 +1,7 @@
 """Apifox's OpenAPI export (OpenAPI 3.0/3.1 with `x-apifox-*` fields) -> OpenAPI 3.1.
 
-The same reader serves the export as a file (JSON or YAML) and the spec blocks of a
-Markdown documentation page (`convert_blocks`: one document per block, merged).
+The same reader serves the export as a file (JSON or YAML) and each spec block of a
+Markdown documentation page (see `doc_site`).
 Besides editor noise, Apifox writes security OpenAPI cannot read as is (see
 `security`), and schemas that splice references with overrides (see `schemas`).
 """
@@ -15,15 +15,13 @@ from typing import Any
 from newapi_contract.apifox.document import assemble, clean_servers
 from newapi_contract.apifox.draft import Components, Draft, Param
 from newapi_contract.apifox.examples import MISSING, checked_example
-from newapi_contract.apifox.markdown_page import MarkdownPage
 from newapi_contract.apifox.model import FindingLog
-from newapi_contract.apifox.project import convert_project, pointer
+from newapi_contract.apifox.project import pointer
 from newapi_contract.apifox.schemas import SchemaCleaner, child, is_noise_key
 from newapi_contract.apifox.security import Requirements, SecurityResolver, repair_scheme
 from newapi_contract.apifox.shapes import check_shape
-from newapi_contract.errors import InputError
 
-__all__ = ["convert_blocks", "convert_openapi"]
+__all__ = ["ExportRead", "convert_openapi", "read_export", "unique_tags"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _RUN_URL_ID = re.compile(r"api-([0-9]+)")
@@ -32,7 +30,7 @@ _PATH_ITEM_FIELDS = ("summary", "description")
 
 
 @dataclass
-class _Read:
+class ExportRead:
     """One OpenAPI document, read: what goes into the output document."""
 
     drafts: list[Draft]
@@ -240,7 +238,7 @@ class _Converter:
             raw = target
         return self.clean_object(raw, where) if isinstance(raw, dict) else None
 
-    def read(self) -> _Read:
+    def read(self) -> ExportRead:
         if self.data["openapi"].startswith("3.0"):
             self.log.tally(
                 "openapi-version-upgraded",
@@ -257,7 +255,7 @@ class _Converter:
             if key in self.data:
                 top[key] = self.clean_object(self.data[key], self.where(key))
         if isinstance(top.get("tags"), list):
-            top["tags"] = _unique_tags(top["tags"])
+            top["tags"] = unique_tags(top["tags"])
         top.update({k: v for k, v in self.data.items() if k.startswith("x-") and not is_noise_key(k)})
         drafts = self.drafts()
         for draft in drafts:
@@ -266,14 +264,14 @@ class _Converter:
                 draft.security = [dict(r) for r in security]
                 draft.security_where = self.where("security")
         self.security.finish(self.where("components", "securitySchemes"))
-        return _Read(drafts, self.components, info, clean_servers(servers, self.log), security, top)
+        return ExportRead(drafts, self.components, info, clean_servers(servers, self.log), security, top)
 
 
 def _has_authorization_header(draft: Draft) -> bool:
     return any(p.location == "header" and p.name.lower() == "authorization" for p in draft.params)
 
 
-def _unique_tags(tags: list[Any]) -> list[Any]:
+def unique_tags(tags: list[Any]) -> list[Any]:
     seen: set[str] = set()
     out = []
     for tag in tags:
@@ -282,6 +280,11 @@ def _unique_tags(tags: list[Any]) -> list[Any]:
             seen.add(name)
             out.append(tag)
     return out
+
+
+def read_export(data: dict[str, Any], label: str, log: FindingLog, line: int | None = None) -> ExportRead:
+    """One OpenAPI document, read; every location starts with `label`."""
+    return _Converter(data, label, log, line).read()
 
 
 def convert_openapi(data: dict[str, Any], source: str) -> tuple[dict[str, Any], FindingLog]:
@@ -302,104 +305,3 @@ def convert_openapi(data: dict[str, Any], source: str) -> tuple[dict[str, Any], 
         top=read.top,
     )
     return doc, log
-
-
-def convert_blocks(page: MarkdownPage, source: str) -> tuple[dict[str, Any], FindingLog]:
-    """A Markdown page: its OpenAPI blocks read one by one, then merged into one document."""
-    log = FindingLog()
-    for line, why in page.skipped:
-        log.add("markdown-block-skipped", why, f"{source}:{line}")
-    for block in page.blocks:
-        for line, key in block.duplicate_keys:
-            log.add(
-                "yaml-duplicate-key", f"key {key!r} appears again: the last value is read", f"{source}:{line}"
-            )
-    openapi = [b for b in page.blocks if "openapi" in b.data]
-    if not openapi:  # an Apifox project pasted into a page
-        first, *rest = page.blocks
-        for block in rest:
-            log.add(
-                "markdown-block-skipped",
-                "a second Apifox project on the page is not converted",
-                f"{source}:{block.line}",
-            )
-        doc, project_log = convert_project(first.data, source, f"{source}:{first.line}")
-        return doc, _joined(log, project_log)
-    for block in page.blocks:
-        if block not in openapi:
-            log.add(
-                "markdown-block-skipped",
-                "an Apifox project beside OpenAPI blocks is not converted",
-                f"{source}:{block.line}",
-            )
-    reads: list[tuple[_Read, str]] = []
-    for block in openapi:
-        label = f"{source}:{block.line}"
-        try:
-            check_shape(block.data, "openapi", label)
-        except InputError as exc:
-            log.add(
-                "markdown-block-skipped", f"not an OpenAPI document the converter can read ({exc})", label
-            )
-            continue
-        reads.append((_Converter(block.data, label, log, line=block.line).read(), label))
-    if not reads:
-        raise InputError(f"{source}: no spec block of the page can be read")
-    components = _merged_components(reads, log)
-    drafts: list[Draft] = []
-    for read, _label in reads:
-        for draft in read.drafts:
-            if len(reads) > 1 and draft.security is None and read.security is not None:
-                draft.security = [dict(r) for r in read.security]  # each block's own default
-            drafts.append(draft)
-    first = reads[0][0]
-    title = next((r.info["title"] for r, _ in reads if r.info.get("title")), page.title or source)
-    info = {**first.info, "title": title, "version": str(first.info.get("version", "1.0.0"))}
-    servers: list[dict[str, Any]] = []
-    for read, _label in reads:
-        servers += [s for s in read.servers if s not in servers]
-    top: dict[str, Any] = {}
-    for read, _label in reads:
-        for key, value in read.top.items():
-            if key == "tags" and isinstance(value, list):
-                top["tags"] = _unique_tags([*top.get("tags", []), *value])
-            else:
-                top.setdefault(key, value)
-    doc = assemble(
-        source=source,
-        info=info,
-        servers=servers,
-        drafts=drafts,
-        components=components,
-        log=log,
-        x_source={"file": source, "format": "apifox-markdown", "blocks": len(reads)},
-        security=first.security if len(reads) == 1 else None,
-        top=top,
-    )
-    return doc, log
-
-
-def _merged_components(reads: list[tuple[_Read, str]], log: FindingLog) -> Components:
-    merged = Components()
-    for read, label in reads:
-        parts = [("schemas", merged.schemas, read.components.schemas)]
-        parts.append(("securitySchemes", merged.security_schemes, read.components.security_schemes))
-        for kind, entries in read.components.others.items():
-            parts.append((kind, merged.others.setdefault(kind, {}), entries))
-        for kind, into, entries in parts:
-            for name, value in entries.items():
-                if name not in into:
-                    into[name] = value
-                elif into[name] != value:
-                    log.add(
-                        "component-conflict",
-                        f"{kind} {name!r} differs from the one an earlier block defines: the first is kept",
-                        f"{label}: {pointer('components', kind, name)}",
-                    )
-    return merged
-
-
-def _joined(first: FindingLog, second: FindingLog) -> FindingLog:
-    for finding in second.findings():
-        first.add(finding.rule, finding.message, finding.where)
-    return first
