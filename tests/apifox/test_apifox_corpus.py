@@ -9,6 +9,7 @@ from apifox_docs import DATA
 from openapi_spec_validator import validate
 
 from newapi_contract.apifox import convert_file
+from newapi_contract.apifox.document import render
 
 # Per document: findings that must be there, as (rule, the start of `where` after the file name).
 EXPECTED = {
@@ -96,3 +97,8 @@ def test_2023_folder_auth_reaches_the_apis_that_inherit_it() -> None:
         if op["x-source"]["pointer"].startswith("/apiCollection/0/items/1/items/")
     ]
     assert inherited and all(s == [{"ApiKey-12312": []}] for s in inherited)
+
+
+@pytest.mark.parametrize("path", sorted(DATA.glob("*.json")), ids=lambda p: p.name)
+def test_the_same_source_gives_the_same_bytes(path) -> None:
+    assert render(convert_file(path).document) == render(convert_file(path).document)
