@@ -444,14 +444,14 @@ def check(drawn: Drawn) -> None:
 
 
 # The harness profile (derandomized, no deadline), with a budget that keeps the pair
-# at about five seconds on a two-core machine.
-@settings(max_examples=30)
+# at a few seconds on a two-core machine.
+@settings(max_examples=60)
 @given(exports())
 def test_openapi_exports_lose_nothing_in_silence(drawn: Drawn) -> None:
     check(drawn)
 
 
-@settings(max_examples=30)
+@settings(max_examples=60)
 @given(natives())
 def test_native_exports_lose_nothing_in_silence(drawn: Drawn) -> None:
     check(drawn)

@@ -196,7 +196,7 @@ def _drop_component(doc: dict[str, Any], at: str, message: str, source: str, log
 
 def _first_error(doc: dict[str, Any]) -> tuple[str, str] | None:
     try:
-        error = next(iter(OpenAPIV31SpecValidator(doc).iter_errors()), None)
+        error = next(iter(OpenAPIV31SpecValidator(_interned(doc)).iter_errors()), None)
     except (RecursionError, OpenAPIValidationError, ValueError, TypeError, KeyError, Unresolvable) as exc:
         return "", str(exc)  # the validator stopped (a reference to nothing, ...)
     if error is None:
@@ -204,6 +204,18 @@ def _first_error(doc: dict[str, Any]) -> tuple[str, str] | None:
     path = getattr(error, "absolute_path", ())
     message = error.message.split("Failed validating", 1)[0]  # the schema dump that follows says nothing more
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path), message.strip()
+
+
+def _interned(node: Any, memo: dict[str, Any] | None = None) -> Any:
+    """`node` rebuilt with equal objects shared: the validator checks each object once, and
+    Apifox repeats the same schemas (an envelope per response) hundreds of times."""
+    memo = {} if memo is None else memo
+    if isinstance(node, dict):
+        rebuilt = {k: _interned(v, memo) for k, v in node.items()}
+        return memo.setdefault(json.dumps(rebuilt, sort_keys=True, ensure_ascii=False), rebuilt)
+    if isinstance(node, list):
+        return [_interned(v, memo) for v in node]
+    return node
 
 
 def _operation_of(at: str, message: str, doc: dict[str, Any]) -> tuple[str, str] | None:
