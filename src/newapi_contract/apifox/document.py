@@ -34,6 +34,7 @@ OPENAPI_VERSION = "3.1.0"
 _SERVER_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/\s]+|\{[^}]+\}[^\s]*|/)[^\s]*$")
 # How openapi-spec-validator names an operation in errors that carry no location.
 _OPERATION_IN_MESSAGE = re.compile(r"for '(\w+)'(?: operation)? in '([^']*)'")
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TOP_ORDER = ("webhooks", "components", "security", "tags", "externalDocs")
 
 
@@ -170,9 +171,6 @@ def _valid(
         if not any(k in doc["paths"][path] for k in _METHODS):
             del doc["paths"][path]
     raise ConversionRefused(f"{source}: converts to invalid OpenAPI", log.findings())
-
-
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 def _drop_component(doc: dict[str, Any], at: str, message: str, source: str, log: FindingLog) -> bool:
