@@ -292,3 +292,13 @@ def test_a_jwt_scheme_is_where_apifox_sends_the_token(settings: dict, expected: 
     written = doc["components"]["securitySchemes"]["B"]
     assert {k: written[k] for k in expected} == expected and "x-apifox" not in written
     assert operation["security"] == [{"B": []}] and "security-scheme-repaired" in found
+
+
+def test_security_scheme_auth_without_groups_takes_its_folders_scheme() -> None:
+    folder = {"auth": SCHEME_AUTH, "securityScheme": USE_BEARER}
+    text = project(folder, {"auth": SCHEME_AUTH}, securitySchemeCollection=COLLECTION)
+    (op,) = operations(text)
+    assert op["security"] == [{"BearerAuth": []}]
+    conversion = convert_text(project({}, {"auth": SCHEME_AUTH}), "p.json")
+    _path, operation = only_operation(conversion)
+    assert operation["security"] == [{"SecurityScheme": []}] and "auth-type-unknown" in rules(conversion)

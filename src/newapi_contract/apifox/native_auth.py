@@ -22,6 +22,8 @@ from newapi_contract.apifox.security import Requirements, repair_scheme, unknown
 __all__ = ["INHERIT", "NativeAuth"]
 
 INHERIT: Any = object()  # "as my parent": the owner states nothing of its own
+# "a security scheme, the one my parent names": `securityscheme` auth without groups.
+_PARENTS_SCHEME: Any = object()
 
 _INHERIT_TYPES = ("", "inherit", "inheritfromparent", "inherit-from-parent", "parent")
 _NO_AUTH_TYPES = ("noauth", "no-auth", "none")
@@ -96,7 +98,7 @@ class NativeAuth:
             definition = next(
                 (
                     item[k]
-                    for k in ("authConfigs", "securityScheme", "scheme", "config")
+                    for k in ("authConfigs", "securityScheme", "scheme", "schema", "config", "definition")
                     if isinstance(item.get(k), dict)
                 ),
                 None,
@@ -125,10 +127,23 @@ class NativeAuth:
     def effective(self, owners: Sequence[tuple[Any, str]]) -> tuple[Requirements | None, str]:
         """The requirements of the first owner that states its own (API, folders..., project),
         and where that owner states them."""
+        pending = None  # where a `securityscheme` auth without groups waits for its parent's
         for owner, where in owners:
             said = self.said(owner, where)
-            if said is not INHERIT:
+            if said is _PARENTS_SCHEME:
+                pending = pending or where
+            elif said is not INHERIT:
                 return said, where
+        if pending is not None:
+            name = self.components.add_scheme(
+                "SecurityScheme", unknown_scheme("security-scheme auth that names no scheme")
+            )
+            self.log.add(
+                "auth-type-unknown",
+                "security-scheme auth names no scheme, nor does a parent: kept as unknown",
+                pending,
+            )
+            return [{name: []}], pending
         return None, owners[0][1] if owners else ""
 
     def said(self, owner: Any, where: str) -> Any:
@@ -209,7 +224,7 @@ class NativeAuth:
         flow["scopes"] = {s: "" for s in scopes}
         return "OAuth2", {"type": "oauth2", "flows": {flow_name: flow}}
 
-    def _scheme_groups(self, auth: dict[str, Any], owner: dict[str, Any], where: str) -> Requirements:
+    def _scheme_groups(self, auth: dict[str, Any], owner: dict[str, Any], where: str) -> Any:
         spec = next(
             (
                 s
@@ -232,11 +247,7 @@ class NativeAuth:
             if requirement and requirement not in out:
                 out.append(requirement)
         if not out:
-            name = self.components.add_scheme(
-                "SecurityScheme", unknown_scheme("security-scheme auth that names no scheme")
-            )
-            self.log.add("auth-type-unknown", "security-scheme auth names no scheme: kept as unknown", where)
-            return [{name: []}]
+            return _PARENTS_SCHEME
         if spec.get("required") is False:
             out.append({})
         if _has_secret(spec.get("use")):
