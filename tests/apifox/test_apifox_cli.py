@@ -140,3 +140,55 @@ def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, command,
 def test_overlay_without_effective_out_is_a_usage_error(capsys) -> None:
     assert main(["convert", str(SEED_SOURCE), "--overlay", str(OVERLAY_FILE)]) == 2
     assert "--overlay and --effective-out go together" in capsys.readouterr().err
+
+
+REFUSED = {
+    "openapi": "3.0.1",
+    "info": {"title": "t", "version": "1"},
+    "paths": {"/x": {"get": {"operationId": "a", "responses": {"200": {"description": "ok"}}}}},
+    "externalDocs": {"description": "the manual, but no url"},
+}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_lint_reports_what_convert_did_also_when_the_output_is_refused(tmp_path, capsys, fmt) -> None:
+    source = tmp_path / "refused.json"
+    source.write_text(json.dumps(REFUSED), encoding="utf-8")
+    assert main(["lint", str(source), "--format", fmt]) == 2
+    captured = capsys.readouterr()
+    assert "openapi-version-upgraded" in captured.out  # the findings made before the refusal
+    assert captured.err.count("\n") == 1
+    expected = 'refused.json: converts to invalid OpenAPI at /externalDocs: "url" is a required property\n'
+    assert captured.err.endswith(expected)
+    assert main(["convert", str(source), "--lint"]) == 2
+    captured = capsys.readouterr()
+    assert "openapi-version-upgraded" in captured.err and captured.out == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("api.yaml", "openapi: 3.0.1\npaths:\n  /x: [get\n", "malformed YAML at line 3"),
+        ("page.md", "# T\n\n```yaml\nopenapi: 3.0.1\npaths: [\n```\n", "without a readable spec block"),
+        ("notes.md", "# Notes\n\nprose only\n", "unknown format"),
+        ("v2.yaml", "swagger: '2.0'\npaths: {}\n", "Swagger 2.0 is not supported"),
+    ],
+)
+def test_bad_yaml_and_markdown_input_is_one_line_exit_2(tmp_path, capsys, name, content, message) -> None:
+    source = tmp_path / name
+    source.write_text(content, encoding="utf-8")
+    assert main(["lint", str(source)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and name in err
+
+
+def test_convert_reads_a_markdown_page_to_stdout(tmp_path, capsys) -> None:
+    source = tmp_path / "page.md"
+    spec = (
+        "openapi: 3.1.0\ninfo: {title: '', version: '1'}\n"
+        "paths:\n  /x: {get: {responses: {'200': {description: ok}}}}\n"
+    )
+    source.write_text(f"# 列表\n\n```yaml\n{spec}```\n", encoding="utf-8")
+    assert main(["convert", str(source)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["info"]["title"] == "列表" and list(doc["paths"]) == ["/x"]

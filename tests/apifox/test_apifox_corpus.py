@@ -9,6 +9,7 @@ from apifox_docs import DATA
 from openapi_spec_validator import validate
 
 from newapi_contract.apifox import convert_file
+from newapi_contract.apifox.document import render
 
 # Per document: findings that must be there, as (rule, the start of `where` after the file name).
 EXPECTED = {
@@ -27,6 +28,7 @@ EXPECTED = {
         ("placeholder-property-removed", "/apiCollection/0/items/1/items/0/api/requestBody"),
         ("path-leading-slash", "/apiCollection/0/items/0/api/path"),
         ("example-json-text-parsed", "/apiCollection/0/items/1/items/1/api/responseExamples/0"),
+        ("auth-secret-dropped", "/apiCollection/0/items/1/auth"),  # the folder's apikey
     ],
     "blog-server-2024.apifox.json": [
         ("apifox-noise-dropped", "/schemaCollection/"),
@@ -84,3 +86,19 @@ def test_2022_duplicate_keeps_the_first_get() -> None:
     assert set(doc["paths"]["/echo.apipost.cn/get.php"]) == {"post", "get"}
     get = doc["paths"]["/echo.apipost.cn/get.php"]["get"]
     assert get["x-source"]["api-id"] != "" and "multipart/form-data" in get["requestBody"]["content"]
+
+
+def test_2023_folder_auth_reaches_the_apis_that_inherit_it() -> None:
+    doc = convert_file(DATA / "apipost-fixture-2023.apifox.json").document
+    inherited = [
+        op["security"]
+        for item in doc["paths"].values()
+        for op in item.values()
+        if op["x-source"]["pointer"].startswith("/apiCollection/0/items/1/items/")
+    ]
+    assert inherited and all(s == [{"ApiKey-12312": []}] for s in inherited)
+
+
+@pytest.mark.parametrize("path", sorted(DATA.glob("*.json")), ids=lambda p: p.name)
+def test_the_same_source_gives_the_same_bytes(path) -> None:
+    assert render(convert_file(path).document) == render(convert_file(path).document)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import yaml
 from apifox_docs import DATA, native_project
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,6 +18,10 @@ from newapi_contract.paths import SEED_SOURCE
 SEED = SEED_SOURCE.read_text(encoding="utf-8")
 GFCLI = (DATA / "gfcli-2021.apifox.json").read_text(encoding="utf-8")
 EXPORT = (DATA / "combination-export.openapi.json").read_text(encoding="utf-8")
+EXPORT_YAML = yaml.safe_dump(json.loads(EXPORT), allow_unicode=True)
+PAGE = (
+    f"# 删除令牌\n\n```bash\ncurl -X DELETE x\n```\n\n## OpenAPI Specification\n\n```yaml\n{EXPORT_YAML}```\n"
+)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
@@ -34,7 +39,7 @@ def converts_or_refuses(text: str) -> None:
         validate(conversion.document)
 
 
-@given(st.sampled_from([SEED, GFCLI, EXPORT]), st.data())
+@given(st.sampled_from([SEED, GFCLI, EXPORT, EXPORT_YAML, PAGE]), st.data())
 def test_truncated_documents(text: str, data: st.DataObject) -> None:
     cut = data.draw(st.integers(min_value=0, max_value=len(text) - 1))
     converts_or_refuses(text[:cut])

@@ -19,18 +19,21 @@ def test_combination_export_converts_to_valid_openapi() -> None:
     schemes = doc["components"]["securitySchemes"]
     assert all(s["type"] != "combination" for s in schemes.values())
     delete = doc["paths"]["/api/token/{id}"]["delete"]
-    # Combination1 = bearer AND NewApiUser; Combination404 is not defined at all.
-    assert delete["security"] == [{"bearer": [], "NewApiUser": []}]
+    # Combination1 = bearer AND NewApiUser; Combination404 is not defined at all: it stays,
+    # an explicit unknown scheme, so the operation does not read as needing less.
+    assert delete["security"] == [{"bearer": [], "NewApiUser": []}, {"Combination404": []}]
+    assert schemes["Combination404"]["scheme"] == "unknown"
     assert delete["x-source"] == {
         "pointer": "/paths/~1api~1token~1{id}/delete",
         "folder": "令牌管理",
         "status": "released",
         "api-id": "2102810",
     }
-    # Combination2 groups nothing that is defined: the list operation states no security.
-    assert "security" not in doc["paths"]["/api/token"]["get"]
+    # Combination2 groups only an undefined scheme: the list operation still needs it.
+    assert doc["paths"]["/api/token/"]["get"]["security"] == [{"5130411": []}]
+    assert schemes["5130411"]["type"] == "http" and "not defined" in schemes["5130411"]["description"]
     got = {(f.rule, f.where.split(": ", 1)[1]) for f in conversion.findings}
-    assert ("security-undefined-dropped", "/paths/~1api~1token~1{id}/delete") in got
+    assert ("security-undefined-kept", "/paths/~1api~1token~1{id}/delete/security/1") in got
     assert ("combination-security-expanded", "/components/securitySchemes/Combination1") in got
     assert ("dangling-ref-removed", "/components/schemas/TokenList/properties/data/$ref") in got
 
@@ -44,7 +47,7 @@ def test_30_keywords_become_31() -> None:
 
 def test_parameter_refs_are_inlined() -> None:
     doc = convert_file(EXPORT).document
-    assert doc["paths"]["/api/token"]["get"]["parameters"][0]["name"] == "p"
+    assert doc["paths"]["/api/token/"]["get"]["parameters"][0]["name"] == "p"
 
 
 def test_document_level_combination_security_is_expanded() -> None:

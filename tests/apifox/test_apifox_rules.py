@@ -18,7 +18,9 @@ from newapi_contract.apifox import RULES, convert_text
         ("/a/1/b/22", "/a/{id}/b/{id2}", ["path-hardcoded-id", "path-hardcoded-id"]),
         ("/u/{id}/t/5", "/u/{id}/t/{id2}", ["path-hardcoded-id", "path-parameter-undeclared"]),
         ("user", "/user", ["path-leading-slash"]),
-        ("user/", "/user", ["path-leading-slash", "path-trailing-slash"]),
+        ("user/", "/user/", ["path-leading-slash"]),
+        ("/api/models/", "/api/models/", []),  # gin routes it apart from /api/models
+        ("/a/1/", "/a/{id}", ["path-trailing-slash", "path-hardcoded-id"]),
         ("/", "/", []),
         ("/v1/models", "/v1/models", []),
     ],

@@ -1,37 +1,51 @@
 """Apifox -> OpenAPI 3.1: a pure converter with findings, plus the overlay step.
 
 `convert_text(text, source)` and `convert_file(path)` detect the input format by
-content (endpoint page, native project export, OpenAPI export) and return a
-`Conversion`: the OpenAPI document and the `Finding`s (what was normalised, where).
+content (endpoint page, native project export, OpenAPI export as JSON or YAML,
+Markdown page of an Apifox documentation site) and return a `Conversion`: the
+OpenAPI document and the `Finding`s (what was normalised, where). A source that
+cannot be made into valid OpenAPI raises `ConversionRefused` (an `InputError`) that
+still carries the findings.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from newapi_contract.apifox.model import RULES, Conversion, Finding
+from newapi_contract.apifox.doc_site import convert_blocks
+from newapi_contract.apifox.model import RULES, Conversion, ConversionRefused, Finding, FindingLog
 from newapi_contract.apifox.openapi_export import convert_openapi
 from newapi_contract.apifox.page import convert_page
 from newapi_contract.apifox.project import convert_project
 from newapi_contract.apifox.source import detect, read_text
 from newapi_contract.errors import InputError
 
-__all__ = ["RULES", "Conversion", "Finding", "convert_file", "convert_text"]
+__all__ = ["RULES", "Conversion", "ConversionRefused", "Finding", "convert_file", "convert_text"]
 
 
 def convert_text(text: str, source: str) -> Conversion:
     """Convert one Apifox document; `source` names it in findings and errors."""
-    kind, content = detect(text, source)
+    parsed = detect(text, source)
+    early = FindingLog()
+    for line, key in parsed.duplicate_keys:
+        early.add(
+            "yaml-duplicate-key", f"key {key!r} appears again: the last value is read", f"{source}:{line}"
+        )
     try:
-        if kind == "apifox-page":
-            doc, log = convert_page(content, source)
-        elif kind == "apifox-project":
-            doc, log = convert_project(content, source)
+        if parsed.kind == "apifox-page":
+            doc, log = convert_page(parsed.content, source)
+        elif parsed.kind == "apifox-project":
+            doc, log = convert_project(parsed.content, source)
+        elif parsed.kind == "apifox-markdown":
+            doc, log = convert_blocks(parsed.content, source)
         else:
-            doc, log = convert_openapi(content, source)
+            doc, log = convert_openapi(parsed.content, source)
+    except ConversionRefused as exc:
+        exc.findings[0:0] = early.findings()
+        raise
     except RecursionError as exc:  # schemas are walked recursively
         raise InputError(f"{source}: nested too deeply to convert") from exc
-    return Conversion(document=doc, findings=log.findings())
+    return Conversion(document=doc, findings=[*early.findings(), *log.findings()])
 
 
 def convert_file(path: Path) -> Conversion:

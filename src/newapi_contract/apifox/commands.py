@@ -5,6 +5,11 @@ openapi/ are written (plain, and effective = plain + contracts/overlay.yaml); wi
 SOURCE, the plain contract goes to --out (or stdout) and the effective one to
 --effective-out when --overlay is given. --check writes nothing and exits 1 naming
 each missing or stale file. lint SOURCE: the findings, one a line or as JSON.
+
+SOURCE may be an Apifox endpoint page, a native project export, an OpenAPI export
+(JSON or YAML) or a Markdown page of an Apifox documentation site. When no valid
+OpenAPI can be made of it, both commands exit 2 with one line on stderr; lint (and
+convert --lint) still print the findings made up to that point.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from newapi_contract.apifox import Finding, convert_file
+from newapi_contract.apifox import ConversionRefused, Finding, convert_file
 from newapi_contract.apifox.outputs import build_outputs, stale_files, write_atomically
 from newapi_contract.errors import UsageError
 from newapi_contract.paths import EFFECTIVE_CONTRACT, OVERLAY_FILE, PLAIN_CONTRACT, SEED_SOURCE
@@ -66,7 +71,12 @@ def run_convert(args: argparse.Namespace) -> int:
         raise UsageError("--overlay and --effective-out go together")
     if args.check and out is None:
         raise UsageError("--check compares files: give --out")
-    outputs = build_outputs(source, out, overlay, effective)
+    try:
+        outputs = build_outputs(source, out, overlay, effective)
+    except ConversionRefused as refused:
+        if args.lint:
+            _print_findings(refused.findings, args.format, sys.stderr if out is None else sys.stdout)
+        raise
     findings_to = sys.stdout
     if args.check:
         problems = stale_files(outputs.files)
@@ -88,7 +98,12 @@ def run_convert(args: argparse.Namespace) -> int:
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    _print_findings(convert_file(args.source).findings, args.format, sys.stdout)
+    try:
+        findings = convert_file(args.source).findings
+    except ConversionRefused as refused:  # say what was done, then why it stopped
+        _print_findings(refused.findings, args.format, sys.stdout)
+        raise
+    _print_findings(findings, args.format, sys.stdout)
     return 0
 
 

@@ -1,5 +1,11 @@
 """Assembly of drafts into one OpenAPI 3.1 document, its validation and its rendering.
 
+Every operation of the source gets a place: paths are normalised unless that would
+merge two operations (then the path stays as written), and repeated operationIds get
+a suffix. The result must be valid OpenAPI 3.1; an operation that still is not is
+dropped with a finding, and a document that cannot be made valid is refused with
+`ConversionRefused` (which carries the findings so far, for `lint`).
+
 The same source always gives the same bytes: dicts keep the source's order, shared
 maps are sorted, and `render` fixes the JSON layout.
 """
@@ -12,10 +18,13 @@ from typing import Any
 
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+from referencing.exceptions import Unresolvable
 
 from newapi_contract.apifox.draft import Components, Draft
-from newapi_contract.apifox.model import FindingLog
-from newapi_contract.apifox.operation_rules import apply_operation_rules
+from newapi_contract.apifox.model import ConversionRefused, FindingLog
+from newapi_contract.apifox.operation_rules import apply_operation_rules, normalise_path, with_leading_slash
+from newapi_contract.apifox.schemas import child
+from newapi_contract.apifox.security import unknown_scheme
 from newapi_contract.errors import InputError
 
 __all__ = ["assemble", "clean_servers", "one_line", "render", "validate"]
@@ -23,13 +32,17 @@ __all__ = ["assemble", "clean_servers", "one_line", "render", "validate"]
 OPENAPI_VERSION = "3.1.0"
 # scheme://host..., a relative URL, or a templated one ({scheme}://...)
 _SERVER_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/\s]+|\{[^}]+\}[^\s]*|/)[^\s]*$")
+# How openapi-spec-validator names an operation in errors that carry no location.
+_OPERATION_IN_MESSAGE = re.compile(r"for '(\w+)'(?: operation)? in '([^']*)'")
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_TOP_ORDER = ("webhooks", "components", "security", "tags", "externalDocs")
 
 
-def clean_servers(servers: list[tuple[dict[str, Any], str]], log: FindingLog) -> list[dict[str, Any]]:
+def clean_servers(servers: list[tuple[Any, str]], log: FindingLog) -> list[dict[str, Any]]:
     """Keep servers whose `url` is a URL; each comes with where it is in the source."""
     kept = []
     for server, where in servers:
-        url = server.get("url")
+        url = server.get("url") if isinstance(server, dict) else None
         if isinstance(url, str) and _SERVER_URL.match(url):
             kept.append(server)
         else:
@@ -47,64 +60,200 @@ def assemble(
     log: FindingLog,
     x_source: dict[str, Any],
     security: list[dict[str, list[str]]] | None = None,
+    top: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    placed = _place(drafts, components, log)
+    _unique_operation_ids(placed, log)
     paths: dict[str, dict[str, Any]] = {}
-    for draft in drafts:
-        apply_operation_rules(draft, components, log)
-        draft.security = _defined_only(draft.security, components, draft.where, log)
+    for draft in placed:
         item = paths.setdefault(draft.path, {})
-        if draft.method in item:
-            log.add(
-                "duplicate-operation",
-                f"{draft.method.upper()} {draft.path} already defined: this one is dropped",
-                draft.where,
-            )
-            continue
+        for key, value in draft.path_fields.items():
+            item.setdefault(key, value)
         item[draft.method] = draft.operation()
     doc: dict[str, Any] = {"openapi": OPENAPI_VERSION, "info": info}
     if servers:
         doc["servers"] = servers
     doc["paths"] = paths
-    security = _defined_only(security, components, f"{source}: /security", log)
-    if security is not None:
-        doc["security"] = security
+    extra = {**(top or {})}
     if components.as_dict():
-        doc["components"] = components.as_dict()
+        extra["components"] = components.as_dict()
+    if security is not None:
+        extra["security"] = security
+    doc.update({k: extra.pop(k) for k in _TOP_ORDER if k in extra})
+    doc.update(extra)  # x- extensions of the source
     doc["x-source"] = x_source
-    validate(doc, source)
-    return doc
+    return _valid(doc, source, {(d.path, d.method): d for d in placed}, log)
 
 
-def _defined_only(
-    security: list[dict[str, list[str]]] | None,
-    components: Components,
-    where: str,
-    log: FindingLog,
-) -> list[dict[str, list[str]]] | None:
-    if security is None:
-        return None
-    kept = []
-    for requirement in security:
-        unknown = sorted(n for n in requirement if n not in components.security_schemes)
-        for name in unknown:
-            log.add("security-undefined-dropped", f"security scheme {name!r} is not defined", where)
-        if requirement and len(unknown) == len(requirement):
+def _place(drafts: list[Draft], components: Components, log: FindingLog) -> list[Draft]:
+    """Apply the operation rules; no two operations may end up at one method and path."""
+    scratch = FindingLog()
+    planned = [normalise_path(d.path, d.path_where, scratch)[0] for d in drafts]
+    # Operations whose path needs no change claim their place first.
+    order = sorted(range(len(drafts)), key=lambda i: planned[i] != drafts[i].path)
+    taken: set[tuple[str, str]] = set()
+    normalise: dict[int, bool] = {}
+    for i in order:
+        draft = drafts[i]
+        if (draft.method, planned[i]) not in taken:
+            taken.add((draft.method, planned[i]))
+            normalise[i] = True
             continue
-        reduced = {n: s for n, s in requirement.items() if n not in unknown}
-        if reduced not in kept:
-            kept.append(reduced)
-    return kept or None
+        literal = with_leading_slash(draft.path, draft.path_where, scratch)
+        if literal != planned[i] and (draft.method, literal) not in taken:
+            taken.add((draft.method, literal))
+            normalise[i] = False
+            log.add(
+                "path-normalisation-skipped",
+                f"{draft.path!r} would become {planned[i]!r}, where another {draft.method.upper()} "
+                "already is: kept as written",
+                draft.path_where,
+            )
+            continue
+        log.add(
+            "duplicate-operation",
+            f"{draft.method.upper()} {planned[i]} is already defined: this one is dropped",
+            draft.where,
+        )
+    for i, draft in enumerate(drafts):
+        if i in normalise:
+            apply_operation_rules(draft, components, log, normalise=normalise[i])
+    return [d for i, d in enumerate(drafts) if i in normalise]
+
+
+def _unique_operation_ids(drafts: list[Draft], log: FindingLog) -> None:
+    seen: set[str] = set()
+    for draft in drafts:
+        operation_id = draft.fields.get("operationId")
+        if operation_id is None:
+            continue
+        operation_id = str(operation_id)
+        unique, n = operation_id, 2
+        while unique in seen:
+            unique, n = f"{operation_id}_{n}", n + 1
+        if unique != operation_id:
+            log.add(
+                "duplicate-operation-id",
+                f"operationId {operation_id!r} is already used: this one is {unique!r}",
+                child(draft.where, "operationId"),
+            )
+        draft.fields["operationId"] = unique
+        seen.add(unique)
+
+
+def _valid(
+    doc: dict[str, Any], source: str, drafts: dict[tuple[str, str], Draft], log: FindingLog
+) -> dict[str, Any]:
+    """`doc`, less each operation that is not valid OpenAPI; ConversionRefused if still invalid."""
+    budget = len(drafts) + sum(len(v) for v in doc.get("components", {}).values() if isinstance(v, dict))
+    for _ in range(budget + 1):
+        problem = _first_error(doc)
+        if problem is None:
+            return doc
+        at, message = problem
+        if _drop_component(doc, at, message, source, log):
+            continue
+        operation = _operation_of(at, message, doc) or _bisect(doc)
+        if operation is None:
+            shown = at or "the document"
+            raise ConversionRefused(
+                f"{source}: converts to invalid OpenAPI at {shown}: {one_line(message)}", log.findings()
+            )
+        path, method = operation
+        draft = drafts.get((path, method))
+        log.add(
+            "operation-invalid-dropped",
+            f"{method.upper()} {path} is not valid OpenAPI once converted "
+            f"({one_line(message, 160)}): dropped",
+            draft.where if draft else source,
+        )
+        del doc["paths"][path][method]
+        if not any(k in doc["paths"][path] for k in _METHODS):
+            del doc["paths"][path]
+    raise ConversionRefused(f"{source}: converts to invalid OpenAPI", log.findings())
+
+
+def _drop_component(doc: dict[str, Any], at: str, message: str, source: str, log: FindingLog) -> bool:
+    """Repair an invalid component (not a schema: those were checked as they were cleaned)."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in at.split("/")[1:]]
+    if len(parts) < 3 or parts[0] != "components" or parts[1] == "schemas":
+        return False
+    kind, name = parts[1], parts[2]
+    entries = doc["components"].get(kind)
+    if not isinstance(entries, dict) or name not in entries:
+        return False
+    where = f"{source}: /components/{kind}/{name} (as converted)"
+    if kind == "securitySchemes":
+        entries[name] = unknown_scheme(f"scheme {name!r} could not be made valid OpenAPI")
+        log.add("component-invalid-dropped", f"{one_line(message, 160)}: kept as an unknown scheme", where)
+    else:
+        del entries[name]
+        log.add("component-invalid-dropped", f"{one_line(message, 160)}: dropped", where)
+    return True
+
+
+def _first_error(doc: dict[str, Any]) -> tuple[str, str] | None:
+    try:
+        error = next(iter(OpenAPIV31SpecValidator(_interned(doc)).iter_errors()), None)
+    except (RecursionError, OpenAPIValidationError, ValueError, TypeError, KeyError, Unresolvable) as exc:
+        return "", str(exc)  # the validator stopped (a reference to nothing, ...)
+    if error is None:
+        return None
+    path = getattr(error, "absolute_path", ())
+    message = error.message.split("Failed validating", 1)[0]  # the schema dump that follows says nothing more
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path), message.strip()
+
+
+def _interned(node: Any, memo: dict[str, Any] | None = None) -> Any:
+    """`node` rebuilt with equal objects shared: the validator checks each object once, and
+    Apifox repeats the same schemas (an envelope per response) hundreds of times."""
+    memo = {} if memo is None else memo
+    if isinstance(node, dict):
+        rebuilt = {k: _interned(v, memo) for k, v in node.items()}
+        return memo.setdefault(json.dumps(rebuilt, sort_keys=True, ensure_ascii=False), rebuilt)
+    if isinstance(node, list):
+        return [_interned(v, memo) for v in node]
+    return node
+
+
+def _operation_of(at: str, message: str, doc: dict[str, Any]) -> tuple[str, str] | None:
+    """The operation an error is in: from its location, or as the validator's message names it."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in at.split("/")[1:]]
+    if len(parts) >= 3 and parts[0] == "paths" and parts[2] in _METHODS:
+        return parts[1], parts[2]
+    named = _OPERATION_IN_MESSAGE.search(message)
+    if named and named[1] in doc["paths"].get(named[2], {}):
+        return named[2], named[1]
+    return None
+
+
+def _bisect(doc: dict[str, Any]) -> tuple[str, str] | None:
+    """An operation whose presence alone makes `doc` invalid (None: the rest is at fault)."""
+    operations = [(p, m) for p, item in doc["paths"].items() for m in item if m in _METHODS]
+    if not operations or _first_error(_with_only(doc, [])) is not None:
+        return None
+    while len(operations) > 1:
+        half = operations[: len(operations) // 2]
+        operations = half if _first_error(_with_only(doc, half)) is not None else operations[len(half) :]
+    return operations[0] if _first_error(_with_only(doc, operations)) is not None else None
+
+
+def _with_only(doc: dict[str, Any], operations: list[tuple[str, str]]) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for path, method in operations:
+        item = paths.setdefault(path, {k: v for k, v in doc["paths"][path].items() if k not in _METHODS})
+        item[method] = doc["paths"][path][method]
+    return {**doc, "paths": paths}
 
 
 def validate(doc: dict[str, Any], source: str) -> None:
     """Raise InputError unless `doc` is valid OpenAPI 3.1."""
-    try:
-        error = next(iter(OpenAPIV31SpecValidator(doc).iter_errors()), None)
-    except (RecursionError, OpenAPIValidationError, ValueError, TypeError) as exc:
-        raise InputError(f"{source}: converts to invalid OpenAPI ({one_line(str(exc))})") from exc
-    if error is not None:
-        at = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in error.absolute_path)
-        raise InputError(f"{source}: converts to invalid OpenAPI at {at}: {one_line(error.message)}")
+    problem = _first_error(doc)
+    if problem is not None:
+        at, message = problem
+        raise InputError(
+            f"{source}: converts to invalid OpenAPI at {at or 'the document'}: {one_line(message)}"
+        )
 
 
 def one_line(message: str, limit: int = 200) -> str:

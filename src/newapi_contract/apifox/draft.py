@@ -1,7 +1,8 @@
 """The format-neutral intermediate form: an OpenAPI operation that remembers its source.
 
-Each input format (endpoint page, native project export, OpenAPI export) produces
-`Draft`s; the operation rules and the document assembly work on drafts only.
+Each input format (endpoint page, native project export, OpenAPI export, Markdown
+page) produces `Draft`s; the operation rules and the document assembly work on
+drafts only.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ ACCESS_TOKEN_SCHEME: dict[str, Any] = {
         "or the raw access token."
     ),
 }
+# The Operation Object's fields before parameters and after responses, in output order.
+_HEAD = ("summary", "description", "operationId", "tags", "deprecated", "externalDocs")
+_TAIL = ("callbacks",)
 
 
 @dataclass
@@ -51,21 +55,23 @@ class Draft:
     request_body: dict[str, Any] | None = None
     responses: dict[str, Any] = field(default_factory=dict)
     security: list[dict[str, list[str]]] | None = None  # None: the source states nothing
+    security_where: str = ""  # where the source states it (the operation, or what it inherits from)
+    servers: list[dict[str, Any]] | None = None
     fields: dict[str, Any] = field(default_factory=dict)  # summary, tags, x-source, ...
+    path_fields: dict[str, Any] = field(default_factory=dict)  # of the path item (summary, servers, x-)
 
     def operation(self) -> dict[str, Any]:
-        op: dict[str, Any] = {
-            k: self.fields[k]
-            for k in ("summary", "description", "operationId", "tags", "deprecated")
-            if k in self.fields
-        }
+        op: dict[str, Any] = {k: self.fields[k] for k in _HEAD if k in self.fields}
         if self.params:
             op["parameters"] = [p.spec for p in self.params]
         if self.request_body is not None:
             op["requestBody"] = self.request_body
         op["responses"] = self.responses or {"default": {"description": "Not documented"}}
+        op.update({k: self.fields[k] for k in _TAIL if k in self.fields})
         if self.security is not None:
             op["security"] = self.security
+        if self.servers:
+            op["servers"] = self.servers
         op.update({k: v for k, v in self.fields.items() if k.startswith("x-")})
         return op
 
@@ -77,6 +83,14 @@ class Components:
     schemas: dict[str, Any] = field(default_factory=dict)
     security_schemes: dict[str, Any] = field(default_factory=dict)
     others: dict[str, Any] = field(default_factory=dict)  # responses, parameters, ... as given
+
+    def add_scheme(self, name: str, scheme: dict[str, Any]) -> str:
+        """Register `scheme` as `name`, or as `name2`... when `name` means something else."""
+        candidate, n = name, 2
+        while candidate in self.security_schemes and self.security_schemes[candidate] != scheme:
+            candidate, n = f"{name}{n}", n + 1
+        self.security_schemes[candidate] = scheme
+        return candidate
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = dict(self.others)

@@ -1,47 +1,78 @@
 """The converter's result types and the catalogue of normalisation rules.
 
 Every change the converter makes to what an Apifox document says is a `Finding`
-with a stable rule id from `RULES`, so lint output can be filtered and tested.
+with a stable rule id from `RULES`, so lint output can be filtered and tested. The
+converter's promise: nothing the source says is lost or changed without a finding
+that names the place and what was done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["RULES", "Conversion", "Finding", "FindingLog", "Locator"]
+from newapi_contract.errors import InputError
+
+__all__ = ["RULES", "Conversion", "ConversionRefused", "Finding", "FindingLog", "Locator"]
 
 # A locator turns a path inside one Apifox object into a `where` string that points
 # into the source file (a page section like `参数.header[0]`, or a JSON pointer).
 Locator = Callable[..., str]
 
 RULES: dict[str, str] = {
+    # paths
     "path-leading-slash": "a path without a leading slash gets one",
-    "path-trailing-slash": "a trailing slash is removed from a path",
+    "path-absolute-url": "a path given as a whole URL: its origin becomes the operation's server",
+    "path-query-moved": "a query string in a path is removed; its parameters are query parameters",
+    "path-trailing-slash": "a path holding a hard-coded id (a pasted request URL) loses its trailing slash",
     "path-hardcoded-id": "a numeric path segment is a hard-coded id: it becomes an integer {id}",
+    "path-normalisation-skipped": "a path is kept as written where normalising it would merge two operations",
     "path-parameter-undeclared": "a templated path segment without a declared parameter gets one",
     "path-parameter-unused": "a declared path parameter missing from the path is dropped",
-    "body-none-with-schema": "a body of type none has no requestBody, whatever schema it carries",
-    "example-schema-mismatch": "an example that does not match its schema (or is not JSON) is dropped",
-    "example-json-text-parsed": "an example given as JSON text (often with CRLF) is parsed to JSON",
+    "duplicate-operation": "a second operation with the same method and path is dropped",
+    "duplicate-operation-id": "a repeated operationId gets a numbered suffix",
+    "operation-invalid-dropped": "an operation that does not convert to valid OpenAPI is dropped",
+    "component-invalid-dropped": "a component that does not convert to valid OpenAPI is dropped (or, "
+    "for a security scheme, kept as an explicit unknown)",
+    # parameters and headers
+    "parameter-unnamed-dropped": "a parameter without a name is dropped",
+    "parameter-disabled-dropped": "a parameter disabled in Apifox is dropped",
+    "duplicate-parameter": "a parameter repeated in one operation (same name and place) is dropped",
+    "common-parameter-undefined": "a common parameter the project does not define is declared as a string",
     "content-type-header": "a Content-Type header parameter is dropped (OpenAPI ignores it)",
     "authorization-header": "an Authorization header becomes the AccessToken security scheme",
     "new-api-user-header": "New-Api-User is a required header: canonical casing, integer string",
+    # security
     "auth-secret-dropped": "an Apifox auth setting keeps its scheme but loses its credential",
-    "combination-security-expanded": "an Apifox `combination` security scheme is expanded",
-    "security-undefined-dropped": "a security requirement naming no defined scheme is dropped",
-    "dangling-ref-removed": "a $ref to nothing is removed",
-    "apifox-refs-expanded": "x-apifox-refs become allOf members",
-    "placeholder-property-removed": "an Apifox placeholder property (x-tmp-pending-properties) is removed",
-    "apifox-noise-dropped": "Apifox editor fields (x-apifox-orders, mock, ...) are dropped",
-    "duplicate-operation": "a second operation with the same method and path is dropped",
+    "auth-type-mapped": "an Apifox auth type OpenAPI has no type for becomes the HTTP scheme it sends",
+    "auth-type-unknown": "an Apifox auth setting that cannot be read becomes an explicit unknown scheme",
+    "combination-security-expanded": "an Apifox `combination` security scheme is expanded into its members",
+    "security-undefined-kept": "a security scheme named but not defined is kept as an explicit unknown",
+    "security-scheme-repaired": "a security scheme OpenAPI cannot read is rewritten or kept as unknown",
+    "security-requirement-malformed": "a security requirement that is not a map of names to scopes is fixed",
+    # bodies, responses, examples
+    "body-none-with-schema": "a body of type none is left out, whatever schema it carries",
+    "example-schema-mismatch": "an example that does not match its schema (or is not JSON) is dropped",
+    "example-json-text-parsed": "an example given as JSON text (often with CRLF) is parsed to JSON",
+    "example-unattached": "a response example whose response is missing or has no body is dropped",
     "duplicate-response": "a second response with the same status code is dropped",
     "response-code-invalid": "a response whose status code is not an HTTP status is dropped",
-    "parameter-unnamed-dropped": "a parameter without a name is dropped",
-    "parameter-disabled-dropped": "a parameter disabled in Apifox is dropped",
+    # schemas
+    "dangling-ref-removed": "a $ref to nothing is removed",
+    "apifox-refs-expanded": "x-apifox-refs become allOf members",
+    "apifox-overrides-applied": "a $ref with x-apifox-overrides is inlined with the overrides applied",
+    "placeholder-property-removed": "an Apifox placeholder property (x-tmp-pending-properties) is removed",
+    "schema-keyword-invalid": "a schema keyword whose value JSON Schema rejects is dropped",
+    "schema-default-invalid": "a default value its own schema rejects is dropped",
+    # documents
+    "apifox-noise-dropped": "Apifox editor fields (x-apifox-orders, mock, ...) are dropped",
     "malformed-server-dropped": "a server whose URL is not a URL is dropped",
     "openapi-version-upgraded": "an OpenAPI 3.0 document is rewritten as 3.1",
+    "yaml-duplicate-key": "a key repeated in one YAML mapping: the last value is the one read",
+    "markdown-block-skipped": "a fenced block of a Markdown page that looks like a spec but cannot be read",
+    "component-conflict": "blocks of one Markdown page define a component differently: the first is kept",
+    "field-not-converted": "a field the converter has no place for in OpenAPI",
 }
 
 
@@ -68,23 +99,49 @@ class Conversion:
     findings: list[Finding] = field(default_factory=list)
 
 
+class ConversionRefused(InputError):
+    """The source was read, but no valid OpenAPI could be made of it.
+
+    Carries the findings made up to the refusal, so that `lint` can still say what the
+    converter did (and why it stopped).
+    """
+
+    def __init__(self, message: str, findings: Sequence[Finding]) -> None:
+        super().__init__(message)
+        self.findings = list(findings)
+
+
 class FindingLog:
-    """Collects findings while converting; editor noise is counted, not listed one by one."""
+    """Collects findings while converting.
+
+    Editor noise is counted per key and repeated facts (`tally`) per subject, each
+    reported once at its first place, so a large export does not bury the reader.
+    """
 
     def __init__(self) -> None:
         self._findings: list[Finding] = []
+        self._tallies: dict[tuple[str, str], list[Any]] = {}
         self._noise: dict[str, tuple[int, str]] = {}
 
     def add(self, rule: str, message: str, where: str) -> None:
-        if rule not in RULES:  # a typo here would make lint output unfilterable
-            raise KeyError(f"unknown rule id {rule!r}")
+        _check_rule(rule)
         self._findings.append(Finding(rule, message, where))
+
+    def tally(self, rule: str, subject: str, message: str, where: str) -> None:
+        """Count one more occurrence of `subject`; `message` may say `{count}`."""
+        _check_rule(rule)
+        entry = self._tallies.setdefault((rule, subject), [0, message, where])
+        entry[0] += 1
 
     def noise(self, key: str, where: str) -> None:
         count, first = self._noise.get(key, (0, where))
         self._noise[key] = (count + 1, first)
 
     def findings(self) -> list[Finding]:
+        tallies = [
+            Finding(rule, message.format(count=count), where)
+            for (rule, _subject), (count, message, where) in self._tallies.items()
+        ]
         summary = [
             Finding(
                 "apifox-noise-dropped",
@@ -93,4 +150,9 @@ class FindingLog:
             )
             for key, (count, first) in sorted(self._noise.items())
         ]
-        return [*self._findings, *summary]
+        return [*self._findings, *tallies, *summary]
+
+
+def _check_rule(rule: str) -> None:
+    if rule not in RULES:  # a typo here would make lint output unfilterable
+        raise KeyError(f"unknown rule id {rule!r}")

@@ -1,19 +1,24 @@
 """One Apifox native API object (`items[].api`, or an endpoint page) -> a `Draft`.
 
-Native APIs keep parameters as `{header|query|path|cookie: [...]}`, the body as
+Native APIs keep parameters as `{header|query|path|cookie: [...]}`, the project's
+common parameters they use as `commonParameters` (by name), the body as
 `{type, jsonSchema, parameters, example(s)}`, responses as a list with Apifox ids,
-and response examples beside them, linked by `responseId`.
+response examples beside them (linked by `responseId`), and their auth (see
+`native_auth`), which may be inherited from their folders and the project.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from newapi_contract.apifox.draft import Components, Draft, Param
 from newapi_contract.apifox.examples import MISSING, checked_example
 from newapi_contract.apifox.model import FindingLog, Locator
+from newapi_contract.apifox.native_auth import NativeAuth
 from newapi_contract.apifox.schemas import SchemaCleaner
 
 __all__ = ["NativeContext", "api_to_draft"]
@@ -24,10 +29,15 @@ _CONTENT_TYPES = {
     "html": "text/html",
     "raw": "text/plain",
     "binary": "application/octet-stream",
+    "msgpack": "application/msgpack",
+    "eventstream": "text/event-stream",
 }
+_NO_CONTENT = ("nocontent", "none")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _PARAM_TYPES = ("string", "integer", "number", "boolean", "array", "object")
 _STATUS = re.compile(r"[1-5][0-9][0-9]")
+_ABSOLUTE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]+)(.*)")
+_LOCATIONS = ("path", "query", "header", "cookie")
 
 
 @dataclass
@@ -37,9 +47,19 @@ class NativeContext:
     components: Components
     cleaner: SchemaCleaner
     log: FindingLog
+    auth: NativeAuth
+    # The project's common parameters: place -> name -> (definition, where).
+    common: dict[str, dict[str, tuple[dict[str, Any], str]]] = field(default_factory=dict)
 
 
-def api_to_draft(api: dict[str, Any], loc: Locator, ctx: NativeContext, fields: dict[str, Any]) -> Draft:
+def api_to_draft(
+    api: dict[str, Any],
+    loc: Locator,
+    ctx: NativeContext,
+    fields: dict[str, Any],
+    parents: Sequence[tuple[Any, str]] = (),
+) -> Draft:
+    """`parents`: the owners the API inherits auth from, nearest first (folders, project)."""
     draft = Draft(
         method=str(api["method"]).lower(),
         path=str(api["path"]),
@@ -47,16 +67,81 @@ def api_to_draft(api: dict[str, Any], loc: Locator, ctx: NativeContext, fields: 
         path_where=loc("path"),
         fields=fields,
     )
+    absolute = _ABSOLUTE.fullmatch(draft.path.strip())
+    if absolute:  # Apifox takes a whole URL as the path: its origin is where the API is served
+        draft.servers = [{"url": absolute[1]}]
+        draft.path = absolute[2] or "/"
+        ctx.log.add(
+            "path-absolute-url",
+            f"path {api['path']!r} is a URL: server {absolute[1]!r}, path {draft.path!r}",
+            loc("path"),
+        )
     parameters = api.get("parameters") or {}
-    for location in ("path", "query", "header", "cookie"):
+    for location in _LOCATIONS:
         for i, raw in enumerate(parameters.get(location) or []):
             param = _parameter(raw, location, lambda *p, i=i, at=location: loc("parameters", at, i, *p), ctx)
             if param is not None:
                 draft.params.append(param)
+    draft.params += _common_parameters(api.get("commonParameters"), loc, ctx)
+    _query_in_path(draft, loc, ctx)
     draft.request_body = _request_body(api.get("requestBody") or {}, loc, ctx)
     draft.responses = _responses(api, loc, ctx)
-    _auth(api.get("auth"), draft, loc("auth"), ctx)
+    draft.security, draft.security_where = ctx.auth.effective([(api, loc("auth")), *parents])
     return draft
+
+
+def _query_in_path(draft: Draft, loc: Locator, ctx: NativeContext) -> None:
+    """`/x?a=1` (a request URL pasted as the path): `a` is a query parameter of `/x`."""
+    if "?" not in draft.path:
+        return
+    draft.path, query = draft.path.split("?", 1)
+    declared = {p.name for p in draft.params if p.location == "query"}
+    added = []
+    for name, value in parse_qsl(query.split("#", 1)[0], keep_blank_values=True):
+        if name and name not in declared:
+            declared.add(name)
+            added.append(name)
+            spec = {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+            draft.params.append(Param({**spec, **({"example": value} if value else {})}, loc("path")))
+    also = f"; {', '.join(added)} declared as query parameter(s)" if added else ""
+    ctx.log.add("path-query-moved", f"query {query!r} removed from the path{also}", loc("path"))
+
+
+def _common_parameters(used: Any, loc: Locator, ctx: NativeContext) -> list[Param]:
+    """The project's common parameters this API uses (it lists them by name)."""
+    out: list[Param] = []
+    if not isinstance(used, dict):
+        return out
+    for location, entries in used.items():
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            name = str(entry.get("name") or "") if isinstance(entry, dict) else ""
+            where = loc("commonParameters", location, i)
+            if not name:
+                continue
+            if location not in _LOCATIONS:
+                ctx.log.add(
+                    "field-not-converted",
+                    f"common {location} parameter {name!r} is not converted (only path, query, header "
+                    "and cookie parameters are)",
+                    where,
+                )
+                continue
+            definition, def_where = ctx.common.get(location, {}).get(name, (None, where))
+            if definition is None:
+                ctx.log.add(
+                    "common-parameter-undefined",
+                    f"common {location} parameter {name!r} is not defined by the project: a string",
+                    where,
+                )
+                definition = {"name": name, "type": "string"}
+            raw = {k: v for k, v in definition.items() if k not in ("defaultValue", "value")}
+            raw["name"] = name
+            raw.setdefault("example", definition.get("defaultValue"))
+            param = _parameter(raw, location, lambda *p, w=def_where: "/".join((w, *map(str, p))), ctx)
+            if param is not None:
+                param.where = where
+                out.append(param)
+    return out
 
 
 def _parameter(raw: dict[str, Any], location: str, loc: Locator, ctx: NativeContext) -> Param | None:
@@ -87,7 +172,7 @@ def _parameter(raw: dict[str, Any], location: str, loc: Locator, ctx: NativeCont
 
 
 def _media_type(body_type: str) -> str:
-    return body_type if "/" in body_type else _CONTENT_TYPES.get(body_type, "application/json")
+    return body_type if "/" in body_type else _CONTENT_TYPES.get(body_type.lower(), "application/json")
 
 
 def _request_body(body: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[str, Any] | None:
@@ -116,8 +201,11 @@ def _request_body(body: dict[str, Any], loc: Locator, ctx: NativeContext) -> dic
 
 
 def _carries_something(body: dict[str, Any]) -> bool:
+    """Whether a `none` body still holds a schema with content, form fields or examples."""
     schema = body.get("jsonSchema")
-    has_schema = isinstance(schema, dict) and any(k in schema for k in ("properties", "$ref", "items"))
+    has_schema = isinstance(schema, dict) and any(
+        schema.get(k) for k in ("properties", "$ref", "items", "allOf", "anyOf", "oneOf", "x-apifox-refs")
+    )
     return bool(has_schema or body.get("parameters") or body.get("examples") or body.get("example"))
 
 
@@ -127,6 +215,8 @@ def _examples(
     found: list[tuple[str, Any, str, str]] = []
     if "example" in body:
         found.append(("example", body["example"], "", loc("requestBody", "example")))
+    if isinstance(body.get("data"), str) and body["data"].strip():  # older exports keep the example here
+        found.append(("data", body["data"], "", loc("requestBody", "data")))
     for i, item in enumerate(body.get("examples") or []):
         name = str(item.get("name") or f"example{i + 1}")
         found.append(
@@ -135,25 +225,27 @@ def _examples(
     out: dict[str, Any] = {}
     for name, value, summary, where in found:
         kept = checked_example(value, media_type, schema, ctx.components.schemas, where, ctx.log)
-        if kept is not MISSING and name not in out:
-            out[name] = {"summary": summary, "value": kept} if summary else {"value": kept}
+        if kept is not MISSING:
+            out[_free_key(out, name, kept)] = (
+                {"summary": summary, "value": kept} if summary else {"value": kept}
+            )
     return out
 
 
 def _form_schema(fields: list[dict[str, Any]]) -> dict[str, Any]:
     properties: dict[str, Any] = {}
-    for field in fields:
-        name = str(field.get("name") or "")
+    for entry in fields:
+        name = str(entry.get("name") or "")
         if not name:
             continue
-        kind = field.get("type")
+        kind = entry.get("type")
         prop: dict[str, Any] = (
             {"type": "string", "contentMediaType": "application/octet-stream"}
             if kind == "file"
             else {"type": kind if kind in _PARAM_TYPES else "string"}
         )
-        if field.get("description"):
-            prop["description"] = field["description"]
+        if entry.get("description"):
+            prop["description"] = entry["description"]
         properties[name] = prop
     required = [str(f["name"]) for f in fields if f.get("required") and f.get("name")]
     schema: dict[str, Any] = {"type": "object", "properties": properties}
@@ -177,14 +269,17 @@ def _responses(api: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[st
         response: dict[str, Any] = {
             "description": str(raw.get("description") or raw.get("name") or "Response")
         }
-        headers = {
-            str(h["name"]): {"schema": {"type": "string"}}
-            for h in raw.get("headers") or []
-            if h.get("name") and str(h["name"]).lower() != "content-type"
-        }
+        headers = _response_headers(raw.get("headers") or [], lambda *p, i=i: loc("responses", i, *p), ctx)
         if headers:
             response["headers"] = headers
-        if "jsonSchema" in raw or raw.get("contentType"):
+        if str(raw.get("contentType") or "").lower() in _NO_CONTENT:
+            if _carries_something({"jsonSchema": raw.get("jsonSchema")}):
+                ctx.log.add(
+                    "body-none-with-schema",
+                    "response without a body (noContent): the attached schema is ignored",
+                    loc("responses", i, "jsonSchema"),
+                )
+        elif "jsonSchema" in raw or raw.get("contentType"):
             media_type = str(raw.get("mediaType") or "") or _media_type(str(raw.get("contentType") or "json"))
             schema = ctx.cleaner.clean(raw.get("jsonSchema", {}), loc("responses", i, "jsonSchema"))
             response["content"] = {media_type: {"schema": schema}}
@@ -197,39 +292,58 @@ def _responses(api: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[st
     return out
 
 
+def _response_headers(headers: list[Any], loc: Locator, ctx: NativeContext) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for i, header in enumerate(headers):
+        name = str(header.get("name") or "") if isinstance(header, dict) else ""
+        if not name:
+            continue
+        if name.lower() == "content-type":
+            ctx.log.add(
+                "content-type-header",
+                "Content-Type response header dropped: the response's media type says it",
+                loc("headers", i),
+            )
+            continue
+        kind = header.get("type") if header.get("type") in _PARAM_TYPES else "string"
+        spec: dict[str, Any] = {"schema": {"type": kind}}
+        if header.get("description"):
+            spec["description"] = str(header["description"])
+        if header.get("required") is True:
+            spec["required"] = True
+        out[name] = spec
+    return out
+
+
 def _attach_example(
     raw: dict[str, Any], response: dict[str, Any] | None, where: str, ctx: NativeContext
 ) -> None:
-    if response is None or not response.get("content"):
+    name = str(raw.get("name") or "example")
+    if response is None:
+        ctx.log.add(
+            "example-unattached",
+            f"example {name!r} belongs to response id {raw.get('responseId')!r}, which this API does not "
+            "have: dropped",
+            where,
+        )
+        return
+    if not response.get("content"):
+        ctx.log.add(
+            "example-unattached", f"example {name!r} belongs to a response without a body: dropped", where
+        )
         return
     media_type, media = next(iter(response["content"].items()))
     value = checked_example(
         raw.get("data"), media_type, media.get("schema"), ctx.components.schemas, where, ctx.log
     )
     if value is not MISSING:
-        name = str(raw.get("name") or "example")
-        media.setdefault("examples", {}).setdefault(name, {"value": value})
+        examples = media.setdefault("examples", {})
+        examples[_free_key(examples, name, value)] = {"value": value}
 
 
-def _auth(auth: Any, draft: Draft, where: str, ctx: NativeContext) -> None:
-    if not isinstance(auth, dict) or not isinstance(auth.get("type"), str):
-        return
-    kind = auth["type"]
-    settings = auth.get(kind) if isinstance(auth.get(kind), dict) else {}
-    if kind == "apikey":
-        key = str(settings.get("key") or "api-key")
-        location = settings.get("in") if settings.get("in") in ("header", "query", "cookie") else "header"
-        name = "ApiKey-" + re.sub(r"[^A-Za-z0-9._-]", "_", key)
-        scheme: dict[str, Any] = {"type": "apiKey", "in": location, "name": key}
-    elif kind in ("basic", "bearer"):
-        name, scheme = f"{kind.capitalize()}Auth", {"type": "http", "scheme": kind}
-    else:
-        return
-    ctx.components.security_schemes[name] = scheme
-    draft.security = [*(draft.security or []), {name: []}]
-    if any(settings.get(k) not in (None, "") for k in ("value", "username", "password", "token")):
-        ctx.log.add(
-            "auth-secret-dropped",
-            f"{kind} auth becomes security scheme {name!r}; its credential is not copied",
-            where,
-        )
+def _free_key(examples: dict[str, Any], name: str, value: Any) -> str:
+    """`name`, or `name (2)`...: two examples of one name are both kept (an equal one once)."""
+    key, n = name, 2
+    while key in examples and examples[key].get("value") != value:
+        key, n = f"{name} ({n})", n + 1
+    return key

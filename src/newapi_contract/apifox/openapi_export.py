@@ -1,14 +1,15 @@
 """Apifox's OpenAPI export (OpenAPI 3.0/3.1 with `x-apifox-*` fields) -> OpenAPI 3.1.
 
-Besides editor noise, Apifox writes security schemes of a type OpenAPI does not
-have, `combination` (a group of other schemes that apply together), and lets
-operations name schemes that are not defined. Combinations are expanded into plain
-requirements; undefined names are dropped (see `document.assemble`).
+The same reader serves the export as a file (JSON or YAML) and each spec block of a
+Markdown documentation page (see `doc_site`).
+Besides editor noise, Apifox writes security OpenAPI cannot read as is (see
+`security`), and schemas that splice references with overrides (see `schemas`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from newapi_contract.apifox.document import assemble, clean_servers
@@ -17,25 +18,40 @@ from newapi_contract.apifox.examples import MISSING, checked_example
 from newapi_contract.apifox.model import FindingLog
 from newapi_contract.apifox.project import pointer
 from newapi_contract.apifox.schemas import SchemaCleaner, child, is_noise_key
+from newapi_contract.apifox.security import Requirements, SecurityResolver, repair_scheme
 from newapi_contract.apifox.shapes import check_shape
 
-__all__ = ["convert_openapi"]
+__all__ = ["ExportRead", "convert_openapi", "read_export", "unique_tags"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _RUN_URL_ID = re.compile(r"api-([0-9]+)")
-Requirements = list[dict[str, list[str]]]
+_OPERATION_FIELDS = ("summary", "description", "operationId", "tags", "deprecated", "externalDocs")
+_PATH_ITEM_FIELDS = ("summary", "description")
+
+
+@dataclass
+class ExportRead:
+    """One OpenAPI document, read: what goes into the output document."""
+
+    drafts: list[Draft]
+    components: Components
+    info: dict[str, Any]
+    servers: list[dict[str, Any]]
+    security: Requirements | None
+    top: dict[str, Any] = field(default_factory=dict)  # tags, externalDocs, webhooks, x-...
 
 
 class _Converter:
-    def __init__(self, data: dict[str, Any], source: str):
-        self.data, self.source = data, source
-        self.log = FindingLog()
+    def __init__(self, data: dict[str, Any], label: str, log: FindingLog, line: int | None = None):
+        self.data, self.label, self.log, self.line = data, label, log, line
         self.components = Components()
-        self.cleaner = SchemaCleaner(self._resolve, self.log, upgrade_30=data["openapi"].startswith("3.0"))
-        self.combinations: dict[str, list[str]] = {}
+        self.cleaner = SchemaCleaner(
+            self._resolve, log, lookup=self._lookup_schema, upgrade_30=data["openapi"].startswith("3.0")
+        )
+        self.security = SecurityResolver(self.components, log)
 
     def where(self, *parts: object) -> str:
-        return f"{self.source}: {pointer(*parts)}"
+        return f"{self.label}: {pointer(*parts)}"
 
     def _lookup(self, ref: str) -> Any:
         """The node a local `#/...` reference points to in the source, or MISSING."""
@@ -48,6 +64,10 @@ class _Converter:
                 return MISSING
             node = node[part]
         return node
+
+    def _lookup_schema(self, ref: str) -> Any:
+        node = self._lookup(ref)
+        return None if node is MISSING else node
 
     def _resolve(self, ref: str) -> str | None:
         return None if self._lookup(ref) is MISSING else ref
@@ -90,6 +110,8 @@ class _Converter:
             )
             media.pop("example") if kept is MISSING else media.__setitem__("example", kept)
         examples = media.get("examples")
+        if isinstance(examples, dict):
+            media["examples"] = examples = dict(examples)  # the source's map may be shared (YAML aliases)
         for name, example in list(examples.items() if isinstance(examples, dict) else []):
             if isinstance(example, dict) and "value" in example:
                 kept = checked_example(
@@ -101,47 +123,57 @@ class _Converter:
                     self.log,
                 )
                 if kept is MISSING:
-                    del media["examples"][name]
+                    del examples[name]
                 else:
-                    example["value"] = kept
+                    examples[name] = {**example, "value": kept}
 
-    def security_schemes(self) -> None:
-        schemes = (self.data.get("components") or {}).get("securitySchemes") or {}
+    def read_components(self) -> None:
+        components = self.data.get("components") or {}
+        for name, schema in (components.get("schemas") or {}).items():
+            self.components.schemas[name] = self.cleaner.clean(
+                schema, self.where("components", "schemas", name)
+            )
+        for kind, entries in components.items():
+            if kind not in ("schemas", "securitySchemes") and isinstance(entries, dict):
+                self.components.others[kind] = self.clean_object(entries, self.where("components", kind))
+        schemes = components.get("securitySchemes") or {}
         for name, scheme in schemes.items():
-            if scheme.get("type") != "combination":
+            if not (isinstance(scheme, dict) and scheme.get("type") == "combination"):
                 where = self.where("components", "securitySchemes", name)
-                self.components.security_schemes[name] = self.clean_object(scheme, where)
+                cleaned = self.clean_object(scheme, where)
+                # Apifox's editor state says where a `jwt` goes: repair_scheme reads it.
+                cleaned.update({k: scheme[k] for k in ("x-apifox", "x-apidog") if k in scheme})
+                self.components.security_schemes[name] = repair_scheme(name, cleaned, where, self.log)
         for name, scheme in schemes.items():
-            if scheme.get("type") == "combination":
-                members = [str(m.get("id") if isinstance(m, dict) else m) for m in scheme.get("group") or []]
-                self.combinations[name] = [m for m in members if m in self.components.security_schemes]
-                self.log.add(
-                    "combination-security-expanded",
-                    f"combination {name!r} = {self.combinations[name] or 'nothing defined'}",
-                    self.where("components", "securitySchemes", name),
-                )
-
-    def expand(self, security: Requirements | None) -> Requirements | None:
-        if security is None:
-            return None
-        out: Requirements = []
-        for requirement in security:
-            expanded: dict[str, list[str]] = {}
-            for name, scopes in requirement.items():
-                for member in self.combinations.get(name, [name]):
-                    expanded[member] = list(scopes)
-            if expanded or not requirement:
-                out.append(expanded)
-        return out
+            if isinstance(scheme, dict) and scheme.get("type") == "combination":
+                self.security.add_combination(name, scheme, self.where("components", "securitySchemes", name))
 
     def drafts(self) -> list[Draft]:
         drafts = []
         for path, item in self.data["paths"].items():
             shared = item.get("parameters") if isinstance(item.get("parameters"), list) else []
+            path_fields = self._path_fields(path, item)
             for method in _METHODS:
                 if isinstance(item.get(method), dict):
-                    drafts.append(self._draft(path, method, item[method], shared))
+                    draft = self._draft(path, method, item[method], shared)
+                    draft.path_fields = path_fields
+                    drafts.append(draft)
         return drafts
+
+    def _path_fields(self, path: str, item: dict[str, Any]) -> dict[str, Any]:
+        fields: dict[str, Any] = {k: item[k] for k in _PATH_ITEM_FIELDS if k in item}
+        if isinstance(item.get("servers"), list):
+            listed = [(s, self.where("paths", path, "servers", i)) for i, s in enumerate(item["servers"])]
+            fields["servers"] = clean_servers(listed, self.log)
+        for key, value in item.items():
+            if is_noise_key(key):
+                self.log.noise(key, self.where("paths", path, key))
+            elif key.startswith("x-"):
+                fields[key] = value
+            elif key not in (*_METHODS, *_PATH_ITEM_FIELDS, "parameters", "servers"):
+                where = self.where("paths", path, key)
+                self.log.add("field-not-converted", f"path item field {key!r} is not converted", where)
+        return fields
 
     def _draft(self, path: str, method: str, op: dict[str, Any], shared: list[Any]) -> Draft:
         where = self.where("paths", path, method)
@@ -151,28 +183,47 @@ class _Converter:
             (self.where("paths", path, "parameters"), shared),
             (child(where, "parameters"), op.get("parameters") or []),
         ):
+            listed: set[tuple[str, str]] = set()
             for i, raw in enumerate(params):
                 spec = self._inline(raw, child(origin, i))
-                if spec is not None:
-                    by_key[(str(spec.get("name", "")), str(spec.get("in", "")))] = Param(
-                        spec, child(origin, i)
+                if spec is None:
+                    continue
+                key = (str(spec.get("name", "")), str(spec.get("in", "")))
+                if key in listed:  # one list naming a parameter twice (the operation's may
+                    # override the path item's: that is OpenAPI)
+                    self.log.add(
+                        "duplicate-parameter",
+                        f"{key[1]} parameter {key[0]!r} is already declared: this one is dropped",
+                        child(origin, i),
                     )
+                    continue
+                listed.add(key)
+                by_key[key] = Param(spec, child(origin, i))
         draft.params = list(by_key.values())
         if "requestBody" in op:
             draft.request_body = self.clean_object(op["requestBody"], child(where, "requestBody"))
         draft.responses = self.clean_object(op.get("responses") or {}, child(where, "responses"))
-        draft.security = self.expand(op.get("security"))
-        draft.fields = {
-            k: op[k] for k in ("summary", "description", "operationId", "tags", "deprecated") if k in op
-        }
-        run_id = _RUN_URL_ID.search(str(op.get("x-run-in-apifox", "")))
+        draft.security_where = child(where, "security")
+        if "security" in op:
+            draft.security = self.security.resolve(op["security"], draft.security_where)
+        if isinstance(op.get("servers"), list):
+            listed = [(s, child(child(where, "servers"), i)) for i, s in enumerate(op["servers"])]
+            draft.servers = clean_servers(listed, self.log)
+        draft.fields = {k: op[k] for k in _OPERATION_FIELDS if k in op}
+        if isinstance(op.get("callbacks"), dict):
+            draft.fields["callbacks"] = self.clean_object(op["callbacks"], child(where, "callbacks"))
+        draft.fields.update({k: v for k, v in op.items() if k.startswith("x-") and not is_noise_key(k)})
+        run_id = _RUN_URL_ID.search(str(op.get("x-run-in-apifox") or op.get("x-run-in-apidog") or ""))
         x_source = {
             "pointer": pointer("paths", path, method),
-            "folder": op.get("x-apifox-folder"),
-            "status": op.get("x-apifox-status"),
+            "line": self.line,
+            "folder": op.get("x-apifox-folder", op.get("x-apidog-folder")),
+            "status": op.get("x-apifox-status", op.get("x-apidog-status")),
             "api-id": run_id[1] if run_id else None,
         }
-        draft.fields["x-source"] = {k: str(v) for k, v in x_source.items() if v not in (None, "")}
+        draft.fields["x-source"] = {
+            k: v if k == "line" else str(v) for k, v in x_source.items() if v not in (None, "")
+        }
         return draft
 
     def _inline(self, raw: Any, where: str) -> dict[str, Any] | None:
@@ -187,33 +238,70 @@ class _Converter:
             raw = target
         return self.clean_object(raw, where) if isinstance(raw, dict) else None
 
+    def read(self) -> ExportRead:
+        if self.data["openapi"].startswith("3.0"):
+            self.log.tally(
+                "openapi-version-upgraded",
+                self.data["openapi"],
+                f"OpenAPI {self.data['openapi']} rewritten as 3.1.0 (documents: {{count}})",
+                self.where("openapi"),
+            )
+        self.read_components()
+        servers = [(s, self.where("servers", i)) for i, s in enumerate(self.data.get("servers") or [])]
+        info = self.clean_object(self.data.get("info") or {}, self.where("info"))
+        security = self.security.resolve(self.data.get("security"), self.where("security"))
+        top: dict[str, Any] = {}
+        for key in ("webhooks", "tags", "externalDocs"):
+            if key in self.data:
+                top[key] = self.clean_object(self.data[key], self.where(key))
+        if isinstance(top.get("tags"), list):
+            top["tags"] = unique_tags(top["tags"])
+        top.update({k: v for k, v in self.data.items() if k.startswith("x-") and not is_noise_key(k)})
+        drafts = self.drafts()
+        for draft in drafts:
+            # An Authorization header adds to the requirements the operation inherits: say them.
+            if draft.security is None and security is not None and _has_authorization_header(draft):
+                draft.security = [dict(r) for r in security]
+                draft.security_where = self.where("security")
+        self.security.finish(self.where("components", "securitySchemes"))
+        return ExportRead(drafts, self.components, info, clean_servers(servers, self.log), security, top)
+
+
+def _has_authorization_header(draft: Draft) -> bool:
+    return any(p.location == "header" and p.name.lower() == "authorization" for p in draft.params)
+
+
+def unique_tags(tags: list[Any]) -> list[Any]:
+    seen: set[str] = set()
+    out = []
+    for tag in tags:
+        name = tag.get("name") if isinstance(tag, dict) else None
+        if isinstance(name, str) and name not in seen:
+            seen.add(name)
+            out.append(tag)
+    return out
+
+
+def read_export(data: dict[str, Any], label: str, log: FindingLog, line: int | None = None) -> ExportRead:
+    """One OpenAPI document, read; every location starts with `label`."""
+    return _Converter(data, label, log, line).read()
+
 
 def convert_openapi(data: dict[str, Any], source: str) -> tuple[dict[str, Any], FindingLog]:
     check_shape(data, "openapi", source)
-    conv = _Converter(data, source)
-    if data["openapi"].startswith("3.0"):
-        conv.log.add(
-            "openapi-version-upgraded", f"OpenAPI {data['openapi']} rewritten as 3.1.0", conv.where("openapi")
-        )
-    components = data.get("components") or {}
-    for name, schema in (components.get("schemas") or {}).items():
-        conv.components.schemas[name] = conv.cleaner.clean(schema, conv.where("components", "schemas", name))
-    for kind, entries in components.items():
-        if kind not in ("schemas", "securitySchemes") and isinstance(entries, dict):
-            conv.components.others[kind] = conv.clean_object(entries, conv.where("components", kind))
-    conv.security_schemes()
-    servers = [(s, conv.where("servers", i)) for i, s in enumerate(data.get("servers") or [])]
-    info = conv.clean_object(data.get("info") or {}, conv.where("info"))
-    info.setdefault("title", source)
-    info.setdefault("version", "1.0.0")
+    log = FindingLog()
+    read = _Converter(data, source, log).read()
+    info = {**read.info, "title": str(read.info.get("title", source))}
+    info["version"] = str(info.get("version", "1.0.0"))
     doc = assemble(
         source=source,
         info=info,
-        servers=clean_servers(servers, conv.log),
-        drafts=conv.drafts(),
-        components=conv.components,
-        log=conv.log,
+        servers=read.servers,
+        drafts=read.drafts,
+        components=read.components,
+        log=log,
         x_source={"file": source, "format": "apifox-openapi", "openapi": data["openapi"]},
-        security=conv.expand(data.get("security")),
+        security=read.security,
+        top=read.top,
     )
-    return doc, conv.log
+    return doc, log

@@ -1,8 +1,13 @@
 """Rules every operation goes through, whatever format it came from.
 
-Paths: leading slash, trailing slash, hard-coded numeric ids, path parameters that
-match the template. Headers: Content-Type (OpenAPI ignores it), Authorization (a
+Paths: leading slash, hard-coded numeric ids (a request URL pasted as the path, whose
+trailing slash goes with it), path parameters that match the template. Parameters:
+one per name and place. Headers: Content-Type (OpenAPI ignores it), Authorization (a
 security scheme, not a parameter), New-Api-User (new-api's required user-id header).
+
+A trailing slash is otherwise kept: gin routes `/api/models` and `/api/models/`
+separately (new-api declares `GET /api/token/` and redirects `/api/token` to it), so
+the two are different operations, as in OpenAPI.
 """
 
 from __future__ import annotations
@@ -12,16 +17,23 @@ import re
 from newapi_contract.apifox.draft import ACCESS_TOKEN, ACCESS_TOKEN_SCHEME, Components, Draft, Param
 from newapi_contract.apifox.model import FindingLog
 
-__all__ = ["NEW_API_USER", "apply_operation_rules", "normalise_path"]
+__all__ = ["NEW_API_USER", "apply_operation_rules", "normalise_path", "with_leading_slash"]
 
 NEW_API_USER = "New-Api-User"
 _TEMPLATE = re.compile(r"\{([^{}/]+)\}")
 _NUMERIC = re.compile(r"[0-9]+")
 
 
-def apply_operation_rules(draft: Draft, components: Components, log: FindingLog) -> None:
+def apply_operation_rules(
+    draft: Draft, components: Components, log: FindingLog, *, normalise: bool = True
+) -> None:
+    """Apply every rule; `normalise=False` keeps the path as written (but for its leading slash)."""
     _drop_unnamed(draft, log)
-    draft.path, new_ids = normalise_path(draft.path, draft.path_where, log)
+    _drop_repeated(draft, log)
+    if normalise:
+        draft.path, new_ids = normalise_path(draft.path, draft.path_where, log)
+    else:
+        draft.path, new_ids = with_leading_slash(draft.path, draft.path_where, log), []
     draft.params[0:0] = [Param(_id_parameter(name, value), draft.path_where) for name, value in new_ids]
     _reconcile_path_params(draft, log)
     _content_type(draft, log)
@@ -29,13 +41,23 @@ def apply_operation_rules(draft: Draft, components: Components, log: FindingLog)
     _new_api_user(draft, log)
 
 
+def with_leading_slash(path: str, where: str, log: FindingLog) -> str:
+    if path.startswith("/"):
+        return path
+    log.add("path-leading-slash", f"path {path!r} gets a leading slash", where)
+    return "/" + path
+
+
 def normalise_path(path: str, where: str, log: FindingLog) -> tuple[str, list[tuple[str, int]]]:
     """Return the normalised path and the `{name}` parameters made from numeric segments."""
-    if not path.startswith("/"):
-        log.add("path-leading-slash", f"path {path!r} gets a leading slash", where)
-        path = "/" + path
-    if len(path) > 1 and path.endswith("/"):
-        log.add("path-trailing-slash", f"trailing slash removed from {path!r}", where)
+    path = with_leading_slash(path, where, log)
+    hardcoded = any(_NUMERIC.fullmatch(segment) for segment in path.split("/"))
+    if hardcoded and len(path) > 1 and path.endswith("/"):
+        log.add(
+            "path-trailing-slash",
+            f"trailing slash removed from {path!r} (a request URL with a hard-coded id, not a route)",
+            where,
+        )
         path = path.rstrip("/") or "/"
     taken = set(_TEMPLATE.findall(path))
     segments, new_ids = [], []
@@ -83,6 +105,21 @@ def _drop_unnamed(draft: Draft, log: FindingLog) -> None:
         draft.params.remove(param)
 
 
+def _drop_repeated(draft: Draft, log: FindingLog) -> None:
+    seen: set[tuple[str, str]] = set()
+    for param in list(draft.params):
+        # Header names are case-insensitive in HTTP.
+        name = param.name.lower() if param.location == "header" else param.name
+        if (name, param.location) in seen:
+            log.add(
+                "duplicate-parameter",
+                f"{param.location} parameter {param.name!r} is already declared: this one is dropped",
+                param.where,
+            )
+            draft.params.remove(param)
+        seen.add((name, param.location))
+
+
 def _reconcile_path_params(draft: Draft, log: FindingLog) -> None:
     names = _TEMPLATE.findall(draft.path)
     for param in [p for p in draft.params if p.location == "path" and p.name not in names]:
@@ -123,21 +160,35 @@ def _content_type(draft: Draft, log: FindingLog) -> None:
 
 
 def _authorization(draft: Draft, components: Components, log: FindingLog) -> None:
+    """An Authorization header parameter is a credential: a security requirement.
+
+    It becomes one more way to authenticate, beside what the operation already states
+    (or inherits: the caller makes that explicit first). An optional header adds the
+    empty requirement only when nothing else is required; it does not make another
+    stated requirement optional.
+    """
     for param in _headers_named(draft, "authorization"):
         required = bool(param.spec.get("required"))
-        requirement: list[dict[str, list[str]]] = [{ACCESS_TOKEN: []}]
-        if not required:
+        name = components.add_scheme(ACCESS_TOKEN, dict(ACCESS_TOKEN_SCHEME))
+        existing = [r for r in draft.security or [] if r]
+        requirement: list[dict[str, list[str]]] = [{name: []}]
+        if not required and not existing:
             requirement.append({})  # optional, as the source says; the overlay may tighten it
         state = "required" if required else "optional"
         log.add(
             "authorization-header",
-            f"{param.name} header parameter becomes security scheme {ACCESS_TOKEN} ({state})",
+            f"{param.name} header parameter becomes security scheme {name} ({state})",
             param.where,
         )
-        components.security_schemes[ACCESS_TOKEN] = dict(ACCESS_TOKEN_SCHEME)
         draft.params.remove(param)
-        existing = draft.security or []
-        draft.security = [*requirement, *(r for r in existing if r not in requirement)]
+        if draft.security == []:
+            log.add(
+                "authorization-header",
+                f"the {state} {param.name} header turns this operation's `security: []` (no auth) "
+                f"into a requirement of {name}" + ("" if required else " or none"),
+                draft.security_where or draft.where,
+            )
+        draft.security = [*requirement, *(r for r in draft.security or [] if r not in requirement)]
 
 
 def _new_api_user(draft: Draft, log: FindingLog) -> None:

@@ -16,6 +16,7 @@ from newapi_contract.apifox.document import assemble
 from newapi_contract.apifox.draft import Components
 from newapi_contract.apifox.model import FindingLog
 from newapi_contract.apifox.native_api import NativeContext, api_to_draft
+from newapi_contract.apifox.native_auth import NativeAuth
 from newapi_contract.apifox.schemas import SchemaCleaner
 from newapi_contract.apifox.shapes import check_shape
 from newapi_contract.errors import InputError
@@ -46,7 +47,7 @@ def convert_page(text: str, source: str) -> tuple[dict[str, Any], FindingLog]:
     log = FindingLog()
     components = Components()
     cleaner = SchemaCleaner(lambda _ref: None, log)  # a page has no schema store to point into
-    ctx = NativeContext(components, cleaner, log)
+    ctx = NativeContext(components, cleaner, log, NativeAuth(components, log))
     x_source = {
         "file": source,
         "format": "apifox-page",

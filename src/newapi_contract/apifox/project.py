@@ -1,8 +1,10 @@
 """Apifox native project export (`apifoxProject`) -> OpenAPI 3.1.
 
-Walks `apiCollection` folders (nested `items[]`, APIs at `items[].api`) and turns
-`schemaCollection` entries into component schemas, so `#/definitions/<id>`
-references become `#/components/schemas/<name>`. Servers come from `environments`.
+Walks `apiCollection` folders (nested `items[]`, APIs at `items[].api`), each API
+inheriting auth from its folders and the project settings; turns `schemaCollection`
+entries into component schemas (`#/definitions/<id>` -> `#/components/schemas/<name>`)
+and `securitySchemeCollection` entries into security schemes. Servers come from
+`environments` (`baseUrl`, and `baseUrls` per module).
 """
 
 from __future__ import annotations
@@ -15,13 +17,26 @@ from newapi_contract.apifox.document import assemble, clean_servers
 from newapi_contract.apifox.draft import Components, Draft
 from newapi_contract.apifox.model import FindingLog, Locator
 from newapi_contract.apifox.native_api import NativeContext, api_to_draft
+from newapi_contract.apifox.native_auth import NativeAuth
 from newapi_contract.apifox.schemas import SchemaCleaner
 from newapi_contract.apifox.shapes import check_shape
 
 __all__ = ["convert_project", "pointer"]
 
 _COMPONENT_NAME = re.compile(r"[A-Za-z0-9._-]+")
+# What a project holds beside HTTP APIs; OpenAPI has no place for it.
+_OTHER_COLLECTIONS = (
+    "socketCollection",
+    "webSocketCollection",
+    "socketIOCollection",
+    "grpcCollection",
+    "graphqlCollection",
+    "mcpClientCollection",
+    "docCollection",
+)
 _DEFINITION = "#/definitions/"
+# (the folder or API item, where its auth is), nearest first
+Parents = tuple[tuple[Any, str], ...]
 
 
 def pointer(*parts: object) -> str:
@@ -29,28 +44,49 @@ def pointer(*parts: object) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def convert_project(data: dict[str, Any], source: str) -> tuple[dict[str, Any], FindingLog]:
+def convert_project(
+    data: dict[str, Any], source: str, label: str | None = None
+) -> tuple[dict[str, Any], FindingLog]:
+    """`label` prefixes every location (default: `source`), e.g. `page.md:12`."""
     check_shape(data, "project", source)
+    label = label or source
     log = FindingLog()
     components = Components()
     names = _definition_names(data)
-    cleaner = SchemaCleaner(lambda ref: _resolve(ref, names, components), log)
+    raw_definitions = {
+        def_id: schema for def_id, _name, schema, _at in _definitions(data.get("schemaCollection") or [], ())
+    }
+    cleaner = SchemaCleaner(
+        lambda ref: _resolve(ref, names, components),
+        log,
+        lookup=lambda ref: _lookup(ref, names, raw_definitions),
+    )
     for def_id, _name, schema, at in _definitions(data.get("schemaCollection") or [], ("schemaCollection",)):
-        components.schemas[names[def_id]] = cleaner.clean(schema, f"{source}: {pointer(*at)}")
-    ctx = NativeContext(components, cleaner, log)
+        components.schemas[names[def_id]] = cleaner.clean(schema, f"{label}: {pointer(*at)}")
+    _shared_responses(data.get("responseCollection"), cleaner, components, label)
+    _other_collections(data, log, label)
+    auth = NativeAuth(components, log)
+    auth.load_collection(
+        data.get("securitySchemeCollection"), f"{label}: {pointer('securitySchemeCollection')}"
+    )
+    ctx = NativeContext(components, cleaner, log, auth, _common(data, label))
+    settings = data.get("projectSetting") if isinstance(data.get("projectSetting"), dict) else {}
+    project: Parents = ((settings, f"{label}: {pointer('projectSetting', 'auth')}"),)
     drafts: list[Draft] = []
-    for api, folder, at in _apis(data.get("apiCollection") or [], ("apiCollection",), ()):
-        loc = _locator(source, (*at, "api"))
-        fields = _fields(api["api"], api, folder)
-        drafts.append(api_to_draft(api["api"], loc, ctx, fields))
-    servers = [
-        (
-            {"url": env.get("baseUrl"), "description": str(env.get("name") or "")},
-            f"{source}: {pointer('environments', i, 'baseUrl')}",
-        )
-        for i, env in enumerate(data.get("environments") or [])
-        if "baseUrl" in env
-    ]
+    for item, folders, parents, at in _apis(
+        data.get("apiCollection") or [], ("apiCollection",), (), (), label
+    ):
+        if not isinstance(item.get("api"), dict):
+            what = ", ".join(sorted(k for k in item if k not in ("name", "id"))) or "nothing"
+            log.add(
+                "field-not-converted",
+                f"item {item.get('name')!r} is neither an API nor a folder (it holds {what})",
+                f"{label}: {pointer(*at)}",
+            )
+            continue
+        loc = _locator(label, (*at, "api"))
+        fields = _fields(item["api"], item, folders, pointer(*at, "api"))
+        drafts.append(api_to_draft(item["api"], loc, ctx, fields, (*parents, *project)))
     info = data.get("info") or {}
     doc = assemble(
         source=source,
@@ -59,7 +95,7 @@ def convert_project(data: dict[str, Any], source: str) -> tuple[dict[str, Any], 
             "version": "1.0.0",
             **({"description": info["description"]} if info.get("description") else {}),
         },
-        servers=clean_servers(servers, log),
+        servers=clean_servers(_servers(data, label), log),
         drafts=drafts,
         components=components,
         log=log,
@@ -72,23 +108,64 @@ def convert_project(data: dict[str, Any], source: str) -> tuple[dict[str, Any], 
     return doc, log
 
 
-def _locator(source: str, base: tuple[object, ...]) -> Locator:
-    return lambda *parts: f"{source}: {pointer(*base, *parts)}"
+def _shared_responses(collection: Any, cleaner: SchemaCleaner, components: Components, label: str) -> None:
+    """`responseCollection`: the project's shared responses, as component responses."""
+    for i, (item, at) in enumerate(_leaves(collection, ("responseCollection",))):
+        if not isinstance(item, dict) or "code" not in item:
+            continue
+        name = str(item.get("name") or "")
+        key = name if _COMPONENT_NAME.fullmatch(name) else f"response-{item.get('id', i)}"
+        response: dict[str, Any] = {"description": name or "Shared response"}
+        if isinstance(item.get("jsonSchema"), dict):
+            where = f"{label}: {pointer(*at, 'jsonSchema')}"
+            media = str(item.get("mediaType") or "") or "application/json"
+            response["content"] = {media: {"schema": cleaner.clean(item["jsonSchema"], where)}}
+        source = {"code": str(item["code"]), **({"id": str(item["id"])} if "id" in item else {})}
+        response["x-source-response"] = source
+        components.others.setdefault("responses", {})[key] = response
+
+
+def _other_collections(data: dict[str, Any], log: FindingLog, label: str) -> None:
+    for key in _OTHER_COLLECTIONS:
+        count = len(list(_leaves(data.get(key), (key,))))
+        if count:
+            log.add(
+                "field-not-converted",
+                f"{key} holds {count} item(s) (not HTTP APIs: OpenAPI has no place for them)",
+                f"{label}: {pointer(key)}",
+            )
+
+
+def _leaves(collection: Any, at: tuple[object, ...]) -> Iterator[tuple[Any, tuple[object, ...]]]:
+    """The items of an Apifox collection (folders: `items` and `children`), with their places."""
+    for i, node in enumerate(collection if isinstance(collection, list) else []):
+        if isinstance(node, dict) and ("items" in node or "children" in node):
+            for key in ("items", "children"):
+                yield from _leaves(node.get(key), (*at, i, key))
+        else:
+            yield node, (*at, i)
+
+
+def _locator(label: str, base: tuple[object, ...]) -> Locator:
+    return lambda *parts: f"{label}: {pointer(*base, *parts)}"
 
 
 def _apis(
-    items: list[Any], at: tuple[object, ...], folder: tuple[str, ...]
-) -> Iterator[tuple[dict[str, Any], tuple[str, ...], tuple[object, ...]]]:
+    items: list[Any], at: tuple[object, ...], folders: tuple[str, ...], parents: Parents, label: str
+) -> Iterator[tuple[dict[str, Any], tuple[str, ...], Parents, tuple[object, ...]]]:
     for i, item in enumerate(items):
         here = (*at, i)
         if isinstance(item.get("api"), dict):
-            yield item, folder, here
+            yield item, folders, parents, here
+        elif not isinstance(item.get("items"), list):
+            yield item, folders, parents, here  # neither an API nor a folder: said below
         if isinstance(item.get("items"), list):
-            name = (*folder, str(item.get("name") or ""))
-            yield from _apis(item["items"], (*here, "items"), name)
+            name = (*folders, str(item.get("name") or ""))
+            inner = ((item, f"{label}: {pointer(*here, 'auth')}"), *parents)
+            yield from _apis(item["items"], (*here, "items"), name, inner, label)
 
 
-def _fields(api: dict[str, Any], item: dict[str, Any], folder: tuple[str, ...]) -> dict[str, Any]:
+def _fields(api: dict[str, Any], item: dict[str, Any], folders: tuple[str, ...], at: str) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if item.get("name"):
         fields["summary"] = str(item["name"])
@@ -104,13 +181,44 @@ def _fields(api: dict[str, Any], item: dict[str, Any], folder: tuple[str, ...]) 
     fields["x-source"] = {
         k: v
         for k, v in (
+            ("pointer", at),
             ("api-id", str(api.get("id", ""))),
-            ("folder", "/".join(folder)),
+            ("folder", "/".join(folders)),
             ("status", str(api.get("status") or "")),
         )
         if v
     }
     return fields
+
+
+def _common(data: dict[str, Any], label: str) -> dict[str, dict[str, tuple[dict[str, Any], str]]]:
+    """The project's common parameters, by place and name (`commonParameters.parameters`)."""
+    common = data.get("commonParameters")
+    parameters = common.get("parameters") if isinstance(common, dict) else None
+    out: dict[str, dict[str, tuple[dict[str, Any], str]]] = {}
+    for location, entries in (parameters or {}).items() if isinstance(parameters, dict) else ():
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(entry, dict) and entry.get("name"):
+                where = f"{label}: {pointer('commonParameters', 'parameters', location, i)}"
+                out.setdefault(str(location), {}).setdefault(str(entry["name"]), (entry, where))
+    return out
+
+
+def _servers(data: dict[str, Any], label: str) -> list[tuple[dict[str, Any], str]]:
+    servers: list[tuple[dict[str, Any], str]] = []
+    seen: set[str] = set()
+    for i, env in enumerate(data.get("environments") or []):
+        name = str(env.get("name") or "")
+        urls = [("baseUrl", env["baseUrl"])] if "baseUrl" in env else []
+        if isinstance(env.get("baseUrls"), dict):
+            urls += [(f"baseUrls/{module}", url) for module, url in env["baseUrls"].items()]
+        for at, url in urls:
+            if isinstance(url, str) and url in seen:
+                continue
+            seen.add(url if isinstance(url, str) else "")
+            where = f"{label}: {pointer('environments', i)}/{at}"
+            servers.append(({"url": url, "description": name}, where))
+    return servers
 
 
 def _definitions(
@@ -147,4 +255,14 @@ def _resolve(ref: str, names: dict[str, str], components: Components) -> str | N
         return f"#/components/schemas/{names[ref.removeprefix(_DEFINITION)]}"
     if ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in names.values():
         return ref
+    return None
+
+
+def _lookup(ref: str, names: dict[str, str], raw: dict[str, Any]) -> Any:
+    """The source schema `ref` points to (for x-apifox-overrides)."""
+    if ref.startswith(_DEFINITION):
+        return raw.get(ref.removeprefix(_DEFINITION))
+    if ref.startswith("#/components/schemas/"):
+        by_name = {name: def_id for def_id, name in names.items()}
+        return raw.get(by_name.get(ref.rsplit("/", 1)[1], ""))
     return None

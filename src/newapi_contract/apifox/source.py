@@ -1,17 +1,42 @@
-"""Reading an Apifox source and telling its format from its content (not its name)."""
+"""Reading an Apifox source and telling its format from its content (not its name).
+
+Formats: an endpoint page (the text Apifox shows for one API), a native project
+export (`apifoxProject`, JSON or YAML), an OpenAPI 3.0/3.1 export (JSON or YAML), and
+a Markdown page of an Apifox-published documentation site (spec in fenced blocks).
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from newapi_contract.apifox.markdown_page import read_markdown
 from newapi_contract.apifox.page import looks_like_page
+from newapi_contract.apifox.yaml_text import YamlTrouble, load_yaml
 from newapi_contract.errors import InputError
 
-__all__ = ["Format", "detect", "read_text"]
+__all__ = ["Format", "Parsed", "detect", "read_text"]
 
-Format = Literal["apifox-page", "apifox-project", "apifox-openapi"]
+Format = Literal["apifox-page", "apifox-project", "apifox-openapi", "apifox-markdown"]
+
+# A YAML document that starts like a spec: its parse errors are worth reporting as such.
+_YAML_SPEC_START = re.compile(
+    r"\A(?:\s*#[^\n]*\n|\s*---[^\n]*\n|\s*\n)*\s*(?:openapi|apifoxProject|swagger)\s*:"
+)
+_OPENAPI_VERSION = re.compile(r"3\.[01](?:\.|$)")
+
+
+@dataclass
+class Parsed:
+    """A source, read: its format, its content, and how it was written."""
+
+    kind: Format
+    content: Any  # the page text, the JSON/YAML data, or a MarkdownPage
+    syntax: Literal["json", "yaml", "markdown", "page"]
+    duplicate_keys: list[tuple[int, str]] = field(default_factory=list)  # YAML: (line, key)
 
 
 def read_text(path: Path) -> str:
@@ -30,28 +55,55 @@ def read_text(path: Path) -> str:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
 
 
-def detect(text: str, source: str) -> tuple[Format, Any]:
-    """The format of `text` and its parsed content (JSON data, or the page text)."""
+def detect(text: str, source: str) -> Parsed:
+    """The format of `text` and its parsed content."""
     if not text.strip():
         raise InputError(f"{source}: empty file")
     if text.lstrip()[0] in "{[":
         data = _parse_json(text, source)
-        if isinstance(data, dict) and "apifoxProject" in data:
-            return "apifox-project", data
-        if isinstance(data, dict) and isinstance(data.get("openapi"), str):
-            if not data["openapi"].startswith(("3.0.", "3.1.")):
-                raise InputError(f"{source}: OpenAPI {data['openapi']} is not supported (3.0 and 3.1 are)")
-            return "apifox-openapi", data
-        if isinstance(data, dict) and "swagger" in data:
-            raise InputError(f"{source}: Swagger 2.0 is not supported (export OpenAPI 3 instead)")
-        raise InputError(
-            f"{source}: unknown format: JSON, but neither an Apifox project "
-            "(apifoxProject) nor an OpenAPI 3 document (openapi)"
-        )
+        return Parsed(_kind(data, source, "JSON"), data, "json")
     if looks_like_page(text):
-        return "apifox-page", text
+        return Parsed("apifox-page", text, "page")
+    if _YAML_SPEC_START.match(text):
+        loaded = _parse_yaml(text, source)
+        return Parsed(_kind(loaded.data, source, "YAML"), loaded.data, "yaml", loaded.duplicate_keys)
+    page = read_markdown(text)
+    if page is not None:
+        if not page.blocks:
+            line, why = page.skipped[0]
+            raise InputError(f"{source}: Markdown page without a readable spec block (line {line}: {why})")
+        return Parsed("apifox-markdown", page, "markdown")
+    try:  # YAML whose spec key is not the first one
+        loaded = load_yaml(text)
+    except YamlTrouble:
+        loaded = None
+    if loaded is not None and isinstance(loaded.data, dict) and _spec_key(loaded.data):
+        return Parsed(_kind(loaded.data, source, "YAML"), loaded.data, "yaml", loaded.duplicate_keys)
     raise InputError(
-        f"{source}: unknown format: not JSON, and not an Apifox endpoint page (title, `METHOD /path`, 概览)"
+        f"{source}: unknown format: not JSON or YAML of an OpenAPI document or Apifox project, "
+        "not an Apifox endpoint page (title, `METHOD /path`, 概览), "
+        "and not a Markdown page with a fenced spec block"
+    )
+
+
+def _spec_key(data: dict[str, Any]) -> bool:
+    return any(key in data for key in ("apifoxProject", "openapi", "swagger"))
+
+
+def _kind(data: Any, source: str, syntax: str) -> Format:
+    if isinstance(data, dict) and "apifoxProject" in data:
+        return "apifox-project"
+    if isinstance(data, dict) and isinstance(data.get("openapi"), str | int | float):
+        version = str(data["openapi"])
+        if not _OPENAPI_VERSION.match(version):
+            raise InputError(f"{source}: OpenAPI {version} is not supported (3.0 and 3.1 are)")
+        data["openapi"] = version
+        return "apifox-openapi"
+    if isinstance(data, dict) and "swagger" in data:
+        raise InputError(f"{source}: Swagger 2.0 is not supported (export OpenAPI 3 instead)")
+    raise InputError(
+        f"{source}: unknown format: {syntax}, but neither an Apifox project "
+        "(apifoxProject) nor an OpenAPI 3 document (openapi)"
     )
 
 
@@ -65,3 +117,11 @@ def _parse_json(text: str, source: str) -> Any:
         ) from exc
     except RecursionError as exc:
         raise InputError(f"{source}: JSON nested too deeply") from exc
+
+
+def _parse_yaml(text: str, source: str) -> Any:
+    try:
+        return load_yaml(text)
+    except YamlTrouble as exc:
+        at = f" at line {exc.line}" if exc.line else ""
+        raise InputError(f"{source}: malformed YAML{at}: {exc.problem}") from exc
