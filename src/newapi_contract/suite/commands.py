@@ -41,6 +41,11 @@ def register(sub: Any) -> None:
     run.add_argument("--embedded-generation", choices=GENERATIONS, help="embedded server generation")
     run.add_argument("--embedded-faults", metavar="F1,F2", help="fault modes of the embedded server")
     run.add_argument("--embedded-rate-limits", choices=("on", "off"), help="embedded server rate limits")
+    run.add_argument(
+        "--embedded-limit",
+        metavar="NAME=N/S,...",
+        help="embedded limiters (global, web, critical, search), e.g. global=180/180,critical=off",
+    )
     run.add_argument("--clause", action="append", metavar="ID", help="only this clause (repeatable)")
     run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="passed to pytest")
     run.set_defaults(handler=run_command)
@@ -76,6 +81,7 @@ def _settings(args: argparse.Namespace) -> RunSettings:
             "newapi_embedded_generation": getattr(args, "embedded_generation", None),
             "newapi_faults": getattr(args, "embedded_faults", None),
             "newapi_embedded_rate_limits": getattr(args, "embedded_rate_limits", None),
+            "newapi_embedded_limit": getattr(args, "embedded_limit", None),
         }
     )
 
@@ -105,6 +111,7 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         "--embedded-generation": args.embedded_generation,
         "--embedded-faults": args.embedded_faults,
         "--embedded-rate-limits": args.embedded_rate_limits,
+        "--embedded-limit": args.embedded_limit,
     }
     return [
         str(CONTRACTS_DIR),

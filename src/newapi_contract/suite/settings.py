@@ -123,6 +123,13 @@ OPTIONS: tuple[_Option, ...] = (
         default="off",
         choices=("on", "off"),
     ),
+    _Option(
+        "--embedded-limit",
+        "newapi_embedded_limit",
+        "the embedded server's limiters, e.g. global=180/180,critical=20/1200,search=off "
+        "(with --embedded-rate-limits on; unnamed ones keep upstream's defaults)",
+        env="NEWAPI_EMBEDDED_LIMIT",
+    ),
 )
 
 
@@ -170,6 +177,7 @@ class RunSettings:
     embedded_generation: str
     embedded_faults: tuple[str, ...]
     embedded_rate_limits: bool
+    embedded_limit: str | None = None  # a limit spec (target.ratelimit.parse_limit_spec)
 
     def __repr__(self) -> str:  # never print credentials
         return f"RunSettings(base_url={self.base_url!r}, generation={self.generation!r})"
@@ -204,6 +212,13 @@ class RunSettings:
         if rate < 0:
             raise UsageError(f"--rate {rate}: must be 0 (no limit) or more")
         faults = merged["newapi_faults"] or ""
+        limit_spec = merged.get("newapi_embedded_limit")
+        if limit_spec:
+            from newapi_contract.target.ratelimit import parse_limit_spec
+
+            parse_limit_spec(limit_spec)  # a UsageError names what is wrong
+            if merged["newapi_embedded_rate_limits"] != "on":
+                raise UsageError("--embedded-limit needs --embedded-rate-limits on")
         return cls(
             base_url=base_url.rstrip("/") if base_url else None,
             generation=merged["newapi_generation"],
@@ -218,6 +233,7 @@ class RunSettings:
             embedded_generation=merged["newapi_embedded_generation"],
             embedded_faults=tuple(f.strip() for f in faults.split(",") if f.strip()),
             embedded_rate_limits=merged["newapi_embedded_rate_limits"] == "on",
+            embedded_limit=limit_spec or None,
         )
 
 

@@ -6,14 +6,19 @@ plain strings (`{id}` matches any segment) that the handlers parse themselves.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Router, request_response
+from starlette.types import Scope
 
 from newapi_contract.target import delete_api, relay, token_api, user_api
 from newapi_contract.target.instance import Instance
-from newapi_contract.target.pipeline import Handler, Policy, endpoint
+from newapi_contract.target.pipeline import Handler, Policy, endpoint, limited, request_ip
 from newapi_contract.target.routing import GinHeaders, GinRoute, gin_fallback
 from newapi_contract.target.store import ROLE_ADMIN, ROLE_COMMON
 
@@ -25,18 +30,25 @@ ADMIN = Policy(min_role=ROLE_ADMIN)
 CRITICAL = Policy(critical=True)
 USER_CRITICAL = Policy(min_role=ROLE_COMMON, critical=True)
 USER_SEARCH = Policy(min_role=ROLE_COMMON, search=True)
+# current (e2c7aa7b router/api-router.go:93): the critical limit per IP and per user
+ACCESS_TOKEN = Policy(min_role=ROLE_COMMON, critical=True, user_critical="access-token")
 
 
 def _table(inst: Instance) -> list[tuple[str, str, Handler, Policy]]:
-    """(method, path, handler, policy), in gin's matching order."""
+    """(method, path, handler, policy), in gin's matching order.
+
+    Limiters as `router/api-router.go` of both commits attaches them (legacy line, current
+    line): login 70/73, register 69/72, key reveal 277/243 and batch keys 282/248 critical
+    per IP; search 275/240 per user; `/api/user/token` none in legacy (88), critical per IP
+    and per user in current (93).
+    """
     table = [
         ("GET", "/api/status", user_api.get_status, OPEN),
         ("GET", "/api/setup", user_api.get_setup, OPEN),
         ("POST", "/api/setup", user_api.post_setup, OPEN),
         ("POST", "/api/user/login", user_api.login, CRITICAL),
         ("POST", "/api/user/register", user_api.new_user, CRITICAL),
-        # main (current) added the critical limiter to /api/user/token on 2026-08-06
-        ("GET", "/api/user/token", user_api.rotate_access_token, USER_CRITICAL if inst.current else USER),
+        ("GET", "/api/user/token", user_api.rotate_access_token, ACCESS_TOKEN if inst.current else USER),
         ("GET", "/api/user/self", user_api.get_self, USER),
         ("POST", "/api/user/", user_api.new_user, ADMIN),
         ("POST", "/api/user/manage", user_api.manage_user, ADMIN),
@@ -58,6 +70,15 @@ def _table(inst: Instance) -> list[tuple[str, str, Handler, Policy]]:
     return table
 
 
+def _web_gate(inst: Instance) -> Callable[[Scope], Response | None]:
+    """The global web limiter, per IP, on unrouted requests (`router/web-router.go`)."""
+
+    def gate(scope: Scope) -> Response | None:
+        return limited(inst, "web", f"GW{request_ip(inst, Request(scope))}")
+
+    return gate
+
+
 def create_app(inst: Instance) -> Starlette:
     """The ASGI app serving `inst`. `/api` answers are gzipped for clients that accept it
     (gin's gzip middleware sits on the `/api` group)."""
@@ -67,6 +88,7 @@ def create_app(inst: Instance) -> Starlette:
         # Starlette wraps a plain function itself; a wrapped app must go in as an ASGI app.
         app = GZipMiddleware(request_response(run), minimum_size=0) if path.startswith("/api/") else run
         routes.append(GinRoute(path, app, methods=[method]))
-    router = Router(routes, redirect_slashes=False, default=gin_fallback(routes))
-    version = inst.version if inst.current else None
-    return Starlette(routes=[Mount("", app=router)], middleware=[Middleware(GinHeaders, version=version)])
+    router = Router(routes, redirect_slashes=False, default=gin_fallback(routes, _web_gate(inst)))
+    return Starlette(
+        routes=[Mount("", app=router)], middleware=[Middleware(GinHeaders, version=inst.version)]
+    )

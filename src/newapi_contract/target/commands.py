@@ -2,17 +2,25 @@
 
 Prints the address it listens on, serves until SIGINT or SIGTERM, then stops cleanly
 (exit 0). `--list-faults` prints one line per fault mode instead.
+
+With `--rate-limits on` the limiters take their numbers as upstream does, from
+`GLOBAL_API_RATE_LIMIT`, `GLOBAL_WEB_RATE_LIMIT`, `CRITICAL_RATE_LIMIT`,
+`SEARCH_RATE_LIMIT` and their `_DURATION` / `_ENABLE` variables (defaults: the
+generation's), and `--limit` overrides them.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import threading
 from typing import Any
 
+from newapi_contract.errors import UsageError
 from newapi_contract.target.config import GENERATIONS, ServerConfig
 from newapi_contract.target.faults import FAULTS
+from newapi_contract.target.ratelimit import RateLimits, parse_limit_spec
 from newapi_contract.target.server import start
 
 __all__ = ["register"]
@@ -49,7 +57,13 @@ def register(subparsers: Any) -> None:
         type=_on_off,
         default=False,
         metavar="on|off",
-        help="upstream's rate limiters (default off)",
+        help="upstream's rate limiters (default off); numbers from upstream's env variables",
+    )
+    parser.add_argument(
+        "--limit",
+        metavar="NAME=N/S,...",
+        help="limiters to set (global, web, critical, search), e.g. global=180/180,critical=off; "
+        "needs --rate-limits on",
     )
     parser.add_argument(
         "--token-cache",
@@ -62,6 +76,16 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=serve)
 
 
+def _limits(args: argparse.Namespace) -> RateLimits:
+    """Upstream's env variables, then `--limit` on top (only with the limiters on)."""
+    if not args.rate_limits:
+        if args.limit:
+            raise UsageError("--limit needs --rate-limits on")
+        return RateLimits()
+    limits = RateLimits.from_env(os.environ, args.generation)
+    return limits.overridden_by(parse_limit_spec(args.limit)) if args.limit else limits
+
+
 def serve(args: argparse.Namespace) -> int:
     if args.list_faults:
         width = max(len(name) for name in FAULTS)
@@ -72,6 +96,7 @@ def serve(args: argparse.Namespace) -> int:
         generation=args.generation,
         faults=tuple(args.fault),
         rate_limits=args.rate_limits,
+        limits=_limits(args),
         db_path=args.db,
         token_cache=args.token_cache,
         host=args.host,
@@ -82,9 +107,11 @@ def serve(args: argparse.Namespace) -> int:
     try:
         with start(config) as server:
             faults = f" with faults {', '.join(config.faults)}" if config.faults else ""
+            limits = config.effective_limits()
+            shown = f"; limits {limits.describe()}" if limits else ""
             print(
                 f"newapi-contract reference server ({config.generation}) listening on "
-                f"{server.base_url}{faults}",
+                f"{server.base_url}{faults}{shown}",
                 flush=True,
             )
             stop.wait()
