@@ -28,10 +28,12 @@ OPEN = Policy()
 USER = Policy(min_role=ROLE_COMMON)
 ADMIN = Policy(min_role=ROLE_ADMIN)
 CRITICAL = Policy(critical=True)
-USER_CRITICAL = Policy(min_role=ROLE_COMMON, critical=True)
+KEY_REVEAL = Policy(min_role=ROLE_COMMON, critical=True, no_cache=True)
 USER_SEARCH = Policy(min_role=ROLE_COMMON, search=True)
-# current (e2c7aa7b router/api-router.go:93): the critical limit per IP and per user
-ACCESS_TOKEN = Policy(min_role=ROLE_COMMON, critical=True, user_critical="access-token")
+# current (e2c7aa7b router/api-router.go:73, 93): login and access tokens are not cached,
+# and access tokens have the critical limit per IP and per user
+CURRENT_LOGIN = Policy(critical=True, no_cache=True)
+ACCESS_TOKEN = Policy(min_role=ROLE_COMMON, critical=True, user_critical="access-token", no_cache=True)
 
 
 def _table(inst: Instance) -> list[tuple[str, str, Handler, Policy]]:
@@ -40,13 +42,14 @@ def _table(inst: Instance) -> list[tuple[str, str, Handler, Policy]]:
     Limiters as `router/api-router.go` of both commits attaches them (legacy line, current
     line): login 70/73, register 69/72, key reveal 277/243 and batch keys 282/248 critical
     per IP; search 275/240 per user; `/api/user/token` none in legacy (88), critical per IP
-    and per user in current (93).
+    and per user in current (93). DisableCache on key reveal and batch keys (both), and in
+    current on login and `/api/user/token`.
     """
     table = [
         ("GET", "/api/status", user_api.get_status, OPEN),
         ("GET", "/api/setup", user_api.get_setup, OPEN),
         ("POST", "/api/setup", user_api.post_setup, OPEN),
-        ("POST", "/api/user/login", user_api.login, CRITICAL),
+        ("POST", "/api/user/login", user_api.login, CURRENT_LOGIN if inst.current else CRITICAL),
         ("POST", "/api/user/register", user_api.new_user, CRITICAL),
         ("GET", "/api/user/token", user_api.rotate_access_token, ACCESS_TOKEN if inst.current else USER),
         ("GET", "/api/user/self", user_api.get_self, USER),
@@ -57,10 +60,10 @@ def _table(inst: Instance) -> list[tuple[str, str, Handler, Policy]]:
         ("PUT", "/api/token/", token_api.update_token, USER),
         ("GET", "/api/token/search", token_api.search_tokens, USER_SEARCH),
         ("POST", "/api/token/batch", token_api.batch_delete, USER),
-        ("POST", "/api/token/batch/keys", token_api.batch_keys, USER_CRITICAL),
+        ("POST", "/api/token/batch/keys", token_api.batch_keys, KEY_REVEAL),
         ("GET", "/api/token/{id}", token_api.get_token, USER),
         ("DELETE", "/api/token/{id}", delete_api.delete_token, USER),
-        ("POST", "/api/token/{id}/key", token_api.reveal_key, USER_CRITICAL),
+        ("POST", "/api/token/{id}/key", token_api.reveal_key, KEY_REVEAL),
         ("GET", "/v1/models", relay.list_models, OPEN),
     ]
     if inst.current:

@@ -42,18 +42,26 @@ class Call:
 
 
 Handler = Callable[[Instance, Call], Awaitable[Response]]
+# middleware/disable-cache.go (both commits)
+_NO_CACHE = {
+    "Cache-Control": "no-store, no-cache, must-revalidate, private, max-age=0",
+    "Pragma": "no-cache",
+    "Expires": "0",
+}
 
 
 @dataclass(frozen=True)
 class Policy:
     """What runs before a handler: user auth from `min_role` (None: none), then the
     route's limiters: `critical` (per IP), `user_critical` (the critical numbers per user,
-    upstream's `UserCriticalRateLimit(scope)`), `search` (per user)."""
+    upstream's `UserCriticalRateLimit(scope)`), `search` (per user); then `no_cache`
+    (`middleware.DisableCache`: no-store headers on what passed the limiters)."""
 
     min_role: int | None = None
     critical: bool = False
     user_critical: str | None = None
     search: bool = False
+    no_cache: bool = False  # upstream's DisableCache, after the limiters
 
 
 def limited(inst: Instance, name: str, key: str) -> Response | None:
@@ -80,7 +88,11 @@ async def _after_auth(inst: Instance, handler: Handler, policy: Policy, call: Ca
         refused = limited(inst, name, key) if wanted else None
         if refused is not None:
             return refused
-    return await handler(inst, call)
+    response = await handler(inst, call)
+    if policy.no_cache:  # set before the handler upstream: what the handler sets wins
+        for name, value in _NO_CACHE.items():
+            response.headers.setdefault(name, value)
+    return response
 
 
 def endpoint(inst: Instance, handler: Handler, policy: Policy) -> Callable[[Request], Awaitable[Response]]:

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import quote
 
 from starlette.datastructures import MutableHeaders
@@ -32,6 +31,7 @@ __all__ = ["GinHeaders", "GinRoute", "gin_fallback"]
 _REDIRECTS = (301, 307)
 # middleware/cache.go (both commits)
 _CACHE_VERSION = "b688f2fb5be447c25e5aa3bd063087a83db32a288bf6a4f35f2d8db310e40b14"
+_GO_HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"}  # net/http
 _INDEX_PAGE = "<!doctype html><title>New API</title>"
 
 
@@ -41,6 +41,17 @@ class GinRoute(Route):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child = super().matches(scope)
         return (Match.NONE, {}) if match is Match.PARTIAL else (match, child)
+
+
+def _redirect(method: str, location: str) -> Response:
+    """gin's trailing-slash redirect is Go's `http.Redirect`: 301 for GET, else 307; a GET
+    (or HEAD) gets a small HTML body naming the target, others none."""
+    status = 301 if method == "GET" else 307
+    if method not in ("GET", "HEAD"):
+        return RedirectResponse(location, status_code=status)
+    escaped = "".join(_GO_HTML_ESCAPES.get(c, c) for c in location)
+    body = f'<a href="{escaped}">Moved Permanently</a>.\n\n'
+    return HTMLResponse(body, status_code=status, headers={"Location": location})
 
 
 def _no_route(web_gate: Callable[[Scope], Response | None]) -> ASGIApp:
@@ -72,9 +83,7 @@ def gin_fallback(routes: list[BaseRoute], web_gate: Callable[[Scope], Response |
         if any(route.matches({**scope, "path": other})[0] is Match.FULL for route in routes):
             query = scope.get("query_string", b"").decode("latin-1")
             location = quote(other, safe="/+:@!$&'()*,;=~") + (f"?{query}" if query else "")
-            status = 301 if scope["method"] == "GET" else 307
-            response: Any = RedirectResponse(location, status_code=status)
-            await response(scope, receive, send)
+            await _redirect(scope["method"], location)(scope, receive, send)
         else:
             await not_found(scope, receive, send)
 
