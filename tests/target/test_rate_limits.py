@@ -233,6 +233,7 @@ def test_critical_bucket_is_shared_by_login_and_key_reveal(make_world) -> None: 
     assert [world.login("alice").status_code for _ in range(3)] == [200, 200, 429]
     blocked = world.http.post(f"/api/token/{token_id}/key", headers=world.alice.headers())
     assert blocked.status_code == 429 and "retry-after" not in blocked.headers
+    assert "cache-control" not in blocked.headers  # DisableCache comes after the limiter
     assert world.http.get("/api/token/", headers=world.alice.headers()).status_code == 200
 
 
