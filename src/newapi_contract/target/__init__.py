@@ -6,7 +6,8 @@ Public surface: `server.ServerConfig`, `server.start(config) -> RunningServer`,
 Modules, outside in: `server` (uvicorn in a thread), `app` (the route table),
 `routing` (gin's redirects, 404s and headers), `pipeline` (limiters and auth per route),
 `auth` (both generations), `user_api`, `token_api`, `delete_api`, `relay` (handlers),
-`store` (SQLite), `tokencache`, `ratelimit`, `credentials`, `messages` (i18n),
+`store` (SQLite), `tokencache`, `ratelimit` (limits and the sliding log), `clientip`
+(gin's ClientIP), `credentials`, `messages` (i18n),
 `goparse` (strconv.Atoi), `gojson` (Go's JSON binding), `responses`, `config`,
 `instance`, `faults`.
 
