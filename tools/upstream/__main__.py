@@ -2,8 +2,10 @@
 
 Give the new-api binaries you built yourself (this tool never builds one) with
 `--legacy PATH` / `--current PATH` or NEWAPI_UPSTREAM_LEGACY / NEWAPI_UPSTREAM_CURRENT.
-Each is started on 127.0.0.1 with a fresh SQLite in a temporary directory, on a free port
-(`--ports 3200-3299` to stay in a range), with `--env NAME=VALUE` passed through.
+Each is started with a fresh SQLite in a temporary directory, on a free port (`--ports
+3200-3299` to stay in a range; new-api listens on every interface, it has no bind option,
+and the tool talks only to 127.0.0.1), with `--env NAME=VALUE` passed through (limit
+settings among them are given to the reference server too).
 
   diff    the differential check: one scripted sequence to upstream and to the reference
           server of the same generation and limits; every difference is either explained
@@ -65,7 +67,10 @@ def _ports(text: str) -> PortRange:
 def diff_command(args: argparse.Namespace) -> int:
     from tools.upstream.differential import run_generation
 
-    known = load_known_differences(Path(args.known))
+    try:
+        known = load_known_differences(Path(args.known))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--known {args.known}: {exc}") from None
     report: dict[str, Any] = {}
     unexplained = 0
     for generation, binary in _binaries(args).items():
