@@ -104,3 +104,12 @@ def test_embedded_network_is_direct_unless_asked(monkeypatch):
 def test_bad_embedded_network_is_a_usage_error(values, fragment):
     with pytest.raises(UsageError, match=re.escape(fragment)):
         RunSettings.from_values(values)
+
+
+def test_embedded_limit_is_checked_and_needs_the_limiters_on():
+    values = {"newapi_embedded_rate_limits": "on", "newapi_embedded_limit": "global=180/180"}
+    assert RunSettings.from_values(values).embedded_limit == "global=180/180"
+    with pytest.raises(UsageError, match="--embedded-limit needs --embedded-rate-limits on"):
+        RunSettings.from_values({"newapi_embedded_limit": "global=180/180"})
+    with pytest.raises(UsageError, match="expected N/SECONDS"):
+        RunSettings.from_values({**values, "newapi_embedded_limit": "global=fast"})

@@ -77,6 +77,43 @@ def test_admin_creates_users_below_its_role(world: World) -> None:
     assert too_high.json()["message"] == (
         "Cannot create users with permission level equal to or higher than yourself"
     )
+    # an admin's create inserts without checking first: the database's own error
+    again = world.http.post(
+        "/api/user/", json={"username": name, "password": PASSWORD}, headers=world.root.headers()
+    )
+    assert again.json() == {
+        "success": False,
+        "message": "constraint failed: UNIQUE constraint failed: users.username (2067)",
+    }
+
+
+def test_legacy_session_cookie_is_written_as_go_writes_it(legacy: World) -> None:
+    cookie = legacy.login("alice").headers["set-cookie"]
+    assert re.fullmatch(
+        r"session=[^;]+; Path=/; Expires=\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT; "
+        r"Max-Age=2592000; HttpOnly; SameSite=Strict",
+        cookie,
+    )
+    assert "cache-control" not in legacy.login("alice").headers  # no DisableCache in legacy
+
+
+def test_current_login_answers_a_session_and_is_not_cached(current: World) -> None:
+    answer = current.login("alice")
+    data = answer.json()["data"]
+    assert set(data) == {"access_token", "token_type", "access_expires_at", "session", "user"}
+    assert data["token_type"] == "Bearer" and data["user"]["id"] == current.alice.id
+    session = data["session"]
+    assert session["current"] is True and session["login_method"] == "password"
+    assert session["expires_at"] - session["created_at"] == 30 * 24 * 3600
+    assert data["access_expires_at"] - session["created_at"] == 15 * 60
+    assert answer.headers["cache-control"] == "no-store"  # setAuthNoStore over DisableCache
+    assert answer.headers["pragma"] == "no-cache"
+    assert re.fullmatch(
+        r"new_api_refresh=[^;]+; Path=/api/user/auth; .*HttpOnly; SameSite=Strict",
+        answer.headers["set-cookie"],
+    )
+    failed = current.login("alice", "wrong-password")
+    assert failed.headers["cache-control"] == "no-store, no-cache, must-revalidate, private, max-age=0"
 
 
 def test_manage_refuses_root_and_unknown_users(world: World) -> None:

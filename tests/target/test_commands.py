@@ -149,3 +149,32 @@ def test_proxy_bad_input_is_a_usage_error(argv: list[str], says: str) -> None:
 def test_serve_bad_flaky_spec_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="unknown kind 'floods'"):
         run("--port", "0", "--flaky", "kinds=floods")
+
+
+def _limits_of(*argv: str) -> object:
+    from newapi_contract.target.commands import _limits
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    return _limits(parser.parse_args(["serve", *argv]))
+
+
+def test_serve_limits_come_from_upstreams_env_then_the_limit_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newapi_contract.target.ratelimit import Limit, RateLimits
+
+    monkeypatch.setenv("GLOBAL_API_RATE_LIMIT", "30")
+    monkeypatch.setenv("SEARCH_RATE_LIMIT_ENABLE", "false")
+    limits = _limits_of("--generation", "legacy", "--rate-limits", "on", "--limit", "critical=1/2")
+    assert limits == RateLimits(
+        global_api=Limit(30, 180),
+        global_web=Limit(60, 180),
+        critical=Limit(1, 2),
+        search=Limit(10, 60, enabled=False),
+    )
+
+
+def test_serve_limit_needs_the_limiters_on() -> None:
+    with pytest.raises(UsageError, match="--limit needs --rate-limits on"):
+        _limits_of("--limit", "global=1/1")
+    with pytest.raises(UsageError, match="NAME one of global, web, critical, search"):
+        _limits_of("--rate-limits", "on", "--limit", "api=1/1")

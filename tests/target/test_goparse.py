@@ -33,11 +33,32 @@ def test_signed_ascii_digits_parse_or_clamp(sign: str, digits: str) -> None:
         assert result.error == f'strconv.Atoi: parsing "{sign}{digits}": value out of range'
 
 
-@given(signs, st.text(min_size=1).filter(lambda s: not set(s) <= set(string.digits)))
+def _leading_digits(text: str) -> int:
+    return next((i for i, c in enumerate(text) if c not in string.digits), len(text))
+
+
+# at most 19 digits before the first other character: no uint64 overflow comes first
+@given(signs, st.text(min_size=1).filter(lambda s: _leading_digits(s) < min(len(s), 20)))
 def test_anything_but_ascii_digits_is_a_syntax_error(sign: str, rest: str) -> None:
     result = atoi(sign + rest)
     assert result.value == 0
     assert result.error is not None and result.error.endswith(": invalid syntax")
+
+
+@given(signs, st.text(alphabet=string.digits, min_size=1, max_size=25), st.text(min_size=1))
+def test_a_bad_character_after_a_uint64_overflow_is_out_of_range(sign: str, digits: str, rest: str) -> None:
+    """Go reads digits left to right and stops at the overflow (`99999999999999999999x`)."""
+    text = sign + digits + rest
+    first_bad = next((i for i, c in enumerate(rest) if c not in string.digits), None)
+    if first_bad is None:
+        return
+    head = digits + rest[:first_bad]
+    result = atoi(text)
+    if int(head) > 2**64 - 1:
+        assert result.value == (MIN_INT64 if sign == "-" else MAX_INT64)
+        assert result.error is not None and result.error.endswith(": value out of range")
+    else:
+        assert (result.value, result.error) == (0, f"strconv.Atoi: parsing {go_quote(text)}: invalid syntax")
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,35 @@ def test_no_route_is_the_json_404(world: World, method: str, path: str) -> None:
     assert answer.headers["x-oneapi-request-id"]
 
 
+def test_no_route_runs_the_web_chain_gzip_and_cache_headers(world: World) -> None:
+    answer = world.http.delete("/api/token/", headers={"Accept-Encoding": "gzip"})
+    assert answer.headers["content-encoding"] == "gzip"
+    assert answer.headers["cache-control"] == "max-age=604800"
+    assert (
+        answer.headers["cache-version"] == "b688f2fb5be447c25e5aa3bd063087a83db32a288bf6a4f35f2d8db310e40b14"
+    )
+    assert answer.json()["error"]["type"] == "invalid_request_error"
+
+
+@pytest.mark.parametrize("path", ["/", "/console/token", "/apix"])
+def test_other_unrouted_paths_get_the_web_page_or_the_404(world: World, path: str) -> None:
+    answer = world.http.get(path)
+    if path == "/apix":  # the prefix test is on the raw request URI: "/api" matches "/apix"
+        assert answer.status_code == 404 and answer.json()["error"]["message"] == "Invalid URL (GET /apix)"
+        return
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "text/html; charset=utf-8"
+    assert answer.headers["cache-control"] == "no-cache"
+
+
+def test_a_get_redirect_has_gos_small_html_body(world: World) -> None:
+    answer = world.http.get("/api/token/5/", headers=world.alice.headers())
+    assert answer.status_code == 301 and answer.headers["content-type"] == "text/html; charset=utf-8"
+    assert answer.text == '<a href="/api/token/5">Moved Permanently</a>.\n\n'
+    other = world.http.delete("/api/token/5/", headers=world.alice.headers())
+    assert other.status_code == 307 and other.content == b"" and "content-type" not in other.headers
+
+
 def test_static_segments_win_only_for_their_own_method(world: World) -> None:
     headers = world.alice.headers()
     delete_search = world.http.delete("/api/token/search", headers=headers)
@@ -72,10 +101,10 @@ def test_path_is_percent_decoded_before_the_handler_parses_it(world: World) -> N
     assert world.get(world.alice, token_id).json()["message"] == "record not found"
 
 
-def test_routed_answers_carry_request_id_and_version_in_current(world: World) -> None:
+def test_answers_carry_request_id_and_version_in_both_generations(world: World) -> None:
     answer = world.http.get("/api/status")
     assert len(answer.headers["x-oneapi-request-id"]) > 20
-    assert ("x-new-api-version" in answer.headers) is world.current
+    assert answer.headers["x-new-api-version"] == answer.json()["data"]["version"]
     other = world.http.get("/api/status")
     assert other.headers["x-oneapi-request-id"] != answer.headers["x-oneapi-request-id"]
 

@@ -168,6 +168,9 @@ def test_key_reveal_and_batch_keys(world: World) -> None:
     assert re.fullmatch(r"[0-9A-Za-z]{48}", key)
     reveal = world.http.post(f"/api/token/{foreign}/key", headers=world.alice.headers())
     assert reveal.json() == NOT_FOUND
+    # DisableCache on both routes, whatever the answer
+    assert reveal.headers["cache-control"] == "no-store, no-cache, must-revalidate, private, max-age=0"
+    assert (reveal.headers["pragma"], reveal.headers["expires"]) == ("no-cache", "0")
     batch = world.http.post(
         "/api/token/batch/keys", json={"ids": [own, foreign]}, headers=world.alice.headers()
     ).json()

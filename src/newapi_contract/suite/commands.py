@@ -62,6 +62,11 @@ def register(sub: Any) -> None:
         help="a flaky network between the suite and the embedded server, e.g. "
         "flaky:seed=7,rate=0.04,kinds=reset+lost (see `newapi-contract proxy --help`)",
     )
+    run.add_argument(
+        "--embedded-limit",
+        metavar="NAME=N/S,...",
+        help="embedded limiters (global, web, critical, search), e.g. global=180/180,critical=off",
+    )
     run.add_argument("--clause", action="append", metavar="ID", help="only this clause (repeatable)")
     run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="passed to pytest")
     run.set_defaults(handler=run_command)
@@ -100,6 +105,7 @@ def _settings(args: argparse.Namespace) -> RunSettings:
             "newapi_faults": getattr(args, "embedded_faults", None),
             "newapi_embedded_rate_limits": getattr(args, "embedded_rate_limits", None),
             "newapi_embedded_network": getattr(args, "embedded_network", None),
+            "newapi_embedded_limit": getattr(args, "embedded_limit", None),
         }
     )
 
@@ -154,6 +160,7 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         "--embedded-rate-limits": args.embedded_rate_limits,
         # The spec in full: a seed drawn here is the one the run uses and reports.
         "--embedded-network": settings.embedded_network.describe() if settings.embedded_network else None,
+        "--embedded-limit": args.embedded_limit,
     }
     extra = list(args.pytest_args)
     # A replay line names one test: run only that one, not the whole of contracts/ as well.

@@ -217,6 +217,7 @@ class RunContext:
 
     def _start_embedded(self) -> str:
         from newapi_contract.target.faults import FAULTS
+        from newapi_contract.target.ratelimit import RateLimits, parse_limit_spec
         from newapi_contract.target.server import ServerConfig, start
 
         unknown = [f for f in self.settings.embedded_faults if f not in FAULTS]
@@ -229,6 +230,7 @@ class RunContext:
                 generation=self.settings.embedded_generation,
                 faults=self.settings.embedded_faults,
                 rate_limits=self.settings.embedded_rate_limits,
+                limits=parse_limit_spec(spec) if (spec := self.settings.embedded_limit) else RateLimits(),
                 db_path=None,  # in memory: a fresh database for every run
             )
         )

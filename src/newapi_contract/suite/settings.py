@@ -167,6 +167,13 @@ OPTIONS: tuple[_Option, ...] = (
         default="off",
         choices=("on", "off"),
     ),
+    _Option(
+        "--embedded-limit",
+        "newapi_embedded_limit",
+        "the embedded server's limiters, e.g. global=180/180,critical=20/1200,search=off "
+        "(with --embedded-rate-limits on; unnamed ones keep upstream's defaults)",
+        env="NEWAPI_EMBEDDED_LIMIT",
+    ),
 )
 
 
@@ -217,6 +224,7 @@ class RunSettings:
     embedded_faults: tuple[str, ...]
     embedded_rate_limits: bool
     embedded_network: FlakySpec | None = None  # None: the suite talks to the server directly
+    embedded_limit: str | None = None  # a limit spec (target.ratelimit.parse_limit_spec)
 
     def __repr__(self) -> str:  # never print credentials
         return f"RunSettings(base_url={self.base_url!r}, generation={self.generation!r})"
@@ -262,6 +270,13 @@ class RunSettings:
                 "--embedded-network puts a flaky network in front of the embedded server; for "
                 f"{base_url} use `newapi-contract proxy --upstream {base_url}` and run against the proxy"
             )
+        limit_spec = merged.get("newapi_embedded_limit")
+        if limit_spec:
+            from newapi_contract.target.ratelimit import parse_limit_spec
+
+            parse_limit_spec(limit_spec)  # a UsageError names what is wrong
+            if merged["newapi_embedded_rate_limits"] != "on":
+                raise UsageError("--embedded-limit needs --embedded-rate-limits on")
         return cls(
             base_url=base_url.rstrip("/") if base_url else None,
             generation=merged["newapi_generation"],
@@ -279,6 +294,7 @@ class RunSettings:
             embedded_faults=faults,
             embedded_rate_limits=merged["newapi_embedded_rate_limits"] == "on",
             embedded_network=network,
+            embedded_limit=limit_spec or None,
         )
 
 

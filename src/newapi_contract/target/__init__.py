@@ -8,10 +8,11 @@ and `proxy` commands (`commands.register`).
 Modules, outside in: `server` (uvicorn in a thread), `app` (the route table),
 `routing` (gin's redirects, 404s and headers), `pipeline` (limiters and auth per route),
 `auth` (both generations), `user_api`, `token_api`, `delete_api`, `relay` (handlers),
-`store` (SQLite), `tokencache`, `ratelimit`, `credentials`, `messages` (i18n),
-`goparse` (strconv.Atoi), `misparse` (the id readers of broken servers), `gojson` (Go's
-JSON binding), `responses`, `config`, `instance`, `faults`; beside the server, `flaky`
-(the fault-injecting proxy, asyncio and h11) and `flaky_spec` (its seeded plan and parser).
+`store` (SQLite), `tokencache`, `ratelimit` (limits and the sliding log), `clientip`
+(gin's ClientIP), `credentials`, `messages` (i18n), `goparse` (strconv.Atoi), `misparse`
+(the id readers of broken servers), `gojson` (Go's JSON binding), `responses`, `config`,
+`instance`, `faults`; beside the server, `flaky` (the fault-injecting proxy, asyncio and
+h11) and `flaky_spec` (its seeded plan and parser).
 
 This room imports no other room of the package but `errors`: a reference server that
 knows nothing of the suite cannot be tuned to it.

@@ -6,14 +6,19 @@ plain strings (`{id}` matches any segment) that the handlers parse themselves.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, request_response
+from starlette.types import Scope
 
 from newapi_contract.target import delete_api, relay, token_api, user_api
 from newapi_contract.target.instance import Instance
-from newapi_contract.target.pipeline import Handler, Policy, endpoint
+from newapi_contract.target.pipeline import Handler, Policy, endpoint, limited, request_ip
 from newapi_contract.target.routing import GinHeaders, GinRoute, gin_fallback
 from newapi_contract.target.store import ROLE_ADMIN, ROLE_COMMON
 
@@ -23,20 +28,30 @@ OPEN = Policy()
 USER = Policy(min_role=ROLE_COMMON)
 ADMIN = Policy(min_role=ROLE_ADMIN)
 CRITICAL = Policy(critical=True)
-USER_CRITICAL = Policy(min_role=ROLE_COMMON, critical=True)
+KEY_REVEAL = Policy(min_role=ROLE_COMMON, critical=True, no_cache=True)
 USER_SEARCH = Policy(min_role=ROLE_COMMON, search=True)
+# current (e2c7aa7b router/api-router.go:73, 93): login and access tokens are not cached,
+# and access tokens have the critical limit per IP and per user
+CURRENT_LOGIN = Policy(critical=True, no_cache=True)
+ACCESS_TOKEN = Policy(min_role=ROLE_COMMON, critical=True, user_critical="access-token", no_cache=True)
 
 
 def _table(inst: Instance) -> list[tuple[str, str, Handler, Policy]]:
-    """(method, path, handler, policy), in gin's matching order."""
+    """(method, path, handler, policy), in gin's matching order.
+
+    Limiters as `router/api-router.go` of both commits attaches them (legacy line, current
+    line): login 70/73, register 69/72, key reveal 277/243 and batch keys 282/248 critical
+    per IP; search 275/240 per user; `/api/user/token` none in legacy (88), critical per IP
+    and per user in current (93). DisableCache on key reveal and batch keys (both), and in
+    current on login and `/api/user/token`.
+    """
     table = [
         ("GET", "/api/status", user_api.get_status, OPEN),
         ("GET", "/api/setup", user_api.get_setup, OPEN),
         ("POST", "/api/setup", user_api.post_setup, OPEN),
-        ("POST", "/api/user/login", user_api.login, CRITICAL),
+        ("POST", "/api/user/login", user_api.login, CURRENT_LOGIN if inst.current else CRITICAL),
         ("POST", "/api/user/register", user_api.new_user, CRITICAL),
-        # main (current) added the critical limiter to /api/user/token on 2026-08-06
-        ("GET", "/api/user/token", user_api.rotate_access_token, USER_CRITICAL if inst.current else USER),
+        ("GET", "/api/user/token", user_api.rotate_access_token, ACCESS_TOKEN if inst.current else USER),
         ("GET", "/api/user/self", user_api.get_self, USER),
         ("POST", "/api/user/", user_api.new_user, ADMIN),
         ("POST", "/api/user/manage", user_api.manage_user, ADMIN),
@@ -45,10 +60,10 @@ def _table(inst: Instance) -> list[tuple[str, str, Handler, Policy]]:
         ("PUT", "/api/token/", token_api.update_token, USER),
         ("GET", "/api/token/search", token_api.search_tokens, USER_SEARCH),
         ("POST", "/api/token/batch", token_api.batch_delete, USER),
-        ("POST", "/api/token/batch/keys", token_api.batch_keys, USER_CRITICAL),
+        ("POST", "/api/token/batch/keys", token_api.batch_keys, KEY_REVEAL),
         ("GET", "/api/token/{id}", token_api.get_token, USER),
         ("DELETE", "/api/token/{id}", delete_api.delete_token, USER),
-        ("POST", "/api/token/{id}/key", token_api.reveal_key, USER_CRITICAL),
+        ("POST", "/api/token/{id}/key", token_api.reveal_key, KEY_REVEAL),
         ("GET", "/v1/models", relay.list_models, OPEN),
     ]
     if inst.current:
@@ -56,6 +71,15 @@ def _table(inst: Instance) -> list[tuple[str, str, Handler, Policy]]:
     if inst.has("delete-trailing-slash-noop"):
         table.append(("DELETE", "/api/token/{id}/", delete_api.delete_token_trailing_slash, USER))
     return table
+
+
+def _web_gate(inst: Instance) -> Callable[[Scope], Response | None]:
+    """The global web limiter, per IP, on unrouted requests (`router/web-router.go`)."""
+
+    def gate(scope: Scope) -> Response | None:
+        return limited(inst, "web", f"GW{request_ip(inst, Request(scope))}")
+
+    return gate
 
 
 def create_app(inst: Instance) -> Starlette:
@@ -67,10 +91,9 @@ def create_app(inst: Instance) -> Starlette:
         # Starlette wraps a plain function itself; a wrapped app must go in as an ASGI app.
         app = GZipMiddleware(request_response(run), minimum_size=0) if path.startswith("/api/") else run
         routes.append(GinRoute(path, app, methods=[method]))
-    version = inst.version if inst.current else None
-    app = Starlette(routes=routes, middleware=[Middleware(GinHeaders, version=version)])
+    app = Starlette(routes=routes, middleware=[Middleware(GinHeaders, version=inst.version)])
     # gin's fallback (trailing-slash redirects, its 404s) as the router's own default: a
     # Mount would not match a path holding a newline (its pattern is `.*`), as gin does.
     app.router.redirect_slashes = False
-    app.router.default = gin_fallback(routes)
+    app.router.default = gin_fallback(routes, _web_gate(inst))
     return app

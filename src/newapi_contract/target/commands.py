@@ -4,12 +4,18 @@
 listens on `--port`); `proxy` puts a flaky network in front of any server. Each prints the
 address it listens on and serves until SIGINT or SIGTERM, then stops cleanly (exit 0),
 saying what the flaky network injected. `--list-faults` prints one line per fault mode.
+
+With `--rate-limits on` the limiters take their numbers as upstream does, from
+`GLOBAL_API_RATE_LIMIT`, `GLOBAL_WEB_RATE_LIMIT`, `CRITICAL_RATE_LIMIT`,
+`SEARCH_RATE_LIMIT` and their `_DURATION` / `_ENABLE` variables (defaults: the
+generation's), and `--limit` overrides them.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -20,6 +26,7 @@ from newapi_contract.target.config import GENERATIONS, ServerConfig
 from newapi_contract.target.faults import FAULTS
 from newapi_contract.target.flaky import RunningProxy, start_proxy
 from newapi_contract.target.flaky_spec import KINDS, parse_spec
+from newapi_contract.target.ratelimit import RateLimits, parse_limit_spec
 from newapi_contract.target.server import start
 
 __all__ = ["register"]
@@ -62,7 +69,13 @@ def register(subparsers: Any) -> None:
         type=_on_off,
         default=False,
         metavar="on|off",
-        help="upstream's rate limiters (default off)",
+        help="upstream's rate limiters (default off); numbers from upstream's env variables",
+    )
+    parser.add_argument(
+        "--limit",
+        metavar="NAME=N/S,...",
+        help="limiters to set (global, web, critical, search), e.g. global=180/180,critical=off; "
+        "needs --rate-limits on",
     )
     parser.add_argument(
         "--token-cache",
@@ -121,6 +134,16 @@ def _listen_address(text: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def _limits(args: argparse.Namespace) -> RateLimits:
+    """Upstream's env variables, then `--limit` on top (only with the limiters on)."""
+    if not args.rate_limits:
+        if args.limit:
+            raise UsageError("--limit needs --rate-limits on")
+        return RateLimits()
+    limits = RateLimits.from_env(os.environ, args.generation)
+    return limits.overridden_by(parse_limit_spec(args.limit)) if args.limit else limits
+
+
 def serve(args: argparse.Namespace) -> int:
     if args.list_faults:
         width = max(len(name) for name in FAULTS)
@@ -132,12 +155,15 @@ def serve(args: argparse.Namespace) -> int:
         generation=args.generation,
         faults=tuple(args.fault),
         rate_limits=args.rate_limits,
+        limits=_limits(args),
         db_path=args.db,
         token_cache=args.token_cache,
         host=args.host,
         port=args.port if spec is None else 0,  # behind a flaky network, the proxy takes --port
     )
     faults = f" with faults {', '.join(config.faults)}" if config.faults else ""
+    limits = config.effective_limits()
+    faults += f"; limits {limits.describe()}" if limits else ""
     with _until_signalled() as stop, start(config) as server:
         if spec is None:
             print(

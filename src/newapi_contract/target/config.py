@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from newapi_contract.errors import UsageError
@@ -18,7 +20,9 @@ class ServerConfig:
     """How to run the reference server.
 
     `faults` names fault modes (`newapi_contract.target.faults.FAULTS`); `rate_limits`
-    switches upstream's limiters on (with `limits`, upstream's numbers by default);
+    switches upstream's limiters on, with the numbers of `limits` (a field left None:
+    upstream's default for the generation; `ratelimit.parse_limit_spec` and
+    `RateLimits.from_env` build one); `clock` is the limiters' clock (tests fake it);
     `token_cache` imitates the Redis token cache (entries live `cache_ttl_s`; legacy evicts
     `cache_evict_delay_s` after a delete); `db_path` None keeps SQLite in memory;
     `slow_delete_s` is the delay of fault `slow-delete`.
@@ -32,6 +36,7 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 0
     limits: RateLimits = field(default_factory=RateLimits)
+    clock: Callable[[], float] = field(default=time.time, compare=False, repr=False)
     slow_delete_s: float = 3.0
     cache_ttl_s: float = 60.0
     cache_evict_delay_s: float = 0.05
@@ -45,3 +50,7 @@ class ServerConfig:
             raise UsageError(f"unknown fault {unknown[0]!r} (known: {', '.join(sorted(FAULTS))})")
         if not 0 <= self.port <= 65535:
             raise UsageError(f"port {self.port} is out of range 0-65535")
+
+    def effective_limits(self) -> RateLimits | None:
+        """The limiters' numbers, every field filled; None when the limiters are off."""
+        return self.limits.resolved(self.generation) if self.rate_limits else None

@@ -3,7 +3,10 @@
 gin hands every path segment to the handler as a string; the handler parses it with
 `strconv.Atoi`, which accepts an optional sign and ASCII digits only (`+5`, `007`),
 rejects everything else (`5abc`, ` 1`, `1.5`, `1e3`, `١`), and on overflow returns the
-value clamped to the int64 range together with an error.
+value clamped to the int64 range together with an error. Like Go's `ParseUint`, the
+digits are read left to right and an overflow ends the reading: `99999999999999999999x`
+is out of range (MaxInt64), not a syntax error. The cases both ports of Atoi must agree on,
+and that Go itself is checked against, are in `tests/data/go_atoi_cases.json`.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ __all__ = ["MAX_INT64", "MIN_INT64", "AtoiResult", "atoi", "go_quote"]
 
 MAX_INT64 = 2**63 - 1
 MIN_INT64 = -(2**63)
+_MAX_UINT64 = 2**64 - 1
 
-_ASCII_DIGITS = frozenset("0123456789")
 _SHORT_ESCAPES = {
     "\a": "\\a",
     "\b": "\\b",
@@ -60,11 +63,20 @@ def go_quote(text: str) -> str:
 
 def atoi(text: str) -> AtoiResult:
     """Parse `text` exactly as Go's `strconv.Atoi` does on a 64-bit platform."""
+    negative = text[:1] == "-"
     digits = text[1:] if text[:1] in ("+", "-") else text
-    if not digits or not set(digits) <= _ASCII_DIGITS:
-        return AtoiResult(0, f"strconv.Atoi: parsing {go_quote(text)}: invalid syntax")
-    value = int(digits) * (-1 if text[0] == "-" else 1)
-    if value > MAX_INT64 or value < MIN_INT64:
-        clamped = MAX_INT64 if value > 0 else MIN_INT64
-        return AtoiResult(clamped, f"strconv.Atoi: parsing {go_quote(text)}: value out of range")
-    return AtoiResult(value, None)
+    syntax = AtoiResult(0, f"strconv.Atoi: parsing {go_quote(text)}: invalid syntax")
+    out_of_range = AtoiResult(
+        MIN_INT64 if negative else MAX_INT64, f"strconv.Atoi: parsing {go_quote(text)}: value out of range"
+    )
+    if not digits:
+        return syntax
+    magnitude = 0
+    for char in digits:
+        if not "0" <= char <= "9":
+            return syntax
+        magnitude = magnitude * 10 + ord(char) - ord("0")
+        if magnitude > _MAX_UINT64:  # ParseUint stops here, before any later character
+            return out_of_range
+    value = -magnitude if negative else magnitude
+    return AtoiResult(value, None) if MIN_INT64 <= value <= MAX_INT64 else out_of_range

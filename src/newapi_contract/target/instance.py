@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from newapi_contract.target.config import ServerConfig
 from newapi_contract.target.credentials import JwtSigner
-from newapi_contract.target.ratelimit import SlidingWindow
+from newapi_contract.target.ratelimit import RateLimits, SlidingLog
 from newapi_contract.target.store import Store
 from newapi_contract.target.tokencache import TokenCache
 
@@ -43,10 +43,9 @@ class Instance:
         self.store = Store(config.db_path)
         self.jwt = JwtSigner()
         self.sessions: dict[str, Identity] = {}
-        limits = config.limits
-        self.global_limiter = SlidingWindow(limits.global_api)
-        self.critical_limiter = SlidingWindow(limits.critical)
-        self.search_limiter = SlidingWindow(limits.search)
+        # None: limiters off; else every limiter's numbers for this generation.
+        self.limits: RateLimits | None = config.effective_limits()
+        self.rate_log = SlidingLog(config.clock)
         self.cache: TokenCache | None = None
         if "stale-relay-key" in self.faults:
             self.cache = TokenCache("never", _STALE_TTL_S)

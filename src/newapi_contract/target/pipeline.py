@@ -1,9 +1,13 @@
 """The middleware chain each route runs, in gin's order (reference doc §1, §7).
 
-global limiter (per IP, `/api` only) -> user auth (group middleware) -> the route's own
-limiter (critical per IP, or search per user) -> handler. A limiter refusal is HTTP 429
-with an empty body and no Content-Type; the current generation adds `Retry-After`.
-Answers that passed user auth carry `Auth-Version`.
+global API limiter (per IP, every routed `/api` path: `router/api-router.go:19`) -> user
+auth (group middleware) -> the route's own limiters (critical per IP; in current also
+critical per user on `/api/user/token`; search per user) -> handler. Unrouted paths pass
+the web limiter instead (`routing`). A refusal is HTTP 429 with an empty body and no
+Content-Type (`c.Status(429)`); current adds `Retry-After` with the limiter's whole window
+(`writeRateLimited(c, duration)` in `middleware/rate-limit.go`: the in-memory limiter
+cannot tell the time left), legacy sends none. Answers that passed user auth carry
+`Auth-Version`.
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newapi_contract.target.auth import authenticate
+from newapi_contract.target.clientip import client_ip
 from newapi_contract.target.instance import AUTH_VERSION, Identity, Instance
 from newapi_contract.target.messages import language
-from newapi_contract.target.ratelimit import SlidingWindow
 from newapi_contract.target.responses import empty
 
-__all__ = ["Call", "Handler", "Policy", "endpoint"]
+__all__ = ["Call", "Handler", "Policy", "endpoint", "limited", "request_ip"]
 
 
 @dataclass(frozen=True)
@@ -38,45 +42,66 @@ class Call:
 
 
 Handler = Callable[[Instance, Call], Awaitable[Response]]
+# middleware/disable-cache.go (both commits)
+_NO_CACHE = {
+    "Cache-Control": "no-store, no-cache, must-revalidate, private, max-age=0",
+    "Pragma": "no-cache",
+    "Expires": "0",
+}
 
 
 @dataclass(frozen=True)
 class Policy:
-    """What runs before a handler: user auth from `min_role` (None: none), one limiter."""
+    """What runs before a handler: user auth from `min_role` (None: none), then the
+    route's limiters: `critical` (per IP), `user_critical` (the critical numbers per user,
+    upstream's `UserCriticalRateLimit(scope)`), `search` (per user); then `no_cache`
+    (`middleware.DisableCache`: no-store headers on what passed the limiters)."""
 
     min_role: int | None = None
     critical: bool = False
+    user_critical: str | None = None
     search: bool = False
+    no_cache: bool = False  # upstream's DisableCache, after the limiters
 
 
-def _limited(inst: Instance, limiter: SlidingWindow, key: str) -> Response | None:
-    wait = limiter.hit(key)
-    if wait is None:
+def limited(inst: Instance, name: str, key: str) -> Response | None:
+    """None if limiter `name` lets the request under `key` pass, else the 429 answer."""
+    limit = inst.limits.by_name(name) if inst.limits is not None else None
+    if limit is None or not limit.enabled or inst.rate_log.request(key, limit.limit, limit.window_s):
         return None
-    return empty(429, {"Retry-After": str(wait)} if inst.current else None)
+    retry_after = inst.current and limit.window_s > 0
+    return empty(429, {"Retry-After": str(limit.window_s)} if retry_after else None)
+
+
+def request_ip(inst: Instance, request: Request) -> str:
+    return client_ip(inst.generation, request.client.host if request.client else "", request.headers)
 
 
 async def _after_auth(inst: Instance, handler: Handler, policy: Policy, call: Call, ip: str) -> Response:
-    if inst.config.rate_limits:
-        if policy.critical:
-            refused = _limited(inst, inst.critical_limiter, ip)
-            if refused is not None:
-                return refused
-        if policy.search and call.identity is not None:
-            refused = _limited(inst, inst.search_limiter, str(call.identity.user_id))
-            if refused is not None:
-                return refused
-    return await handler(inst, call)
+    user = call.identity.user_id if call.identity is not None else 0
+    checks = (
+        (policy.critical, "critical", f"CT{ip}"),
+        (policy.user_critical is not None, "critical", f"UC:{policy.user_critical}:user:{user}"),
+        (policy.search, "search", f"SR:user:{user}"),
+    )
+    for wanted, name, key in checks:
+        refused = limited(inst, name, key) if wanted else None
+        if refused is not None:
+            return refused
+    response = await handler(inst, call)
+    if policy.no_cache:  # set before the handler upstream: what the handler sets wins
+        for name, value in _NO_CACHE.items():
+            response.headers.setdefault(name, value)
+    return response
 
 
 def endpoint(inst: Instance, handler: Handler, policy: Policy) -> Callable[[Request], Awaitable[Response]]:
     """A Starlette endpoint running `policy` then `handler`."""
 
     async def run(request: Request) -> Response:
-        limits_on = inst.config.rate_limits
-        ip = request.client.host if request.client else ""
-        if limits_on and request.scope["path"].startswith("/api/"):
-            refused = _limited(inst, inst.global_limiter, ip)
+        ip = request_ip(inst, request)
+        if request.scope["path"].startswith("/api/"):
+            refused = limited(inst, "global", f"GA{ip}")
             if refused is not None:
                 return refused
         lang = language(request.headers.get("accept-language"))

@@ -7,6 +7,9 @@ Setup messages are always Chinese upstream; the rest follow the request's langua
 from __future__ import annotations
 
 import secrets
+import time
+import uuid
+from email.utils import formatdate
 from typing import Any
 
 from starlette.responses import Response
@@ -21,7 +24,7 @@ from newapi_contract.target.credentials import (
 from newapi_contract.target.gojson import BindError, bind
 from newapi_contract.target.instance import Instance
 from newapi_contract.target.messages import text
-from newapi_contract.target.pipeline import Call
+from newapi_contract.target.pipeline import Call, request_ip
 from newapi_contract.target.responses import GinJSON, fail, ok
 from newapi_contract.target.store import ROLE_COMMON, ROLE_ROOT
 
@@ -38,6 +41,18 @@ __all__ = [
 
 USER_ENABLED = 1
 _SESSION_MAX_AGE_S = 30 * 24 * 3600
+# What the SQLite driver says when an admin creates a taken username (controller.CreateUser
+# inserts without checking first and answers the database error as is).
+_USERNAME_TAKEN = "constraint failed: UNIQUE constraint failed: users.username (2067)"
+
+
+def _session_cookie(value: str) -> str:
+    """The `Set-Cookie` value of gin-contrib/sessions' cookie store, as Go's
+    `http.Cookie.String` writes it (`main.go`: Path /, 30 days, HttpOnly, SameSite Strict)."""
+    expires = formatdate(time.time() + _SESSION_MAX_AGE_S, usegmt=True)
+    return (
+        f"session={value}; Path=/; Expires={expires}; Max-Age={_SESSION_MAX_AGE_S}; HttpOnly; SameSite=Strict"
+    )
 
 
 def _public(user: dict[str, Any]) -> dict[str, Any]:
@@ -111,18 +126,45 @@ async def login(inst: Instance, call: Call) -> Response:
         return fail(text("user.username_or_password_error", call.lang))
     summary = {k: user[k] for k in ("id", "username", "display_name", "role", "status", "group")}
     if inst.current:
-        return ok(
-            {
-                "access_token": inst.jwt.sign(user["id"]),
-                "expires_in": JWT_LIFETIME_S,
-                "token_type": "Bearer",
-                "user": summary,
-            }
-        )
+        return _current_login(inst, call, user["id"], summary)
     session = secrets.token_urlsafe(32)
     inst.sessions[session] = identity_of(user)
     response = ok(summary)
-    response.set_cookie("session", session, max_age=_SESSION_MAX_AGE_S, httponly=True, samesite="strict")
+    response.headers.append("Set-Cookie", _session_cookie(session))
+    return response
+
+
+def _current_login(inst: Instance, call: Call, user_id: int, summary: dict[str, Any]) -> Response:
+    """current's `setupLoginAtAuthVersion` (e2c7aa7b controller/user.go): a 15-minute JWT,
+    the login session it belongs to, a refresh cookie for `/api/user/auth` (a route the
+    reference server does not have; nothing here reads the cookie) and `no-store`."""
+    now = int(time.time())
+    session = {
+        "sid": str(uuid.uuid4()),
+        "current": True,
+        "login_method": "password",
+        "ip": request_ip(inst, call.request),
+        "user_agent": call.request.headers.get("user-agent", ""),
+        "created_at": now,
+        "last_active_at": now,
+        "expires_at": now + _SESSION_MAX_AGE_S,
+    }
+    response = ok(
+        {
+            "access_token": inst.jwt.sign(user_id),
+            "token_type": "Bearer",
+            "access_expires_at": now + JWT_LIFETIME_S,
+            "session": session,
+            "user": summary,
+        }
+    )
+    expires = formatdate(now + _SESSION_MAX_AGE_S, usegmt=True)
+    response.headers.append(
+        "Set-Cookie",
+        f"new_api_refresh={secrets.token_urlsafe(32)}; Path=/api/user/auth; Expires={expires}; "
+        f"Max-Age={_SESSION_MAX_AGE_S - 1}; HttpOnly; SameSite=Strict",
+    )
+    response.headers["Cache-Control"] = "no-store"  # setAuthNoStore, over DisableCache's
     return response
 
 
@@ -165,7 +207,7 @@ async def new_user(inst: Instance, call: Call) -> Response:
         body["username"], hash_password(body["password"]), role, body["display_name"] or body["username"]
     )
     if created is None:
-        return fail(text("user.exists", call.lang))
+        return fail(_USERNAME_TAKEN if call.identity is not None else text("user.exists", call.lang))
     return GinJSON({"message": "", "success": True})
 
 
