@@ -4,7 +4,8 @@
   `DELETE /api/token/search` reaches DeleteToken with id `search`.
 - No route, but the path with/without a trailing slash has one for this method: redirect,
   301 for GET and 307 otherwise, before any middleware runs.
-- Otherwise `/api` and `/v1` paths get new-api's JSON 404; others gin's plain 404.
+- Otherwise paths starting `/api`, `/v1` (`/v1beta` too) or `/assets` get new-api's JSON
+  404; others gin's plain 404.
 - Every routed answer (not the redirects) carries `X-Oneapi-Request-Id`, and in the
   current generation `X-New-Api-Version`.
 """
@@ -46,7 +47,7 @@ def gin_fallback(routes: list[BaseRoute]) -> ASGIApp:
             location = quote(other, safe="/+:@!$&'()*,;=~") + (f"?{query}" if query else "")
             status = 301 if scope["method"] == "GET" else 307
             response: Any = RedirectResponse(location, status_code=status)
-        elif path.startswith(("/api/", "/v1/")) or path in ("/api", "/v1"):
+        elif path.startswith(("/api", "/v1", "/assets")):  # web-router.go NoRoute: RelayNotFound
             response = no_route(scope["method"], path)
         else:
             response = PlainTextResponse("404 page not found", status_code=404)
