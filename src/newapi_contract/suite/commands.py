@@ -41,6 +41,15 @@ def register(sub: Any) -> None:
     run.add_argument("--embedded-generation", choices=GENERATIONS, help="embedded server generation")
     run.add_argument("--embedded-faults", metavar="F1,F2", help="fault modes of the embedded server")
     run.add_argument("--embedded-rate-limits", choices=("on", "off"), help="embedded server rate limits")
+    run.add_argument(
+        "--token-cache", choices=("on", "off"), help="embedded server imitates the Redis token cache"
+    )
+    run.add_argument(
+        "--revocation-bound", metavar="DURATION", help="how long a deleted key may still work (default 2s)"
+    )
+    run.add_argument(
+        "--latency-budget", metavar="OP=DURATION,...", help="e.g. delete=500ms: slower answers fail DEL-LAT-*"
+    )
     run.add_argument("--clause", action="append", metavar="ID", help="only this clause (repeatable)")
     run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="passed to pytest")
     run.set_defaults(handler=run_command)
@@ -76,6 +85,9 @@ def _settings(args: argparse.Namespace) -> RunSettings:
             "newapi_embedded_generation": getattr(args, "embedded_generation", None),
             "newapi_faults": getattr(args, "embedded_faults", None),
             "newapi_embedded_rate_limits": getattr(args, "embedded_rate_limits", None),
+            "newapi_token_cache": getattr(args, "token_cache", None),
+            "newapi_revocation_bound": getattr(args, "revocation_bound", None),
+            "newapi_latency_budget": getattr(args, "latency_budget", None),
         }
     )
 
@@ -105,6 +117,9 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         "--embedded-generation": args.embedded_generation,
         "--embedded-faults": args.embedded_faults,
         "--embedded-rate-limits": args.embedded_rate_limits,
+        "--token-cache": args.token_cache,
+        "--revocation-bound": args.revocation_bound,
+        "--latency-budget": args.latency_budget,
     }
     return [
         str(CONTRACTS_DIR),

@@ -28,12 +28,15 @@ from newapi_contract.errors import ContractError, RoadFault, TargetError
 from newapi_contract.paths import CONTRACTS_DIR, EFFECTIVE_CONTRACT
 from newapi_contract.report.extras import clause_html, exchanges_html, run_summary_html
 from newapi_contract.report.summary import ClauseTally
+from newapi_contract.report.timings import RunTimings, samples_of, timings_html
 from newapi_contract.suite.run_context import Actor, RunContext, Target
 from newapi_contract.suite.settings import RunSettings, add_options
 from newapi_contract.suite.tokens import TokenFactory
 
 CTX = pytest.StashKey[RunContext]()
 TALLY = pytest.StashKey[ClauseTally]()
+TIMINGS = pytest.StashKey[RunTimings]()  # this process's (under xdist, the controller's: all)
+SAMPLES = pytest.StashKey[list[Any]]()  # a test's answered exchanges, until its teardown report
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,6 +45,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clause(id): the contract clause a test checks")
+    config.addinivalue_line("markers", "last: run after every other test (judges what they observed)")
+    config.stash[TIMINGS] = RunTimings()
+    worker = hasattr(config, "workerinput")
+    config.pluginmanager.register(_Timings(config.stash[TIMINGS], worker), "newapi-contract-timings")
     if _runs_contracts(config):
         # One seed for the whole run, chosen here so that it is printed and reported and
         # `--hypothesis-seed` replays the run (xdist hands the option to every worker).
@@ -56,7 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
         tally = config.stash[TALLY] = ClauseTally(load_clauses())
         config.pluginmanager.register(_Tally(tally), "newapi-contract-tally")
         if config.pluginmanager.hasplugin("html"):
-            config.pluginmanager.register(_HtmlColumns(tally), "newapi-contract-html")
+            config.pluginmanager.register(_HtmlColumns(tally, config.stash[TIMINGS]), "newapi-contract-html")
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
@@ -82,6 +89,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             _context(config)
         except ContractError as exc:
             raise pytest.UsageError(str(exc)) from None
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)  # stable
     for item in items:
         cid = _clause_id(item)
         if cid is None:
@@ -104,6 +112,7 @@ def _context(config: pytest.Config) -> RunContext:
             # The limit is per client IP upstream (ref §7): the workers share the budget.
             settings = replace(settings, rate=settings.rate / int(workerinput["workercount"]))
         ctx = RunContext(settings, worker=workerinput.get("workerid"))
+        config.stash[TIMINGS].budgets_ms = {op: sec * 1000 for op, sec in settings.latency_budgets}
         if workerinput.get("newapi_shared"):
             ctx.adopt(workerinput["newapi_shared"])
         config.stash[CTX] = ctx
@@ -189,6 +198,24 @@ def target(run_context: RunContext) -> Target:
 def profile(run_context: RunContext) -> str:
     """The generated layer's budget: "quick" (CI) or "thorough" (release)."""
     return run_context.settings.profile
+
+
+@pytest.fixture(scope="session")
+def revocation_bound(run_context: RunContext) -> float:
+    """Seconds after a delete's answer within which the deleted key must be refused."""
+    return run_context.settings.revocation_bound_s
+
+
+@pytest.fixture(scope="session")
+def latency_budgets(run_context: RunContext) -> dict[str, float]:
+    """Operation -> seconds, from `--latency-budget` (empty: latency is only observed)."""
+    return dict(run_context.settings.latency_budgets)
+
+
+@pytest.fixture(scope="session")
+def run_timings(pytestconfig: pytest.Config) -> RunTimings:
+    """The answers this process has seen so far (the latency clauses run last)."""
+    return pytestconfig.stash[TIMINGS]
 
 
 @pytest.fixture(scope="session")
@@ -330,7 +357,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if violation is not None and violation.clause:
         report.user_properties.append(("failed_clause", violation.clause))
     if report.when == "teardown":
-        ctx.recorder.take(item.nodeid)
+        samples = item.stash.setdefault(SAMPLES, []) + samples_of(ctx.recorder.take(item.nodeid))
+        report.user_properties.append(("timings", json.dumps([s.as_row() for s in samples])))
         report.user_properties.append(("requests", ctx.recorder.count_by_scope().get(item.nodeid, 0)))
         report.user_properties.append(("run_info", json.dumps(_run_info(ctx, item.config))))
         return
@@ -338,7 +366,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         verdict = "held" if report.passed else ("skipped" if report.skipped else "FAILED")
         extras = getattr(report, "extras", [])
         html = clause_html(load_clauses()[cid], violation, verdict)
-        html += exchanges_html(ctx.recorder.take(item.nodeid))
+        taken = ctx.recorder.take(item.nodeid)
+        item.stash.setdefault(SAMPLES, []).extend(samples_of(taken))
+        html += exchanges_html(taken)
         from pytest_html import extras as html_extras
 
         extras.append(html_extras.html(html))
@@ -363,6 +393,22 @@ def _redact_report(report: pytest.TestReport, redactor: Any) -> None:
     report.sections = [(title, redactor.text(content)) for title, content in report.sections]
 
 
+class _Timings:
+    """Feeds every test's latency samples and revocation rows into this process's figures.
+    The samples are dropped from the report once read (a worker first hands them on), so
+    that JUnit does not carry them."""
+
+    def __init__(self, timings: RunTimings, worker: bool) -> None:
+        self.timings = timings
+        self.worker = worker
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.timings.add(report.user_properties, report.nodeid, report.when)
+        if not self.worker:
+            report.user_properties[:] = [p for p in report.user_properties if p[0] != "timings"]
+
+
 class _Tally:
     """Feeds every test report (workers' too, under xdist) into the clause tally."""
 
@@ -383,7 +429,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     report_dir = _context(config).settings.report_dir if CTX in config.stash else None
     if report_dir is None:
         report_dir = RunSettings.from_config(config).report_dir
-    tally.write(report_dir / "summary.json")
+    tally.write(report_dir / "summary.json", config.stash[TIMINGS].as_dict())
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -405,6 +451,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         )
     for line in tally.lines():
         tw.line(line, red=line.lstrip().startswith("failed"), green=line.lstrip().startswith("held"))
+    for line in config.stash[TIMINGS].lines():
+        tw.line(line)
     counts = tally.counts()
     tw.line(
         f"clauses: {counts['held']} held, {counts['failed']} failed, "
@@ -416,8 +464,9 @@ class _HtmlColumns:
     """A Clause column in pytest-html's results table, so rows sort and group by clause,
     and the run's facts and the clause verdicts at the top of the report."""
 
-    def __init__(self, tally: ClauseTally) -> None:
+    def __init__(self, tally: ClauseTally, timings: RunTimings) -> None:
         self.tally = tally
+        self.timings = timings
 
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
         cells.insert(1, '<th class="sortable" data-column-type="clause">Clause</th>')
@@ -431,3 +480,4 @@ class _HtmlColumns:
             json.loads(EFFECTIVE_CONTRACT.read_text(encoding="utf-8")) if EFFECTIVE_CONTRACT.exists() else {}
         )
         prefix.extend(run_summary_html(self.tally, contract))
+        prefix.append(timings_html(self.timings))

@@ -203,6 +203,7 @@ class RunContext:
                 generation=self.settings.embedded_generation,
                 faults=self.settings.embedded_faults,
                 rate_limits=self.settings.embedded_rate_limits,
+                token_cache=self.settings.embedded_token_cache,
                 db_path=None,  # in memory: a fresh database for every run
             )
         )

@@ -9,6 +9,7 @@ NEWAPI_BASE_URL is read as a further default.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,15 +17,48 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from newapi_contract.contract.revocation import DEFAULT_BOUND_S
 from newapi_contract.errors import UsageError
 from newapi_contract.paths import REPORTS_DIR
+from newapi_contract.report.timings import BUDGET_OPERATIONS
 
-__all__ = ["OPTIONS", "PROFILES", "RunSettings", "UserSecret", "add_options"]
+__all__ = ["OPTIONS", "PROFILES", "RunSettings", "UserSecret", "add_options", "duration_s", "latency_budgets"]
 
 PROFILES = ("quick", "thorough")
 GENERATIONS = ("legacy", "current")
 # Upstream's default global limit is 360 requests per 180 s per IP (reference §7): stay under it.
 REMOTE_DEFAULT_RATE = 1.8
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s)?")
+
+
+def duration_s(text: str, flag: str) -> float:
+    """`500ms`, `2s`, `1.5` (seconds) -> seconds; anything else is a usage error."""
+    found = _DURATION.fullmatch(text.strip())
+    if not found:
+        raise UsageError(f"{flag} {text!r}: expected a duration such as 500ms or 2s")
+    value = float(found.group(1))
+    return value / 1000 if found.group(2) == "ms" else value
+
+
+def latency_budgets(text: str | None) -> dict[str, float]:
+    """`delete=500ms,relay=2s` -> {"delete": 0.5, "relay": 2.0} (seconds)."""
+    budgets: dict[str, float] = {}
+    for item in (part.strip() for part in (text or "").split(",")):
+        if not item:
+            continue
+        op, sep, value = item.partition("=")
+        op = op.strip()
+        if not sep or op not in BUDGET_OPERATIONS:
+            raise UsageError(
+                f"--latency-budget {item!r}: expected OPERATION=DURATION with OPERATION one of "
+                f"{', '.join(BUDGET_OPERATIONS)} (e.g. delete=500ms)"
+            )
+        budgets[op] = duration_s(value, f"--latency-budget {op}=")
+        if budgets[op] <= 0:
+            raise UsageError(f"--latency-budget {item!r}: a budget must be more than 0")
+    return budgets
 
 
 def _env(name: str) -> str | None:
@@ -116,6 +150,30 @@ OPTIONS: tuple[_Option, ...] = (
         env="NEWAPI_EMBEDDED_FAULTS",
     ),
     _Option(
+        "--revocation-bound",
+        "newapi_revocation_bound",
+        "how long after a delete's answer a deleted key may still work on the relay "
+        f"(default {DEFAULT_BOUND_S:g}s; 0: the very next request must be refused)",
+        env="NEWAPI_REVOCATION_BOUND",
+        default=f"{DEFAULT_BOUND_S:g}s",
+    ),
+    _Option(
+        "--latency-budget",
+        "newapi_latency_budget",
+        "budgets that turn latency into verdicts, e.g. delete=500ms,relay=1s "
+        f"(operations: {', '.join(BUDGET_OPERATIONS)}; none by default: latency is only observed)",
+        env="NEWAPI_LATENCY_BUDGET",
+    ),
+    _Option(
+        "--token-cache",
+        "newapi_token_cache",
+        "on: the embedded server imitates the Redis token cache of its generation "
+        "(legacy evicts after the delete, current before it)",
+        env="NEWAPI_TOKEN_CACHE",
+        default="off",
+        choices=("on", "off"),
+    ),
+    _Option(
         "--embedded-rate-limits",
         "newapi_embedded_rate_limits",
         "on: the embedded server enforces upstream's rate limits",
@@ -170,6 +228,9 @@ class RunSettings:
     embedded_generation: str
     embedded_faults: tuple[str, ...]
     embedded_rate_limits: bool
+    revocation_bound_s: float = DEFAULT_BOUND_S
+    latency_budgets: tuple[tuple[str, float], ...] = ()  # (operation, seconds)
+    embedded_token_cache: bool = False
 
     def __repr__(self) -> str:  # never print credentials
         return f"RunSettings(base_url={self.base_url!r}, generation={self.generation!r})"
@@ -218,6 +279,9 @@ class RunSettings:
             embedded_generation=merged["newapi_embedded_generation"],
             embedded_faults=tuple(f.strip() for f in faults.split(",") if f.strip()),
             embedded_rate_limits=merged["newapi_embedded_rate_limits"] == "on",
+            revocation_bound_s=duration_s(str(merged["newapi_revocation_bound"]), "--revocation-bound"),
+            latency_budgets=tuple(latency_budgets(merged["newapi_latency_budget"]).items()),
+            embedded_token_cache=merged["newapi_token_cache"] == "on",
         )
 
 
