@@ -22,7 +22,9 @@ RELAY_REVEALS = 2
 
 
 @pytest.mark.clause("DEL-STATE-1")
-def test_lifecycle(request: pytest.FixtureRequest, owner: Any, ledger: Any, make_token: Any) -> None:
+def test_lifecycle(
+    request: pytest.FixtureRequest, owner: Any, ledger: Any, make_token: Any, revocation_bound: float
+) -> None:
     try:
         peer = request.getfixturevalue("peer")
     except pytest.skip.Exception:
@@ -33,6 +35,7 @@ def test_lifecycle(request: pytest.FixtureRequest, owner: Any, ledger: Any, make
         mint=lambda actor: make_token(actor=actor),
         ledger=ledger,
         relay_reveals=RELAY_REVEALS,
+        revocation_bound_s=revocation_bound,
     )
     budget = budget_for(request.getfixturevalue("profile"))
     try:

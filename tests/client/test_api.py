@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from tests.client.conftest import Stack
 
 KEY = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefghijkl"
+WS_PROTOCOL = f"realtime, openai-insecure-api-key.sk-{KEY}, openai-beta.realtime-v1"
 
 
 def api(stack: Stack, server: Server, creds: Credentials | None = None) -> NewApi:
@@ -152,7 +153,14 @@ def test_reveal_key_of_a_foreign_token_is_refused(stack: Stack) -> None:
 
 @pytest.mark.parametrize(
     ("form", "header"),
-    [("bearer-sk", f"Bearer sk-{KEY}"), ("bearer", f"Bearer {KEY}"), ("lower-bearer-sk", f"bearer sk-{KEY}")],
+    [
+        ("bearer-sk", f"Bearer sk-{KEY}"),
+        ("bearer", f"Bearer {KEY}"),
+        ("lower-bearer-sk", f"bearer sk-{KEY}"),
+        ("lower-bearer", f"bearer {KEY}"),
+        ("raw", KEY),
+        ("raw-sk", f"sk-{KEY}"),
+    ],
 )
 def test_relay_models_key_forms(stack: Stack, form: str, header: str) -> None:
     server = Server()
@@ -168,6 +176,59 @@ def test_relay_models_without_a_key(stack: Stack) -> None:
     assert "Authorization" not in server.seen[0].headers
     with pytest.raises(ValueError):
         api(stack, server).relay_models(KEY, "x-api-key")
+
+
+@pytest.mark.parametrize(
+    ("call", "path", "query", "headers"),
+    [
+        (lambda a: a.relay_channel_pin(KEY, "7"), "/v1/models", {}, {"authorization": f"Bearer sk-{KEY}-7"}),
+        (lambda a: a.relay_anthropic(KEY), "/v1/models", {}, {"x-api-key": f"sk-{KEY}"}),
+        (
+            lambda a: a.relay_anthropic(KEY, version=True, model="gpt-4o"),
+            "/v1/models/gpt-4o",
+            {},
+            {"x-api-key": f"sk-{KEY}", "anthropic-version": "2023-06-01"},
+        ),
+        (lambda a: a.relay_gemini(KEY), "/v1beta/models", {"key": KEY}, {}),
+        (
+            lambda a: a.relay_gemini(KEY, via="header", path="/v1beta/openai/models"),
+            "/v1beta/openai/models",
+            {},
+            {"x-goog-api-key": KEY},
+        ),
+        (
+            lambda a: a.relay_websocket(KEY),
+            "/v1/models",
+            {},
+            {"sec-websocket-protocol": WS_PROTOCOL},
+        ),
+        (lambda a: a.relay_midjourney(KEY), "/v1/models", {}, {"mj-api-secret": KEY}),
+        (
+            lambda a: a.relay_midjourney(KEY, proxy_marker=True),
+            "/v1/models",
+            {},
+            {"authorization": "midjourney-proxy", "mj-api-secret": f"sk-{KEY}"},
+        ),
+    ],
+)
+def test_relay_doors_send_the_key_where_the_door_reads_it(stack: Stack, call, path, query, headers) -> None:
+    server = Server()
+    call(api(stack, server))
+    sent = server.seen[0]
+    assert sent.method == "GET" and sent.url.path == path and dict(sent.url.params) == query
+    assert {name: sent.headers[name] for name in headers} == headers
+    assert "New-Api-User" not in sent.headers
+    if "authorization" not in headers:
+        assert "Authorization" not in sent.headers
+    [recorded] = stack.recorder.take(SESSION_SCOPE)
+    assert KEY not in recorded.url + str(recorded.request_headers)
+
+
+def test_gemini_door_refuses_other_paths(stack: Stack) -> None:
+    with pytest.raises(ValueError):
+        api(stack, Server()).relay_gemini(KEY, path="/v1/chat/completions")
+    with pytest.raises(ValueError):
+        api(stack, Server()).relay_gemini(KEY, via="cookie")
 
 
 def test_the_access_token_is_registered_and_never_recorded(stack: Stack) -> None:

@@ -56,6 +56,9 @@ def admitted(guard: Guard, method: str, path: str, body: object = None) -> bool:
         ("GET", "/api/token/999", None),  # reading a foreign id is harmless
         ("GET", "/api/token/abc/", None),
         ("GET", "/v1/models", None),
+        ("GET", "/v1/models/gpt-4o", None),
+        ("GET", "/v1beta/models?key=x", None),
+        ("GET", "/v1beta/openai/models", None),
         ("get", "/api/status", None),
         ("POST", "/api/setup", {"username": "root", "password": "12345678"}),
         ("POST", "/api/user/login", {"username": "a", "password": "b"}),

@@ -44,11 +44,25 @@ KILLS = {
 
 GENERATED = ("DEL-GEN-1", "DEL-STATE-1")
 
+# Faults that keep a deleted key alive on one door of the relay only -> the door's clause.
+# The generated layer uses the one door every client uses (`Bearer sk-<key>`), so these are
+# killed by their door clause alone, in both generations, and by no other relay clause.
+DOOR_KILLS = {
+    "stale-key-authorization": "DEL-DOOR-1",
+    "stale-key-channel-suffix": "DEL-DOOR-2",
+    "stale-key-x-api-key": "DEL-DOOR-3",
+    "stale-key-gemini": "DEL-DOOR-4",
+    "stale-key-websocket": "DEL-DOOR-5",
+    "stale-key-midjourney": "DEL-DOOR-6",
+}
+RELAY_CLAUSES = ("DEL-OWN-5", "DEL-OWN-6", *sorted(set(DOOR_KILLS.values())))
+
 
 def test_every_deletion_related_fault_has_a_killer():
     # The id-mistargeting faults are killed in test_misparsing_servers.py's runs.
     killed = set(KILLS) | set(MISTARGETING)
     related = {name for name, fault in FAULTS.items() if fault.deletion_related} - set(TOLERATED)
+    killed = set(KILLS) | set(DOOR_KILLS)
     assert related <= killed, f"deletion-related faults with no killing clause: {related - killed}"
 
 
@@ -63,3 +77,15 @@ def test_fault_is_killed_by_its_clause(run_suite, fault, generation, clause):
     assert clause in failed, run.summary["clauses"][clause]
     if FAULTS[fault].deletion_related:  # caught by the generated layer alone, too
         assert failed & set(GENERATED), {cid: run.summary["clauses"][cid] for cid in GENERATED}
+
+
+@pytest.mark.parametrize("generation", ["legacy", "current"])
+@pytest.mark.parametrize(("fault", "clause"), list(DOOR_KILLS.items()), ids=list(DOOR_KILLS))
+def test_door_fault_is_killed_by_its_door_clause_alone(run_suite, fault, clause, generation):
+    selected = [arg for cid in RELAY_CLAUSES for arg in ("--clause", cid)]
+    run = run_suite("--embedded-generation", generation, "--embedded-faults", fault, *selected, "--", "-q")
+    assert run.exit_code == 1, run.output[-3000:]
+    assert run.clauses("failed") == {clause}, {cid: run.summary["clauses"][cid] for cid in RELAY_CLAUSES}
+    # the failure names the door, and the report's revocation table shows it alive
+    alive = [row for row in run.summary["revocation"] if row["verdict"] != "revoked"]
+    assert alive and {row["clause"] for row in alive} == {clause}, run.summary["revocation"]

@@ -90,6 +90,25 @@ def test_embedded_network_is_direct_unless_asked(monkeypatch):
     assert RunSettings.from_values({}).embedded_network == FlakySpec(seed=4)
 
 
+@pytest.mark.parametrize(("text", "seconds"), [("2s", 2.0), ("500ms", 0.5), ("1.5", 1.5), ("0", 0.0)])
+def test_durations(text, seconds):
+    assert RunSettings.from_values({"newapi_revocation_bound": text}).revocation_bound_s == seconds
+
+
+def test_revocation_bound_defaults_to_two_seconds_and_budgets_to_none():
+    settings = RunSettings.from_values({})
+    assert settings.revocation_bound_s == 2.0 and settings.latency_budgets == ()
+    assert settings.embedded_token_cache is False
+
+
+def test_latency_budgets_parse_per_operation():
+    settings = RunSettings.from_values(
+        {"newapi_latency_budget": "delete=500ms, relay=1s", "newapi_token_cache": "on"}
+    )
+    assert dict(settings.latency_budgets) == {"delete": 0.5, "relay": 1.0}
+    assert settings.embedded_token_cache is True
+
+
 @pytest.mark.parametrize(
     ("values", "fragment"),
     [
@@ -113,3 +132,20 @@ def test_embedded_limit_is_checked_and_needs_the_limiters_on():
         RunSettings.from_values({"newapi_embedded_limit": "global=180/180"})
     with pytest.raises(UsageError, match="expected N/SECONDS"):
         RunSettings.from_values({**values, "newapi_embedded_limit": "global=fast"})
+
+
+@pytest.mark.parametrize(
+    ("values", "fragment"),
+    [
+        ({"newapi_revocation_bound": "soon"}, "--revocation-bound 'soon'"),
+        ({"newapi_revocation_bound": "-1s"}, "--revocation-bound"),
+        ({"newapi_latency_budget": "deletes=1s"}, "OPERATION one of create, list, delete, relay"),
+        ({"newapi_latency_budget": "delete"}, "OPERATION=DURATION"),
+        ({"newapi_latency_budget": "delete=fast"}, "--latency-budget delete="),
+        ({"newapi_latency_budget": "delete=0ms"}, "more than 0"),
+        ({"newapi_token_cache": "maybe"}, "--token-cache"),
+    ],
+)
+def test_bad_durations_and_budgets_are_usage_errors(values, fragment):
+    with pytest.raises(UsageError, match=fragment):
+        RunSettings.from_values(values)

@@ -82,6 +82,43 @@ def stale_relay_key(world: World) -> None:
     assert world.relay(cold_key).status_code == 401  # never cached: fails as it should
 
 
+def _stale_door(path: str, spell: Callable[[str], dict[str, str]], params: bool = False) -> Check:
+    """A fault `stale-key-<door>`: after a warm use and the delete, that door still takes the
+    key, while `Bearer sk-<key>` and a door of another kind refuse it."""
+
+    def check(world: World) -> None:
+        token_id = world.create(world.alice)
+        key = world.key(world.alice, token_id)
+
+        def door() -> httpx.Response:
+            if params:
+                return world.http.get(path, params=spell(key))
+            return world.http.get(path, headers=spell(key))
+
+        warm = door()
+        assert warm.status_code in (200, 403) and "Invalid token" not in warm.text
+        world.http.get("/v1/models", headers={"mj-api-secret": key, "x-api-key": key})  # warm others
+        world.delete(world.alice, token_id)
+        assert door().status_code == warm.status_code
+        assert world.relay(key).status_code == 401
+        other = {"x-api-key": key} if "mj-api-secret" in spell(key) else {"mj-api-secret": key}
+        assert world.http.get("/v1/models", headers=other).status_code == 401
+
+    return check
+
+
+STALE_DOORS: dict[str, Check] = {
+    "stale-key-authorization": _stale_door("/v1/models", lambda k: {"Authorization": f"bearer {k}"}),
+    "stale-key-channel-suffix": _stale_door("/v1/models", lambda k: {"Authorization": f"Bearer sk-{k}-7"}),
+    "stale-key-x-api-key": _stale_door("/v1/models", lambda k: {"x-api-key": k}),
+    "stale-key-gemini": _stale_door("/v1beta/models", lambda k: {"key": k}, params=True),
+    "stale-key-websocket": _stale_door(
+        "/v1/models", lambda k: {"Sec-WebSocket-Protocol": f"realtime, openai-insecure-api-key.sk-{k}"}
+    ),
+    "stale-key-midjourney": _stale_door("/v1/models", lambda k: {"mj-api-secret": k}),
+}
+
+
 def relay_ignores_deleted(world: World) -> None:
     token_id = world.create(world.alice)
     key = world.key(world.alice, token_id)
@@ -306,6 +343,7 @@ CASES: dict[str, tuple[Check, Check]] = {
     "relay-echoes-key": (relay_echoes_key, delete_holds),
     "key-reveals-foreign": (key_reveals_foreign, delete_holds),
     "search-trims-sk": (search_trims_sk, delete_holds),
+    **{name: (check, delete_holds) for name, check in STALE_DOORS.items()},
 }
 # `New-Api-User` is ignored by the current generation: the fault cannot show there.
 LEGACY_ONLY = {"new-api-user-unchecked"}

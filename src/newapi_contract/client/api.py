@@ -20,9 +20,20 @@ from newapi_contract.client.ids import token_id_acted_on
 from newapi_contract.client.redaction import REDACTOR, Redactor
 from newapi_contract.errors import TargetError
 
-__all__ = ["Answer", "Credentials", "NewApi", "token_path"]
+__all__ = ["ANTHROPIC_VERSION", "Answer", "Credentials", "NewApi", "token_path"]
 
-_RELAY_FORMS = {"bearer-sk": "Bearer sk-", "bearer": "Bearer ", "lower-bearer-sk": "bearer sk-"}
+# Spellings of a relay key in `Authorization` (middleware/auth.go TokenAuth strips one
+# `Bearer ` or `bearer `, then one `sk-`).
+_RELAY_FORMS = {
+    "bearer-sk": "Bearer sk-",
+    "bearer": "Bearer ",
+    "lower-bearer-sk": "bearer sk-",
+    "lower-bearer": "bearer ",
+    "raw": "",
+    "raw-sk": "sk-",
+}
+ANTHROPIC_VERSION = "2023-06-01"
+_GEMINI_PATHS = ("/v1beta/models", "/v1beta/openai/models", "/v1/models")
 
 
 @dataclass(frozen=True)
@@ -170,13 +181,58 @@ class NewApi:
         self._redactor.add_secret(key)
         return key
 
+    # -- the relay's doors (reference §4): each reads the key from another place -----------
+    # Only model lists and lookups are used: they read nothing and cost nothing upstream.
+
     def relay_models(self, key: str | None, form: str = "bearer-sk") -> Answer:
-        """`GET /v1/models` with relay key `key` (None: no key at all) in `form`:
-        "bearer-sk" (`Bearer sk-<key>`), "bearer" (`Bearer <key>`) or "lower-bearer-sk"."""
+        """`GET /v1/models` with relay key `key` (None: no key at all) in `Authorization`,
+        spelled as `form`: "bearer-sk" (`Bearer sk-<key>`), "bearer" (`Bearer <key>`),
+        "lower-bearer-sk", "lower-bearer", "raw" (`<key>`) or "raw-sk" (`sk-<key>`)."""
         if form not in _RELAY_FORMS:
             raise ValueError(f"relay key form must be one of {sorted(_RELAY_FORMS)}, not {form!r}")
         headers = {} if key is None else {"Authorization": _RELAY_FORMS[form] + key}
-        return self.call("GET", "/v1/models", headers=headers, auth=False)
+        return self._relay("/v1/models", headers)
+
+    def relay_channel_pin(self, key: str, channel: str = "1") -> Answer:
+        """`Authorization: Bearer sk-<key>-<channel>`: the key is cut at its first `-`, the
+        rest pins a channel (refused with 403 to a common user's valid key)."""
+        return self._relay("/v1/models", {"Authorization": f"Bearer sk-{key}-{channel}"})
+
+    def relay_anthropic(self, key: str, *, version: bool = False, model: str | None = None) -> Answer:
+        """`x-api-key: sk-<key>` (Anthropic style) on `/v1/models` or `/v1/models/<model>`;
+        with `version`, also `anthropic-version` (answers in Anthropic's shape)."""
+        headers = {"x-api-key": f"sk-{key}"}
+        if version:
+            headers["anthropic-version"] = ANTHROPIC_VERSION
+        return self._relay("/v1/models" + (f"/{model}" if model else ""), headers)
+
+    def relay_gemini(self, key: str, *, via: str = "query", path: str = "/v1beta/models") -> Answer:
+        """Gemini style: the key as `?key=` (`via="query"`) or `x-goog-api-key` ("header"),
+        on `path` (`/v1beta/models`, `/v1beta/openai/models`, `/v1/models[/<model>]`)."""
+        if via not in ("query", "header") or not path.startswith(_GEMINI_PATHS):
+            raise ValueError(f"Gemini door: via must be query or header, path one of {_GEMINI_PATHS}")
+        if via == "query":
+            return self._relay(path, {}, params={"key": key})
+        return self._relay(path, {"x-goog-api-key": key})
+
+    def relay_websocket(self, key: str) -> Answer:
+        """`Sec-WebSocket-Protocol: realtime, openai-insecure-api-key.sk-<key>, ...` (as OpenAI's
+        browser SDK sends it) on `GET /v1/models`: the header replaces `Authorization`."""
+        protocol = f"realtime, openai-insecure-api-key.sk-{key}, openai-beta.realtime-v1"
+        return self._relay("/v1/models", {"Sec-WebSocket-Protocol": protocol})
+
+    def relay_midjourney(self, key: str, *, proxy_marker: bool = False) -> Answer:
+        """`mj-api-secret: <key>`, read when `Authorization` is empty or (`proxy_marker`)
+        the literal `midjourney-proxy`."""
+        headers = {"mj-api-secret": key}
+        if proxy_marker:
+            headers = {"Authorization": "midjourney-proxy", "mj-api-secret": f"sk-{key}"}
+        return self._relay("/v1/models", headers)
+
+    def _relay(
+        self, path: str, headers: Mapping[str, str], params: Mapping[str, str] | None = None
+    ) -> Answer:
+        return self.call("GET", path, headers=headers, params=params, auth=False)
 
     def self_info(self) -> Answer:
         return self.call("GET", "/api/user/self")

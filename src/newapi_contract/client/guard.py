@@ -33,7 +33,11 @@ ALLOWED_ROUTES: dict[str, tuple[str, ...]] = {
         "/api/token/search",
         "/api/token/{seg}",  # reading is harmless whatever the segment
         "/api/token/{seg}/",
+        # The relay's doors (reference §4): model lists and lookups only.
         "/v1/models",
+        "/v1/models/{seg}",
+        "/v1beta/models",
+        "/v1beta/openai/models",
     ),
     "POST": (
         "/api/setup",

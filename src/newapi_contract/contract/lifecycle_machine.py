@@ -23,6 +23,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from newapi_contract.client.ids import confine, is_harmless, plausible_targets
+from newapi_contract.contract.doors import is_refusal
+from newapi_contract.contract.revocation import refused_within
 
 __all__ = ["INVALID_IDS", "LifecycleWorld", "TokenLifecycle"]
 
@@ -41,6 +43,7 @@ class LifecycleWorld:
     mint: Callable[[Any], Any]  # actor -> TokenRef (recorded in the ledger)
     ledger: Any
     relay_reveals: int  # full-key reveals this run may spend (critical limit 20 / 20 min)
+    revocation_bound_s: float = 0.0  # how long a deleted key may still work (--revocation-bound)
     spent_reveals: list[int] = field(default_factory=list)
 
 
@@ -174,7 +177,7 @@ class TokenLifecycle(RuleBasedStateMachine):
 
     def _relay_rejects(self, key: str) -> None:
         api = self.world.owner.api
-        deleted = api.relay_models(key)
+        deleted = refused_within(lambda: api.relay_models(key), self.world.revocation_bound_s, is_refusal)
         never = api.relay_models("0" * 48)
         if deleted.status != 401:
             _fail("DEL-STATE-1", f"the relay answered HTTP {deleted.status} to a deleted key")

@@ -166,10 +166,12 @@ class ClauseTally:
             "clauses": clauses,
         }
 
-    def write(self, path: Path) -> None:
+    def write(self, path: Path, extra: dict[str, Any] | None = None) -> None:
+        """Write `summary.json`; `extra` adds top-level sections (latency, revocation)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        body = {**self.as_dict(), **(extra or {})}
+        tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         os.replace(tmp, path)
 
     def lines(self) -> list[str]:

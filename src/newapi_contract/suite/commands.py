@@ -67,6 +67,15 @@ def register(sub: Any) -> None:
         metavar="NAME=N/S,...",
         help="embedded limiters (global, web, critical, search), e.g. global=180/180,critical=off",
     )
+    run.add_argument(
+        "--token-cache", choices=("on", "off"), help="embedded server imitates the Redis token cache"
+    )
+    run.add_argument(
+        "--revocation-bound", metavar="DURATION", help="how long a deleted key may still work (default 2s)"
+    )
+    run.add_argument(
+        "--latency-budget", metavar="OP=DURATION,...", help="e.g. delete=500ms: slower answers fail DEL-LAT-*"
+    )
     run.add_argument("--clause", action="append", metavar="ID", help="only this clause (repeatable)")
     run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="passed to pytest")
     run.set_defaults(handler=run_command)
@@ -106,6 +115,9 @@ def _settings(args: argparse.Namespace) -> RunSettings:
             "newapi_embedded_rate_limits": getattr(args, "embedded_rate_limits", None),
             "newapi_embedded_network": getattr(args, "embedded_network", None),
             "newapi_embedded_limit": getattr(args, "embedded_limit", None),
+            "newapi_token_cache": getattr(args, "token_cache", None),
+            "newapi_revocation_bound": getattr(args, "revocation_bound", None),
+            "newapi_latency_budget": getattr(args, "latency_budget", None),
         }
     )
 
@@ -161,6 +173,9 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         # The spec in full: a seed drawn here is the one the run uses and reports.
         "--embedded-network": settings.embedded_network.describe() if settings.embedded_network else None,
         "--embedded-limit": args.embedded_limit,
+        "--token-cache": args.token_cache,
+        "--revocation-bound": args.revocation_bound,
+        "--latency-budget": args.latency_budget,
     }
     extra = list(args.pytest_args)
     # A replay line names one test: run only that one, not the whole of contracts/ as well.

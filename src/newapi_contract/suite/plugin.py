@@ -25,13 +25,16 @@ from newapi_contract.contract.expectations import Expectations, for_generation
 from newapi_contract.errors import ContractError, RoadFault, TargetError
 from newapi_contract.paths import CONTRACTS_DIR
 from newapi_contract.report.summary import ClauseTally
+from newapi_contract.report.timings import RunTimings
 from newapi_contract.suite.reporting import (
     CSS_FILE,
     FATAL,
     TALLY,
+    TIMINGS,
     Controller,
     ProgressHooks,
     Reporting,
+    Timings,
     clause_id,
     progress_for,
     worker_sessionfinish,
@@ -54,6 +57,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "judges_the_run: judges answers the whole run received; runs after the other tests"
     )
+    config.stash[TIMINGS] = RunTimings()
+    worker = hasattr(config, "workerinput")
+    config.pluginmanager.register(Timings(config.stash[TIMINGS], worker), "newapi-contract-timings")
     if _runs_contracts(config):
         _check_settings(config)  # before any report is touched: one line, exit 2
         # One seed for the whole run, chosen here so that it is printed and reported and
@@ -149,6 +155,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             _context(config)
         except ContractError as exc:
             raise pytest.UsageError(str(exc)) from None
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)  # stable
     for item in items:
         cid = _clause_id(item)
         if cid is None:
@@ -172,6 +179,7 @@ def _context(config: pytest.Config) -> RunContext:
             settings = replace(settings, rate=settings.rate / int(workerinput["workercount"]))
         shared = workerinput.get("newapi_shared") or {}
         ctx = RunContext(settings, worker=workerinput.get("workerid"), run_id=shared.get("run_id"))
+        config.stash[TIMINGS].budgets_ms = {op: sec * 1000 for op, sec in settings.latency_budgets}
         if workerinput.get("newapi_shared"):
             ctx.adopt(workerinput["newapi_shared"])
         config.stash[CTX] = ctx
@@ -275,6 +283,24 @@ def target(run_context: RunContext) -> Target:
 def profile(run_context: RunContext) -> str:
     """The generated layer's budget: "quick" (CI) or "thorough" (release)."""
     return run_context.settings.profile
+
+
+@pytest.fixture(scope="session")
+def revocation_bound(run_context: RunContext) -> float:
+    """Seconds after a delete's answer within which the deleted key must be refused."""
+    return run_context.settings.revocation_bound_s
+
+
+@pytest.fixture(scope="session")
+def latency_budgets(run_context: RunContext) -> dict[str, float]:
+    """Operation -> seconds, from `--latency-budget` (empty: latency is only observed)."""
+    return dict(run_context.settings.latency_budgets)
+
+
+@pytest.fixture(scope="session")
+def run_timings(pytestconfig: pytest.Config) -> RunTimings:
+    """The answers this process has seen so far (the latency clauses run last)."""
+    return pytestconfig.stash[TIMINGS]
 
 
 @pytest.fixture(scope="session")

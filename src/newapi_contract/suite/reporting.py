@@ -41,6 +41,7 @@ from newapi_contract.report.page import page_title, run_summary_html, verdict_se
 from newapi_contract.report.progress import Progress
 from newapi_contract.report.replay import base_nodeid, replay_command
 from newapi_contract.report.summary import ClauseTally
+from newapi_contract.report.timings import RunTimings, samples_of, timings_html
 
 __all__ = [
     "CSS_FILE",
@@ -56,6 +57,8 @@ __all__ = [
 
 TALLY = pytest.StashKey[ClauseTally]()
 FATAL = pytest.StashKey[str]()  # why the run stopped before a verdict (pytest.exit)
+TIMINGS = pytest.StashKey[RunTimings]()  # this process's (under xdist, the controller's: all)
+SAMPLES = pytest.StashKey[list[Any]]()  # a test's answered exchanges, until its teardown report
 CSS_FILE = Path(__file__).resolve().parents[1] / "report" / "report.css"
 
 _IN_CALL = pytest.StashKey[bool]()  # the item's call phase is running: a "call" report is a subtest's
@@ -127,6 +130,30 @@ def _mark_unverified(report: pytest.TestReport, item: pytest.Item, fault: RoadFa
     report.user_properties.append(("road_fault", fault.kind))
 
 
+def _take(item: pytest.Item, ctx: Any, scope: str) -> list[Any]:
+    """The test's exchanges so far, out of the recorder; their timings stay with the test
+    (the "timings" property of its teardown report)."""
+    taken = ctx.recorder.take(scope)
+    item.stash.setdefault(SAMPLES, []).extend(samples_of(taken))
+    return taken
+
+
+class Timings:
+    """Feeds every test's latency samples and revocation rows into this process's figures.
+    The samples are dropped from the report once read (a worker first hands them on), so
+    that JUnit does not carry them."""
+
+    def __init__(self, timings: RunTimings, worker: bool) -> None:
+        self.timings = timings
+        self.worker = worker
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.timings.add(report.user_properties, report.nodeid, report.when)
+        if not self.worker:
+            report.user_properties[:] = [p for p in report.user_properties if p[0] != "timings"]
+
+
 class Reporting:
     """Per-test reporting, in every process that runs tests (see the module doc)."""
 
@@ -162,7 +189,9 @@ class Reporting:
         scope = base_nodeid(item)  # the recorder's scope: the test's id, also inside a subtest
         subtest = call.when == "call" and item.stash.get(_IN_CALL, False)
         if report.when == "teardown":
-            ctx.recorder.take(scope)
+            _take(item, ctx, scope)
+            samples = item.stash.get(SAMPLES, [])
+            report.user_properties.append(("timings", json.dumps([s.as_row() for s in samples])))
             report.user_properties.append(("requests", ctx.recorder.count_by_scope().get(scope, 0)))
             report.user_properties.append(("run_info", json.dumps(run_info(ctx, item.config))))
             return
@@ -183,7 +212,7 @@ class Reporting:
             report.outcome = "failed"
             report.longrepr = f"{cid} failed: {n} generated case(s) failed, first: {subfailed[0]}"
             note = f"{n} generated case(s) of this test failed: see the row {report.nodeid}[...] for each."
-            _html_extra(report, passed_html(clauses[cid], "failed", ctx.recorder.take(scope), note=note))
+            _html_extra(report, passed_html(clauses[cid], "failed", _take(item, ctx, scope), note=note))
             return
         if report.when == "call" or report.skipped:
             props = dict(report.user_properties)
@@ -194,7 +223,7 @@ class Reporting:
             else:
                 verdict = "skipped"
                 note = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            _html_extra(report, passed_html(clauses[cid], verdict, ctx.recorder.take(scope), note=note))
+            _html_extra(report, passed_html(clauses[cid], verdict, _take(item, ctx, scope), note=note))
 
     def _failed(
         self, report: pytest.TestReport, item: pytest.Item, exc: BaseException, cid: str, ctx: Any, scope: str
@@ -204,7 +233,7 @@ class Reporting:
             exc,
             test=report.nodeid,
             test_clause=cid,
-            exchanges=ctx.recorder.take(scope),
+            exchanges=_take(item, ctx, scope),
             redact=ctx.redactor.text,
             replay=replay_command(self.config, item),
         )
@@ -357,7 +386,7 @@ class Controller:
         if FATAL in self.config.stash or not self.tally.results:
             path.unlink(missing_ok=True)  # an earlier run's verdict must not pass for this one's
             return
-        self.tally.write(path)
+        self.tally.write(path, self.config.stash[TIMINGS].as_dict() if TIMINGS in self.config.stash else None)
         self.summary_path = path
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -381,6 +410,9 @@ class Controller:
             word = line.split()[0]
             tw.line(line, red=word == "failed", green=word == "held", yellow=word == "unverified")
         counts = tally.counts()
+        if TIMINGS in config.stash:
+            for line in config.stash[TIMINGS].lines():
+                tw.line(line)
         tw.line(
             f"clauses: {counts['held']} held, {counts['failed']} failed, {counts['unverified']} unverified, "
             f"{counts['skipped']} skipped, {counts['not run']} not run"
@@ -439,6 +471,8 @@ class Controller:
                 f"NO VERDICT: the run stopped: {escape(fatal)}</p></div>"
             )
         prefix.extend(run_summary_html(self.tally, contract))
+        if TIMINGS in self.config.stash:
+            prefix.append(timings_html(self.config.stash[TIMINGS]))
 
 
 def worker_sessionfinish(config: pytest.Config, ctx: Any) -> None:

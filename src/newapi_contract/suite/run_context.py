@@ -231,6 +231,7 @@ class RunContext:
                 faults=self.settings.embedded_faults,
                 rate_limits=self.settings.embedded_rate_limits,
                 limits=parse_limit_spec(spec) if (spec := self.settings.embedded_limit) else RateLimits(),
+                token_cache=self.settings.embedded_token_cache,
                 db_path=None,  # in memory: a fresh database for every run
             )
         )

@@ -29,8 +29,9 @@ HEALTHY = "(none)"
 TOLERATED = {
     "concurrent-double-delete": "upstream's DeleteTokenById reads, then soft-deletes without checking rows "
     "affected (model/token.go): parallel deletes may all answer success on a correct server",
-    "slow-delete": "the contract promises no latency (reference §3); the run still completes, and the "
-    "report shows each exchange's time",
+    "slow-delete": "the contract promises no latency (reference §3): the report's latency figures show "
+    "the 3 s deletes plainly, and only a budget the user sets (--latency-budget delete=500ms) "
+    "turns them into a failure of DEL-LAT-3",
 }
 
 

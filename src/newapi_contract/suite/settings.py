@@ -9,6 +9,7 @@ NEWAPI_BASE_URL is read as a further default.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from newapi_contract.contract.revocation import DEFAULT_BOUND_S
 from newapi_contract.errors import CredentialsRejected, UsageError
 from newapi_contract.paths import REPORTS_DIR
+from newapi_contract.report.timings import BUDGET_OPERATIONS
 from newapi_contract.target.flaky_spec import FlakySpec, parse_network
 
 __all__ = [
@@ -30,6 +33,8 @@ __all__ = [
     "UserSecret",
     "add_options",
     "check_report_dir",
+    "duration_s",
+    "latency_budgets",
 ]
 
 PROFILES = ("quick", "thorough")
@@ -42,6 +47,37 @@ NETWORK_PATIENCE_S = 60.0
 # common.GenerateRandomKey(29 + randI), both generations). One shorter than the redactor's
 # minimum (8) is refused here, naming its variable; any other the server judges.
 MIN_ACCESS_TOKEN = 8
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s)?")
+
+
+def duration_s(text: str, flag: str) -> float:
+    """`500ms`, `2s`, `1.5` (seconds) -> seconds; anything else is a usage error."""
+    found = _DURATION.fullmatch(text.strip())
+    if not found:
+        raise UsageError(f"{flag} {text!r}: expected a duration such as 500ms or 2s")
+    value = float(found.group(1))
+    return value / 1000 if found.group(2) == "ms" else value
+
+
+def latency_budgets(text: str | None) -> dict[str, float]:
+    """`delete=500ms,relay=2s` -> {"delete": 0.5, "relay": 2.0} (seconds)."""
+    budgets: dict[str, float] = {}
+    for item in (part.strip() for part in (text or "").split(",")):
+        if not item:
+            continue
+        op, sep, value = item.partition("=")
+        op = op.strip()
+        if not sep or op not in BUDGET_OPERATIONS:
+            raise UsageError(
+                f"--latency-budget {item!r}: expected OPERATION=DURATION with OPERATION one of "
+                f"{', '.join(BUDGET_OPERATIONS)} (e.g. delete=500ms)"
+            )
+        budgets[op] = duration_s(value, f"--latency-budget {op}=")
+        if budgets[op] <= 0:
+            raise UsageError(f"--latency-budget {item!r}: a budget must be more than 0")
+    return budgets
 
 
 def _env(name: str) -> str | None:
@@ -160,6 +196,30 @@ OPTIONS: tuple[_Option, ...] = (
         default="direct",
     ),
     _Option(
+        "--revocation-bound",
+        "newapi_revocation_bound",
+        "how long after a delete's answer a deleted key may still work on the relay "
+        f"(default {DEFAULT_BOUND_S:g}s; 0: the very next request must be refused)",
+        env="NEWAPI_REVOCATION_BOUND",
+        default=f"{DEFAULT_BOUND_S:g}s",
+    ),
+    _Option(
+        "--latency-budget",
+        "newapi_latency_budget",
+        "budgets that turn latency into verdicts, e.g. delete=500ms,relay=1s "
+        f"(operations: {', '.join(BUDGET_OPERATIONS)}; none by default: latency is only observed)",
+        env="NEWAPI_LATENCY_BUDGET",
+    ),
+    _Option(
+        "--token-cache",
+        "newapi_token_cache",
+        "on: the embedded server imitates the Redis token cache of its generation "
+        "(legacy evicts after the delete, current before it)",
+        env="NEWAPI_TOKEN_CACHE",
+        default="off",
+        choices=("on", "off"),
+    ),
+    _Option(
         "--embedded-rate-limits",
         "newapi_embedded_rate_limits",
         "on: the embedded server enforces upstream's rate limits",
@@ -225,6 +285,9 @@ class RunSettings:
     embedded_rate_limits: bool
     embedded_network: FlakySpec | None = None  # None: the suite talks to the server directly
     embedded_limit: str | None = None  # a limit spec (target.ratelimit.parse_limit_spec)
+    revocation_bound_s: float = DEFAULT_BOUND_S
+    latency_budgets: tuple[tuple[str, float], ...] = ()  # (operation, seconds)
+    embedded_token_cache: bool = False
 
     def __repr__(self) -> str:  # never print credentials
         return f"RunSettings(base_url={self.base_url!r}, generation={self.generation!r})"
@@ -295,6 +358,9 @@ class RunSettings:
             embedded_rate_limits=merged["newapi_embedded_rate_limits"] == "on",
             embedded_network=network,
             embedded_limit=limit_spec or None,
+            revocation_bound_s=duration_s(str(merged["newapi_revocation_bound"]), "--revocation-bound"),
+            latency_budgets=tuple(latency_budgets(merged["newapi_latency_budget"]).items()),
+            embedded_token_cache=merged["newapi_token_cache"] == "on",
         )
 
 

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, request_response
 from starlette.types import Scope
 
-from newapi_contract.target import delete_api, relay, token_api, user_api
+from newapi_contract.target import delete_api, model_lists, token_api, user_api
 from newapi_contract.target.instance import Instance
 from newapi_contract.target.pipeline import Handler, Policy, endpoint, limited, request_ip
 from newapi_contract.target.routing import GinHeaders, GinRoute, gin_fallback
@@ -64,7 +64,11 @@ def _table(inst: Instance) -> list[tuple[str, str, Handler, Policy]]:
         ("GET", "/api/token/{id}", token_api.get_token, USER),
         ("DELETE", "/api/token/{id}", delete_api.delete_token, USER),
         ("POST", "/api/token/{id}/key", token_api.reveal_key, KEY_REVEAL),
-        ("GET", "/v1/models", relay.list_models, OPEN),
+        # The relay's model routes (router/relay-router.go): TokenAuth, no rate limiter.
+        ("GET", "/v1/models", model_lists.list_models, OPEN),
+        ("GET", "/v1/models/{model}", model_lists.retrieve_model, OPEN),
+        ("GET", "/v1beta/models", model_lists.gemini_models, OPEN),
+        ("GET", "/v1beta/openai/models", model_lists.openai_compatible_models, OPEN),
     ]
     if inst.current:
         table.insert(12, ("GET", "/api/token/auto-groups", token_api.auto_groups, USER))

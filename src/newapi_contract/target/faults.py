@@ -132,6 +132,42 @@ _ALL = (
         "the relay's 401 for a deleted key differs from a never-issued key's (before new-api 59c582d1)",
         True,
     ),
+    # One door of the relay keeps a deleted key alive (reference §4 "Every door", §9: stale keys
+    # are the most common defect; a proxy or a fork's adapter caches per door). Each is a cache
+    # in front of that door keyed by the credential text as sent, which a delete never evicts.
+    Fault(
+        "stale-key-authorization",
+        "delete evicts only the `Bearer sk-<key>` spelling: `bearer`, raw and `sk-`-less spellings "
+        "of Authorization keep a deleted key working",
+        True,
+    ),
+    Fault(
+        "stale-key-channel-suffix",
+        "a key sent with a channel suffix (`sk-<key>-<n>`) is cached under the whole text: it "
+        "outlives its delete",
+        True,
+    ),
+    Fault(
+        "stale-key-x-api-key",
+        "the Anthropic door (`x-api-key`) caches keys and a delete never evicts them",
+        True,
+    ),
+    Fault(
+        "stale-key-gemini",
+        "the Gemini doors (`?key=`, `x-goog-api-key`) cache keys and a delete never evicts them",
+        True,
+    ),
+    Fault(
+        "stale-key-websocket",
+        "the WebSocket door (`Sec-WebSocket-Protocol: openai-insecure-api-key.<key>`) caches keys "
+        "and a delete never evicts them",
+        True,
+    ),
+    Fault(
+        "stale-key-midjourney",
+        "the Midjourney door (`mj-api-secret`) caches keys and a delete never evicts them",
+        True,
+    ),
     # Found in upstream's history and tracker (reference doc §9):
     Fault(
         "delete-trailing-slash-noop",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from newapi_contract.target.config import ServerConfig
 from newapi_contract.target.credentials import JwtSigner
@@ -47,6 +48,8 @@ class Instance:
         self.limits: RateLimits | None = config.effective_limits()
         self.rate_log = SlidingLog(config.clock)
         self.cache: TokenCache | None = None
+        # Faults `stale-key-<door>`: one door's cache, by (fault, credential text), never evicted.
+        self.door_cache: dict[tuple[str, str], dict[str, Any]] = {}
         if "stale-relay-key" in self.faults:
             self.cache = TokenCache("never", _STALE_TTL_S)
         elif config.token_cache:
