@@ -83,6 +83,7 @@ def test_every_failed_clause_shown_failed_and_never_passed(page, red_run: Finish
     for clause, result in rows:
         results.setdefault(clause, set()).add(result.split(" ")[0])
     for cid in failed:
-        assert results.get(cid) == {"Failed"}, (cid, results.get(cid))
+        # failed, and nowhere passed (a door the server lacks may be a skipped row beside it)
+        assert "Failed" in results.get(cid, set()) and "Passed" not in results[cid], (cid, results.get(cid))
         badge = page.locator(f"#clause-{cid} .nac-badge").first.inner_text()
         assert badge == "failed", cid
