@@ -5,11 +5,12 @@ One token serves both clauses: deleted, deleted again, then an id that never exi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
 from newapi_contract.client.api import Answer
+from newapi_contract.client.recording import Observation
 from newapi_contract.contract.answers import NOT_FOUND, assert_outcome, describe
 from newapi_contract.contract.verdict import require
 
@@ -23,14 +24,18 @@ class Missing:
     first: Answer
     again: Answer
     never_existed: Answer
+    observation: Observation = field(repr=False)  # its exchanges, shown in each clause's report
 
 
 @pytest.fixture(scope="module")
-def missing(owner, token_factory) -> Missing:
+def missing(owner, token_factory, recorder) -> Missing:
     token = token_factory()
-    first = owner.api.delete_token(token.id)
-    again = owner.api.delete_token(token.id)
-    return Missing(first, again, owner.api.delete_token(NEVER_EXISTED))
+    observation = Observation(recorder, "deletes of what is not there")
+    with observation.recording():
+        first = owner.api.delete_token(token.id)
+        again = owner.api.delete_token(token.id)
+        never_existed = owner.api.delete_token(NEVER_EXISTED)
+    return Missing(first, again, never_existed, observation)
 
 
 @pytest.mark.clause("DEL-AGAIN-1")

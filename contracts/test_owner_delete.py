@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from newapi_contract.client.api import Answer
+from newapi_contract.client.recording import Observation
 from newapi_contract.contract.answers import NOT_FOUND, assert_outcome, describe
 from newapi_contract.contract.doors import is_refusal
 from newapi_contract.contract.probes import comparable_relay_error, items
@@ -42,6 +43,7 @@ class Deletion:
     search_after: Answer
     relay_later: Answer
     relay_never_issued: Answer
+    observation: Observation = field(repr=False)  # its exchanges, shown in each clause's report
 
 
 def _never_issued_key() -> str:
@@ -50,10 +52,15 @@ def _never_issued_key() -> str:
 
 
 @pytest.fixture(scope="module")
-def deletion(token_factory, owner, revocation_bound) -> Deletion:
+def deletion(token_factory, owner, revocation_bound, recorder) -> Deletion:
     token = token_factory()
+    observation = Observation(recorder, "the owner's deletion")
+    with observation.recording():
+        return _observe(token, owner.api, revocation_bound, observation)
+
+
+def _observe(token, api, revocation_bound: float, observation: Observation) -> Deletion:
     key = token.key()
-    api = owner.api
     relay_before = api.relay_models(key)  # also warms any token cache (ref §9)
     get_before, list_before = api.get_token(token.id), api.list_tokens()
     search_before = api.search_tokens(token.name)
@@ -80,6 +87,7 @@ def deletion(token_factory, owner, revocation_bound) -> Deletion:
         search_after,
         relay_later,
         api.relay_models(_never_issued_key()),
+        observation,
     )
 
 

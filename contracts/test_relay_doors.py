@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from newapi_contract.client.api import Answer
+from newapi_contract.client.recording import Observation
 from newapi_contract.contract.answers import describe
 from newapi_contract.contract.doors import (
     applicable,
@@ -43,6 +44,7 @@ class DoorRun:
     warm: dict[str, Answer] = field(default_factory=dict)
     watches: dict[str, DoorWatch] = field(default_factory=dict)
     never: dict[str, Answer] = field(default_factory=dict)
+    observation: Observation | None = field(default=None, repr=False)  # shown in each door's report
 
 
 def _selected(request: pytest.FixtureRequest, generation: str, profile: str) -> list[str]:
@@ -58,13 +60,19 @@ def _selected(request: pytest.FixtureRequest, generation: str, profile: str) -> 
 
 
 @pytest.fixture(scope="module")
-def door_run(request, token_factory, owner, target, profile, revocation_bound) -> DoorRun:
+def door_run(request, token_factory, owner, target, profile, revocation_bound, recorder) -> DoorRun:
     names = _selected(request, target.generation, profile)
     if not names:
         return DoorRun(key="")
     token = token_factory()
-    run = DoorRun(key=token.key())
-    api = owner.api
+    observation = Observation(recorder, "every door of the relay")
+    with observation.recording():
+        run = DoorRun(key=token.key(), observation=observation)
+        _watch_doors(run, names, token, owner.api, target, profile, revocation_bound)
+    return run
+
+
+def _watch_doors(run: DoorRun, names: list[str], token, api, target, profile, revocation_bound) -> None:
     doors = {name: applicable(name, target.generation, profile)[0] for name in names}
 
     def sender(name: str):
@@ -76,11 +84,10 @@ def door_run(request, token_factory, owner, target, profile, revocation_bound) -
     run.delete = api.delete_token(token.id)
     started = time.monotonic()
     if run.delete.success is not True:
-        return run
+        return
     run.watches = watch(live, started=started, bound_s=revocation_bound, refused=is_refusal)
     stranger = never_issued_key()
     run.never = {name: road_check(doors[name].send(api, stranger), doors[name]) for name in live}
-    return run
 
 
 def _bound(seconds: float) -> str:

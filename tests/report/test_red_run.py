@@ -13,15 +13,14 @@ from conftest import FinishedRun, run_suite
 ROOT = "DEL-OWN-2"  # the delete answers success (DEL-OWN-1 holds) but the token is still there
 
 
-def _junit_cases(run: FinishedRun) -> list[tuple[str, str | None, str | None]]:
-    """(test name, clause property, failure message or None) of every JUnit testcase."""
+def _junit_cases(run: FinishedRun) -> list[tuple[str, str | None, str | None, bool]]:
+    """(test name, clause property, failure message or None, skipped) of every JUnit testcase."""
     cases = []
     for case in run.junit.iter("testcase"):
         props = {p.get("name"): p.get("value") for p in case.iter("property")}
         failure = case.find("failure")
-        cases.append(
-            (case.get("name") or "", props.get("clause"), None if failure is None else failure.get("message"))
-        )
+        message = None if failure is None else failure.get("message")
+        cases.append((case.get("name") or "", props.get("clause"), message, case.find("skipped") is not None))
     return cases
 
 
@@ -59,17 +58,17 @@ def test_summary_carries_each_failure_as_a_bug_report(red_run: FinishedRun) -> N
 def test_junit_agrees_and_its_messages_start_with_the_clause(red_run: FinishedRun) -> None:
     failed = red_run.clauses("failed")
     cases = _junit_cases(red_run)
-    failing_clauses = {clause for _, clause, message in cases if message is not None}
+    failing_clauses = {clause for _, clause, message, _ in cases if message is not None}
     assert failing_clauses == failed
-    for name, clause, message in cases:
+    for name, clause, message, skipped in cases:
         assert clause is not None, f"{name}: no clause property"
         if message is not None:
             assert message.startswith(f"{clause} failed"), (name, message[:120])
             assert "Actor(" not in message and "object at 0x" not in message
             assert len(message) <= 600
-        else:
+        elif not skipped:  # a door the server lacks may be skipped beside a failed one
             assert clause not in failed, f"{name} passed in JUnit although {clause} failed"
-    subtests = [(n, c, m) for n, c, m in cases if n.startswith("test_generated[")]
+    subtests = [(n, c, m) for n, c, m, _ in cases if n.startswith("test_generated[")]
     assert subtests and all(c == "DEL-GEN-1" and m for _, c, m in subtests)
     assert all(case.get("file", "").startswith("contracts/") for case in red_run.junit.iter("testcase"))
 
@@ -83,7 +82,10 @@ def test_html_rows_agree_with_the_clause_verdicts(red_run: FinishedRun) -> None:
         clause = re.sub(r"<[^>]+>", "", cell).split(" ")[0]
         by_clause.setdefault(clause, set()).add(row["result"])
     for cid in failed:
-        assert by_clause.get(cid) == {"Failed"}, (cid, by_clause.get(cid))
+        assert "Failed" in by_clause.get(cid, set()) and "Passed" not in by_clause[cid], (
+            cid,
+            by_clause.get(cid),
+        )
     generated = [r for r in rows if "test_generated[" in r["resultsTableRow"][2]]
     assert generated and generated[0]["result"] == "Failed"
     # the counts of the terminal's last line and of the page agree

@@ -66,16 +66,10 @@ def test_a_subtest_replays_its_test() -> None:
 
 
 def _args(*pytest_args: str) -> argparse.Namespace:
-    return argparse.Namespace(
-        server_generation=None,
-        profile=None,
-        rate=None,
-        embedded_generation=None,
-        embedded_faults=None,
-        embedded_rate_limits=None,
-        clause=None,
-        pytest_args=list(pytest_args),
-    )
+    """`newapi-contract run -- ARGS` as the real parser reads it."""
+    from newapi_contract.cli import build_parser
+
+    return build_parser("run").parse_args(["run", "--", *pytest_args])
 
 
 def test_run_adds_contracts_only_when_no_test_is_named() -> None:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from newapi_contract.client.redaction import Redactor
 
-__all__ = ["SESSION_SCOPE", "Exchange", "Recorder"]
+__all__ = ["SESSION_SCOPE", "Exchange", "Observation", "Recorder"]
 
 SESSION_SCOPE = "(session)"
 
@@ -141,6 +141,16 @@ class Recorder:
             self._counts[name] = self._counts.get(name, 0) + 1
             self._history.append(exchange)
 
+    def attach(self, exchanges: list[Exchange], *, counted: bool, scope: str | None = None) -> None:
+        """Put exchanges recorded elsewhere (an observation several tests share) into `scope`
+        (default: the current one), for its report; `counted` adds them to its request count."""
+        with self._lock:
+            fallback = self._open[-1] if self._open else SESSION_SCOPE
+            name = scope or _current_scope.get(fallback)
+            self._by_scope.setdefault(name, []).extend(exchanges)
+            if counted:
+                self._counts[name] = self._counts.get(name, 0) + len(exchanges)
+
     def history(self) -> list[Exchange]:
         """Every exchange recorded in this process (the latest few thousand), oldest first."""
         with self._lock:
@@ -155,3 +165,27 @@ class Recorder:
         """Requests recorded per scope since the start, including those already taken."""
         with self._lock:
             return dict(self._counts)
+
+
+class Observation:
+    """What one observation shared by several tests (a module fixture) sent and received:
+    recorded once, in a scope of its own, and shown in the report of every test that judges
+    it (the plugin attaches it; the first such test counts its requests)."""
+
+    def __init__(self, recorder: Recorder, name: str) -> None:
+        self._recorder = recorder
+        self._scope = f"(shared: {name})"
+        self.exchanges: list[Exchange] = []
+        self._counted = False
+
+    @contextmanager
+    def recording(self) -> Iterator[None]:
+        try:
+            with self._recorder.scope(self._scope):
+                yield
+        finally:
+            self.exchanges.extend(self._recorder.take(self._scope))
+
+    def attach_to(self, scope: str) -> None:
+        self._recorder.attach(self.exchanges, counted=not self._counted, scope=scope)
+        self._counted = True

@@ -31,6 +31,7 @@ from typing import Any
 
 import pytest
 
+from newapi_contract.client.recording import Observation
 from newapi_contract.contract.clauses import load_clauses
 from newapi_contract.errors import RoadFault
 from newapi_contract.paths import EFFECTIVE_CONTRACT
@@ -59,6 +60,7 @@ TALLY = pytest.StashKey[ClauseTally]()
 FATAL = pytest.StashKey[str]()  # why the run stopped before a verdict (pytest.exit)
 TIMINGS = pytest.StashKey[RunTimings]()  # this process's (under xdist, the controller's: all)
 SAMPLES = pytest.StashKey[list[Any]]()  # a test's answered exchanges, until its teardown report
+_SHOWN = pytest.StashKey[set[int]]()  # the shared observations already in a test's report
 CSS_FILE = Path(__file__).resolve().parents[1] / "report" / "report.css"
 
 _IN_CALL = pytest.StashKey[bool]()  # the item's call phase is running: a "call" report is a subtest's
@@ -131,8 +133,15 @@ def _mark_unverified(report: pytest.TestReport, item: pytest.Item, fault: RoadFa
 
 
 def _take(item: pytest.Item, ctx: Any, scope: str) -> list[Any]:
-    """The test's exchanges so far, out of the recorder; their timings stay with the test
-    (the "timings" property of its teardown report)."""
+    """The test's exchanges so far, out of the recorder, with those of any shared observation
+    it judges (a fixture value with an `observation`, see `client.recording.Observation`);
+    their timings stay with the test (the "timings" property of its teardown report)."""
+    shown = item.stash.setdefault(_SHOWN, set())
+    for value in getattr(item, "funcargs", {}).values():
+        observation = getattr(value, "observation", None)
+        if isinstance(observation, Observation) and id(observation) not in shown:
+            shown.add(id(observation))
+            observation.attach_to(scope)
     taken = ctx.recorder.take(scope)
     item.stash.setdefault(SAMPLES, []).extend(samples_of(taken))
     return taken
