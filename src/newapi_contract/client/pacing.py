@@ -6,10 +6,13 @@ themselves cannot be read from the server (an operator may set any), so the pace
 them: it keeps, per limiter (`limits.buckets_for`), the times of its own requests that
 passed, and when a 429 comes it takes the number of its requests in the limiter's window
 as the limit. Until then nothing holds a request back (upstream lets a whole window's
-allowance through at once); afterwards a request waits until one of its own passes has
-aged out of the window, which is when upstream's sliding log (`common/rate-limit.go`)
-opens a slot. A learned limit expires one window later: traffic of others (an earlier
-run, the user's own) that made it look smaller has aged out by then.
+allowance through at once). The window is upstream's default (180 s) as a first guess:
+after the first 429 the pacer probes 1, 2, 4 ... s apart, never past the moment its own
+oldest pass ages out of that window, which is when upstream's sliding log
+(`common/rate-limit.go`) opens a slot; the pass that ends the 429s measures the window.
+Once a pass came exactly at that moment, the window is confirmed: later requests wait for
+their slot without probing. A learned limit expires one window later: traffic of others
+(an earlier run, the user's own) that made it look smaller has aged out by then.
 
 Every wait draws on one budget (`budget_s`); a request that would need more raises
 `RoadFault("throttled")`, and its clause is unverified, never failed. `--rate` stays as a
@@ -34,7 +37,7 @@ __all__ = ["DEFAULT_BUDGET_S", "Pacer"]
 DEFAULT_BUDGET_S = 600.0
 # Probes while the server throttles us for traffic the pacer never saw (nothing of its own
 # in the window to wait for): 1, 2, 4 ... seconds, at most this much apart.
-_PROBE_MAX_S = 30.0
+_PROBE_MAX_S = 60.0
 
 
 class _Response(Protocol):
@@ -60,6 +63,9 @@ class _Log:
     limit: int | None = None  # learned from a 429, valid until `limit_until`
     limit_until: float = 0.0
     blocked_until: float = 0.0  # after a 429: no request of this key before then
+    # The window is upstream's default until a pass after a 429 measures it; once a pass came
+    # exactly when the oldest own pass aged out, it is confirmed and 429s wait for that.
+    window_confirmed: bool = False
 
     def count(self, now: float) -> int:
         del self.passed[: bisect.bisect_right(self.passed, now - self.window_s)]
@@ -68,7 +74,9 @@ class _Log:
     def ready_at(self, now: float) -> float:
         """When a request may go out under the learned limit (now, if nothing holds it)."""
         at = max(now, self.blocked_until)
-        if self.limit is not None and now < self.limit_until:
+        # Held back by the learned limit only once the window is known: until then a probe
+        # after each 429 finds out when slots open (an operator may set any window).
+        if self.limit is not None and now < self.limit_until and self.window_confirmed:
             count = self.count(now)
             if count >= self.limit:
                 at = max(at, self.passed[count - self.limit] + self.window_s)
@@ -77,6 +85,19 @@ class _Log:
     def own_opening(self, now: float) -> float | None:
         """When the oldest own pass in the window ages out (None: none in the window)."""
         return self.passed[0] + self.window_s if self.count(now) else None
+
+
+@dataclass
+class _Episode:
+    """One request's run of 429s: which own passes were the oldest in the window then."""
+
+    openings: dict[str, float | None] = field(default_factory=dict)
+    oldest: dict[str, float] = field(default_factory=dict)
+    waited_for_opening: bool = False  # the last wait ended at the oldest pass's ageing out
+
+    def started(self, now: float, openings: dict[str, float | None], logs: dict[str, _Log]) -> None:
+        self.openings = openings
+        self.oldest = {key: logs[key].passed[0] for key in openings if openings[key] is not None}
 
 
 class Pacer:
@@ -129,6 +150,7 @@ class Pacer:
         """Send through `send_once`, waiting before it as the limiters need and resending
         after every 429 until the budget is spent (then RoadFault "throttled")."""
         streak = 0  # consecutive 429s of this request
+        episode = _Episode()
         while True:
             slot = self._acquire(keys)
             try:
@@ -139,9 +161,11 @@ class Pacer:
                 raise
             if response.status_code != 429:
                 self._release(keys, slot, passed=True)
+                if streak:
+                    self._measure_window(episode)
                 return response
             self._release(keys, slot, passed=False)  # a refused request is not counted
-            wait = self._throttled(keys, response.headers, streak)
+            wait = self._throttled(keys, response.headers, streak, episode)
             response.close()
             streak += 1
             self._spend(wait, why="answered 429")
@@ -192,7 +216,9 @@ class Pacer:
                 if passed:
                     bisect.insort(log.passed, now)
 
-    def _throttled(self, keys: tuple[str, ...], headers: Mapping[str, str], streak: int) -> float:
+    def _throttled(
+        self, keys: tuple[str, ...], headers: Mapping[str, str], streak: int, episode: _Episode
+    ) -> float:
         """Learn from a 429 and return how long to wait before sending again."""
         retry_after = self._parse_retry_after(headers.get("retry-after") or headers.get("Retry-After"))
         with self._lock:
@@ -200,16 +226,24 @@ class Pacer:
             now = self._clock()
             culprit = self._culprit(keys, now)
             candidates = [culprit] if culprit else list(keys)
+            if streak == 0:
+                episode.started(now, {k: self._log(k).own_opening(now) for k in candidates}, self._logs)
             openings = [o for key in candidates if (o := self._log(key).own_opening(now)) is not None]
-            wait: float | None = min(openings) - now if openings else None
+            opening = min(openings) - now if openings else None
+            confirmed = all(self._log(key).window_confirmed for key in candidates)
             if retry_after is not None:
                 # Upstream's in-memory limiter says the whole window although a slot opens as
                 # soon as the oldest pass ages out; a Redis window says its true end. Trust our
                 # own estimate first, the server's the second time round.
-                wait = retry_after if wait is None or streak > 0 else min(wait, retry_after)
-            if wait is None or wait <= 0:
-                # Throttled for traffic we never saw: probe, 1, 2, 4 ... s apart.
-                wait = min(2.0**streak, _PROBE_MAX_S, *(bucket_of(k).window_s for k in candidates))
+                wait = retry_after if opening is None or streak > 0 else min(opening, retry_after)
+            elif opening is not None and opening > 0 and confirmed:
+                wait = opening  # the window is known: the slot opens then
+            else:
+                # The window is not known (an operator may have set any), or the traffic that
+                # filled it is not ours: probe 1, 2, 4 ... s apart, never past our own opening.
+                probe = min(2.0**streak, _PROBE_MAX_S)
+                wait = probe if opening is None or opening <= 0 else min(probe, opening)
+            episode.waited_for_opening = opening is not None and opening > 0 and wait >= opening
             for key in candidates:
                 log = self._log(key)
                 count = log.count(now)
@@ -217,6 +251,19 @@ class Pacer:
                     log.limit, log.limit_until = count, now + log.window_s
                 log.blocked_until = max(log.blocked_until, now + wait)
             return wait
+
+    def _measure_window(self, episode: _Episode) -> None:
+        """A request passed after 429s: a slot had opened, which happens when the oldest pass
+        in the window ages out. So the window is about the time since that pass."""
+        with self._lock:
+            now = self._clock()
+            for key, opening in episode.openings.items():
+                oldest = episode.oldest.get(key)
+                if opening is None or oldest is None:
+                    continue
+                log = self._log(key)
+                log.window_s = max(1.0, now - oldest)
+                log.window_confirmed = episode.waited_for_opening
 
     def _culprit(self, keys: tuple[str, ...], now: float) -> str | None:
         """Which limiter refused: a critical or search one whose upstream default is used
