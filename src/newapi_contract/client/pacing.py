@@ -135,6 +135,12 @@ class Pacer:
         self.waited_s = 0.0
         self.sent_by_limiter: dict[str, int] = {}  # requests let out per limiter kind
 
+    def allow(self, extra_s: float) -> None:
+        """Let `extra_s` more seconds of waiting happen from now, whatever was spent (the
+        clean-up must get its turn even after the run's own budget ran out)."""
+        with self._lock:
+            self.budget_s = max(self.budget_s, self.waited_s + extra_s)
+
     # -- what the report shows ----------------------------------------------------------
     def learned(self) -> dict[str, dict[str, float]]:
         """Limits learned from 429s: {key: {"limit": n, "window_s": s}}."""

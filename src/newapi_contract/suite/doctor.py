@@ -92,7 +92,7 @@ def runnable_clauses(generation: str, has_peer: bool) -> Plan:
 
 def diagnose(settings: RunSettings, say: Say) -> Plan:
     """Run every check, saying each result; raise the error of the first one that stops a run."""
-    quick = replace(settings, timeout=DOCTOR_TIMEOUT_S, rate=None)
+    quick = replace(settings, timeout=DOCTOR_TIMEOUT_S, rate=None, network_patience=DOCTOR_TIMEOUT_S)
     ctx = RunContext(quick, ledger_file=False)
     try:
         found = ctx.check_target()  # reachability, new-api, generation; given users' tokens

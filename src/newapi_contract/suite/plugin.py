@@ -133,8 +133,20 @@ def _check_settings(config: pytest.Config) -> None:
         )
 
 
+_SIGNALLED: list[int] = []
+
+
 def _raise_interrupt(signum: int, frame: Any) -> None:
+    # Like Ctrl-C. Python may swallow an exception raised where the signal lands (inside a
+    # __del__ or a generator's cleanup: "Exception ignored in ..."), so the signal is also
+    # remembered and ends the session after the test in progress (pytest_runtest_logfinish).
+    _SIGNALLED.append(signum)
     raise KeyboardInterrupt
+
+
+def pytest_runtest_logfinish(nodeid: str, location: Any) -> None:
+    if _SIGNALLED:
+        raise KeyboardInterrupt
 
 
 _clause_id = clause_id

@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 
 _TOKEN_ID_PATH = re.compile(r"/api/token/([^/]+)(/?)")
 CLEANUP_PATIENCE_S = 120.0
+# The clean-up may wait this long for the rate limits even when the run's budget is spent:
+# one window of upstream's default limit, and a little more.
+CLEANUP_WAIT_S = 200.0
 
 
 @dataclass(frozen=True)
@@ -329,6 +332,7 @@ class RunContext:
         deadline = time.monotonic() + patience_s
         pause = 1.0
         rounds = 3  # a server that answers and still keeps tokens is asked again, twice
+        self.pacer.allow(CLEANUP_WAIT_S)
         with self.recorder.scope("(cleanup)"):
             while True:
                 try:
