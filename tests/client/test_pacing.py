@@ -110,8 +110,8 @@ def test_a_throttled_run_waits_out_every_429_near_the_floor(
     floor = _floor_s(requests, limit, 180)
     assert time.now - start <= 1.1 * floor + requests * 0.01
     assert pacer.learned()["global"]["limit"] == limit
-    # The first window's probes find when slots open; later windows cost one 429 each.
-    assert server.refused <= math.ceil(requests / limit) + 8
+    # The first window's probes find when slots open; later ones cost a 429 or two each.
+    assert server.refused <= 8 + 3 * math.ceil(requests / limit)
 
 
 @pytest.mark.parametrize("window", [5.0, 30.0, 600.0])
@@ -211,7 +211,11 @@ def test_a_learned_limit_holds_back_its_own_limiter_only(fake_time: FakeTime) ->
     pacer.send(server.answer)
     time.now += 10
     pacer.send(server.answer)  # 429: learns 2 per window, probes until the first ages out
-    assert pacer._logs["global"].window_confirmed  # the pass came just as the first aged out
+    for _ in range(40):  # each window narrows the bracket on the window's length
+        if pacer._logs["global"].window_confirmed:
+            break
+        pacer.send(server.answer)
+    assert pacer._logs["global"].window_s == pytest.approx(180, abs=1)
     pacer.acquire()  # one slot of the two is free again
     slept, refused = sum(time.sleeps), server.refused
     pacer.acquire(())  # a relay request passes no limiter: no wait

@@ -38,6 +38,9 @@ DEFAULT_BUDGET_S = 600.0
 # Probes while the server throttles us for traffic the pacer never saw (nothing of its own
 # in the window to wait for): 1, 2, 4 ... seconds, at most this much apart.
 _PROBE_MAX_S = 60.0
+# Sent this much after the moment a slot should open: the server stamped the pass a little
+# after the client did.
+_SLACK_S = 0.05
 
 
 class _Response(Protocol):
@@ -56,16 +59,29 @@ R = TypeVar("R", bound=_Response)
 
 @dataclass
 class _Log:
-    """What the pacer knows of one upstream limiter (one key: global, critical, search:<who>)."""
+    """What the pacer knows of one upstream limiter (one key: global, critical, search:<who>).
 
-    window_s: float
+    The window is bracketed: longer than `window_lo` (a probe sent that long after the
+    oldest own pass was refused), no longer than `window_hi` (a request sent then passed).
+    Until a pass sets `window_hi`, upstream's default is the guess.
+    """
+
+    default_window_s: float
     passed: list[float] = field(default_factory=list)  # sorted times of own requests let through
     limit: int | None = None  # learned from a 429, valid until `limit_until`
     limit_until: float = 0.0
     blocked_until: float = 0.0  # after a 429: no request of this key before then
-    # The window is upstream's default until a pass after a 429 measures it; once a pass came
-    # exactly when the oldest own pass aged out, it is confirmed and 429s wait for that.
-    window_confirmed: bool = False
+    window_lo: float = 0.0
+    window_hi: float | None = None
+
+    @property
+    def window_s(self) -> float:
+        return self.window_hi if self.window_hi is not None else self.default_window_s
+
+    @property
+    def window_confirmed(self) -> bool:
+        hi = self.window_hi
+        return hi is not None and hi - self.window_lo <= max(0.5, 0.02 * hi)
 
     def count(self, now: float) -> int:
         del self.passed[: bisect.bisect_right(self.passed, now - self.window_s)]
@@ -79,25 +95,45 @@ class _Log:
         if self.limit is not None and now < self.limit_until and self.window_confirmed:
             count = self.count(now)
             if count >= self.limit:
-                at = max(at, self.passed[count - self.limit] + self.window_s)
+                at = max(at, self.passed[count - self.limit] + self.window_s + _SLACK_S)
         return at
 
-    def own_opening(self, now: float) -> float | None:
-        """When the oldest own pass in the window ages out (None: none in the window)."""
-        return self.passed[0] + self.window_s if self.count(now) else None
+    def oldest(self, now: float) -> float | None:
+        """The oldest own pass still in the window (None: none)."""
+        return self.passed[0] if self.count(now) else None
+
+    def next_probe(self, now: float, oldest: float | None, streak: int) -> float:
+        """When to try again after a 429 (absolute time): where the window's bracket says a
+        slot opens, or, while nothing brackets it, 1, 2, 4 ... s apart, at most until the
+        default window would open one."""
+        backoff = now + min(2.0**streak, _PROBE_MAX_S)
+        if oldest is None:
+            return backoff  # throttled by traffic that is not ours: only probing tells
+        if self.window_confirmed:
+            return max(now, oldest + self.window_s + _SLACK_S)
+        if self.window_hi is not None:
+            middle = oldest + (self.window_lo + self.window_hi) / 2
+            return middle if middle > now else oldest + self.window_hi + _SLACK_S
+        guess = oldest + self.default_window_s + _SLACK_S
+        return min(backoff, guess) if guess > now else backoff
+
+    def refused_at(self, now: float, oldest: float) -> None:
+        self.window_lo = max(self.window_lo, now - oldest)
+        if self.window_hi is not None and self.window_hi < self.window_lo:
+            self.window_hi = None  # longer than a pass said (others' traffic): measure again
+
+    def passed_at(self, now: float, oldest: float) -> None:
+        seen = now - oldest
+        if seen < self.window_lo:
+            self.window_lo = 0.0  # a slot opened earlier than before: others' traffic moved
+        self.window_hi = seen if self.window_hi is None else min(self.window_hi, seen)
 
 
 @dataclass
 class _Episode:
-    """One request's run of 429s: which own passes were the oldest in the window then."""
+    """One request's run of 429s: the oldest own pass in each limiter's window then."""
 
-    openings: dict[str, float | None] = field(default_factory=dict)
     oldest: dict[str, float] = field(default_factory=dict)
-    waited_for_opening: bool = False  # the last wait ended at the oldest pass's ageing out
-
-    def started(self, now: float, openings: dict[str, float | None], logs: dict[str, _Log]) -> None:
-        self.openings = openings
-        self.oldest = {key: logs[key].passed[0] for key in openings if openings[key] is not None}
 
 
 class Pacer:
@@ -233,23 +269,20 @@ class Pacer:
             culprit = self._culprit(keys, now)
             candidates = [culprit] if culprit else list(keys)
             if streak == 0:
-                episode.started(now, {k: self._log(k).own_opening(now) for k in candidates}, self._logs)
-            openings = [o for key in candidates if (o := self._log(key).own_opening(now)) is not None]
-            opening = min(openings) - now if openings else None
-            confirmed = all(self._log(key).window_confirmed for key in candidates)
+                episode.oldest = {
+                    key: oldest for key in candidates if (oldest := self._log(key).oldest(now)) is not None
+                }
+            else:  # the probe before this one was refused: the window is longer than that
+                for key, oldest in episode.oldest.items():
+                    self._log(key).refused_at(now, oldest)
+            at = min(self._log(k).next_probe(now, episode.oldest.get(k), streak) for k in candidates)
+            wait = at - now
             if retry_after is not None:
                 # Upstream's in-memory limiter says the whole window although a slot opens as
-                # soon as the oldest pass ages out; a Redis window says its true end. Trust our
-                # own estimate first, the server's the second time round.
-                wait = retry_after if opening is None or streak > 0 else min(opening, retry_after)
-            elif opening is not None and opening > 0 and confirmed:
-                wait = opening  # the window is known: the slot opens then
-            else:
-                # The window is not known (an operator may have set any), or the traffic that
-                # filled it is not ours: probe 1, 2, 4 ... s apart, never past our own opening.
-                probe = min(2.0**streak, _PROBE_MAX_S)
-                wait = probe if opening is None or opening <= 0 else min(probe, opening)
-            episode.waited_for_opening = opening is not None and opening > 0 and wait >= opening
+                # soon as the oldest pass ages out; a Redis window says its true end: enough
+                # either way, so it caps our own estimate, and stands in for one we lack.
+                wait = min(wait, retry_after) if episode.oldest else retry_after
+            wait = max(wait, 0.05)
             for key in candidates:
                 log = self._log(key)
                 count = log.count(now)
@@ -260,16 +293,11 @@ class Pacer:
 
     def _measure_window(self, episode: _Episode) -> None:
         """A request passed after 429s: a slot had opened, which happens when the oldest pass
-        in the window ages out. So the window is about the time since that pass."""
+        in the window ages out. So the window is at most the time since that pass."""
         with self._lock:
             now = self._clock()
-            for key, opening in episode.openings.items():
-                oldest = episode.oldest.get(key)
-                if opening is None or oldest is None:
-                    continue
-                log = self._log(key)
-                log.window_s = max(1.0, now - oldest)
-                log.window_confirmed = episode.waited_for_opening
+            for key, oldest in episode.oldest.items():
+                self._log(key).passed_at(now, oldest)
 
     def _culprit(self, keys: tuple[str, ...], now: float) -> str | None:
         """Which limiter refused: a critical or search one whose upstream default is used
