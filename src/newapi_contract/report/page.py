@@ -72,7 +72,7 @@ def _banner(tally: ClauseTally) -> str:
     if tally.interrupted:
         chips += "<span class='nac-chip nac-v-interrupted'>interrupted</span>"
     info = tally.run_info
-    facts = " · ".join(
+    shown = [
         f"{label} {escape(str(info.get(key)))}"
         for key, label in (
             ("target", "target"),
@@ -80,10 +80,17 @@ def _banner(tally: ClauseTally) -> str:
             ("server_version", "version"),
             ("seed", "seed"),
             ("requests", "requests"),
-            ("pacing_waited_s", "waited s"),
         )
         if info.get(key) not in (None, "")
-    )
+    ]
+    if info.get("pacing_waited_s") not in (None, ""):
+        shown.append(f"waited {escape(str(info['pacing_waited_s']))} s for rate limits")
+    if info.get("throttled"):
+        shown.append(f"{escape(str(info['throttled']))} answers 429 (waited out, never judged)")
+    faults = sum((info.get("network_faults") or {}).values())
+    if faults:
+        shown.append(f"{faults} network faults (resent or unverified, never judged)")
+    facts = " · ".join(shown)
     return (
         f"<div class='nac-verdict nac-run-{escape(tally.verdict().replace(' ', '-'))}'>"
         f"<p class='nac-verdict-line'>{escape(verdict_sentence(tally))}</p>"
