@@ -80,11 +80,13 @@ class RoadFault(BaseException):
     plugin turns it into an *unverified* verdict (exit 3) with this message.
     Kinds: "throttled" (429s outlasted the waiting budget), "network" (connection errors,
     timeouts), "proxy" (502/503/504 from something in front of new-api), "lost" (the
-    request may have acted but its answer never arrived).
+    request may have acted but its answer never arrived), "busy" (the server's database
+    stayed locked: SQLite answers SQLITE_BUSY to concurrent writes, and the write did not
+    happen).
     """
 
     exit_code = 3
-    KINDS = ("throttled", "network", "proxy", "lost")
+    KINDS = ("throttled", "network", "proxy", "lost", "busy")
 
     def __init__(self, kind: str, message: str) -> None:
         if kind not in self.KINDS:

@@ -160,3 +160,21 @@ def test_other_exceptions_are_not_the_roads(fake_time: FakeTime) -> None:
 )
 def test_safe_requests(method: str, path: str, safe: bool) -> None:
     assert Attempt(method, "http://h" + path, None, {}).is_safe() is safe
+
+
+def test_a_locked_database_is_written_again(fake_time: FakeTime) -> None:
+    # SQLite's busy lock (upstream's default store) refused the write: it did not happen.
+    locked = Answer(200, b'{"message":"database is locked (5) (SQLITE_BUSY)","success":false}')
+    road = fake_time.road()
+    send, calls = _script(locked, locked, Answer(200))
+    assert (
+        road.send(Attempt("POST", "http://h/api/token/batch", b"{}", {}), send, _unclear).status_code == 200
+    )
+    assert len(calls) == 3 and road.faults["busy"] == 2 and locked.closed
+
+
+def test_a_message_that_only_mentions_a_lock_is_the_servers_answer(fake_time: FakeTime) -> None:
+    road = fake_time.road()
+    answer = Answer(200, b'{"message":"record not found","success":false}')
+    send, _ = _script(answer)
+    assert road.send(DELETE, send, _unclear) is answer

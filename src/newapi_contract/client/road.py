@@ -9,7 +9,9 @@ server, so they never reach a clause:
   of new-api answered 502/503/504 with a page that is not new-api's JSON: resend when that
   is safe (reading, or a request the settler proves had no effect), otherwise raise
   `RoadFault("lost")`: the clause is unverified;
-- after `patience_s` of trying, `RoadFault("network")` or `RoadFault("proxy")`.
+- new-api answered that its database was locked (SQLite's SQLITE_BUSY): the write did not
+  happen, so it is sent again;
+- after `patience_s` of trying, `RoadFault("network")`, `"proxy"` or `"busy"`.
 
 The settler (given by the run, which knows the ledger and the users) answers "did this
 request act?" by reading the server's state back: a DELETE of a token that is still there
@@ -19,6 +21,7 @@ did nothing, so sending it again gives its real answer.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -29,7 +32,7 @@ from urllib.parse import urlsplit
 
 from newapi_contract.errors import RoadFault
 
-__all__ = ["DEFAULT_PATIENCE_S", "Attempt", "Road", "Settler", "is_proxy_answer"]
+__all__ = ["DEFAULT_PATIENCE_S", "Attempt", "Road", "Settler", "is_busy_answer", "is_proxy_answer"]
 
 DEFAULT_PATIENCE_S = 60.0
 _PROXY_STATUSES = frozenset({502, 503, 504})
@@ -78,6 +81,18 @@ class Attempt:
 Settler = Callable[[Attempt], bool | None]
 
 
+# A write the server's database refused for a moment: SQLite's busy lock (the default store
+# of new-api, `model/main.go`), reported by GORM in the answer's message. The statement did
+# not run, so sending it again is safe; it comes from the run's own parallel writes (-n 2,
+# DEL-RACE-1) or other traffic, not from a broken contract.
+_BUSY = re.compile(rb"database is locked|SQLITE_BUSY")
+
+
+def is_busy_answer(status: int, content: bytes) -> bool:
+    """new-api's answer that its database was locked (the request changed nothing)."""
+    return status == 200 and len(content) < 500 and _BUSY.search(content) is not None
+
+
 def is_proxy_answer(status: int, content: bytes) -> bool:
     """A 502/503/504 whose body is not new-api's JSON (an object with `success`, `message`
     or `error`): a proxy's or load balancer's page, not the server's answer."""
@@ -106,7 +121,7 @@ class Road:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self.faults: Counter[str] = Counter()  # "not sent", "unclear", "proxy"
+        self.faults: Counter[str] = Counter()  # "not sent", "unclear", "proxy", "busy"
         self.resent = 0
         self.waited_s = 0.0
 
@@ -133,12 +148,18 @@ class Road:
                 kind, why = "network", f"{type(exc).__name__}: {exc}"
                 self._count("unclear" if maybe_sent else "not sent")
             else:
-                if not is_proxy_answer(response.status_code, response.content):
+                if is_busy_answer(response.status_code, response.content):
+                    # Sent and refused: nothing happened, so it goes again whatever it is.
+                    maybe_sent, kind, why = False, "busy", "the server's database was locked"
+                    response.close()
+                    self._count("busy")
+                elif not is_proxy_answer(response.status_code, response.content):
                     return response
-                maybe_sent, kind = True, "proxy"
-                why = f"HTTP {response.status_code} from something in front of new-api (not its JSON)"
-                response.close()
-                self._count("proxy")
+                else:
+                    maybe_sent, kind = True, "proxy"
+                    why = f"HTTP {response.status_code} from something in front of new-api (not its JSON)"
+                    response.close()
+                    self._count("proxy")
             if maybe_sent and not attempt.is_safe():
                 acted = self.settler(attempt) if self.settler is not None else None
                 if acted is not False:
