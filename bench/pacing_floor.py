@@ -60,7 +60,8 @@ def main() -> int:
     ratio = f"{wall / floor:.2f}x" if floor else "n/a (within one window)"
     print(f"exit {done.returncode}, profile {args.profile}, limit {args.limit} per {args.window:g} s")
     print(
-        f"requests {run['requests']} (/api {api}), 429 answers {run['throttled']}, waited {run['pacing_waited_s']} s"
+        f"requests {run['requests']} (/api {api}), 429 answers {run['throttled']},"
+        f" waited {run['pacing_waited_s']} s"
     )
     print(f"wall {wall:.1f} s, floor {floor:.1f} s, ratio {ratio}")
     return 0 if done.returncode == 0 else 1
