@@ -112,7 +112,8 @@ def view(trees: list[Mapping[str, Any]]) -> dict[str, Any]:
 def classify_place(where: str, baseline: Any, candidate: Any) -> str:
     """`text` when only a message's wording differs, else `shape`."""
     last = where.rsplit(".", 1)[-1]
-    if last == "message" and isinstance(baseline, str) and isinstance(candidate, str):
+    present = ABSENT not in (baseline, candidate)
+    if last == "message" and present and isinstance(baseline, str) and isinstance(candidate, str):
         return "text"
     return "shape"
 

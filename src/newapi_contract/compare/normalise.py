@@ -170,11 +170,19 @@ def flat(normalised: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _named_ids(value: Any, token_ids: Mapping[int, str], user_ids: Mapping[int, str]) -> Any:
-    """`id` fields naming a token of the step and `user_id` fields naming a test user,
-    replaced by the name (`<t>`, `<owner>`): ids differ between servers, names do not."""
+def _named(
+    value: Any, token_ids: Mapping[int, str], user_ids: Mapping[int, str], texts: Mapping[str, str]
+) -> Any:
+    """`id` fields naming a token of the step and `user_id` fields naming a test user
+    replaced by the name (`<t>`, `<owner>`), and the tokens' names and keys wherever they
+    appear in a string (`<t.name>`, `<t.key>`): ids and keys differ between servers, names
+    do not."""
+    if isinstance(value, str):
+        for text, shown in texts.items():
+            value = value.replace(text, shown)
+        return value
     if isinstance(value, list):
-        return [_named_ids(v, token_ids, user_ids) for v in value]
+        return [_named(v, token_ids, user_ids, texts) for v in value]
     if not isinstance(value, dict):
         return value
     out = {}
@@ -184,7 +192,7 @@ def _named_ids(value: Any, token_ids: Mapping[int, str], user_ids: Mapping[int, 
         elif key == "user_id" and isinstance(item, int) and item in user_ids:
             out[key] = f"<{user_ids[item]}>"
         else:
-            out[key] = _named_ids(item, token_ids, user_ids)
+            out[key] = _named(item, token_ids, user_ids, texts)
     return out
 
 
@@ -224,17 +232,21 @@ def comparable(
             return found.group(1) + (f"<{token_ids[token_id]}>" if token_id in token_ids else found.group(2))
 
         shown["location"] = re.sub(r"(/api/token/)(\d+)", named, location)
-    body = text.encode("utf-8")
+    texts: dict[str, str] = {}
+    for name, token in tokens.items():
+        if getattr(token, "key", None):
+            texts[token.key] = f"<{name}.key>"
+        if token.name:
+            texts[token.name] = f"<{name}.name>"
+    # Longest first: a name that contains another is replaced whole.
+    texts = dict(sorted(texts.items(), key=lambda item: -len(item[0])))
     try:
         decoded = json.loads(text) if text else None
     except ValueError:
         decoded = None
-    if decoded is not None:
-        decoded = _named_ids(_focus_list(decoded, token_ids), token_ids, user_ids)
+    if decoded is None:
+        body = str(_named(text, token_ids, user_ids, texts)).encode("utf-8")
+    else:
+        decoded = _named(_focus_list(decoded, token_ids), token_ids, user_ids, texts)
         body = json.dumps(decoded, ensure_ascii=False).encode("utf-8")
-    captures: dict[str, Any] = {}
-    for name, token in tokens.items():
-        captures[f"{name}.name"] = token.name
-        if getattr(token, "key", None):
-            captures[f"{name}.key"] = token.key
-    return normalise(Wire(status, shown, body), captures)
+    return normalise(Wire(status, shown, body), {})

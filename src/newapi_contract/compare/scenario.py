@@ -211,7 +211,7 @@ def _check(raw: Any, where: str) -> Check:
         raise InputError(f"{where}: a check names one of {', '.join(CHECKS)}: {raw!r}")
     kind = kinds[0]
     if not isinstance(raw[kind], CHECKS[kind]):
-        raise InputError(f"{where}: {kind}: expected a {CHECKS[kind].__name__}, not {raw[kind]!r}")
+        raise InputError(f"{where}: {kind}: expected {CHECKS[kind].__name__}, not {raw[kind]!r}")
     return Check(kind, raw[kind], None if clause is None else str(clause))
 
 
@@ -251,11 +251,11 @@ def _step(raw: dict[str, Any], where: str) -> Step:
     names = [c.name for c in calls]
     if len(set(names)) != len(names) or not step_id:
         raise InputError(f"{where}: a step needs an id and calls with unique names")
-    _check_references(step_id, tokens, calls)
+    _check_references(where, tokens, calls)
     return Step(step_id, str(raw.get("title", step_id)), tokens, tuple(calls))
 
 
-def _check_references(step_id: str, tokens: tuple[TokenSpec, ...], calls: list[Call]) -> None:
+def _check_references(where: str, tokens: tuple[TokenSpec, ...], calls: list[Call]) -> None:
     """Every template names a token of the step, a user or `never`; keys are revealed."""
     known = {t.name for t in tokens}
     revealed = {t.name for t in tokens if t.reveal}
@@ -265,9 +265,9 @@ def _check_references(step_id: str, tokens: tuple[TokenSpec, ...], calls: list[C
         for text in (t for t in texts if t):
             for name, _ in _TEMPLATE.findall(text):
                 if name not in known | {*_USERS, "never"}:
-                    raise InputError(f"{step_id} {call.name}: {{{name}}} is no token of the step")
+                    raise InputError(f"{where} {call.name}: {{{name}}} is no token of the step")
         if call.send.key not in (None, "never") and call.send.key not in revealed:
-            raise InputError(f"{step_id} {call.name}: key {call.send.key!r}: declare the token as `name!`")
+            raise InputError(f"{where} {call.name}: key {call.send.key!r}: declare the token as `name!`")
 
 
 def parse_scenario(document: Any, where: str = "scenario") -> list[Step]:

@@ -81,18 +81,17 @@ def side_settings(spec: TargetSpec, role: str, common: dict[str, Any]) -> RunSet
                 "newapi_embedded_limit": EMBEDDED_LIMITS,
             }
         )
-    else:
+    own = {} if spec.embedded else _credentials(role)
+    if not spec.embedded:
         values.update(
-            {
-                "base_url": spec.base_url,
-                "newapi_embedded_network": "direct",
-                "newapi_faults": "",
-                **_credentials(role),
-            }
+            {"base_url": spec.base_url, "newapi_embedded_network": "direct", "newapi_faults": "", **own}
         )
     try:
         settings = RunSettings.from_values(values)
     except UsageError as exc:
-        raise UsageError(f"{role} {spec.text}: {exc}") from None
+        message = str(exc)
+        if own:  # the side's own variables were read: name them
+            message = message.replace("NEWAPI_", f"NEWAPI_{role.upper()}_")
+        raise UsageError(f"{role} {spec.text}: {message}") from None
     # NEWAPI_BASE_URL (the plain `run` default) never turns an embedded side into a remote one.
     return replace(settings, base_url=None) if spec.embedded else settings
