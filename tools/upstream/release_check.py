@@ -4,8 +4,8 @@ same comparison between the embedded reference server's generations.
 Each binary is started on a fresh SQLite (`UpstreamInstance`, upstream's default limits plus
 `--env`), bootstrapped by the comparison itself with root credentials, exactly as a staging
 server given root's login. The two lists of changes (`classify.Change`: kind, place, both
-values) must be the same: a change only upstream shows is one the reference server does not
-imitate (fix it in `target/`), one only the reference server shows is one it invents.
+values, the steps that show it) must be the same: a change only upstream shows is one the
+reference server does not imitate (fix it in `target/`), one only it shows is one it invents.
 """
 
 from __future__ import annotations
@@ -28,17 +28,20 @@ ROOT = {"newapi_root_username": "root", "newapi_root_password": "nac-compare-Roo
 PAIRS = {"legacy-current": ("legacy", "current"), "current-current": ("current", "current")}
 
 
-def change_list(document: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
-    """A comparison's changes (compare.json) as comparable rows: kind, where, both values."""
-    return [
-        (
-            c["kind"],
-            c["where"],
-            json.dumps(c["baseline"], ensure_ascii=False),
-            json.dumps(c["candidate"], ensure_ascii=False),
-        )
-        for c in document["changes"]
-    ]
+Row = tuple[str, str, str, str, str]
+
+
+def change_list(document: Mapping[str, Any]) -> list[Row]:
+    """A comparison's changes (compare.json) as comparable rows: kind, where, both values, and
+    the steps and calls that show it."""
+    rows = []
+    for c in document["changes"]:
+        values = [
+            json.dumps(c[side], ensure_ascii=False, sort_keys=True) for side in ("baseline", "candidate")
+        ]
+        seen = ", ".join(sorted({f"{s['step']} {s['call']}".strip() for s in c["seen_in"]}))
+        rows.append((c["kind"], c["where"], values[0], values[1], seen))
+    return rows
 
 
 @dataclass
@@ -48,12 +51,12 @@ class ReleaseCheck:
     embedded: dict[str, Any]  # and of the embedded one
 
     @property
-    def only_upstream(self) -> list[tuple[str, str, str, str]]:
+    def only_upstream(self) -> list[Row]:
         theirs, ours = change_list(self.upstream), set(change_list(self.embedded))
         return [row for row in theirs if row not in ours]
 
     @property
-    def only_embedded(self) -> list[tuple[str, str, str, str]]:
+    def only_embedded(self) -> list[Row]:
         theirs, ours = set(change_list(self.upstream)), change_list(self.embedded)
         return [row for row in ours if row not in theirs]
 
