@@ -99,3 +99,20 @@ def test_an_empty_throttled_answer_keeps_status_and_retry_after() -> None:
         "headers": {"retry-after": "60"},
         "body": "",
     }
+
+
+def test_how_the_answer_travelled_is_not_compared() -> None:
+    # A CDN in front of production compresses; the candidate's staging does not.
+    assert tree({"success": True}, content_encoding="br")["headers"] == {}
+
+
+def test_a_relays_model_list_is_the_servers_configuration() -> None:
+    production = {"success": True, "object": "list", "data": [{"id": "gpt-4o"}, {"id": "o3"}]}
+    candidate = {"success": True, "object": "list", "data": []}
+    trees = [comparable(200, {}, json.dumps(body), {}, {}, relay=True) for body in (production, candidate)]
+    assert trees[0] == trees[1]
+    assert trees[0]["body"] == {"success": True, "object": "list", "data": "<model list>"}
+    anthropic = comparable(
+        200, {}, json.dumps({"data": [], "first_id": "a", "has_more": False}), {}, {}, relay=True
+    )
+    assert anthropic["body"] == {"data": "<model list>", "first_id": "<model>", "has_more": False}

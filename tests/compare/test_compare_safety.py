@@ -95,3 +95,36 @@ def test_only_what_the_comparison_created_is_touched(servers, run_compare) -> No
         if "ACCESS_TOKEN" in name:
             assert value not in outputs, name
     assert "$NEWAPI_ACCESS_TOKEN" in outputs
+
+
+def test_a_comparison_stopped_by_sigterm_cleans_up_what_it_made(servers, tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    legacy, current = servers
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWAPI_")}
+    for role, server in (("BASELINE", legacy), ("CANDIDATE", current)):
+        env.update(_env(role, *_populate(server)))
+    before = {s.base_url: {r["id"]: r for r in s.store.all_tokens()} for s in servers}
+    command = [
+        sys.executable, "-m", "newapi_contract.cli", "compare", "--report-dir", str(tmp_path),
+        "--rate", "40", legacy.base_url, current.base_url,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(r["name"].startswith("nac-") for r in current.store.all_tokens()):
+        assert time.monotonic() < deadline and process.poll() is None, "the comparison never made a token"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    for server in servers:
+        rows = server.store.all_tokens()
+        made = [r for r in rows if r["name"].startswith("nac-")]
+        assert all(r["deleted_at"] is not None for r in made), server.base_url
+        now = {r["id"]: r for r in rows}
+        assert {i: now.get(i) for i in before[server.base_url]} == before[server.base_url]
+    assert not (tmp_path / "compare.html").exists()  # a stopped comparison claims nothing

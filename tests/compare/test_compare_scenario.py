@@ -146,3 +146,10 @@ def test_each_repeats_steps_and_each_call_repeats_calls() -> None:
     # The step's `each` fills first (its label), so the calls of both steps are named alike.
     assert [c.name for c in steps[0].calls] == ["c-a", "last"]
     assert steps[1].calls[0].send.id == "2"
+
+
+def test_a_call_whose_answers_vary_by_nature_is_judged_not_compared() -> None:
+    (race,) = [c for s in load_scenario() for c in s.calls if c.send.parallel > 1]
+    assert race.compared is False and [c.kind for c in race.expect] == ["race"]
+    with pytest.raises(InputError, match="compare answers or verdict"):
+        parse_scenario({"steps": [_step(calls=[{"name": "c", "send": {"path": "/x"}, "compare": "vibes"}])]})

@@ -199,7 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--show-explained", action="store_true", help="print explained ones too")
         elif name == "compare":
             command.add_argument(
-                "--pairs", default="legacy-current,current-current", help="legacy-current, current-current"
+                "--pairs",
+                default="legacy-current,current-current",
+                help="legacy-current, current-current, legacy-legacy",
             )
             command.add_argument(
                 "--report-dir",

@@ -25,7 +25,11 @@ __all__ = ["PAIRS", "ReleaseCheck", "change_list", "run_release_check"]
 
 ROOT = {"newapi_root_username": "root", "newapi_root_password": "nac-compare-Root-1"}
 # (baseline, candidate) generations compared; same-generation pairs show the noise floor.
-PAIRS = {"legacy-current": ("legacy", "current"), "current-current": ("current", "current")}
+PAIRS = {
+    "legacy-current": ("legacy", "current"),
+    "current-current": ("current", "current"),
+    "legacy-legacy": ("legacy", "legacy"),
+}
 
 
 Row = tuple[str, str, str, str, str]

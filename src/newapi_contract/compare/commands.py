@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from newapi_contract.errors import UsageError
 from newapi_contract.suite.settings import RunSettings, check_report_dir, duration_s
 
 __all__ = ["register"]
@@ -107,6 +108,11 @@ def compare_command(args: argparse.Namespace) -> int:
 
     baseline = parse_target(args.baseline, "baseline")
     candidate = parse_target(args.candidate, "candidate")
+    if args.embedded_network and not (baseline.embedded or candidate.embedded):
+        raise UsageError(
+            "--embedded-network puts a flaky network in front of an embedded side; for URLs use "
+            "`newapi-contract proxy --upstream URL` and compare through the proxy"
+        )
     common = {
         "newapi_report_dir": str(args.report_dir) if args.report_dir else None,
         "newapi_rate": args.rate,

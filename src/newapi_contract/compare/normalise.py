@@ -25,6 +25,7 @@ __all__ = [
     "ABSENT",
     "COMPARED_HEADERS",
     "PRESENCE_ONLY",
+    "ROAD_HEADERS",
     "Wire",
     "comparable",
     "flat",
@@ -210,20 +211,42 @@ def _focus_list(body: Any, token_ids: Mapping[int, str]) -> Any:
     return {**body, "data": focused}
 
 
+# How the answer travelled, not what the server answered: a CDN or proxy in front of one
+# server compresses otherwise than the other's, and no client reads it (httpx decodes it).
+ROAD_HEADERS = ("content-encoding",)
+
+
+def _model_lists(body: Any) -> Any:
+    """A relay's model list is its channels' configuration, which differs between any two
+    servers: the lists (and the ids naming their ends) become placeholders."""
+    if not isinstance(body, dict):
+        return body
+    out = dict(body)
+    for key, value in body.items():
+        if isinstance(value, list):
+            out[key] = "<model list>"
+        elif key in ("first_id", "last_id"):
+            out[key] = "<model>"
+    return out
+
+
 def comparable(
     status: int,
     headers: Mapping[str, str],
     text: str,
     tokens: Mapping[str, Any],
     users: Mapping[str, int],
+    *,
+    relay: bool = False,
 ) -> dict[str, Any]:
     """One answer of a release-check step as a normalised tree: the step's token ids and
     the users' ids become their names, its tokens' names and keys `<t.name>`, `<t.key>`,
-    list answers are cut to the step's tokens, Location names the token; then `normalise`.
-    `tokens` maps step names to objects with `id`, `name` and `key` (None if not revealed)."""
+    list answers are cut to the step's tokens, Location names the token, a relay's model
+    list is a placeholder (`relay`); then `normalise`. `tokens` maps step names to objects
+    with `id`, `name` and `key` (None if not revealed)."""
     token_ids = {t.id: name for name, t in tokens.items()}
     user_ids = {user_id: name for name, user_id in users.items()}
-    shown = {k.lower(): v for k, v in headers.items()}
+    shown = {k.lower(): v for k, v in headers.items() if k.lower() not in ROAD_HEADERS}
     location = shown.get("location")
     if location:
 
@@ -247,6 +270,7 @@ def comparable(
     if decoded is None:
         body = str(_named(text, token_ids, user_ids, texts)).encode("utf-8")
     else:
-        decoded = _named(_focus_list(decoded, token_ids), token_ids, user_ids, texts)
+        decoded = _model_lists(decoded) if relay else _focus_list(decoded, token_ids)
+        decoded = _named(decoded, token_ids, user_ids, texts)
         body = json.dumps(decoded, ensure_ascii=False).encode("utf-8")
     return normalise(Wire(status, shown, body), {})

@@ -111,7 +111,7 @@ def _step_dict(step_call: dict[str, Call], result: StepResult, observed: tuple[O
     first, second, candidate = observed
     calls = []
     for name, call in step_call.items():
-        entry: dict[str, Any] = {"name": name, "request": describe_call(call)}
+        entry: dict[str, Any] = {"name": name, "request": describe_call(call), "compared": call.compared}
         for label, seen in (("baseline", first), ("candidate", candidate), ("second_baseline", second)):
             entry[label] = seen.view(name) if name in seen.calls else None
             exchanges = seen.calls[name].exchanges if name in seen.calls else []

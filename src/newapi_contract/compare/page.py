@@ -165,8 +165,14 @@ def _answers(step: dict[str, Any]) -> str:
             curl = call.get(f"{key}_curl")
             curl_html = f"<pre class='cmp-curl'>{escape(curl)}</pre>" if curl else ""
             columns.append(f"<div><h5>{label}</h5><pre>{escape(shown)}</pre>{curl_html}</div>")
+        judged = (
+            ""
+            if call.get("compared", True)
+            else " <span class='cmp-note'>(varies by nature: judged by its clause, not compared)</span>"
+        )
         parts.append(
-            f"<h4>{escape(call['name'])} <span class='cmp-request'>{escape(call['request'])}</span></h4>"
+            f"<h4>{escape(call['name'])} "
+            f"<span class='cmp-request'>{escape(call['request'])}</span>{judged}</h4>"
             f"<div class='cmp-pair'>{''.join(columns)}</div>"
         )
     summary = "<summary>Answers side by side (normalised)</summary>"

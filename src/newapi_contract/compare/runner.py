@@ -298,8 +298,9 @@ def observe(side: Side, step: Step, scope: str, revocation_bound_s: float) -> Ob
                 reason = _not_sendable(call, answers)
                 if reason is None:
                     answers[call.name] = _send(side, call, tokens, answers, revocation_bound_s)
+                relay = call.send.relay is not None
                 trees = [
-                    comparable(a.status, a.headers, a.text, tokens, side.users())
+                    comparable(a.status, a.headers, a.text, tokens, side.users(), relay=relay)
                     for a in answers.get(call.name, [])
                 ]
                 seen.calls[call.name] = CallSeen(trees, recorder.take(scope), reason)
@@ -324,6 +325,8 @@ def compare_step(step: Step, baseline: Observed, second: Observed, candidate: Ob
             result.unverified = f"{label}: {seen.unverified}"
             return result
     for call in step.calls:
+        if not call.compared:
+            continue  # only its clause verdict counts (see scenario.Call.compared)
         result.differences += differences(
             call.name, baseline.view(call.name), second.view(call.name), candidate.view(call.name)
         )
