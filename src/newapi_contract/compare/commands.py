@@ -142,8 +142,6 @@ def compare_command(args: argparse.Namespace) -> int:
             revocation_bound_s=bound,
             started=lambda: remove_outputs(report_dir),
         )
-    for line in comparison.cleanup:
-        print(f"newapi-contract: {line}", file=sys.stderr)
     write_outputs(comparison, report_dir)
     code = comparison.exit_code
     print(f"newapi-contract: {verdict_sentence(comparison)}", file=sys.stderr)

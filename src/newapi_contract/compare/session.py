@@ -97,9 +97,14 @@ def run_comparison(
     """Both sides started (`started()` then, before the first step), every step compared."""
     began = time.monotonic()
     problems: list[str] = []
+
+    def report(line: str) -> None:  # at once: an interrupted comparison returns nothing
+        problems.append(line)
+        progress(f"newapi-contract: {line}")
+
     with ExitStack() as stack:
-        base = stack.enter_context(_side("baseline", baseline, common, problems.append))
-        cand = stack.enter_context(_side("candidate", candidate, common, problems.append))
+        base = stack.enter_context(_side("baseline", baseline, common, report))
+        cand = stack.enter_context(_side("candidate", candidate, common, report))
         base.start()
         cand.start()
         started()
