@@ -42,6 +42,7 @@ ROOMS = {
     "cleanup": "suite",
     "selftest": "suite",
     "doctor": "suite",
+    "compare": "compare",
 }
 
 

@@ -115,3 +115,17 @@ def test_differential_check_finds_no_unexplained_difference(generation: str) -> 
         line for p in result.passes for line in p.not_sent
     ]
     assert unexplained == []
+
+
+@pytest.mark.skipif(
+    not (os.environ.get("NEWAPI_UPSTREAM_LEGACY") and os.environ.get("NEWAPI_UPSTREAM_CURRENT")),
+    reason="set NEWAPI_UPSTREAM_LEGACY and NEWAPI_UPSTREAM_CURRENT to binaries you built",
+)
+@pytest.mark.parametrize("pair", ["legacy-current", "current-current"])
+def test_release_check_between_upstream_builds_matches_the_embedded_one(pair: str, tmp_path: Path) -> None:
+    from tools.upstream.release_check import run_release_check
+
+    binaries = {g: Path(os.environ[f"NEWAPI_UPSTREAM_{g.upper()}"]) for g in ("legacy", "current")}
+    ports = PortRange(os.environ.get("NEWAPI_UPSTREAM_PORTS", "any"))
+    check = run_release_check(pair, binaries, ports, {}, tmp_path)
+    assert check.same, {"only upstream": check.only_upstream, "only embedded": check.only_embedded}

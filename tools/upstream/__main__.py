@@ -12,6 +12,9 @@ settings among them are given to the reference server too).
           in tools/upstream/known_differences.yaml or printed (exit 1).
   suite   the whole suite through the console script against fresh instances, for each
           run kind (quick, thorough, n2 = quick with `-- -n 2`); prints a table.
+  compare the release check (`newapi-contract compare`) between fresh upstream instances
+          (legacy -> current, current -> current), beside the same comparison of the embedded
+          generations; the two lists of changes must be the same (exit 1 otherwise).
 
 Exit codes: 0 all well, 1 unexplained differences or a run that did not exit 0,
 2 usage, 3 a binary that would not start.
@@ -130,6 +133,46 @@ def suite_command(args: argparse.Namespace) -> int:
     return 0 if all(r.exit == 0 for r in rows) else 1
 
 
+def compare_command(args: argparse.Namespace) -> int:
+    from tools.upstream.release_check import PAIRS, run_release_check
+
+    pairs = [p.strip() for p in args.pairs.split(",") if p.strip()]
+    if not pairs or set(pairs) - set(PAIRS):
+        raise UsageError(f"--pairs {args.pairs!r}: choose from {', '.join(PAIRS)}")
+    binaries = _binaries(args)
+    missing = sorted({g for p in pairs for g in PAIRS[p]} - set(binaries))
+    if missing:
+        raise UsageError(f"--pairs {args.pairs}: give --{' --'.join(missing)} PATH")
+    report_dir = Path(args.report_dir)
+    failures = 0
+    summary = {}
+    for pair in pairs:
+        check = run_release_check(pair, binaries, _ports(args.ports), _env_pairs(args.env), report_dir)
+        print(f"{pair}: upstream {check.upstream['verdict']}")
+        print(f"{pair}: embedded {check.embedded['verdict']}")
+        for change in check.upstream["changes"]:
+            steps = sorted({s["step"] for s in change["seen_in"]})
+            values = [json.dumps(change[side], ensure_ascii=False) for side in ("baseline", "candidate")]
+            print(f"  {change['kind']:8} {change['where']}: {values[0]} -> {values[1]}  ({len(steps)} steps)")
+        for row in check.only_upstream:
+            print(f"  ONLY UPSTREAM {row}")
+        for row in check.only_embedded:
+            print(f"  ONLY EMBEDDED {row}")
+        verdict = "the same list" if check.same else "the lists differ"
+        print(f"{pair}: {verdict} (unverified steps: {check.unverified})")
+        failures += not check.same
+        summary[pair] = {
+            "same": check.same,
+            "only_upstream": check.only_upstream,
+            "only_embedded": check.only_embedded,
+            "upstream": check.upstream["verdict"],
+            "embedded": check.embedded["verdict"],
+        }
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 1 if failures else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tools.upstream",
@@ -140,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, handler, summary in (
         ("diff", diff_command, "differential check against the reference server"),
         ("suite", suite_command, "run the whole suite against fresh upstream instances"),
+        ("compare", compare_command, "the release check between upstream builds, beside the embedded one"),
     ):
         command = sub.add_parser(name, help=summary, description=summary)
         command.add_argument("--legacy", metavar="PATH", help="new-api binary of the legacy generation")
@@ -153,6 +197,17 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "diff":
             command.add_argument("--known", default=str(KNOWN_DIFFERENCES), help="known differences file")
             command.add_argument("--show-explained", action="store_true", help="print explained ones too")
+        elif name == "compare":
+            command.add_argument(
+                "--pairs",
+                default="legacy-current,current-current",
+                help="legacy-current, current-current, legacy-legacy",
+            )
+            command.add_argument(
+                "--report-dir",
+                default="reports/upstream-compare",
+                help="each comparison's reports go under it",
+            )
         else:
             command.add_argument(
                 "--runs", default="quick,n2,thorough", help="run kinds (quick, n2, thorough)"
