@@ -23,7 +23,7 @@ from typing import TextIO
 
 from newapi_contract.apifox import ConversionRefused, Finding, convert_file
 from newapi_contract.apifox.outputs import build_outputs, stale_files, write_atomically
-from newapi_contract.errors import UsageError
+from newapi_contract.errors import Exit, UsageError
 from newapi_contract.paths import EFFECTIVE_CONTRACT, OVERLAY_FILE, PLAIN_CONTRACT, SEED_SOURCE
 
 __all__ = ["register"]
@@ -94,7 +94,7 @@ def run_convert(args: argparse.Namespace) -> int:
             print(f"wrote {_shown(path)}", file=findings_to)
     if args.lint:
         _print_findings(outputs.conversion.findings, args.format, findings_to)
-    return 1 if args.check and problems else 0
+    return Exit.FAILED if args.check and problems else Exit.HELD
 
 
 def run_lint(args: argparse.Namespace) -> int:

@@ -33,7 +33,7 @@ import pytest
 
 from newapi_contract.client.recording import Observation
 from newapi_contract.contract.clauses import load_clauses
-from newapi_contract.errors import RoadFault
+from newapi_contract.errors import Exit, RoadFault
 from newapi_contract.paths import EFFECTIVE_CONTRACT
 from newapi_contract.report.cards import failure_card, passed_html
 from newapi_contract.report.failure import Failure, failure_from
@@ -47,6 +47,7 @@ from newapi_contract.report.timings import RunTimings, samples_of, timings_html
 __all__ = [
     "CSS_FILE",
     "FATAL",
+    "FATAL_EXIT",
     "TALLY",
     "Controller",
     "ProgressHooks",
@@ -58,6 +59,7 @@ __all__ = [
 
 TALLY = pytest.StashKey[ClauseTally]()
 FATAL = pytest.StashKey[str]()  # why the run stopped before a verdict (pytest.exit)
+FATAL_EXIT = pytest.StashKey[Exit]()  # and the exit code that stop means (errors.Exit)
 TIMINGS = pytest.StashKey[RunTimings]()  # this process's (under xdist, the controller's: all)
 SAMPLES = pytest.StashKey[list[Any]]()  # a test's answered exchanges, until its teardown report
 _SHOWN = pytest.StashKey[set[int]]()  # the shared observations already in a test's report
@@ -364,14 +366,12 @@ class Controller:
         config: pytest.Config,
         tally: ClauseTally,
         report_dir: Callable[[], Path],
-        contracts: bool,
         context: Callable[[], Any] = lambda: None,
     ) -> None:
         self.config = config
         self.tally = tally
         self._context = context
         self._report_dir = report_dir
-        self._contracts = contracts  # this session runs the contract (not the harness's tests)
         self._html_report: Any = None
         self.summary_path: Path | None = None
 
@@ -384,8 +384,6 @@ class Controller:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop or session.shouldfail:
             self.tally.interrupted = bool(self.tally.results) or self.tally.interrupted
-        if not self._contracts:
-            return
         ctx = self._context()
         if ctx is not None and ctx.target is not None:
             # The final counters, the clean-up's requests included (session fixtures are torn
