@@ -3,8 +3,8 @@
 The contract (clause catalogue, overlay, Apifox sources, schemathesis config and the
 clause tests) and the generated OpenAPI have one editable copy: `contracts/` and
 `openapi/` at the top of the checkout. The wheel carries that copy inside the package
-(`newapi_contract/contracts/`, `newapi_contract/openapi/`: pyproject's hatch
-`force-include`). So:
+(`newapi_contract/contracts/`, `newapi_contract/openapi/`: the hatch `sources` of
+pyproject.toml). So:
 
 - run from a checkout (an editable install), they are the checkout's folders, and the
   reports go to the checkout's `reports/`;
