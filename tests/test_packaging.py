@@ -179,6 +179,8 @@ def test_the_wheel_carries_the_one_copy_of_the_contract(wheel):
             assert packaged == _tracked(folder)
             for name in packaged:
                 assert archive.read(f"newapi_contract/{name}") == (CHECKOUT / name).read_bytes()  # type: ignore[operator]
+        notes = archive.read("newapi_contract/docs/server-notes.md")
+        assert notes == (CHECKOUT / "docs" / "server-notes.md").read_bytes()  # type: ignore[operator]
         assert {
             "newapi_contract/py.typed",
             "newapi_contract/report/report.css",

@@ -1,10 +1,10 @@
 """Where the project's files live: the contract sources, the generated OpenAPI, reports.
 
 The contract (clause catalogue, overlay, Apifox sources, schemathesis config and the
-clause tests) and the generated OpenAPI have one editable copy: `contracts/` and
-`openapi/` at the top of the checkout. The wheel carries that copy inside the package
-(`newapi_contract/contracts/`, `newapi_contract/openapi/`: the hatch `sources` of
-pyproject.toml). So:
+clause tests), the generated OpenAPI and the notes on the real server the clauses cite have
+one editable copy: `contracts/`, `openapi/` and `docs/server-notes.md` at the top of the
+checkout. The wheel carries that copy inside the package (`newapi_contract/contracts/`,
+`newapi_contract/openapi/`, `newapi_contract/docs/`: the hatch `sources` of pyproject.toml). So:
 
 - run from a checkout (an editable install), they are the checkout's folders, and the
   reports go to the checkout's `reports/`;
@@ -31,6 +31,7 @@ __all__ = [
     "REPORTS_DIR",
     "SCHEMATHESIS_CONFIG",
     "SEED_SOURCE",
+    "SERVER_NOTES",
 ]
 
 
@@ -60,3 +61,4 @@ CLAUSES_FILE = CONTRACTS_DIR / "clauses.yaml"
 SCHEMATHESIS_CONFIG = CONTRACTS_DIR / "schemathesis.toml"
 PLAIN_CONTRACT = OPENAPI_DIR / "delete-token.openapi.json"
 EFFECTIVE_CONTRACT = OPENAPI_DIR / "delete-token.effective.json"
+SERVER_NOTES = PROJECT_ROOT / "docs" / "server-notes.md"  # the "ref §N" the clauses cite

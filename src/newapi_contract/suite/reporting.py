@@ -34,13 +34,14 @@ import pytest
 from newapi_contract.client.recording import Observation
 from newapi_contract.contract.clauses import load_clauses
 from newapi_contract.errors import Exit, RoadFault
-from newapi_contract.paths import EFFECTIVE_CONTRACT
+from newapi_contract.paths import EFFECTIVE_CONTRACT, SERVER_NOTES
 from newapi_contract.report.cards import failure_card, passed_html
 from newapi_contract.report.failure import Failure, failure_from
 from newapi_contract.report.longrepr import headed, redact_longrepr
 from newapi_contract.report.page import page_title, run_summary_html, verdict_sentence
 from newapi_contract.report.progress import Progress
 from newapi_contract.report.replay import base_nodeid, replay_command
+from newapi_contract.report.sources import notes_sections
 from newapi_contract.report.summary import ClauseTally
 from newapi_contract.report.timings import RunTimings, samples_of, timings_html
 
@@ -477,7 +478,8 @@ class Controller:
                 "<div class='nac-verdict nac-run-no-verdict'><p class='nac-verdict-line'>"
                 f"NO VERDICT: the run stopped: {escape(fatal)}</p></div>"
             )
-        prefix.extend(run_summary_html(self.tally, contract))
+        notes = notes_sections(SERVER_NOTES.read_text(encoding="utf-8")) if SERVER_NOTES.exists() else {}
+        prefix.extend(run_summary_html(self.tally, contract, notes))
         if TIMINGS in self.config.stash:
             prefix.append(timings_html(self.config.stash[TIMINGS]))
 
