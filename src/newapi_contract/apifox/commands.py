@@ -29,7 +29,7 @@ from newapi_contract.paths import EFFECTIVE_CONTRACT, OVERLAY_FILE, PLAIN_CONTRA
 __all__ = ["register"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     convert = subparsers.add_parser(
         "convert",
         help="Apifox document -> OpenAPI 3.1 contract (and the effective contract)",

@@ -31,7 +31,7 @@ __all__ = ["register"]
 # pytest's exit status -> the suite's exit code, when neither the tally nor the plugin's
 # stop (FATAL_EXIT) decides: pytest.exit(returncode=3) and pytest's own INTERNAL_ERROR are
 # the same number, so a status alone never says "target unusable".
-_FROM_PYTEST = {
+_FROM_PYTEST: dict[int, Exit] = {
     pytest.ExitCode.OK: Exit.HELD,
     pytest.ExitCode.TESTS_FAILED: Exit.FAILED,
     pytest.ExitCode.INTERRUPTED: Exit.INTERRUPTED,

@@ -367,6 +367,7 @@ def requests_session(run_context: RunContext) -> Any:
     from newapi_contract.client.requests_adapter import guarded_session
     from newapi_contract.suite.bootstrap import no_cookie_policy
 
+    assert run_context.guard is not None  # the run context has started
     session = guarded_session(
         guard=run_context.guard,
         pacer=run_context.pacer,

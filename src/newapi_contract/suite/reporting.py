@@ -79,7 +79,7 @@ def clause_id(item: pytest.Item) -> str | None:
 def _html_extra(report: pytest.TestReport, html: str) -> None:
     from pytest_html import extras as html_extras
 
-    report.extras = [*getattr(report, "extras", []), html_extras.html(html)]
+    report.extras = [*getattr(report, "extras", []), html_extras.html(html)]  # type: ignore[attr-defined]
 
 
 def _location(item: pytest.Item) -> tuple[str, int | None, str]:
@@ -182,8 +182,8 @@ class Reporting:
             item.stash[_IN_CALL] = False
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-        outcome = yield
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+        outcome: Any = yield
         report: pytest.TestReport = outcome.get_result()
         ctx = self._context()
         if ctx is None:
