@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -17,14 +17,33 @@ def test_generated_openapi_is_up_to_date(capsys):
     assert main(["convert", "--check"]) == 0, capsys.readouterr().err
 
 
-@pytest.mark.skipif(
-    shutil.which("ruff", path=str(PROJECT_ROOT / ".venv" / "bin")) is None and shutil.which("ruff") is None,
-    reason="ruff is not installed (pip install -e '.[dev]')",
-)
+def _tool(name: str) -> str:
+    """A pinned dev tool (pyproject `[dev]`), beside this interpreter: never skipped, and
+    never some other version found on PATH."""
+    path = Path(sys.executable).with_name(name)
+    assert path.exists(), f"{name} is not installed beside {sys.executable}: pip install -e '.[dev]'"
+    return str(path)
+
+
+def _run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+
+
 def test_ruff_is_clean():
-    ruff = shutil.which("ruff", path=str(PROJECT_ROOT / ".venv" / "bin")) or shutil.which("ruff")
-    done = subprocess.run([ruff, "check", str(PROJECT_ROOT)], capture_output=True, text=True, check=False)
+    done = _run(_tool("ruff"), "check", ".")
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_ruff_format_is_clean():
+    done = _run(_tool("ruff"), "format", "--check", ".")
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+@pytest.mark.slow
+def test_mypy_is_clean_on_src():
+    # The configuration is pyproject's [tool.mypy] (files = src).
+    done = _run(_tool("mypy"))
+    assert done.returncode == 0 and "Success" in done.stdout, done.stdout[-3000:]
 
 
 def test_console_script_answers_help():

@@ -3,7 +3,7 @@
 Each room exposes `register(subparsers)` in its `commands` module, adding its
 sub-commands with `set_defaults(handler=...)`; a handler takes the parsed
 arguments and returns an exit code. This module is the one place where errors
-become one-line messages and exit codes (see `newapi_contract.errors`).
+become one-line messages and exit codes (the table is `newapi_contract.errors.Exit`).
 """
 
 from __future__ import annotations
@@ -11,16 +11,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 from collections.abc import Sequence
 
 from newapi_contract import __version__
-from newapi_contract.errors import ContractError, RoadFault
-
-EXIT_OK = 0
-EXIT_CLAUSE_FAILED = 1
-EXIT_USAGE = 2
-EXIT_TARGET = 3
-EXIT_INTERRUPTED = 130
+from newapi_contract.errors import ContractError, Exit, RoadFault
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,7 +23,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         print(f"{self.prog}: error: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
+        raise SystemExit(Exit.USAGE)
 
 
 # Which room holds each command: only that room is imported to run it (the converter's
@@ -76,7 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = exc.exit_code
     except KeyboardInterrupt:
         print("newapi-contract: interrupted", file=sys.stderr)
-        code = EXIT_INTERRUPTED
+        code = Exit.INTERRUPTED
+    except Exception as exc:  # a bug of the suite: never read as a verdict (1) or a bad target (3)
+        traceback.print_exc()
+        print(
+            f"newapi-contract: internal error (a bug of newapi-contract, not of the server): "
+            f"{type(exc).__name__}: {exc} (exit {Exit.INTERNAL:d})",
+            file=sys.stderr,
+        )
+        code = Exit.INTERNAL
     return code
 
 

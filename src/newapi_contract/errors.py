@@ -1,31 +1,38 @@
-"""The exception tree of newapi-contract, and the exit code each branch maps to.
+"""The exception tree of newapi-contract and the exit codes: the one table of both.
 
-    ContractError            exit 2  (anything the user can fix by changing their input)
-    +-- UsageError           exit 2  bad option, bad configuration, missing credentials
-    +-- InputError           exit 2  a malformed, empty, unknown or missing input file
-    +-- TargetError          exit 3  the server under test cannot be used
-    |   +-- TargetUnreachable        connection refused, DNS failure, timeout
-    |   +-- NotNewApi                something answers, but it is not a new-api
-    |   +-- CredentialsRejected      the server refuses the given credentials
-    +-- GuardRefusal         (a test error) the suite refused to send a request that
-                             could touch data it did not create
+`Exit` is every code the command can end with (the README's exit-code table says the
+same); each exception says which one it ends a command with:
 
-    RoadFault                exit 3  (a BaseException, deliberately not an Exception)
+    ContractError            USAGE (2)   anything the user can fix by changing their input
+    +-- UsageError           USAGE       bad option, bad configuration, missing credentials
+    +-- InputError           USAGE       a malformed, empty, unknown or missing input file
+    +-- TargetError          TARGET (3)  the server under test cannot be used
+    |   +-- TargetUnreachable            connection refused, DNS failure, timeout
+    |   +-- NotNewApi                    something answers, but it is not a new-api
+    |   +-- CredentialsRejected          the server refuses the given credentials
+    +-- GuardRefusal         INTERNAL (4) the suite refused to send a request that could
+                             touch data it did not create (a test error inside a run; a bug
+                             of the suite if it ever ends a command)
+
+    RoadFault                TARGET (3)  (a BaseException, deliberately not an Exception)
                              the road to the server, not the server, kept a request
                              from getting a real answer: throttled (429) past the
                              waiting budget, connection errors, a proxy's 502/503/504,
                              an answer lost after the server acted. A test that meets
                              one is *unverified*, never failed.
 
-The CLI (`newapi_contract.cli`) is the one place that turns these into exit codes and
-one-line messages; library code raises, never prints or exits.
+The CLI (`newapi_contract.cli`) turns these into one-line messages and exit codes;
+library code raises, never prints or exits.
 """
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 __all__ = [
     "ContractError",
     "CredentialsRejected",
+    "Exit",
     "GuardRefusal",
     "InputError",
     "NotNewApi",
@@ -36,10 +43,24 @@ __all__ = [
 ]
 
 
+class Exit(IntEnum):
+    """How a `newapi-contract` command ends: the one table of exit codes."""
+
+    HELD = 0  # every clause checked held (other commands: done)
+    FAILED = 1  # a clause failed: the server breaks the contract (convert --check: stale files;
+    # selftest: a false alarm or a surviving fault)
+    USAGE = 2  # bad usage, configuration or input; a selection that names no test
+    TARGET = 3  # the target cannot be used, or the run is inconclusive: a clause unverified
+    # because the road failed (throttled, network, a proxy, a lost answer)
+    INTERNAL = 4  # an internal error of the suite (a bug of newapi-contract or pytest's
+    # INTERNALERROR): no verdict on the server either way
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM: the run's tokens were cleaned up, reports incomplete
+
+
 class ContractError(Exception):
     """Base of every error newapi-contract raises on purpose."""
 
-    exit_code = 2
+    exit_code: Exit = Exit.USAGE
 
 
 class UsageError(ContractError):
@@ -53,7 +74,7 @@ class InputError(ContractError):
 class TargetError(ContractError):
     """The server under test cannot be used for a run."""
 
-    exit_code = 3
+    exit_code = Exit.TARGET
 
 
 class TargetUnreachable(TargetError):
@@ -71,6 +92,8 @@ class CredentialsRejected(TargetError):
 class GuardRefusal(ContractError):
     """The ownership guard refused a request; it was never sent."""
 
+    exit_code = Exit.INTERNAL
+
 
 class RoadFault(BaseException):
     """No real answer could be had for a request; `kind` says why.
@@ -85,7 +108,7 @@ class RoadFault(BaseException):
     happen).
     """
 
-    exit_code = 3
+    exit_code = Exit.TARGET
     KINDS = ("throttled", "network", "proxy", "lost", "busy")
 
     def __init__(self, kind: str, message: str) -> None:

@@ -244,3 +244,30 @@ def test_auth_settings_keep_the_scheme_not_the_secret() -> None:
 def test_every_finding_uses_a_catalogued_rule() -> None:
     conversion = convert_api(path="a/1/", parameters={"header": [header("authorization")]})
     assert {f.rule for f in conversion.findings} <= set(RULES)
+
+
+@pytest.mark.parametrize(
+    ("extra", "example"),
+    [
+        ({"example": "12"}, "12"),
+        ({"example": 12}, "12"),
+        ({"sampleValue": "7"}, "7"),
+        ({"example": "abc"}, None),
+        ({}, None),
+    ],
+)
+def test_new_api_user_keeps_only_an_integer_example_as_a_string(extra: dict, example: str | None) -> None:
+    # a number example becomes its string; one that is no user id would be sent as a bad header
+    header_param = {"name": "new-api-user", "required": True, "type": "string", **extra}
+    _, operation = only_operation(convert_api(parameters={"header": [header_param]}))
+    (param,) = operation["parameters"]
+    assert param["name"] == "New-Api-User"
+    assert param.get("example") == example
+
+
+def test_a_path_parameter_is_required_whatever_the_source_says() -> None:
+    optional = {"name": "id", "required": False, "type": "string"}
+    _, operation = only_operation(convert_api(path="/u/{id}", parameters={"path": [optional]}))
+    assert operation["parameters"] == [
+        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+    ]

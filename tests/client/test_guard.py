@@ -249,3 +249,14 @@ def test_property_numbers_in_any_spelling(n: int, zeros: int) -> None:
             is_harmless(t) or t in known for t in plausible_targets(segment)
         )
         assert admitted(guard, "DELETE", f"/api/token/{segment}") is safe
+
+
+def test_only_the_overflow_clamp_itself_is_harmless_at_the_top_of_int64(guard: Guard) -> None:
+    # No row has id <= 0 or MaxInt64 (the clamp); MaxInt64 - 1 could be a real row.
+    assert is_harmless(0) and is_harmless(-1) and is_harmless(MAX_INT64)
+    assert not is_harmless(1) and not is_harmless(MAX_INT64 - 1)
+    assert admitted(guard, "DELETE", "/api/token/9223372036854775808")  # clamps to MaxInt64
+    assert admitted(guard, "DELETE", "/api/token/9223372036854775807")
+    assert not admitted(guard, "DELETE", "/api/token/9223372036854775806")
+    assert not admitted(guard, "DELETE", "/api/token/1")
+    assert admitted(guard, "DELETE", "/api/token/0")

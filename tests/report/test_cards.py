@@ -44,7 +44,11 @@ def test_card_marks_the_failing_exchange_and_folds_the_earlier_ones() -> None:
     assert "The failing exchange, #3 of 3: GET" in marked
     assert "<h5>Request</h5>" in marked and "<h5>Response: HTTP 200 in 2 ms</h5>" in marked
     assert "curl -X GET" in marked and "$NEWAPI_ACCESS_TOKEN" in marked
-    assert "Promise" in html and "ref §3" in html and "Replay this test" in html
+    assert (
+        "Promise" in html
+        and "ref <a class='nac-ref' href='#nac-ref-3'>§3</a>" in html
+        and "Replay this test" in html
+    )
 
 
 def test_observed_answer_is_parsed_pretty_and_whole_long_ones_folded() -> None:

@@ -23,13 +23,13 @@ from typing import TextIO
 
 from newapi_contract.apifox import ConversionRefused, Finding, convert_file
 from newapi_contract.apifox.outputs import build_outputs, stale_files, write_atomically
-from newapi_contract.errors import UsageError
+from newapi_contract.errors import Exit, UsageError
 from newapi_contract.paths import EFFECTIVE_CONTRACT, OVERLAY_FILE, PLAIN_CONTRACT, SEED_SOURCE
 
 __all__ = ["register"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     convert = subparsers.add_parser(
         "convert",
         help="Apifox document -> OpenAPI 3.1 contract (and the effective contract)",
@@ -94,7 +94,7 @@ def run_convert(args: argparse.Namespace) -> int:
             print(f"wrote {_shown(path)}", file=findings_to)
     if args.lint:
         _print_findings(outputs.conversion.findings, args.format, findings_to)
-    return 1 if args.check and problems else 0
+    return Exit.FAILED if args.check and problems else Exit.HELD
 
 
 def run_lint(args: argparse.Namespace) -> int:

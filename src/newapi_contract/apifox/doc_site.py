@@ -66,14 +66,14 @@ def convert_blocks(page: MarkdownPage, source: str) -> tuple[dict[str, Any], Fin
         raise InputError(f"{source}: no spec block of the page can be read")
     components = _merged_components(reads, log)
     drafts: list[Draft] = []
-    for read, _label in reads:
-        for draft in read.drafts:
-            if len(reads) > 1 and draft.security is None and read.security is not None:
-                draft.security = [dict(r) for r in read.security]  # each block's own default
+    for export, _label in reads:
+        for draft in export.drafts:
+            if len(reads) > 1 and draft.security is None and export.security is not None:
+                draft.security = [dict(r) for r in export.security]  # each block's own default
             drafts.append(draft)
-    first = reads[0][0]
+    head = reads[0][0]
     title = next((r.info["title"] for r, _ in reads if r.info.get("title")), page.title or source)
-    info = {**first.info, "title": title, "version": str(first.info.get("version", "1.0.0"))}
+    info = {**head.info, "title": title, "version": str(head.info.get("version", "1.0.0"))}
     servers: list[dict[str, Any]] = []
     for read, _label in reads:
         servers += [s for s in read.servers if s not in servers]
@@ -92,7 +92,7 @@ def convert_blocks(page: MarkdownPage, source: str) -> tuple[dict[str, Any], Fin
         components=components,
         log=log,
         x_source={"file": source, "format": "apifox-markdown", "blocks": len(reads)},
-        security=first.security if len(reads) == 1 else None,
+        security=head.security if len(reads) == 1 else None,
         top=top,
     )
     return doc, log

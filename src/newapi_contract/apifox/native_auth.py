@@ -159,7 +159,8 @@ class NativeAuth:
             return INHERIT
         assert isinstance(auth, dict)
         lowered = kind.strip().lower()
-        settings = auth.get(kind) if isinstance(auth.get(kind), dict) else {}
+        found = auth.get(kind)
+        settings: dict[str, Any] = found if isinstance(found, dict) else {}
         if lowered in _NO_AUTH_TYPES:
             return []
         if lowered == "securityscheme":

@@ -109,7 +109,7 @@ class _Converter:
                 media["example"], media_type, schema, schemas, child(where, "example"), self.log
             )
             media.pop("example") if kept is MISSING else media.__setitem__("example", kept)
-        examples = media.get("examples")
+        examples: Any = media.get("examples")
         if isinstance(examples, dict):
             media["examples"] = examples = dict(examples)  # the source's map may be shared (YAML aliases)
         for name, example in list(examples.items() if isinstance(examples, dict) else []):
@@ -207,8 +207,8 @@ class _Converter:
         if "security" in op:
             draft.security = self.security.resolve(op["security"], draft.security_where)
         if isinstance(op.get("servers"), list):
-            listed = [(s, child(child(where, "servers"), i)) for i, s in enumerate(op["servers"])]
-            draft.servers = clean_servers(listed, self.log)
+            servers = [(s, child(child(where, "servers"), i)) for i, s in enumerate(op["servers"])]
+            draft.servers = clean_servers(servers, self.log)
         draft.fields = {k: op[k] for k in _OPERATION_FIELDS if k in op}
         if isinstance(op.get("callbacks"), dict):
             draft.fields["callbacks"] = self.clean_object(op["callbacks"], child(where, "callbacks"))

@@ -84,7 +84,7 @@ _PROJECT = {
     "required": ["apiCollection"],
 }
 
-_OPERATION = {
+_OPERATION: dict[str, Any] = {
     "type": "object",
     "properties": {
         "parameters": {"type": "array", "items": {"type": "object"}},

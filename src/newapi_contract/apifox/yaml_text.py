@@ -48,7 +48,7 @@ class YamlText:
     duplicate_keys: list[tuple[int, str]] = field(default_factory=list)  # (line, key)
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
 
     def __init__(self, stream: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 from newapi_contract.client.ids import go_unescape_path, is_harmless, plausible_targets, token_id_acted_on
@@ -170,7 +171,7 @@ def _matches(pattern: list[str], raw: list[str], decoded: list[str | None]) -> b
     return True
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

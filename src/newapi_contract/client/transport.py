@@ -11,6 +11,7 @@ at the bottom, so every attempt, each 429 and each reset included, is in the rep
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 
@@ -115,7 +116,7 @@ class RecordingTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         started = time.perf_counter()
-        parts = {
+        parts: dict[str, Any] = {
             "method": request.method,
             "url": str(request.url),
             "request_headers": request.headers,

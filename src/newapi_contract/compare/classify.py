@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from newapi_contract.compare.normalise import ABSENT
+from newapi_contract.errors import Exit
 
 __all__ = [
     "ALLOWABLE",
@@ -92,7 +93,7 @@ class StepResult:
         return next((c for c in CLASSES if c in found), "same")
 
 
-def view(trees: list[Mapping[str, Any]]) -> dict[str, Any]:
+def view(trees: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """One call's normalised answer(s) as one tree to compare: `status`, `header:<name>`,
     `body`; several (parallel) answers as `[0]`, `[1]`... in a stable order (by their text),
     so that which thread got which answer is no difference."""
@@ -179,16 +180,16 @@ def clause_changes(
     return changes, noisy
 
 
-def exit_code(results: Iterable[StepResult], allowed: Iterable[str] = ()) -> int:
+def exit_code(results: Iterable[StepResult], allowed: Iterable[str] = ()) -> Exit:
     """1 when a step shows a change that is not allowed (contract always counts), else 3
     when a step could not be compared (the road failed), else 0 (nothing but noise)."""
     blocking = {"contract", "shape", "text"} - set(allowed)
     results = list(results)
     if any(r.unverified is None and r.kinds() & blocking for r in results):
-        return 1
+        return Exit.FAILED
     if any(r.unverified is not None for r in results):
-        return 3
-    return 0
+        return Exit.TARGET
+    return Exit.HELD
 
 
 @dataclass

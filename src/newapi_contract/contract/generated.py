@@ -182,6 +182,7 @@ class Arena:
         else:
             use_peer = self.peer is not None and acted % 3 == 0
             party, kind = (self.peer, TargetKind.PEER) if use_peer else (self.owner, TargetKind.OWN)
+            assert party is not None  # the peer is only chosen when there is one
             acted = self._live_target(party, kind)
             segment = str(acted)
             case.path_parameters["id"] = segment
@@ -233,7 +234,8 @@ class Arena:
             still_there = party.api.get_token(aim.token_id).success is True
             if not still_there:
                 self.ledger.mark_deleted(aim.token_id)
-            listed, missing = None, ()
+            listed: bool | None = None
+            missing: tuple[int, ...] = ()
             if success is True:
                 listed, missing = self._look_in_list(party, aim.token_id)
             settlement = Settlement(aim, success, still_there, listed, missing)

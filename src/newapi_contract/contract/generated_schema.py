@@ -17,7 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from newapi_contract.errors import UsageError
-from newapi_contract.paths import CONTRACTS_DIR, EFFECTIVE_CONTRACT
+from newapi_contract.paths import EFFECTIVE_CONTRACT, SCHEMATHESIS_CONFIG
 
 __all__ = [
     "PROFILES",
@@ -26,8 +26,6 @@ __all__ = [
     "budget_for",
     "load_generated_schema",
 ]
-
-SCHEMATHESIS_CONFIG = CONTRACTS_DIR / "schemathesis.toml"
 
 
 @dataclass(frozen=True)

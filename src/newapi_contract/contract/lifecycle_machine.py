@@ -161,6 +161,7 @@ class TokenLifecycle(RuleBasedStateMachine):
             _fail(ISOLATION, f"batch delete of 1 own + 1 foreign id answered {answer.text!r}")
         if self._exists(self.world.owner.api, own):
             _fail("DEL-STATE-1", f"batch delete answered success but token {own} is still there")
+        assert self.world.peer is not None  # peer tokens exist only with a peer
         if not self._exists(self.world.peer.api, foreign):
             _fail(ISOLATION, f"the owner's batch delete removed the peer's token {foreign}")
 
@@ -216,6 +217,7 @@ class TokenLifecycle(RuleBasedStateMachine):
     @rule(pick=st.integers(min_value=0))
     def peer_attempts(self, pick: int) -> None:
         token_id = self.live[pick % len(self.live)]
+        assert self.world.peer is not None  # the precondition
         answer = self._delete(self.world.peer.api, str(token_id))
         if answer.success is not False or not self._exists(self.world.owner.api, token_id):
             _fail(ISOLATION, f"the peer's delete of the owner's token {token_id}: {answer.text!r}")
@@ -224,6 +226,7 @@ class TokenLifecycle(RuleBasedStateMachine):
     @rule(pick=st.integers(min_value=0))
     def owner_attempts_peer_token(self, pick: int) -> None:
         token_id = self.peer_live[pick % len(self.peer_live)]
+        assert self.world.peer is not None  # peer tokens exist only with a peer
         answer = self._delete(self.world.owner.api, str(token_id))
         if answer.success is not False or not self._exists(self.world.peer.api, token_id):
             _fail(ISOLATION, f"the owner's delete of the peer's token {token_id}: {answer.text!r}")
@@ -237,7 +240,8 @@ class TokenLifecycle(RuleBasedStateMachine):
 
 def _relay_error_type(answer: Any) -> tuple[int, Any]:
     body = answer.json if isinstance(answer.json, dict) else {}
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    found = body.get("error")
+    error: dict[str, Any] = found if isinstance(found, dict) else {}
     message = str(error.get("message", ""))
     # the request id differs per answer: compare the message up to it
     return answer.status, (error.get("type"), message.split(" (request id")[0])

@@ -75,7 +75,8 @@ def assert_unreadable(api: NewApi, token_id: int) -> None:
 def comparable_relay_error(answer: Answer) -> tuple[int, Any, Any]:
     """The relay's answer with the per-request id removed (ref §4 quotes it in the message)."""
     body = answer.json if isinstance(answer.json, dict) else {}
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    found = body.get("error")
+    error: dict[str, Any] = found if isinstance(found, dict) else {}
     message = error.get("message")
     if isinstance(message, str):
         message = _REQUEST_ID.sub("", message)

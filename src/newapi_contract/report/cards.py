@@ -15,6 +15,7 @@ from html import escape
 from newapi_contract.client.recording import Exchange
 from newapi_contract.contract.clauses import Clause
 from newapi_contract.report.failure import ABOUT_ANSWER, Failure, pretty_body
+from newapi_contract.report.sources import source_html
 
 __all__ = ["anchor", "exchange_html", "exchanges_html", "failure_card", "passed_html", "verdict_badge"]
 
@@ -123,6 +124,10 @@ def _fact(label: str, value: str, code: bool = False) -> str:
     return f"<dt>{escape(label)}</dt><dd>{shown}</dd>"
 
 
+def _source(clause: Clause) -> str:
+    return f"<dt>Source</dt><dd>{source_html(clause.source)}</dd>"
+
+
 def failure_card(
     failure: Failure, clause: Clause | None, *, title_extra: str = "", anchored: bool = False
 ) -> str:
@@ -132,7 +137,7 @@ def failure_card(
     facts = []
     if clause is not None:
         facts.append(_fact("Promise", clause.statement))
-        facts.append(_fact("Source", clause.source))
+        facts.append(_source(clause))
     facts.append(_fact("Test", failure.test, code=True))
     if failure.test_clause != failure.clause:
         facts.append(_fact("Noticed while checking", failure.test_clause))
@@ -170,7 +175,7 @@ def passed_html(clause: Clause, verdict: str, exchanges: Sequence[Exchange], not
     return (
         f"<section class='nac-card nac-v-{escape(verdict)}-card'>"
         f"<h3>{verdict_badge(verdict)} {escape(clause.id)}: {escape(clause.title)}</h3>"
-        f"<dl class='nac-facts'>{_fact('Promise', clause.statement)}{_fact('Source', clause.source)}</dl>"
+        f"<dl class='nac-facts'>{_fact('Promise', clause.statement)}{_source(clause)}</dl>"
         f"{extra}<details class='nac-fold'><summary>{len(exchanges)} HTTP exchange(s)</summary>"
         f"{exchanges_html(exchanges)}</details></section>"
     )

@@ -3,7 +3,8 @@
 In reading order: the verdict (coloured, with the counts of held / failed / unverified /
 skipped / not run, and whether the run was interrupted); the failures as bug reports, root
 causes first and the failures they probably explain folded under them; the clause table;
-the run's facts; where the Apifox page and the server differ. Also the page title.
+the run's facts; where the Apifox page and the server differ; the sections of the notes on
+the real server that the clauses' sources cite (their "§N" link there). Also the page title.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from newapi_contract.report.cards import anchor, failure_card, verdict_badge
 from newapi_contract.report.failure import Failure
+from newapi_contract.report.sources import cited_sections, source_html, sources_html
 from newapi_contract.report.summary import VERDICTS, ClauseTally
 
 __all__ = ["differences_html", "page_title", "run_summary_html", "verdict_sentence"]
@@ -166,7 +168,7 @@ def _clause_table(tally: ClauseTally) -> str:
         rows.append(
             f"<tr class='verdict-{escape(row['verdict'].replace(' ', '-'))}'><td>{link}</td>"
             f"<td>{verdict_badge(row['verdict'])}</td><td>{escape(row['title'])}</td>"
-            f"<td>{escape(note)}</td><td>{escape(row['source'])}</td></tr>"
+            f"<td>{escape(note)}</td><td>{source_html(row['source'])}</td></tr>"
         )
     return (
         "<h2>Clauses</h2><table class='newapi-clauses'><colgroup><col class='c-id'><col class='c-v'>"
@@ -217,13 +219,20 @@ def _find_differences(node: Any) -> list[dict[str, Any]]:
     return []
 
 
-def run_summary_html(tally: ClauseTally, contract: dict[str, Any] | None = None) -> list[str]:
-    """The top of the report, in reading order (see the module doc)."""
+def run_summary_html(
+    tally: ClauseTally,
+    contract: dict[str, Any] | None = None,
+    notes: dict[str, tuple[str, str]] | None = None,
+) -> list[str]:
+    """The top of the report, in reading order (see the module doc); `notes`: the sections of
+    the notes on the real server (`report.sources.notes_sections`), which the sources cite."""
+    cited = [number for clause in tally.clauses.values() for number in cited_sections(clause.source)]
     return [
         _banner(tally),
         _failures(tally),
         _clause_table(tally),
         _run_facts(tally),
         differences_html(contract or {}),
+        sources_html(notes or {}, cited),
         "<h2>Tests</h2>",
     ]

@@ -80,7 +80,7 @@ class ClauseTally:
         self._infos[info.get("run_prefix", "")] = info
 
     def add(self, report: pytest.TestReport) -> None:
-        props = dict(report.user_properties)
+        props: dict[str, Any] = dict(report.user_properties)
         if "run_info" in props:
             info = json.loads(props["run_info"])
             self.note_info(info)

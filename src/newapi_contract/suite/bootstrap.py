@@ -150,7 +150,8 @@ class _RootSession:
         if answer.success is not True:
             client.close()
             raise CredentialsRejected(f"login as {username!r} refused: {answer.message!r}")
-        user = data.get("user") if isinstance(data.get("user"), dict) else data
+        nested = data.get("user")
+        user = nested if isinstance(nested, dict) else data
         user_id = int(user.get("id") or 0)
         headers = {"New-Api-User": str(user_id)}
         jwt = data.get("access_token")

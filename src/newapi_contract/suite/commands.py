@@ -2,11 +2,12 @@
 
 `run` is a thin layer over `pytest.main` on `contracts/`: it checks the target first
 (one clear line and exit 3 within seconds if it cannot be used), then runs the clauses
-with the HTML, JUnit and JSON reports switched on, and maps pytest's exit status to
-the suite's codes: 0 all clauses held, 1 a clause failed, 2 bad usage, 3 bad target (or a
-clause unverified), 130 interrupted. Usage and configuration errors are found before any
-report is touched and come as one line on stderr; reports of an earlier run are removed
-when the run starts, and a run that stops without a verdict leaves none.
+with the HTML, JUnit and JSON reports switched on, and ends with one of the suite's
+exit codes (`errors.Exit`): from the clause tally when the run judged clauses, from the
+error the plugin stopped the run with, else from pytest's status. Usage and
+configuration errors are found before any report is touched and come as one line on
+stderr; reports of an earlier run are removed when the run starts, and a run that stops
+without a verdict leaves none.
 """
 
 from __future__ import annotations
@@ -21,15 +22,25 @@ from typing import Any
 import pytest
 
 from newapi_contract.contract.clauses import load_clauses
-from newapi_contract.errors import UsageError
+from newapi_contract.errors import Exit, UsageError
 from newapi_contract.paths import CONTRACTS_DIR, PROJECT_ROOT
 from newapi_contract.suite.settings import GENERATIONS, PROFILES, RunSettings, check_report_dir
 
 __all__ = ["register"]
 
-# pytest's exit status -> the suite's exit code.
-_EXIT = {0: 0, 1: 1, 2: 130, 3: 3, 4: 2, 5: 2}
+# pytest's exit status -> the suite's exit code, when neither the tally nor the plugin's
+# stop (FATAL_EXIT) decides: pytest.exit(returncode=3) and pytest's own INTERNAL_ERROR are
+# the same number, so a status alone never says "target unusable".
+_FROM_PYTEST: dict[int, Exit] = {
+    pytest.ExitCode.OK: Exit.HELD,
+    pytest.ExitCode.TESTS_FAILED: Exit.FAILED,
+    pytest.ExitCode.INTERRUPTED: Exit.INTERRUPTED,
+    pytest.ExitCode.INTERNAL_ERROR: Exit.INTERNAL,
+    pytest.ExitCode.USAGE_ERROR: Exit.USAGE,
+    pytest.ExitCode.NO_TESTS_COLLECTED: Exit.USAGE,
+}
 PREFLIGHT_TIMEOUT_S = 5.0
+RUN_INI = Path(__file__).resolve().with_name("run.ini")  # the run's pytest configuration
 
 
 def register(sub: Any) -> None:
@@ -182,6 +193,12 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
     tests = [] if _test_paths(extra) else [str(CONTRACTS_DIR)]
     return [
         *tests,
+        # The run's own configuration and rootdir, wherever it starts (see run.ini); node ids
+        # read contracts/test_*.py::... from a checkout and an installed wheel alike.
+        "-c",
+        str(RUN_INI),
+        f"--rootdir={PROJECT_ROOT}",
+        f"--confcutdir={PROJECT_ROOT}",
         "-v",
         "-p",
         "no:cacheprovider",
@@ -191,11 +208,6 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         f"--html={report_dir / 'report.html'}",
         "--self-contained-html",
         f"--junitxml={report_dir / 'junit.xml'}",
-        "-o",
-        "junit_family=xunit1",
-        # Passing detail folded: the failures are shown as bug reports at the top.
-        "-o",
-        "render_collapsed=all",
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
         *(f"{flag}={value}" for flag, value in forwarded.items() if value is not None),
@@ -212,6 +224,7 @@ class _Verdict:
         self.report_dir = report_dir
         self.tally: Any = None
         self.fatal: str | None = None
+        self.fatal_exit: Exit | None = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -219,10 +232,11 @@ class _Verdict:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from newapi_contract.suite.plugin import FATAL, TALLY
+        from newapi_contract.suite.plugin import FATAL, FATAL_EXIT, TALLY
 
         self.tally = session.config.stash.get(TALLY, None)
         self.fatal = session.config.stash.get(FATAL, None)
+        self.fatal_exit = session.config.stash.get(FATAL_EXIT, None)
 
 
 REPORT_FILES = ("report.html", "junit.xml", "summary.json")
@@ -270,7 +284,7 @@ def _network_line(path: Path) -> str:
         return f"newapi-contract: flaky network: {path} is unreadable ({exc})"
 
 
-def run_command(args: argparse.Namespace) -> int:
+def run_command(args: argparse.Namespace) -> Exit:
     # Everything that can be checked before the run is, before any report is touched.
     settings = _settings(args)
     check_report_dir(settings.report_dir)
@@ -291,29 +305,41 @@ def run_command(args: argparse.Namespace) -> int:
         sys.stderr = real_stderr
     if network_file.exists():
         print(_network_line(network_file), file=sys.stderr)
-    code = _EXIT.get(status, 1)
+    if verdict.fatal:
+        code = verdict.fatal_exit if verdict.fatal_exit is not None else Exit.INTERNAL
+    else:
+        code = _FROM_PYTEST.get(status, Exit.INTERNAL)
     report_dir = settings.report_dir
-    if verdict.fatal or code == 2:
+    if verdict.fatal or code == Exit.USAGE:
         message = verdict.fatal or (
-            "no test matched the selection" if status == 5 else _usage_message(held.getvalue())
+            "no test matched the selection"
+            if status == pytest.ExitCode.NO_TESTS_COLLECTED
+            else _usage_message(held.getvalue())
         )
         if verdict.tally is not None:  # the run had started: what it wrote claims nothing
             _remove_reports(report_dir)
-        print(f"newapi-contract: error: {message} (no reports written; exit {code})", file=sys.stderr)
+        print(f"newapi-contract: error: {message} (no reports written; exit {code:d})", file=sys.stderr)
         return code
     sys.stderr.write(held.getvalue())
+    if code == Exit.INTERNAL:
+        print(
+            "newapi-contract: internal error of the suite (pytest's INTERNALERROR above), "
+            f"no verdict on the server; please report it (exit {code:d})",
+            file=sys.stderr,
+        )
+        return code
     tally = verdict.tally
-    if code in (0, 1) and tally is not None and tally.results:
+    if code in (Exit.HELD, Exit.FAILED) and tally is not None and tally.results:
         counts = tally.counts()
         # A clause that failed is a defect whatever else happened; otherwise a clause the
         # road kept from a verdict makes the run inconclusive (3), never red (1).
-        code = 1 if counts["failed"] else (3 if counts["unverified"] else 0)
-        if code == 3:
+        code = Exit.FAILED if counts["failed"] else (Exit.TARGET if counts["unverified"] else Exit.HELD)
+        if code == Exit.TARGET:
             print(_road_line(tally), file=sys.stderr)
     written = [name for name in REPORT_FILES if (report_dir / name).exists()]
     what = ", ".join(written) if written else "none written"
-    stopped = "interrupted; " if code == 130 else ""
-    print(f"newapi-contract: {stopped}reports in {report_dir}: {what} (exit {code})", file=sys.stderr)
+    stopped = "interrupted; " if code == Exit.INTERRUPTED else ""
+    print(f"newapi-contract: {stopped}reports in {report_dir}: {what} (exit {code:d})", file=sys.stderr)
     return code
 
 
@@ -333,5 +359,5 @@ def cleanup_command(args: argparse.Namespace) -> int:
     print(f"newapi-contract: deleted {len(adopted) - len(left)} leftover token(s) named {args.prefix}*")
     if left:
         print(f"newapi-contract: could not delete {left}", file=sys.stderr)
-        return 3
-    return 0
+        return Exit.TARGET
+    return Exit.HELD

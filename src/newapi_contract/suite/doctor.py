@@ -169,7 +169,8 @@ def _login_role(client: httpx.Client, username: str, password: str) -> int | Non
     )
     if answer.success is not True or not isinstance(answer.data, dict):
         return None
-    user = answer.data.get("user") if isinstance(answer.data.get("user"), dict) else answer.data
+    nested = answer.data.get("user")
+    user = nested if isinstance(nested, dict) else answer.data
     return int(user.get("role") or 0)
 
 

@@ -3,8 +3,14 @@
 It gives contract tests (under `contracts/`) their target, users, guarded clients
 and token factory; it ties every test to its clause; its reporting hooks
 (`suite.reporting`) turn failures into bug reports for the HTML report, JUnit, the
-terminal and `summary.json`. It stays inert for tests that name no clause, so plain
-`pytest` over the harness's own tests touches no network.
+terminal and `summary.json`.
+
+It is active only in a session that runs the contract: one whose arguments name the
+contract's tests (`newapi-contract run`, or `pytest contracts` in a checkout). In every
+other pytest session of the environment (the harness's own tests, an unrelated project)
+it only adds its options: `pytest_configure` reads no file, registers nothing and
+changes no option, and no other hook of it acts (as pytest-base-url and pytest-html
+stay out of the way until asked).
 """
 
 from __future__ import annotations
@@ -22,13 +28,14 @@ import pytest
 
 from newapi_contract.contract.clauses import NO_PEER, load_clauses
 from newapi_contract.contract.expectations import Expectations, for_generation
-from newapi_contract.errors import ContractError, RoadFault, TargetError
+from newapi_contract.errors import ContractError, RoadFault
 from newapi_contract.paths import CONTRACTS_DIR
 from newapi_contract.report.summary import ClauseTally
 from newapi_contract.report.timings import RunTimings
 from newapi_contract.suite.reporting import (
     CSS_FILE,
     FATAL,
+    FATAL_EXIT,
     TALLY,
     TIMINGS,
     Controller,
@@ -44,15 +51,23 @@ from newapi_contract.suite.settings import RunSettings, add_options, check_repor
 from newapi_contract.suite.tokens import TokenFactory
 
 CTX = pytest.StashKey[RunContext]()
-__all__ = ["CTX", "FATAL", "TALLY"]
+ACTIVE = pytest.StashKey[bool]()  # this session runs the contract (set in pytest_configure)
+__all__ = ["ACTIVE", "CTX", "FATAL", "FATAL_EXIT", "TALLY"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
 
+def _active(config: pytest.Config) -> bool:
+    return config.stash.get(ACTIVE, False)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    config.stash[ACTIVE] = _runs_contracts(config)
+    if not config.stash[ACTIVE]:
+        return  # inert: not a contract run (see the module doc)
     config.addinivalue_line("markers", "clause(id): the contract clause a test checks")
     config.addinivalue_line(
         "markers", "judges_the_run: judges answers the whole run received; runs after the other tests"
@@ -60,31 +75,29 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[TIMINGS] = RunTimings()
     worker = hasattr(config, "workerinput")
     config.pluginmanager.register(Timings(config.stash[TIMINGS], worker), "newapi-contract-timings")
-    if _runs_contracts(config):
-        _check_settings(config)  # before any report is touched: one line, exit 2
-        # One seed for the whole run, chosen here so that it is printed and reported and
-        # `--hypothesis-seed` replays the run (xdist hands the option to every worker).
-        if config.getoption("hypothesis_seed", None) is None and hasattr(config.option, "hypothesis_seed"):
-            config.option.hypothesis_seed = str(random.SystemRandom().randrange(2**32))
-        if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
-            config.pluginmanager.register(_XdistController(config), "newapi-contract-xdist")
-        # SIGTERM (a CI job cancelled) ends the run like Ctrl-C, so teardown still cleans up.
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, _raise_interrupt)
-        # The report's styles (pytest-html reads --css in its own pytest_configure, after this)
-        # and short tracebacks: the bug report is what a reader needs, not fixture reprs.
-        if hasattr(config.option, "css") and str(CSS_FILE) not in config.option.css:
-            config.option.css.append(str(CSS_FILE))
-        if getattr(config.option, "tbstyle", None) == "auto":
-            config.option.tbstyle = "short"
-    if not hasattr(config, "workerinput"):
+    _check_settings(config)  # before any report is touched: one line, exit 2
+    # One seed for the whole run, chosen here so that it is printed and reported and
+    # `--hypothesis-seed` replays the run (xdist hands the option to every worker).
+    if config.getoption("hypothesis_seed", None) is None and hasattr(config.option, "hypothesis_seed"):
+        config.option.hypothesis_seed = str(random.SystemRandom().randrange(2**32))
+    if getattr(config.option, "numprocesses", None) and not worker:
+        config.pluginmanager.register(_XdistController(config), "newapi-contract-xdist")
+    # SIGTERM (a CI job cancelled) ends the run like Ctrl-C, so teardown still cleans up.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+    # The report's styles (pytest-html reads --css in its own pytest_configure, after this)
+    # and short tracebacks: the bug report is what a reader needs, not fixture reprs.
+    if hasattr(config.option, "css") and str(CSS_FILE) not in config.option.css:
+        config.option.css.append(str(CSS_FILE))
+    if getattr(config.option, "tbstyle", None) == "auto":
+        config.option.tbstyle = "short"
+    if not worker:
         tally = config.stash[TALLY] = ClauseTally(load_clauses())
         config.pluginmanager.register(
             Controller(
                 config,
                 tally,
                 lambda: _report_dir(config),
-                _runs_contracts(config),
                 lambda: config.stash.get(CTX, None),
             ),
             "newapi-contract-controller",
@@ -96,11 +109,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Per-test reporting, registered this late on purpose: its trylast logreport hook must
     run after pytest-html's (pluggy calls the latest-registered trylast hook last)."""
     config = session.config
-    if (
-        TALLY in config.stash
-        and _runs_contracts(config)
-        and not config.pluginmanager.has_plugin("newapi-contract-progress")
-    ):
+    if not _active(config):
+        return
+    if TALLY in config.stash and not config.pluginmanager.has_plugin("newapi-contract-progress"):
         progress = progress_for(config, config.stash[TALLY], lambda: config.stash.get(CTX, None))
         config.pluginmanager.register(ProgressHooks(progress), "newapi-contract-progress")
     if not config.pluginmanager.has_plugin("newapi-contract-reporting"):
@@ -153,6 +164,8 @@ _clause_id = clause_id
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not _active(config):
+        return
     clauses = load_clauses()
     wanted = set(config.getoption("newapi_clauses") or ())
     if unknown := wanted - set(clauses):
@@ -208,10 +221,12 @@ def _note_target(config: pytest.Config, ctx: RunContext) -> None:
 
 
 def _exit_on(config: pytest.Config, exc: ContractError | RoadFault) -> None:
-    """Stop the run: no verdict (the reports say so; `run` prints the one line and cleans up)."""
-    code = 3 if isinstance(exc, TargetError | RoadFault) else 4
+    """Stop the run: no verdict (the reports say so; `run` prints the one line and cleans up).
+    The exit code is the error's own (`errors.Exit`), kept beside the message: pytest's status
+    alone cannot tell it from pytest's own codes (its 3 is INTERNAL_ERROR)."""
     config.stash[FATAL] = str(exc)
-    pytest.exit(f"newapi-contract: error: {exc}", returncode=code)
+    config.stash[FATAL_EXIT] = exc.exit_code
+    pytest.exit(f"newapi-contract: error: {exc}", returncode=int(exc.exit_code))
 
 
 class _XdistController:
@@ -364,6 +379,7 @@ def requests_session(run_context: RunContext) -> Any:
     from newapi_contract.client.requests_adapter import guarded_session
     from newapi_contract.suite.bootstrap import no_cookie_policy
 
+    assert run_context.guard is not None  # the run context has started
     session = guarded_session(
         guard=run_context.guard,
         pacer=run_context.pacer,
@@ -392,7 +408,7 @@ def make_token(token_factory: TokenFactory) -> TokenFactory:
 def _clause_gate(request: pytest.FixtureRequest) -> None:
     """Skip a clause test that does not apply to this target, with the reason."""
     cid = _clause_id(request.node)
-    if cid is None:
+    if cid is None or not _active(request.config):
         return
     ctx: RunContext = request.getfixturevalue("run_context")
     assert ctx.target is not None

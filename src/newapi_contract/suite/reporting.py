@@ -33,20 +33,22 @@ import pytest
 
 from newapi_contract.client.recording import Observation
 from newapi_contract.contract.clauses import load_clauses
-from newapi_contract.errors import RoadFault
-from newapi_contract.paths import EFFECTIVE_CONTRACT
+from newapi_contract.errors import Exit, RoadFault
+from newapi_contract.paths import EFFECTIVE_CONTRACT, SERVER_NOTES
 from newapi_contract.report.cards import failure_card, passed_html
 from newapi_contract.report.failure import Failure, failure_from
 from newapi_contract.report.longrepr import headed, redact_longrepr
 from newapi_contract.report.page import page_title, run_summary_html, verdict_sentence
 from newapi_contract.report.progress import Progress
 from newapi_contract.report.replay import base_nodeid, replay_command
+from newapi_contract.report.sources import notes_sections
 from newapi_contract.report.summary import ClauseTally
 from newapi_contract.report.timings import RunTimings, samples_of, timings_html
 
 __all__ = [
     "CSS_FILE",
     "FATAL",
+    "FATAL_EXIT",
     "TALLY",
     "Controller",
     "ProgressHooks",
@@ -58,6 +60,7 @@ __all__ = [
 
 TALLY = pytest.StashKey[ClauseTally]()
 FATAL = pytest.StashKey[str]()  # why the run stopped before a verdict (pytest.exit)
+FATAL_EXIT = pytest.StashKey[Exit]()  # and the exit code that stop means (errors.Exit)
 TIMINGS = pytest.StashKey[RunTimings]()  # this process's (under xdist, the controller's: all)
 SAMPLES = pytest.StashKey[list[Any]]()  # a test's answered exchanges, until its teardown report
 _SHOWN = pytest.StashKey[set[int]]()  # the shared observations already in a test's report
@@ -76,7 +79,7 @@ def clause_id(item: pytest.Item) -> str | None:
 def _html_extra(report: pytest.TestReport, html: str) -> None:
     from pytest_html import extras as html_extras
 
-    report.extras = [*getattr(report, "extras", []), html_extras.html(html)]
+    report.extras = [*getattr(report, "extras", []), html_extras.html(html)]  # type: ignore[attr-defined]
 
 
 def _location(item: pytest.Item) -> tuple[str, int | None, str]:
@@ -179,8 +182,8 @@ class Reporting:
             item.stash[_IN_CALL] = False
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-        outcome = yield
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+        outcome: Any = yield
         report: pytest.TestReport = outcome.get_result()
         ctx = self._context()
         if ctx is None:
@@ -364,14 +367,12 @@ class Controller:
         config: pytest.Config,
         tally: ClauseTally,
         report_dir: Callable[[], Path],
-        contracts: bool,
         context: Callable[[], Any] = lambda: None,
     ) -> None:
         self.config = config
         self.tally = tally
         self._context = context
         self._report_dir = report_dir
-        self._contracts = contracts  # this session runs the contract (not the harness's tests)
         self._html_report: Any = None
         self.summary_path: Path | None = None
 
@@ -384,8 +385,6 @@ class Controller:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop or session.shouldfail:
             self.tally.interrupted = bool(self.tally.results) or self.tally.interrupted
-        if not self._contracts:
-            return
         ctx = self._context()
         if ctx is not None and ctx.target is not None:
             # The final counters, the clean-up's requests included (session fixtures are torn
@@ -479,7 +478,8 @@ class Controller:
                 "<div class='nac-verdict nac-run-no-verdict'><p class='nac-verdict-line'>"
                 f"NO VERDICT: the run stopped: {escape(fatal)}</p></div>"
             )
-        prefix.extend(run_summary_html(self.tally, contract))
+        notes = notes_sections(SERVER_NOTES.read_text(encoding="utf-8")) if SERVER_NOTES.exists() else {}
+        prefix.extend(run_summary_html(self.tally, contract, notes))
         if TIMINGS in self.config.stash:
             prefix.append(timings_html(self.config.stash[TIMINGS]))
 

@@ -238,12 +238,12 @@ class RunContext:
                 db_path=None,  # in memory: a fresh database for every run
             )
         )
-        spec = self.settings.embedded_network
-        if spec is None:
+        network = self.settings.embedded_network
+        if network is None:
             return self._server.base_url
         from newapi_contract.target.flaky import start_proxy
 
-        self._proxy = start_proxy(self._server.base_url, spec)
+        self._proxy = start_proxy(self._server.base_url, network)
         return self._proxy.base_url
 
     def client(self, base_url: str, *, cookies: bool = False) -> httpx.Client:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newapi_contract.errors import UsageError
+from newapi_contract.errors import Exit, UsageError
 
 __all__ = ["TOLERATED", "register"]
 
@@ -45,7 +45,7 @@ class Outcome:
 
     @property
     def killed(self) -> bool:
-        return self.exit_code == 1 and bool(self.failed)
+        return self.exit_code == Exit.FAILED and bool(self.failed)
 
 
 def register(sub: Any) -> None:
@@ -118,10 +118,10 @@ def selftest_command(args: argparse.Namespace) -> int:
 
 def _verdict(outcome: Outcome, deletion_related: bool) -> str:
     if outcome.fault == HEALTHY:
-        return "clean" if outcome.exit_code == 0 else "FALSE ALARM"
+        return "clean" if outcome.exit_code == Exit.HELD else "FALSE ALARM"
     if outcome.killed:
         return "killed"
-    if outcome.exit_code not in (0, 1):
+    if outcome.exit_code not in (Exit.HELD, Exit.FAILED):
         return f"ERROR (exit {outcome.exit_code})"
     if outcome.fault in TOLERATED:
         return "tolerated (see TOLERATED)"
@@ -148,4 +148,4 @@ def _print_matrix(outcomes: list[Outcome], faults: dict[str, Any], json_path: Pa
     )
     if json_path is not None:
         json_path.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-    return 1 if bad else 0
+    return Exit.FAILED if bad else Exit.HELD

@@ -45,7 +45,7 @@ def _table(inst: Instance) -> list[tuple[str, str, Handler, Policy]]:
     and per user in current (93). DisableCache on key reveal and batch keys (both), and in
     current on login and `/api/user/token`.
     """
-    table = [
+    table: list[tuple[str, str, Handler, Policy]] = [
         ("GET", "/api/status", user_api.get_status, OPEN),
         ("GET", "/api/setup", user_api.get_setup, OPEN),
         ("POST", "/api/setup", user_api.post_setup, OPEN),
@@ -93,8 +93,8 @@ def create_app(inst: Instance) -> Starlette:
     for method, path, handler, policy in _table(inst):
         run = endpoint(inst, handler, policy)
         # Starlette wraps a plain function itself; a wrapped app must go in as an ASGI app.
-        app = GZipMiddleware(request_response(run), minimum_size=0) if path.startswith("/api/") else run
-        routes.append(GinRoute(path, app, methods=[method]))
+        wrapped = GZipMiddleware(request_response(run), minimum_size=0) if path.startswith("/api/") else run
+        routes.append(GinRoute(path, wrapped, methods=[method]))
     app = Starlette(routes=routes, middleware=[Middleware(GinHeaders, version=inst.version)])
     # gin's fallback (trailing-slash redirects, its 404s) as the router's own default: a
     # Mount would not match a path holding a newline (its pattern is `.*`), as gin does.

@@ -223,7 +223,7 @@ class Store:
         )
         return cursor.rowcount == 1
 
-    def delete_owned(self, token_id: int, user_id: int) -> dict[str, Any] | None:
+    def delete_owned(self, token_id: int, user_id: int | None) -> dict[str, Any] | None:
         """Atomically find a live token of `user_id` and soft-delete it; the token or None."""
         with self._lock:
             token = self.token(token_id, user_id)

@@ -1,0 +1,120 @@
+"""Observing a token's state (`contract.probes`) through an in-memory new-api: each probe with
+a healthy answer and a broken one. No sockets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fake_newapi import FakeApi, Server, answer, business
+
+from newapi_contract.contract.probes import (
+    assert_readable,
+    assert_unreadable,
+    comparable_relay_error,
+    found_by_search,
+    items,
+    listed,
+)
+from newapi_contract.contract.verdict import ClauseViolation
+
+
+class Scripted:
+    """An API whose every read answers `reply`."""
+
+    def __init__(self, reply: Any) -> None:
+        self.reply = reply
+
+    def list_tokens(self) -> Any:
+        return self.reply
+
+    def search_tokens(self, name: str) -> Any:
+        return self.reply
+
+    def get_token(self, token_id: int) -> Any:
+        return self.reply
+
+
+@pytest.fixture
+def api() -> FakeApi:
+    server = Server()
+    own = FakeApi(server, 2)
+    server.create(2)  # 100
+    server.create(3)  # 101, another user's
+    return own
+
+
+def test_items_reads_data_items_or_a_bare_list():
+    assert items(business(True, data={"items": [{"id": 1}, "junk", {"id": 2}]})) == [{"id": 1}, {"id": 2}]
+    assert items(business(True, data=[{"id": 3}, 4])) == [{"id": 3}]
+    assert items(business(True, data={"items": None})) == []
+    assert items(business(True, data={"items": {"id": 1}})) == []
+    assert items(business(True, data="text")) == []
+    assert items(business(True)) == []
+
+
+def test_listed_and_found_by_search(api):
+    assert listed(api, 100) is True
+    assert listed(api, 101) is False
+    assert found_by_search(api, "nac-", 100) is True
+    assert found_by_search(api, "nac-", 999) is False
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        business(False, "Unauthorized"),
+        answer(500, {"success": True, "message": ""}),
+        business("true", data=[]),
+    ],
+)
+def test_a_list_or_search_that_is_no_success_is_a_violation(broken):
+    with pytest.raises(ClauseViolation) as raised:
+        listed(Scripted(broken), 1)  # type: ignore[arg-type]
+    assert raised.value.expected == "GET /api/token/ answers success:true with the caller's tokens"
+    assert raised.value.answer is broken
+    with pytest.raises(ClauseViolation) as raised:
+        found_by_search(Scripted(broken), "x", 1)  # type: ignore[arg-type]
+    assert raised.value.expected == "GET /api/token/search answers success:true"
+
+
+def test_readable_needs_200_success_and_the_same_id(api):
+    assert_readable(api, 100)
+    for token_id in (101, 999):
+        with pytest.raises(ClauseViolation) as raised:
+            assert_readable(api, token_id)
+        assert (
+            raised.value.expected == f"GET /api/token/{token_id} answers success:true with token {token_id}"
+        )
+    other = Scripted(business(True, data={"id": 7}))
+    with pytest.raises(ClauseViolation):
+        assert_readable(other, 8)  # type: ignore[arg-type]
+    with pytest.raises(ClauseViolation):
+        assert_readable(Scripted(answer(201, {"success": True, "message": "", "data": {"id": 8}})), 8)  # type: ignore[arg-type]
+    with pytest.raises(ClauseViolation):
+        assert_readable(Scripted(business(True, data=[8])), 8)  # type: ignore[arg-type]
+
+
+def test_unreadable_needs_record_not_found(api):
+    assert_unreadable(api, 101)
+    assert_unreadable(api, 999)
+    with pytest.raises(ClauseViolation) as raised:
+        assert_unreadable(api, 100)
+    assert "record not found" in raised.value.expected
+    with pytest.raises(ClauseViolation):
+        assert_unreadable(Scripted(business(False, "id 或 userId 为空！")), 5)  # type: ignore[arg-type]
+
+
+def test_relay_errors_compare_without_the_request_id():
+    one = answer(
+        401, {"error": {"message": "Invalid token (request id: 20261201abc)", "type": "new_api_error"}}
+    )
+    two = answer(401, {"error": {"message": "Invalid token (request id: x)", "type": "new_api_error"}})
+    assert (
+        comparable_relay_error(one) == comparable_relay_error(two) == (401, "new_api_error", "Invalid token")
+    )
+    assert comparable_relay_error(answer(401, {"error": {"message": 5}})) == (401, None, 5)
+    assert comparable_relay_error(answer(403, {"error": "text"})) == (403, None, None)
+    assert comparable_relay_error(answer(401, ["x"])) == (401, None, None)
+    told = answer(401, {"error": {"message": "Token deleted (request id: 1)", "type": "new_api_error"}})
+    assert comparable_relay_error(told) != comparable_relay_error(one)

@@ -1,0 +1,147 @@
+"""Exit codes have one home (`errors.Exit`): the CLI, `run` and the plugin's stops all end
+with its codes, and pytest's own statuses never pass for the suite's (pytest's 3 is
+INTERNAL_ERROR, the suite's 3 is "target unusable"). No server, no real pytest run."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newapi_contract import cli
+from newapi_contract.errors import (
+    CredentialsRejected,
+    Exit,
+    GuardRefusal,
+    InputError,
+    NotNewApi,
+    RoadFault,
+    TargetUnreachable,
+    UsageError,
+)
+from newapi_contract.paths import CHECKOUT
+from newapi_contract.suite import commands
+from newapi_contract.suite.reporting import FATAL, FATAL_EXIT
+
+
+def test_the_table():
+    assert {code.name: int(code) for code in Exit} == {
+        "HELD": 0,
+        "FAILED": 1,
+        "USAGE": 2,
+        "TARGET": 3,
+        "INTERNAL": 4,
+        "INTERRUPTED": 130,
+    }
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (UsageError("bad option"), Exit.USAGE),
+        (InputError("bad file"), Exit.USAGE),
+        (TargetUnreachable("nothing answers"), Exit.TARGET),
+        (NotNewApi("an nginx page"), Exit.TARGET),
+        (CredentialsRejected("refused"), Exit.TARGET),
+        (RoadFault("throttled", "429s past the budget"), Exit.TARGET),
+        (GuardRefusal("token 6 is not in the ledger"), Exit.INTERNAL),
+        (KeyboardInterrupt(), Exit.INTERRUPTED),
+        (RuntimeError("a bug"), Exit.INTERNAL),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, BaseException) else None,
+)
+def test_the_cli_ends_each_error_with_its_code(monkeypatch, capsys, error, code):
+    def handler(args: argparse.Namespace) -> int:
+        raise error
+
+    monkeypatch.setattr(cli, "build_parser", lambda command=None: _parser_with(handler))
+    assert cli.main(["boom"]) == code
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1].startswith("newapi-contract")
+    if code == Exit.INTERNAL and not isinstance(error, GuardRefusal):
+        assert "internal error" in err and "not of the server" in err and "exit 4" in err
+
+
+def _parser_with(handler: Any) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newapi-contract")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("boom").set_defaults(handler=handler)
+    return parser
+
+
+class _Session:
+    def __init__(self, stash: pytest.Stash) -> None:
+        self.config = argparse.Namespace(stash=stash)
+
+
+def _run(monkeypatch, tmp_path: Path, status: int, stash: dict[Any, Any] | None = None) -> int:
+    """`run_command` with pytest.main replaced: it returns `status`, after the plugin's
+    session hooks saw a stash holding `stash` (what the plugin leaves when it stops a run)."""
+
+    def fake_main(args: list[str], plugins: list[Any]) -> int:
+        held = pytest.Stash()
+        for key, value in (stash or {}).items():
+            held[key] = value
+        for plugin in plugins:
+            plugin.pytest_sessionstart(_Session(held))
+            plugin.pytest_sessionfinish(_Session(held))
+        return status
+
+    monkeypatch.setattr(commands.pytest, "main", fake_main)
+    args = cli.build_parser("run").parse_args(["run", "--report-dir", str(tmp_path)])
+    return int(args.handler(args))
+
+
+def test_pytest_internal_error_is_the_suites_internal_error_not_a_bad_target(monkeypatch, tmp_path, capsys):
+    assert _run(monkeypatch, tmp_path, pytest.ExitCode.INTERNAL_ERROR) == Exit.INTERNAL
+    err = capsys.readouterr().err
+    assert "internal error of the suite" in err and "exit 4" in err
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (pytest.ExitCode.OK, Exit.HELD),
+        (pytest.ExitCode.TESTS_FAILED, Exit.FAILED),
+        (pytest.ExitCode.INTERRUPTED, Exit.INTERRUPTED),
+        (pytest.ExitCode.USAGE_ERROR, Exit.USAGE),
+        (pytest.ExitCode.NO_TESTS_COLLECTED, Exit.USAGE),
+        (99, Exit.INTERNAL),
+    ],
+)
+def test_pytest_statuses_map_to_the_suites_codes(monkeypatch, tmp_path, status, code):
+    assert _run(monkeypatch, tmp_path, status) == code
+
+
+@pytest.mark.parametrize("code", [Exit.USAGE, Exit.TARGET, Exit.INTERNAL])
+def test_a_stop_of_the_plugin_ends_with_its_own_code_whatever_pytest_says(
+    monkeypatch, tmp_path, capsys, code
+):
+    # pytest.exit(returncode=2) comes back as status 2, which alone would read "interrupted".
+    stash = {FATAL: "root's login was refused", FATAL_EXIT: code}
+    assert _run(monkeypatch, tmp_path, int(code), stash) == code
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line == f"newapi-contract: error: root's login was refused (no reports written; exit {code:d})"
+
+
+def test_the_plugin_stops_with_the_errors_own_code(monkeypatch):
+    from newapi_contract.suite import plugin
+
+    config = argparse.Namespace(stash=pytest.Stash())
+    for error in (UsageError("root given as the tester"), NotNewApi("nginx"), RoadFault("network", "reset")):
+        with pytest.raises(pytest.exit.Exception) as stopped:
+            plugin._exit_on(config, error)  # type: ignore[arg-type]
+        assert stopped.value.returncode == error.exit_code
+        assert config.stash[FATAL_EXIT] == error.exit_code
+        assert config.stash[FATAL] == str(error)
+
+
+def test_the_readme_table_says_the_same():
+    assert CHECKOUT is not None
+    readme = (CHECKOUT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### 6. Exit codes", 1)[1].split("\n\n", 2)[1]
+    documented = [int(m) for m in re.findall(r"^\| (\d+) \|", table, flags=re.M)]
+    assert documented == [int(code) for code in Exit]
