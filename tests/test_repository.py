@@ -6,8 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from newapi_contract.cli import main
 from newapi_contract.paths import PROJECT_ROOT
 
@@ -39,7 +37,6 @@ def test_ruff_format_is_clean():
     assert done.returncode == 0, done.stdout[-3000:]
 
 
-@pytest.mark.slow
 def test_mypy_is_clean_on_src():
     # The configuration is pyproject's [tool.mypy] (files = src).
     done = _run(_tool("mypy"))

@@ -94,7 +94,6 @@ def _binary(generation: str) -> Path:
     return Path(given)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("generation", ["legacy", "current"])
 def test_upstream_starts_fresh_and_is_set_up(generation: str) -> None:
     with UpstreamInstance(_binary(generation), PORTS) as upstream:
@@ -104,7 +103,6 @@ def test_upstream_starts_fresh_and_is_set_up(generation: str) -> None:
         assert httpx.get(upstream.base_url + "/api/status").json()["data"]["setup"] is True
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("generation", ["legacy", "current"])
 def test_differential_check_finds_no_unexplained_difference(generation: str) -> None:
     from tools.upstream.differential import run_generation
