@@ -55,7 +55,10 @@ def test_two_workers_wait_out_a_small_limit_and_hold(run_suite, generation):
 def test_out_of_waiting_budget_is_unverified_never_red(run_suite):
     run = run_suite(
         "--embedded-generation", "legacy", "--embedded-rate-limits", "on",
-        "--embedded-limit", "global=30/10", "--max-wait", "2", "--", "-q",
+        "--embedded-limit", "global=30/10", "--max-wait", "2",
+        "--clause", "DEL-OWN-1", "--clause", "DEL-AGAIN-1",
+        "--clause", "DEL-BATCH-1", "--clause", "DEL-GEN-1",
+        "--", "-q",
     )  # fmt: skip
     assert run.exit_code == 3, run.output[-3000:]
     assert run.summary["totals"]["failed"] == 0 and run.summary["totals"]["unverified"] > 0
