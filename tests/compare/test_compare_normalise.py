@@ -116,3 +116,14 @@ def test_a_relays_model_list_is_the_servers_configuration() -> None:
         200, {}, json.dumps({"data": [], "first_id": "a", "has_more": False}), {}, {}, relay=True
     )
     assert anthropic["body"] == {"data": "<model list>", "first_id": "<model>", "has_more": False}
+
+
+def test_a_session_cookies_max_age_is_compared_to_the_minute() -> None:
+    # current's service/auth_session.go computes Max-Age from the expiry when it answers.
+    def cookie(max_age: int) -> object:
+        value = f"new_api_refresh=abc; Path=/api/user/auth; Max-Age={max_age}; HttpOnly; SameSite=Strict"
+        return tree({"success": True}, set_cookie=value)["headers"]
+
+    assert cookie(2591999) == cookie(2591998)
+    assert cookie(2591999) != cookie(86399)  # a day is not a month
+    assert cookie(0) != cookie(1)  # short ones stay exact

@@ -113,12 +113,16 @@ def _normalise_value(key: str | None, value: Any, captures: Mapping[str, Any]) -
 
 
 def _cookie(value: str) -> str:
-    """`name=<value>; attr; attr` with attribute names lower-cased, sorted, dates dropped."""
+    """`name=<value>; attr; attr` with attribute names lower-cased, sorted, dates dropped, and
+    a long Max-Age to the minute: upstream computes it from the expiry at the moment of the
+    answer (current's service/auth_session.go), so a second more or less is the clock, not a change."""
     parts = [p.strip() for p in value.split(";") if p.strip()]
     name = parts[0].split("=", 1)[0] if parts else ""
     attrs = []
     for part in parts[1:]:
         attr, _, attr_value = part.partition("=")
+        if attr.strip().lower() == "max-age" and attr_value.strip().isdigit() and int(attr_value) >= 60:
+            attr_value = str(round(int(attr_value) / 60) * 60)
         if attr.strip().lower() not in _COOKIE_DROPPED:
             attrs.append(
                 f"{attr.strip().lower()}={attr_value.strip()}" if attr_value else attr.strip().lower()
