@@ -241,3 +241,124 @@ def test_the_access_token_is_registered_and_never_recorded(stack: Stack) -> None
 
 def test_token_path_suffix() -> None:
     assert token_path(5, "/key") == "/api/token/5/key"
+
+
+def test_a_wrong_credential_form_is_named() -> None:
+    with pytest.raises(ValueError, match="credential form must be 'bearer' or 'raw', not 'basic'"):
+        Credentials(7, "tok-tok-tok").headers("basic")
+
+
+def test_answer_fields_of_an_object_and_of_other_json() -> None:
+    full = Answer(200, httpx.Headers(), "", {"success": True, "message": "m", "data": {"id": 1}})
+    assert (full.success, full.message, full.data) == (True, "m", {"id": 1})
+    listed = Answer(200, httpx.Headers(), "", [{"success": True}])
+    assert (listed.success, listed.message, listed.data) == (None, None, None)
+
+
+def test_dot_segments_are_sent_escaped() -> None:
+    assert token_path(".") == "/api/token/%2E"
+    assert token_path("..") == "/api/token/%2E%2E"
+    assert token_path("a.b") == "/api/token/a.b"
+
+
+def test_the_users_access_token_is_registered_as_a_secret_and_no_user_is_fine(stack: Stack) -> None:
+    creds = Credentials(3, "another-access-token-value")
+    api(stack, Server(), creds)
+    assert stack.redactor.placeholder(creds.access_token) is not None
+    nobody = NewApi(httpx.Client(transport=httpx.MockTransport(Server())), None, redactor=stack.redactor)
+    assert nobody.creds is None
+
+
+def test_an_answer_keeps_the_servers_headers(stack: Stack) -> None:
+    server = Server(httpx.Response(200, json={"success": True}, headers={"X-Seen": "1"}))
+    answer = api(stack, server).get_token(5)
+    assert answer.headers["x-seen"] == "1" and answer.content_type == "application/json"
+
+
+def test_a_new_token_is_unlimited_and_never_expires_by_default(stack: Stack) -> None:
+    server = Server()
+    api(stack, server).create_token("nac-test-x")
+    assert json.loads(server.seen[0].content) == {
+        "name": "nac-test-x",
+        "unlimited_quota": True,
+        "expired_time": -1,
+    }
+
+
+def test_a_later_page_is_asked_for_with_p(stack: Stack) -> None:
+    server = Server()
+    api(stack, server).list_tokens(page=2, page_size=50)
+    assert server.seen[0].url.params == httpx.QueryParams({"p": "2", "page_size": "50"})
+
+
+def test_the_ledger_is_told_of_each_delete_answered_success(stack: Stack) -> None:
+    told: list[tuple[list[int], int]] = []
+    server = Server(
+        httpx.Response(200, json={"success": True, "message": ""}),
+        httpx.Response(200, json={"success": False, "message": "record not found"}),
+        httpx.Response(200, json={"success": True, "message": "", "data": 3}),
+        httpx.Response(200, json={"success": False, "message": "x", "data": 1}),
+        httpx.Response(200, json={"success": True, "message": "", "data": "1"}),
+    )
+    client = NewApi(api(stack, server).client, Credentials(2, stack.owner_token), redactor=stack.redactor)
+    client._on_deleted = lambda ids, n: told.append((ids, n))
+    client.delete_token("+5")
+    client.delete_token(5)
+    client.batch_delete([5])
+    client.batch_delete([5])
+    client.batch_delete([5])
+    assert told == [([5], 1), ([5], 3)]  # the number the server said it deleted
+    first = server.seen[0]
+    assert (
+        first.url.raw_path == b"/api/token/+5"
+        and first.headers["authorization"] == f"Bearer {stack.owner_token}"
+    )
+
+
+def test_on_deleted_given_to_the_constructor_is_called(stack: Stack) -> None:
+    told: list[tuple[list[int], int]] = []
+    client = NewApi(
+        api(stack, Server()).client,
+        Credentials(2, stack.owner_token),
+        redactor=stack.redactor,
+        on_deleted=lambda ids, n: told.append((ids, n)),
+    )
+    client.delete_token(5)
+    assert told == [([5], 1)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"success": True, "message": "", "data": {}},  # success but no key
+        {"success": True, "message": "", "data": {"key": 5}},
+        {"success": False, "message": "no", "data": {"key": KEY}},  # a key but no success
+    ],
+)
+def test_reveal_key_needs_success_and_a_key(stack: Stack, body: dict) -> None:
+    with pytest.raises(TargetError):
+        api(stack, Server(httpx.Response(200, json=body))).reveal_key(5)
+
+
+def test_reveal_key_failure_shows_200_characters_of_the_answer(stack: Stack) -> None:
+    text = "x" * 500
+    with pytest.raises(TargetError) as caught:
+        api(stack, Server(httpx.Response(500, text=text))).reveal_key(5)
+    assert str(caught.value) == f"revealing the key of token 5 failed: HTTP 500, {'x' * 200}"
+
+
+def test_relay_argument_errors_are_named(stack: Stack) -> None:
+    with pytest.raises(ValueError, match=r"relay key form must be one of .*'bearer-sk'.*, not 'x-api-key'"):
+        api(stack, Server()).relay_models(KEY, "x-api-key")
+    with pytest.raises(ValueError, match="Gemini door: via must be query or header"):
+        api(stack, Server()).relay_gemini(KEY, via="cookie")
+
+
+def test_relay_defaults_pin_channel_1_and_send_no_anthropic_version(stack: Stack) -> None:
+    server = Server()
+    client = api(stack, server)
+    client.relay_channel_pin(KEY)
+    client.relay_anthropic(KEY)
+    pin, anthropic = server.seen
+    assert pin.headers["authorization"] == f"Bearer sk-{KEY}-1"
+    assert "anthropic-version" not in anthropic.headers

@@ -260,3 +260,48 @@ def test_only_the_overflow_clamp_itself_is_harmless_at_the_top_of_int64(guard: G
     assert not admitted(guard, "DELETE", "/api/token/9223372036854775806")
     assert not admitted(guard, "DELETE", "/api/token/1")
     assert admitted(guard, "DELETE", "/api/token/0")
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "message"),
+    [
+        ("DELETE", "http://127.0.0.1:3001/api/token/5", None, "foreign origin: DELETE /api/token/5"),
+        ("GET", "http://127.0.0.1:99999/api/status", None, "unparseable URL: GET /api/status"),
+        ("DELETE", BASE + "/api/token/5//", None, "empty path segment: DELETE /api/token/5//"),
+        ("DELETE", BASE + "/api/token/%zz", None, "bad percent-escape in path: DELETE /api/token/%zz"),
+        (
+            "DELETE",
+            BASE + "/api/token/./5",
+            None,
+            "dot segment or encoded slash in path: DELETE /api/token/./5",
+        ),
+        ("POST", BASE + "/api/user/manage", None, "route not allowed: POST /api/user/manage"),
+        ("GET", BASE, None, "route not allowed: GET /"),
+        ("PUT", BASE + "/api/token/", b"{not json", "unparseable JSON body: PUT /api/token/"),
+        ("PUT", BASE + "/api/token/", b"[5]", "JSON body is not an object: PUT /api/token/"),
+    ],
+)
+def test_refusals_word_for_word(
+    guard: Guard, method: str, url: str, body: bytes | None, message: str
+) -> None:
+    with pytest.raises(GuardRefusal) as refused:
+        guard.admit(method, url, body)
+    assert str(refused.value) == message
+
+
+def test_an_unknown_schemes_default_port_is_no_port() -> None:
+    guard = Guard(Ledger("p-"), "ftp://staging.example/")
+    guard.admit("GET", "ftp://staging.example/api/status", None)
+    with pytest.raises(GuardRefusal, match="foreign origin"):
+        guard.admit("GET", "ftp://staging.example:1/api/status", None)
+
+
+@pytest.mark.parametrize(("known", "outside"), [(19, 21), (21, 19)])
+def test_each_neighbour_of_a_deleted_id_must_be_known(known: int, outside: int) -> None:
+    ledger = Ledger("nac-test-")
+    ledger.record(20, "nac-test-20", 2)
+    ledger.note_kin({known})
+    guard = Guard(ledger, BASE)
+    with pytest.raises(GuardRefusal) as refused:
+        guard.admit("DELETE", BASE + "/api/token/20", None)
+    assert f"an off-by-one server would act on [{outside}], outside the ledger" in str(refused.value)

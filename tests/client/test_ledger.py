@@ -86,3 +86,12 @@ def test_run_prefix_shape_and_room_for_a_suffix() -> None:
 def test_run_prefix_rejects_odd_worker_names(worker: str) -> None:
     with pytest.raises(ValueError):
         new_run_prefix(worker)
+
+
+def test_a_run_id_given_is_used_and_must_be_8_lowercase_hex_digits() -> None:
+    assert new_run_prefix("gw0", run_id="0a1b2c3d") == "nac-0a1b2c3d-gw0-"
+    for bad in ("0A1B2C3D", "0a1b2c3", "0a1b2c3d9", "xxxxxxxx"):
+        with pytest.raises(ValueError, match=f"run id must be 8 hex digits, not '{bad}'"):
+            new_run_prefix(run_id=bad)
+    with pytest.raises(ValueError, match="worker name must be 1-16 ASCII letters or digits, not 'gw-0'"):
+        new_run_prefix("gw-0")

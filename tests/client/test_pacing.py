@@ -222,3 +222,110 @@ def test_a_learned_limit_holds_back_its_own_limiter_only(fake_time: FakeTime) ->
     assert sum(time.sleeps) == slept
     pacer.acquire()  # the limiter is full under the learned limit: waits, no 429 needed
     assert sum(time.sleeps) > slept and server.refused == refused
+
+
+def _script(*answers: FakeResponse):
+    queue = list(answers)
+    return lambda: queue.pop(0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"rate_per_s": 0}, "rate_per_s must be positive or None, not 0"),
+        ({"burst": 0}, "burst must be at least 1, not 0"),
+        ({"budget_s": -1}, "budget_s must be 0 or more, not -1"),
+    ],
+)
+def test_bad_settings_are_named(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Pacer(**kwargs)
+
+
+def test_the_smallest_settings_are_fine() -> None:
+    assert Pacer(1.0, burst=1, budget_s=0).budget_s == 0
+    assert Pacer(None, burst=1, budget_s=0.5).burst == 1
+
+
+def test_the_default_burst_is_ten(fake_time: FakeTime) -> None:
+    pacer = fake_time.pacer(rate=1.0)
+    for _ in range(10):
+        pacer.acquire()
+    assert fake_time.sleeps == []
+    pacer.acquire()
+    assert fake_time.sleeps == [1.0]
+
+
+def test_a_wait_of_exactly_the_budget_is_still_waited(fake_time: FakeTime) -> None:
+    pacer = fake_time.pacer(rate=1.0, burst=1, budget_s=1.0)
+    pacer.acquire()
+    pacer.acquire()
+    assert fake_time.sleeps == [1.0] and pacer.waited_s == 1.0
+
+
+def test_each_kind_of_wait_names_itself_when_over_the_budget(fake_time: FakeTime) -> None:
+    rate = fake_time.pacer(rate=1.0, burst=1, budget_s=0)
+    rate.acquire()
+    with pytest.raises(RoadFault) as caught:
+        rate.acquire()
+    assert str(caught.value) == (
+        "throttled by the server's rate limits: --rate, 1 s more needed after 0 s of waiting, "
+        "over the budget of 0 s (--max-wait)"
+    )
+    answered = fake_time.pacer(rate=None, budget_s=0)
+    with pytest.raises(RoadFault, match="rate limits: answered 429, 7 s more"):
+        answered.send(_script(FakeResponse(429, {"Retry-After": "7"})))
+    # the 429 blocked the limiter: the next request waits, and says why
+    with pytest.raises(RoadFault, match="rate limits: the server's rate limit, 7 s more"):
+        answered.acquire()
+
+
+def test_requests_are_counted_per_limiter_kind(fake_time: FakeTime) -> None:
+    pacer = fake_time.pacer(rate=None)
+    pacer.acquire(("global", "search:abc"))
+    pacer.acquire(("global", "search:def"))
+    pacer.acquire(("global", "critical"))
+    assert pacer.sent_by_limiter == {"global": 3, "search": 2, "critical": 1}
+
+
+def test_retry_after_in_lower_case(fake_time: FakeTime) -> None:
+    pacer = fake_time.pacer(rate=None)
+    pacer.send(_script(FakeResponse(429, {"retry-after": "7"}), FakeResponse(200)))
+    assert fake_time.sleeps == [7.0]
+
+
+def test_retry_after_in_the_past_is_no_wait(fake_time: FakeTime) -> None:
+    pacer = fake_time.pacer(rate=None)
+    fake_time.now = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC).timestamp()
+    earlier = format_datetime(datetime(2026, 11, 28, 11, 0, 0, tzinfo=UTC), usegmt=True)
+    assert pacer._parse_retry_after(earlier) == 0.0
+    assert pacer._parse_retry_after("") is None and pacer._parse_retry_after("soon") is None
+
+
+def test_the_culprit_is_a_used_up_critical_limiter_before_the_global_one(fake_time: FakeTime) -> None:
+    pacer = fake_time.pacer(rate=None, budget_s=10_000)
+    for _ in range(160):
+        pacer.acquire()
+    for _ in range(20):
+        pacer.acquire(("global", "critical"))
+    fake_time.now += 1
+    pacer.send(_script(FakeResponse(429, {"Retry-After": "1"}), FakeResponse(200)), ("global", "critical"))
+    assert set(pacer.learned()) == {"critical"}
+
+
+def test_the_culprit_is_global_when_it_has_traffic_and_nothing_specific_is_used_up(
+    fake_time: FakeTime,
+) -> None:
+    pacer = fake_time.pacer(rate=None)
+    keys = ("global", "search:abc")
+    pacer.acquire(keys)
+    pacer.send(_script(FakeResponse(429, {"Retry-After": "1"}), FakeResponse(200)), keys)
+    assert set(pacer.learned()) == {"global"}
+
+
+def test_without_global_the_culprit_is_the_specific_limiter_with_traffic(fake_time: FakeTime) -> None:
+    pacer = fake_time.pacer(rate=None)
+    pacer.acquire()  # global traffic, but this request does not pass the global limiter
+    pacer.acquire(("search:abc",))
+    pacer.send(_script(FakeResponse(429, {"Retry-After": "1"}), FakeResponse(200)), ("search:abc",))
+    assert set(pacer.learned()) == {"search:abc"}

@@ -6,7 +6,7 @@ import shlex
 import subprocess
 import threading
 
-from newapi_contract.client.recording import SESSION_SCOPE, Exchange, Recorder
+from newapi_contract.client.recording import SESSION_SCOPE, Exchange, Observation, Recorder
 from newapi_contract.client.redaction import REDACTED, Redactor
 
 KEY = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefghijkl"
@@ -121,3 +121,77 @@ def test_contextvar_scope_wins_in_its_own_thread() -> None:
         done.wait(5)
         recorder.add(exchange(redactor))
     assert recorder.count_by_scope() == {"test_other": 1, "test_main": 1}
+
+
+def test_an_empty_word_is_quoted_for_the_shell() -> None:
+    assert Exchange("GET", "", {}, "", 200, {}, "", 1.0).curl() == "curl -X GET ''"
+
+
+def test_each_header_goes_after_dash_h() -> None:
+    recorded = Exchange("GET", "http://h/api/status", {"X-A": "1"}, "", 200, {}, "", 1.0)
+    assert recorded.curl() == "curl -X GET http://h/api/status -H 'X-A: 1'"
+
+
+def test_capture_of_no_body_and_of_a_body_that_is_no_utf8() -> None:
+    redactor = Redactor()
+    empty = exchange(redactor, request_body=None, response_body=b"")
+    assert (empty.request_body, empty.response_body) == ("", "")
+    odd = exchange(redactor, response_body=b"ok \xff")
+    assert odd.response_body == "ok \ufffd"
+
+
+def test_capture_keeps_the_time_and_defaults_to_zero() -> None:
+    redactor = Redactor()
+    assert exchange(redactor, elapsed_ms=3.5).elapsed_ms == 3.5
+    bare = Exchange.capture(redactor, method="GET", url="http://h/", request_headers={}, request_body=None)
+    assert bare.elapsed_ms == 0.0 and bare.status is None
+
+
+def test_the_history_keeps_the_latest_5000_exchanges() -> None:
+    recorder = Recorder()
+    first = Exchange("GET", "http://h/first", {}, "", 200, {}, "", 1.0)
+    later = Exchange("GET", "http://h/later", {}, "", 200, {}, "", 1.0)
+    recorder.add(first)
+    assert recorder.history() == [first]
+    for _ in range(5000):
+        recorder.add(later)
+    history = recorder.history()
+    assert len(history) == 5000 and first not in history
+
+
+def test_attached_exchanges_land_in_the_given_current_or_innermost_scope() -> None:
+    recorder = Recorder()
+    one = Exchange("GET", "http://h/1", {}, "", 200, {}, "", 1.0)
+    two = Exchange("GET", "http://h/2", {}, "", 200, {}, "", 1.0)
+    recorder.attach([one], counted=True)  # no scope open: the session's
+    with recorder.scope("outer"), recorder.scope("inner"):
+        recorder.attach([one, two], counted=True)
+        recorder.attach([two], counted=False, scope="elsewhere")
+    assert recorder.take(SESSION_SCOPE) == [one]
+    assert recorder.take("inner") == [one, two] and recorder.take("outer") == []
+    assert recorder.take("elsewhere") == [two]
+    assert recorder.count_by_scope() == {SESSION_SCOPE: 1, "inner": 2}
+
+
+def test_attached_exchanges_of_a_thread_go_to_the_innermost_open_scope() -> None:
+    recorder = Recorder()
+    one = Exchange("GET", "http://h/1", {}, "", 200, {}, "", 1.0)
+    with recorder.scope("outer"), recorder.scope("middle"), recorder.scope("inner"):
+        for _ in range(2):
+            thread = threading.Thread(target=lambda: recorder.attach([one], counted=True))
+            thread.start()
+            thread.join()
+    assert recorder.take("inner") == [one, one] and recorder.count_by_scope() == {"inner": 2}
+
+
+def test_an_observation_is_recorded_once_and_counted_for_its_first_test_only() -> None:
+    recorder = Recorder()
+    seen = Observation(recorder, "tokens")
+    one = Exchange("GET", "http://h/1", {}, "", 200, {}, "", 1.0)
+    with seen.recording():
+        recorder.add(one)
+    assert seen.exchanges == [one]
+    seen.attach_to("test_a")
+    seen.attach_to("test_b")
+    assert recorder.take("test_a") == [one] and recorder.take("test_b") == [one]
+    assert recorder.count_by_scope() == {"(shared: tokens)": 1, "test_a": 1}

@@ -142,3 +142,55 @@ def test_install_log_filter_once(redactor: Redactor) -> None:
     install_log_filter(redactor, [name])
     install_log_filter(redactor, [name])
     assert len(logging.getLogger(name).filters) == 1
+
+
+def test_a_too_short_secret_is_refused_with_the_reason() -> None:
+    with pytest.raises(UsageError, match="a secret shorter than 8 characters cannot be redacted"):
+        Redactor().add_secret("1234567")
+
+
+def test_the_unpadded_base64_form_of_a_registered_secret(redactor: Redactor) -> None:
+    encoded = base64.b64encode(ACCESS.encode()).decode()
+    assert encoded.endswith("=")
+    assert redactor.text(f"Basic {encoded.rstrip('=')}!") == "Basic $NEWAPI_ACCESS_TOKEN!"
+
+
+def test_only_the_forms_of_a_secret_are_redacted_not_their_prefixes() -> None:
+    r = Redactor()
+    r.add_secret("secret-valueaaW", "$S")  # base64 c2VjcmV0LXZhbHVlYWFX, no padding
+    assert r.text("c2VjcmV0LXZhbHVlYWFX") == "$S"
+    assert r.text("c2VjcmV0LXZhbHVlYWF ") == "c2VjcmV0LXZhbHVlYWF "
+
+
+def test_headers_given_as_pairs(redactor: Redactor) -> None:
+    pairs = [("Authorization", f"Bearer {ACCESS}"), ("Accept", "application/json")]
+    assert redactor.headers(pairs) == {
+        "Authorization": "Bearer $NEWAPI_ACCESS_TOKEN",
+        "Accept": "application/json",
+    }
+
+
+def test_a_basic_credential_keeps_its_scheme_word(redactor: Redactor) -> None:
+    assert redactor.headers({"Authorization": "Basic dXNlcjpwYXNz"}) == {"Authorization": f"Basic {REDACTED}"}
+
+
+def test_learning_from_an_answer_without_a_usable_secret_registers_nothing() -> None:
+    r = Redactor()
+    for body in (None, b"", b'{"data": null}', b'{"data": 12345678}', b'{"data": "1234567"}'):
+        r.learn("GET", "/api/user/token", body)
+    assert r.text("1234567 12345678") == "1234567 12345678"
+    r.learn("get", "/api/user/token", b'{"data": "abcdefgh"}')  # exactly the shortest secret
+    assert r.text("x abcdefgh") == f"x {REDACTED}"
+
+
+def test_install_log_filter_puts_one_filter_per_redactor(redactor: Redactor) -> None:
+    name = "test.redaction.per-redactor"
+    logger = logging.getLogger(name)
+    logger.filters.clear()
+    logger.addFilter(logging.Filter("other"))
+    other = Redactor()
+    install_log_filter(redactor, [name])
+    install_log_filter(other, [name])
+    mine = [f for f in logger.filters if isinstance(f, RedactingFilter)]
+    assert [f.redactor for f in mine] == [redactor, other]
+    logger.filters.clear()

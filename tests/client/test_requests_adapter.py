@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -11,8 +12,10 @@ import requests
 import urllib3
 from requests.adapters import BaseAdapter, HTTPAdapter
 
+from newapi_contract.client import requests_adapter
 from newapi_contract.client.recording import SESSION_SCOPE
-from newapi_contract.client.requests_adapter import GuardedAdapter, guarded_session
+from newapi_contract.client.redaction import RedactingFilter
+from newapi_contract.client.requests_adapter import GuardedAdapter, _body_bytes, guarded_session, unclear
 from newapi_contract.errors import GuardRefusal, RoadFault
 
 if TYPE_CHECKING:
@@ -168,3 +171,201 @@ def test_default_timeout_is_applied(stack: Stack) -> None:
     inner.send = spy  # type: ignore[method-assign]
     session(stack, inner).get(stack.base + "/api/status")
     assert seen["timeout"] == 15.0
+
+
+class Spy(FakeInner):
+    """A FakeInner that keeps the keyword arguments of each send, and whether it was closed."""
+
+    def __init__(self, *answers: tuple[int, dict[str, str], bytes]) -> None:
+        super().__init__(*answers)
+        self.kwargs: list[dict[str, Any]] = []
+        self.closed = False
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        self.kwargs.append(kwargs)
+        return super().send(request, **kwargs)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class _Ticks:
+    """perf_counter for the adapter module: each reading 0.25 s after the last."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def perf_counter(self) -> float:
+        self.now += 0.25
+        return self.now
+
+
+def test_body_bytes_of_each_kind_of_body() -> None:
+    assert _body_bytes("été") == "été".encode()
+    assert _body_bytes(b"\xff") == b"\xff"
+    assert _body_bytes(None) is None and _body_bytes(io.BytesIO(b"x")) is None
+
+
+def _max_retry(reason: Exception) -> urllib3.exceptions.MaxRetryError:
+    return urllib3.exceptions.MaxRetryError(None, "http://h/", reason)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("exc", "maybe_sent"),
+    [
+        (requests.exceptions.ConnectTimeout("x"), False),
+        (requests.ConnectionError(_max_retry(urllib3.exceptions.NewConnectionError(None, "refused"))), False),  # type: ignore[arg-type]
+        (requests.ConnectionError(_max_retry(urllib3.exceptions.ConnectTimeoutError("slow"))), False),
+        (requests.ConnectionError(urllib3.exceptions.NewConnectionError(None, "refused")), False),  # type: ignore[arg-type]
+        (requests.ConnectionError(_max_retry(urllib3.exceptions.ProtocolError("aborted"))), True),
+        (requests.ConnectionError(urllib3.exceptions.ProtocolError("aborted")), True),
+        (requests.ConnectionError(), True),
+        (requests.exceptions.ReadTimeout("x"), True),
+        (requests.exceptions.ChunkedEncodingError("x"), True),
+        (ValueError("x"), None),
+    ],
+)
+def test_how_the_road_sees_requests_exceptions(exc: BaseException, maybe_sent: bool | None) -> None:
+    assert unclear(exc) is maybe_sent
+
+
+def test_a_given_timeout_and_the_other_arguments_reach_the_sender(stack: Stack) -> None:
+    inner = Spy()
+    session(stack, inner).get(stack.base + "/api/status", timeout=3, verify=False)
+    assert inner.kwargs[0]["timeout"] == 3 and inner.kwargs[0]["verify"] is False
+
+
+def test_the_sessions_adapter_waits_15_s(stack: Stack) -> None:
+    s = guarded_session(
+        guard=stack.guard, pacer=stack.pacer, recorder=stack.recorder, redactor=stack.redactor
+    )
+    assert s.get_adapter("http://x/")._timeout == 15.0  # type: ignore[attr-defined]
+
+
+def test_closing_the_adapter_closes_the_sender(stack: Stack) -> None:
+    inner = Spy()
+    adapter = session(stack, inner).get_adapter("http://x/")
+    adapter.close()
+    assert inner.closed
+
+
+def test_the_settler_is_asked_about_the_very_request(stack: Stack) -> None:
+    class Reset(Spy):
+        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+            if not self.kwargs:
+                self.kwargs.append(kwargs)
+                raise requests.exceptions.ChunkedEncodingError("cut")
+            return super().send(request, **kwargs)
+
+    asked: list[Any] = []
+    stack.road.settler = lambda attempt: asked.append(attempt) or False
+    session(stack, Reset()).delete(stack.base + "/api/token/5", data="x", headers={"X-Mark": "1"})
+    [attempt] = asked
+    assert (attempt.method, attempt.url, attempt.body) == ("DELETE", stack.base + "/api/token/5", b"x")
+    assert attempt.headers["X-Mark"] == "1"
+
+
+def test_the_pacer_counts_each_request_against_its_limiters(stack: Stack) -> None:
+    s = session(stack, Spy())
+    s.get(stack.base + "/api/token/search", params={"keyword": "nac"}, headers={"Authorization": "a"})
+    assert stack.pacer.sent_by_limiter == {"global": 1, "search": 1}
+
+
+def test_an_exchange_records_every_part_and_its_time(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(requests_adapter, "time", _Ticks())
+    inner = Spy((200, {"Content-Type": "application/json", "X-Seen": "1"}, b'{"success":true,"message":""}'))
+    session(stack, inner).post(stack.base + "/api/token/batch", data=b'{"ids":[5]}')
+    [recorded] = stack.recorder.take(SESSION_SCOPE)
+    assert (recorded.method, recorded.url) == ("POST", stack.base + "/api/token/batch")
+    assert recorded.request_body == '{"ids":[5]}'
+    assert recorded.response_headers["X-Seen"] == "1"
+    assert recorded.response_body == '{"success":true,"message":""}'
+    assert recorded.elapsed_ms == 250.0
+
+
+def test_a_failed_exchange_records_its_time_and_a_refusal_none(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(requests_adapter, "time", _Ticks())
+    stack.road.patience_s = 0
+
+    class Down(FakeInner):
+        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+            raise requests.ConnectionError(urllib3.exceptions.NewConnectionError(None, "refused"))  # type: ignore[arg-type]
+
+    with pytest.raises(RoadFault):
+        session(stack, Down()).get(stack.base + "/api/status")
+    [failed] = stack.recorder.take(SESSION_SCOPE)
+    assert failed.elapsed_ms == 250.0 and failed.status is None
+    with pytest.raises(GuardRefusal):
+        session(stack, Down()).delete(stack.base + "/api/token/6")
+    [refused] = stack.recorder.take(SESSION_SCOPE)
+    assert (
+        refused.elapsed_ms == 0.0
+        and refused.method == "DELETE"
+        and refused.url == stack.base + "/api/token/6"
+    )
+
+
+def test_a_prepared_request_without_method_or_url_is_judged_as_a_get_of_nothing(stack: Stack) -> None:
+    bare = requests.PreparedRequest()
+    bare.prepare_headers({})
+    adapter = session(stack, Spy()).get_adapter("http://x/")
+    with pytest.raises(GuardRefusal):
+        adapter.send(bare)
+    [refused] = stack.recorder.take(SESSION_SCOPE)
+    assert (refused.method, refused.url) == ("GET", "")
+
+
+def test_a_prepared_request_without_method_is_sent_as_a_get(stack: Stack) -> None:
+    bare = requests.PreparedRequest()
+    bare.prepare_headers({})
+    bare.url = stack.base + "/api/status"
+    inner = Spy()
+    session(stack, inner).get_adapter("http://x/").send(bare)
+    [recorded] = stack.recorder.take(SESSION_SCOPE)
+    assert recorded.method == "GET" and len(inner.seen) == 1
+    assert stack.pacer.sent_by_limiter == {"global": 1}
+
+
+def test_without_an_inner_adapter_httpadapter_sends(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeInner()
+    monkeypatch.setattr(HTTPAdapter, "send", lambda self, request, **kwargs: fake.send(request, **kwargs))
+    s = guarded_session(
+        guard=stack.guard,
+        pacer=stack.pacer,
+        recorder=stack.recorder,
+        redactor=stack.redactor,
+        road=stack.road,
+    )
+    assert s.get(stack.base + "/api/status").status_code == 200 and len(fake.seen) == 1
+
+
+def test_a_prepared_request_without_method_is_resent_as_a_safe_get(stack: Stack) -> None:
+    class Cut(Spy):
+        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+            if not self.kwargs:
+                self.kwargs.append(kwargs)
+                raise requests.exceptions.ChunkedEncodingError("cut")
+            return super().send(request, **kwargs)
+
+    bare = requests.PreparedRequest()
+    bare.prepare_headers({})
+    bare.url = stack.base + "/api/token/search?keyword=nac"
+    stack.road.settler = None  # nothing unsafe could be resent
+    assert session(stack, Cut()).get_adapter("http://x/").send(bare).status_code == 200
+
+
+def test_the_session_redacts_urllib3s_log_and_uses_the_given_road(stack: Stack) -> None:
+    s = guarded_session(
+        guard=stack.guard,
+        pacer=stack.pacer,
+        recorder=stack.recorder,
+        redactor=stack.redactor,
+        road=stack.road,
+        timeout=4.0,
+    )
+    adapter = s.get_adapter("http://x/")
+    assert adapter._road is stack.road and adapter._timeout == 4.0  # type: ignore[attr-defined]
+    filters = logging.getLogger("urllib3.connectionpool").filters
+    assert any(isinstance(f, RedactingFilter) and f.redactor is stack.redactor for f in filters)

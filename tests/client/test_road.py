@@ -178,3 +178,80 @@ def test_a_message_that_only_mentions_a_lock_is_the_servers_answer(fake_time: Fa
     answer = Answer(200, b'{"message":"record not found","success":false}')
     send, _ = _script(answer)
     assert road.send(DELETE, send, _unclear) is answer
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "safe"),
+    [
+        ("POST", "/api/setup", True),
+        ("POST", "/api/user/login/", True),
+        ("POST", "/api/token/5/key/", True),
+        ("POST", "/api/setup/x", False),
+        ("POST", "/api/setupX", False),
+    ],
+)
+def test_safe_requests_with_or_without_a_trailing_slash(method: str, path: str, safe: bool) -> None:
+    assert Attempt(method, "http://h" + path, None, {}).is_safe() is safe
+
+
+@pytest.mark.parametrize(
+    ("content", "proxy"),
+    [
+        (b'{"other":1}', True),  # an object, but none of new-api's keys
+        (b'{"success":false}', False),
+        (b'{"message":"x"}', False),
+        (b'{"error":"x"}', False),
+    ],
+)
+def test_new_apis_json_is_any_object_with_one_of_its_keys(content: bytes, proxy: bool) -> None:
+    assert is_proxy_answer(502, content) is proxy
+
+
+def test_a_502_in_new_apis_json_is_the_servers_answer(fake_time: FakeTime) -> None:
+    road = fake_time.road()
+    own = Answer(502, b'{"success":false,"message":"upstream"}')
+    send, calls = _script(own, Answer(200))
+    assert road.send(DELETE, send, _unclear) is own and len(calls) == 1 and road.resent == 0
+
+
+def test_the_road_counts_resends_waits_and_unclear_faults(fake_time: FakeTime) -> None:
+    road = fake_time.road()
+    assert (road.resent, road.waited_s, dict(road.faults)) == (0, 0.0, {})
+    send, _ = _script(Reset(), Refused(), Answer(200))
+    road.send(GET, send, _unclear)
+    assert (road.resent, road.waited_s) == (2, 0.75)
+    assert road.faults == {"unclear": 1, "not sent": 1}
+
+
+def test_the_pause_doubles_up_to_eight_seconds(fake_time: FakeTime) -> None:
+    road = fake_time.road(patience_s=1000)
+    send, _ = _script(*[Refused()] * 8, Answer(200))
+    road.send(GET, send, _unclear)
+    assert fake_time.sleeps == [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+
+
+def test_a_resend_that_ends_exactly_at_the_patience_is_still_made(fake_time: FakeTime) -> None:
+    road = fake_time.road(patience_s=0.25)
+    send, calls = _script(Refused(), Answer(200))
+    assert road.send(GET, send, _unclear).status_code == 200 and len(calls) == 2
+
+
+def test_a_proxy_fault_says_what_answered(fake_time: FakeTime) -> None:
+    road = fake_time.road(patience_s=0.1)
+    send, _ = _script(Answer(503, b"redeploying"))
+    with pytest.raises(RoadFault) as caught:
+        road.send(GET, send, _unclear)
+    assert "(HTTP 503 from something in front of new-api (not its JSON))" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("acted", "words"), [(True, "the server acted;"), (None, "the server may have acted;")]
+)
+def test_a_lost_answer_says_whether_the_server_acted(
+    fake_time: FakeTime, acted: bool | None, words: str
+) -> None:
+    road = fake_time.road(settler=lambda attempt: acted)
+    send, _ = _script(Reset())
+    with pytest.raises(RoadFault) as caught:
+        road.send(DELETE, send, _unclear)
+    assert words in str(caught.value)

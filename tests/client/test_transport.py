@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from scripted_server import Server
 
+from newapi_contract.client import transport
 from newapi_contract.client.recording import SESSION_SCOPE
-from newapi_contract.client.transport import build_client
+from newapi_contract.client.redaction import RedactingFilter
+from newapi_contract.client.road import Attempt
+from newapi_contract.client.transport import build_client, unclear
 from newapi_contract.errors import GuardRefusal, RoadFault
 
 if TYPE_CHECKING:
@@ -130,3 +134,92 @@ def test_network_errors_are_recorded_and_raised(stack: Stack) -> None:
     recorded = stack.recorder.take(SESSION_SCOPE)
     assert len(recorded) > 3 and stack.road.faults["not sent"] == len(recorded)  # resent, each recorded
     assert all(r.status is None and r.error == "ConnectError: connection refused" for r in recorded)
+
+
+def test_a_refusal_is_recorded_with_its_url_and_body(stack: Stack) -> None:
+    with pytest.raises(GuardRefusal):
+        client(stack, Server()).post("/api/user/manage", content=b'{"id":1,"action":"delete"}')
+    [recorded] = stack.recorder.take(SESSION_SCOPE)
+    assert recorded.url == f"{stack.base}/api/user/manage"
+    assert recorded.request_body == '{"id":1,"action":"delete"}'
+
+
+@pytest.mark.parametrize(
+    ("exc", "maybe_sent"),
+    [
+        (httpx.ConnectError("x"), False),
+        (httpx.ConnectTimeout("x"), False),
+        (httpx.PoolTimeout("x"), False),
+        (httpx.ReadTimeout("x"), True),
+        (httpx.ReadError("x"), True),
+        (httpx.RemoteProtocolError("x"), True),
+        (ValueError("x"), None),
+    ],
+)
+def test_how_the_road_sees_httpxs_exceptions(exc: BaseException, maybe_sent: bool | None) -> None:
+    assert unclear(exc) is maybe_sent
+
+
+def test_the_settler_is_asked_about_the_very_request(stack: Stack) -> None:
+    asked: list[Attempt] = []
+    stack.road.settler = lambda attempt: asked.append(attempt) or False
+    answers = iter([None, httpx.Response(200, json={"success": True, "message": ""})])
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        answer = next(answers)
+        if answer is None:
+            raise httpx.ReadError("reset", request=request)
+        return answer
+
+    c = client(stack, flaky)  # type: ignore[arg-type]
+    c.request("DELETE", "/api/token/5", content=b"x", headers={"Authorization": stack.owner_token})
+    [attempt] = asked
+    assert (attempt.method, attempt.url, attempt.body) == ("DELETE", f"{stack.base}/api/token/5", b"x")
+    assert attempt.headers["authorization"] == stack.owner_token
+
+
+def test_the_pacer_counts_each_request_against_its_limiters(stack: Stack) -> None:
+    client(stack, Server()).post("/api/user/login", json={})
+    assert stack.pacer.sent_by_limiter == {"global": 1, "critical": 1}
+
+
+class _Ticks:
+    """perf_counter for the transport module: each reading 0.25 s after the last."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def perf_counter(self) -> float:
+        self.now += 0.25
+        return self.now
+
+
+def test_an_exchange_records_its_url_headers_and_time(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport, "time", _Ticks())
+    server = Server(httpx.Response(200, json={"success": True, "message": ""}, headers={"X-Seen": "1"}))
+    client(stack, server).get("/api/token/5")
+    [recorded] = stack.recorder.take(SESSION_SCOPE)
+    assert recorded.url == f"{stack.base}/api/token/5"
+    assert recorded.response_headers["x-seen"] == "1"
+    assert recorded.elapsed_ms == 250.0
+
+
+def test_a_failed_exchange_records_its_time(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport, "time", _Ticks())
+    stack.road.patience_s = 0
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with pytest.raises(RoadFault):
+        client(stack, refuse).get("/api/status")  # type: ignore[arg-type]
+    [recorded] = stack.recorder.take(SESSION_SCOPE)
+    assert recorded.elapsed_ms == 250.0
+
+
+def test_the_client_waits_15_s_follows_no_redirect_and_redacts_httpxs_log(stack: Stack) -> None:
+    c = client(stack, Server())
+    assert c.timeout == httpx.Timeout(15.0)
+    assert c.follow_redirects is False
+    filters = logging.getLogger("httpx").filters
+    assert any(isinstance(f, RedactingFilter) and f.redactor is stack.redactor for f in filters)

@@ -61,6 +61,8 @@ class Server:
             return answer(500, None, "text/plain")
         if "html-answers" in self.faults:
             return answer(200, {"success": True, "message": ""}, "text/html")
+        if "success-as-string" in self.faults:
+            return answer(200, {"success": "true", "message": ""})
         token_id = token_id_acted_on(segment)
         if token_id == 0:
             return business(False, "id 或 userId 为空！")
@@ -68,6 +70,8 @@ class Server:
             token_id += 1
         owner = None if "ignores-owner" in self.faults else user_id
         token = self.live(token_id, owner)
+        if "refuses-deletes" in self.faults:
+            return business(False, "record not found")
         if token is None:
             again = self.tokens.get(token_id)
             if "second-delete-succeeds" in self.faults and again and again["user_id"] == user_id:
@@ -75,6 +79,9 @@ class Server:
             return business(False, "record not found")
         if "delete-noop" not in self.faults:
             token["deleted"] = True
+        neighbour = self.live(token_id + 1, user_id) if "deletes-neighbour" in self.faults else None
+        if neighbour is not None:
+            neighbour["deleted"] = True
         return business(True)
 
     def relay(self, key: str) -> Answer:
@@ -107,7 +114,10 @@ class FakeApi:
         mine = [t for t in self.server.tokens.values() if self.server.live(t["id"], self.user_id)]
         if "list-keeps-deleted" in self.server.faults:
             mine = [t for t in self.server.tokens.values() if t["user_id"] == self.user_id]
-        items = [{"id": t["id"], "user_id": t["user_id"]} for t in reversed(mine)][:page_size]
+        newest = [{"id": t["id"], "user_id": t["user_id"]} for t in reversed(mine)]
+        items = newest[(page - 1) * page_size : page * page_size]  # `p` counts from 1
+        if "list-bare" in self.server.faults:
+            return business(True, data=items)
         return business(True, data={"page": page, "page_size": page_size, "total": len(mine), "items": items})
 
     def search_tokens(self, keyword: str) -> Answer:

@@ -284,3 +284,28 @@ def test_no_violation_raises_nothing_and_other_errors_pass_through():
     with pytest.raises(ValueError), found.case("boom"):
         raise ValueError("not a verdict")
     found.raise_if_any()  # the ValueError was not recorded
+
+
+# -- what each failed judgement carries into the report ------------------------------------------
+
+
+def test_a_failed_outcome_carries_the_answer_and_its_description_at_every_step():
+    wrong_status = answer(500, {"success": True, "message": ""})
+    found = violation(assert_outcome, wrong_status, success=True)
+    assert found.answer is wrong_status and found.observed == describe(wrong_status)
+    found = violation(assert_outcome, OK, success=False)
+    assert found.answer is OK and found.observed == describe(OK)
+
+
+def test_a_failed_refusal_carries_the_rejection_the_answer_and_its_description_at_every_step():
+    refusal = CURRENT.unknown_access_token
+    cases = [
+        answer(200, {"success": False, "message": "Unauthorized", "code": "AUTH_UNAUTHORIZED"}),  # status
+        answer(401, {"success": True, "message": "x", "code": "AUTH_UNAUTHORIZED"}),  # accepted
+        answer(401, {"success": False, "message": "x", "code": "AUTH_OTHER"}),  # the wrong code
+    ]
+    for broken in cases:
+        found = violation(assert_rejected, broken, refusal)
+        assert found.expected == refusal.describe()
+        assert found.observed == describe(broken)
+        assert found.answer is broken

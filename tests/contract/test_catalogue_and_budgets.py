@@ -7,7 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, settings
 
 from newapi_contract.contract.clauses import NO_PEER, Clause, load_clauses
 from newapi_contract.contract.generated_schema import PROFILES, budget_for, load_generated_schema
@@ -102,6 +102,7 @@ def test_skip_reasons():
     assert clause.skip_reason("legacy", has_peer=True) is None
     both = Clause("DEL-X-2", "t", "s", "ref §2", ("legacy", "current"))
     assert both.skip_reason("current", has_peer=False) is None
+    assert both.skip_reason("future", has_peer=True) == "DEL-X-2 applies to legacy, current servers only"
     assert "NEWAPI_PEER_ACCESS_TOKEN" in NO_PEER and "NEWAPI_ROOT_USERNAME" in NO_PEER
 
 
@@ -146,3 +147,26 @@ def test_the_generated_schema_is_the_delete_operation_with_the_run_settings():
     (provider,) = schema.auth.providers  # the owner's token, in the portable form
     provider.set(case, provider.get(case, None), None)
     assert case.headers == {"X": "1", "Authorization": "Bearer tok"}
+
+
+def test_the_machine_settings_do_not_depend_on_the_loaded_hypothesis_profile():
+    current = settings.get_current_profile_name()
+    settings.load_profile("default")  # deadline 200 ms and an example database
+    try:
+        machine = budget_for("quick").machine_settings()
+    finally:
+        settings.load_profile(current)
+    assert machine.deadline is None and machine.database is None
+
+
+def test_a_bare_config_gets_the_budget_and_its_files_are_found_beside_it(tmp_path, monkeypatch):
+    (tmp_path / "ids.dict").write_text('"+5"\n', encoding="utf-8")
+    config = tmp_path / "schemathesis.toml"
+    config.write_text('[dictionaries.ids]\nfrom-file = "ids.dict"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path.parent)  # a relative file is the config's, not the working folder's
+    schema = load_generated_schema(
+        "http://127.0.0.1:9", access_token="tok", budget=budget_for("thorough"), seed=3, config_file=config
+    )
+    (operation,) = [op.ok() for op in schema.get_all_operations()]
+    assert operation.method.upper() == "DELETE"
+    assert schema.config.generation_for(operation=operation).max_examples == 100

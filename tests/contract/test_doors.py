@@ -12,6 +12,7 @@ from newapi_contract.contract.doors import (
     applicable,
     comparable_refusal,
     doors_of,
+    is_refusal,
     never_issued_key,
     road_check,
 )
@@ -90,3 +91,64 @@ def test_the_road_is_never_a_verdict_on_a_key(status, kind):
 def test_never_issued_keys_have_the_real_shape():
     key = never_issued_key()
     assert len(key) == 48 and key.isalnum() and key != never_issued_key()
+
+
+def test_a_plain_door_accepts_a_live_key_only_with_200():
+    plain = DOORS[0]
+    assert plain.accepts(answer(200, {}))
+    assert not plain.accepts(answer(201, {})) and not plain.accepts(answer(401, {}))
+
+
+def test_the_pin_door_refuses_bodies_of_other_shapes_without_breaking():
+    pin = next(door for door in DOORS if door.name == "channel-suffix")
+    for body in (
+        ["普通用户不支持指定渠道"],
+        "普通用户不支持指定渠道",
+        {"error": "普通用户不支持指定渠道"},
+        None,
+    ):
+        assert not pin.accepts(answer(403, body)), body
+
+
+def test_doors_of_a_clause_are_its_doors_in_table_order():
+    assert doors_of("DEL-DOOR-2") == ["channel-suffix"]
+    assert doors_of("DEL-DOOR-6") == ["mj-api-secret", "mj-proxy-marker"]
+    assert doors_of("DEL-NONE-1") == []
+
+
+def test_applicable_gives_the_reasons_word_for_word():
+    assert applicable("gemini-models-list", "legacy", "thorough")[1] == (
+        "legacy servers have no such door: TokenAuth reads the Gemini key on /v1/models "
+        "itself only in current (middleware/auth.go)"
+    )
+    assert (
+        applicable("raw", "legacy", "quick")[1] == "checked in the thorough profile only (--profile thorough)"
+    )
+
+
+def test_the_road_fault_names_the_door_and_the_status():
+    with pytest.raises(RoadFault) as caught:
+        road_check(answer(502, None), DOORS[0])
+    assert "door bearer-lower: HTTP 502 from the road, not a verdict on the key" in str(caught.value)
+
+
+def test_a_refusal_is_http_401_only():
+    assert is_refusal(answer(401, {}))
+    assert (
+        not is_refusal(answer(200, {}))
+        and not is_refusal(answer(402, {}))
+        and not is_refusal(answer(403, {}))
+    )
+
+
+def test_a_comparable_refusal_drops_only_the_request_id_in_json_lists_and_text():
+    body = {"error": {"message": "Invalid token (request id: 2026AAA)", "type": "new_api_error"}}
+    assert comparable_refusal(answer(401, body)) == (
+        401,
+        {"error": {"message": "Invalid token", "type": "new_api_error"}},
+    )
+    assert comparable_refusal(answer(401, ["gone (request id: 1)", 3])) == (401, ["gone", 3])
+    text = Answer(401, httpx.Headers(), "plain refusal (request id: 9)", None)
+    assert comparable_refusal(text) == (401, "plain refusal")
+    empty = Answer(401, httpx.Headers(), "not this text", {})
+    assert comparable_refusal(empty) == (401, {})

@@ -56,9 +56,13 @@ def test_a_healthy_server_passes_without_a_peer_or_reveals():
         ("relay-tells-deleted", "[DEL-STATE-1] the relay tells a deleted key"),
         ("nonnumeric-500", "[DEL-STATE-1] DELETE /api/token/abc answered HTTP 500"),
         ("html-answers", "[DEL-STATE-1] delete answered Content-Type 'text/html'"),
-        ("trailing-slash-deletes-nothing", "answered success, deleted nothing"),
-        ("off-by-one", "[DEL-STATE-1]"),
-        ("list-keeps-deleted", "answered deleted but is still listed"),
+        ("trailing-slash-deletes-nothing", "[DEL-STATE-1] DELETE /api/token/1"),  # .../<id>/ answered ...
+        ("off-by-one", "[DEL-STATE-1] token 1"),
+        ("list-keeps-deleted", "[DEL-STATE-1] token 1"),  # ... answered deleted but is still listed
+        ("refuses-deletes", "[DEL-STATE-1] the owner's delete of live token 1"),
+        ("success-as-string", '[DEL-STATE-1] delete answered \'{"success": "true", "message": ""}\': need'),
+        ("deletes-neighbour", "[DEL-STATE-1] deleting token 1"),  # ... also removed live tokens [...]
+        ("list-bare", "[DEL-STATE-1] deleting token 1"),  # a list it cannot read: every token looks gone
         ("batch-ignores-owner", f"[{ISOLATION}] batch delete of 1 own + 1 foreign id answered"),
     ],
 )

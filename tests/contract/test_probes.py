@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fake_newapi import FakeApi, Server, answer, business
 
+from newapi_contract.contract.answers import describe
 from newapi_contract.contract.probes import (
     assert_readable,
     assert_unreadable,
@@ -118,3 +119,31 @@ def test_relay_errors_compare_without_the_request_id():
     assert comparable_relay_error(answer(401, ["x"])) == (401, None, None)
     told = answer(401, {"error": {"message": "Token deleted (request id: 1)", "type": "new_api_error"}})
     assert comparable_relay_error(told) != comparable_relay_error(one)
+
+
+class Asked(Scripted):
+    """A scripted API that remembers the name searched for."""
+
+    def search_tokens(self, name: str) -> Any:
+        self.asked = name
+        return self.reply
+
+
+def test_search_asks_for_the_name_given():
+    api = Asked(business(True, data={"items": [{"id": 4}]}))
+    assert found_by_search(api, "nac-probe", 4) is True  # type: ignore[arg-type]
+    assert api.asked == "nac-probe"
+
+
+def test_items_of_a_data_that_is_no_list_are_none():
+    assert items(business(True, data={"items": 5})) == []
+    assert items(business(True, data=5)) == []
+
+
+def test_every_failed_probe_carries_the_answer_and_its_description():
+    broken = answer(500, {"success": False, "message": "boom"})
+    for probe, args in ((listed, (1,)), (found_by_search, ("x", 1)), (assert_readable, (1,))):
+        with pytest.raises(ClauseViolation) as raised:
+            probe(Scripted(broken), *args)  # type: ignore[operator]
+        assert raised.value.answer is broken, probe
+        assert raised.value.observed == describe(broken), probe

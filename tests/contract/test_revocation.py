@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from newapi_contract.client.api import Answer
 from newapi_contract.contract.doors import is_refusal
-from newapi_contract.contract.revocation import refused_within, watch
+from newapi_contract.contract.revocation import DoorWatch, Probe, refused_within, watch
 
 OK = Answer(200, httpx.Headers(), "{}", {})
 NO = Answer(401, httpx.Headers(), "{}", {})
@@ -129,3 +130,89 @@ def test_refused_within_answers_the_first_refusal_or_the_proof_of_life():
     assert refused_within(door(fake, 0.07), 2.0, is_refusal, clock=fake.clock, sleep=fake.sleep).status == 401
     fake = FakeTime()
     assert refused_within(door(fake, None), 0.3, is_refusal, clock=fake.clock, sleep=fake.sleep).status == 200
+
+
+def test_the_figures_of_a_watch_to_the_tenth_of_a_millisecond():
+    probes = [
+        Probe(0.0123456, 0.0133333, OK, False),
+        Probe(0.0321234, 0.0334567, OK, False),
+        Probe(0.0521234, 0.0534567, OK, False),
+        Probe(0.1, 0.1023456, NO, True),
+    ]
+    found = DoorWatch(probes, later=Probe(1.5004321, 1.5021, NO, True))
+    assert found.figures(2.0) == {
+        "bound_ms": 2000,
+        "probes": 4,
+        "accepted_after_delete": 3,
+        "last_accepted_ms": 52.1,
+        "refused_at_ms": 102.3,
+        "first_probe_refused": False,
+        "later_ms": 1500.4,
+        "later_refused": True,
+        "within_bound": True,
+    }
+
+
+def test_the_figures_of_a_watch_that_saw_no_refusal_or_nothing():
+    alive = DoorWatch([Probe(0.0, 0.001, OK, False), Probe(0.5, 0.501, OK, False)])
+    figures = alive.figures(2.0)
+    assert figures["within_bound"] is False and figures["refused_at_ms"] is None
+    assert figures["later_ms"] is None and figures["later_refused"] is None
+    assert DoorWatch().figures(0.5) == {
+        "bound_ms": 500,
+        "probes": 0,
+        "accepted_after_delete": 0,
+        "last_accepted_ms": None,
+        "refused_at_ms": None,
+        "first_probe_refused": False,
+        "later_ms": None,
+        "later_refused": None,
+        "within_bound": False,
+    }
+
+
+def test_the_later_probe_is_sent_later_s_after_the_delete_and_timed():
+    fake = FakeTime()
+    found = watch(
+        {"a": door(fake, 0.0, took=0.002)},
+        started=fake.now,
+        bound_s=2.0,
+        refused=is_refusal,
+        clock=fake.clock,
+        sleep=fake.sleep,
+    )["a"]
+    assert found.probes[0].sent_s == 0.0 and found.probes[0].answered_s == pytest.approx(0.002)
+    later = found.later
+    assert later is not None and later.answer is NO
+    assert later.sent_s == pytest.approx(1.5) and later.answered_s == pytest.approx(1.502)
+
+
+def test_refused_within_makes_no_later_probe_and_sleeps_between_probes():
+    fake = FakeTime()
+    calls: list[float] = []
+    slept: list[float] = []
+    send = door(fake, 0.011, took=0.005)
+
+    def counted() -> Answer:
+        calls.append(fake.now)
+        return send()
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        fake.sleep(seconds)
+
+    assert refused_within(counted, 2.0, is_refusal, clock=fake.clock, sleep=sleep).status == 401
+    assert len(calls) == 2 and slept == [0.05]
+
+
+def test_a_later_wait_under_a_second_is_still_waited():
+    fake = FakeTime()
+    found = watch(
+        {"a": door(fake, 0.0, took=0.7)},
+        started=fake.now,
+        bound_s=2.0,
+        refused=is_refusal,
+        clock=fake.clock,
+        sleep=fake.sleep,
+    )["a"]
+    assert found.later is not None and found.later.sent_s == pytest.approx(1.5)

@@ -186,3 +186,159 @@ def test_an_aimed_id_acts_on_no_row_or_on_a_ledger_token(segment: Any) -> None:
     arena.aim(c)
     acted = token_id_acted_on(str(c.path_parameters["id"]))
     assert acted <= 0 or acted == OVERFLOW_CLAMP or arena.ledger.owns(acted)
+
+
+def bare_case(path_parameters: dict[str, Any], headers: dict[str, str] | None) -> Any:
+    return SimpleNamespace(id="bare", path_parameters=path_parameters, headers=headers)
+
+
+def test_why_invalid_names_each_reason() -> None:
+    arena = make_arena()
+    assert arena.aim(case(1, {"Authorization": "Bearer other"})).why_invalid() == (
+        "the credential is missing or not the owner's access token"
+    )
+    assert arena.aim(case(1, {"Authorization": TOKEN})).why_invalid() == (
+        "legacy needs New-Api-User equal to the owner's id"
+    )
+    assert arena.aim(case("0")).why_invalid() == "id '0' acts on 0, which no token can have"
+    peer = arena.aim(case(9))
+    assert peer.why_invalid() == f"token {peer.token_id} belongs to another user"
+    arena.ledger.mark_deleted(100)
+    gone = arena.aim(case("100"))
+    assert gone.kind is TargetKind.OWN and not gone.live and not gone.deserves_success
+    assert gone.why_invalid() == "token 100 was already deleted"
+
+
+def test_a_credential_in_another_scheme_is_not_the_owners() -> None:
+    assert not credential_is_valid(f"Basic {TOKEN}", TOKEN, "current")
+    assert not credential_is_valid("Bearer", TOKEN, "current")
+
+
+def test_the_peers_pool_holds_one_token_the_owners_two() -> None:
+    arena = make_arena()
+    peer = arena.aim(case(9))
+    assert arena.peer.api.live == {peer.token_id}
+    arena.aim(case(1))
+    assert len(arena.owner.api.live) == 2
+
+
+def test_a_case_without_an_id_or_headers_is_sent_as_zero_without_credentials() -> None:
+    arena = make_arena()
+    c = bare_case({}, None)
+    aim = arena.aim(c)
+    assert c.path_parameters == {"id": "0"} and aim.segment == "0"
+    assert aim.kind is TargetKind.HARMLESS and aim.live is False and not aim.credential_ok
+
+
+def test_the_arenas_own_tokens_are_aimed_at_as_generated_with_their_kind() -> None:
+    arena = make_arena()
+    arena.aim(case(1))  # mints 100 and its spare 101
+    spare = case("101")
+    aim = arena.aim(spare)
+    assert spare.path_parameters["id"] == "101" and aim.kind is TargetKind.OWN and aim.live
+    peer_id = arena.aim(case(9)).token_id
+    again = case(str(peer_id))
+    assert arena.aim(again).kind is TargetKind.PEER and again.path_parameters["id"] == str(peer_id)
+
+
+def test_a_ledger_token_the_arena_did_not_mint_is_not_aimed_at() -> None:
+    arena = make_arena()
+    arena.ledger.record(50, "nac-test-50", 2)  # another test's token: maybe deleted already
+    c = case("50")
+    aim = arena.aim(c)
+    assert c.path_parameters["id"] != "50" and aim.token_id != 50 and aim.kind is TargetKind.OWN
+
+
+def test_a_harmless_id_is_built_on_the_newest_ledger_token() -> None:
+    arena = make_arena()
+    for token_id in (50, 60, 70):
+        arena.ledger.record(token_id, f"nac-test-{token_id}", 2)
+    c = case("-5")
+    arena.aim(c)
+    assert c.path_parameters["id"] == "-70"
+
+
+def test_a_harmless_id_on_an_empty_ledger_mints_the_owners_pool() -> None:
+    arena = make_arena()
+    arena.aim(case("-5"))
+    assert arena.owner.api.live == {100, 101}
+
+
+def test_the_credential_is_judged_by_the_arenas_generation() -> None:
+    arena = make_arena("current")
+    assert arena.aim(case(1, {"Authorization": f"bearer {TOKEN}"})).credential_ok
+
+
+def test_aiming_a_case_again_forgets_its_settlement() -> None:
+    arena = make_arena()
+    c = case(1)
+    arena.aim(c)
+    first = arena.settle(c.id, {"success": False})
+    arena.aim(c)
+    second = arena.settle(c.id, {"success": True})
+    assert second is not first and second is not None and second.success is True
+
+
+def test_settling_a_harmless_or_refused_case() -> None:
+    arena = make_arena()
+    harmless = case("0")
+    arena.aim(harmless)
+    settled = arena.settle(harmless.id, {"success": True})
+    assert settled is not None and settled.success is True and settled.still_there is None
+    refused = case(1)
+    arena.aim(refused)
+    settled = arena.settle(refused.id, {"success": False})
+    assert settled is not None and settled.still_there is True
+    assert settled.still_listed is None and settled.missing_bystanders == ()
+
+
+def test_a_peer_target_is_read_back_as_the_peer() -> None:
+    arena = make_arena()
+    c = case(9)
+    arena.aim(c)
+    settled = arena.settle(c.id, {"success": False})
+    assert settled is not None and settled.still_there is True
+
+
+class ListingApi(FakeApi):
+    """A FakeApi that remembers the list pages asked for, and may answer a bare list."""
+
+    def __init__(self, bare: bool = False) -> None:
+        super().__init__()
+        self.bare = bare
+        self.pages: list[tuple[int, int]] = []
+
+    def list_tokens(self, page: int = 1, page_size: int = 100) -> Any:
+        self.pages.append((page, page_size))
+        if self.bare:
+            return SimpleNamespace(data=[{"id": i} for i in sorted(self.live)])
+        return super().list_tokens(page, page_size)
+
+
+def test_the_list_is_read_once_on_its_first_page_of_100() -> None:
+    arena = make_arena()
+    arena.owner.api = ListingApi()
+    c = case(1)
+    arena.aim(c)
+    arena.owner.api.live.discard(100)
+    arena.settle(c.id, {"success": True})
+    assert arena.owner.api.pages == [(1, 100)]
+
+
+def test_a_list_that_is_no_object_lists_nothing() -> None:
+    arena = make_arena()
+    arena.owner.api = ListingApi(bare=True)
+    c = case(1)
+    arena.aim(c)
+    settled = arena.settle(c.id, {"success": True})
+    assert settled is not None and settled.still_listed is False and settled.missing_bystanders == (101,)
+
+
+def test_only_the_arenas_own_live_tokens_are_missed() -> None:
+    arena = make_arena()
+    arena.ledger.record(50, "nac-test-50", 2)  # not minted here: not expected in the list
+    c = case(1)
+    arena.aim(c)
+    arena.owner.api.live.discard(100)
+    settled = arena.settle(c.id, {"success": True})
+    assert settled is not None and settled.missing_bystanders == ()
