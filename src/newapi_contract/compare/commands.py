@@ -15,12 +15,11 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from newapi_contract.errors import UsageError
-from newapi_contract.suite.settings import RunSettings, check_report_dir, duration_s
+from newapi_contract.suite.settings import check_report_dir, duration_s
 
 __all__ = ["register"]
 
@@ -88,23 +87,11 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _preflight(settings: RunSettings) -> None:
-    """Reach a URL side and check its given credentials within seconds (as `run` does)."""
-    from newapi_contract.suite.commands import PREFLIGHT_TIMEOUT_S
-    from newapi_contract.suite.run_context import RunContext
-
-    quick = replace(settings, timeout=PREFLIGHT_TIMEOUT_S, rate=None, network_patience=PREFLIGHT_TIMEOUT_S)
-    ctx = RunContext(quick, ledger_file=False)
-    try:
-        ctx.check_target()
-    finally:
-        ctx.close()
-
-
 def compare_command(args: argparse.Namespace) -> int:
     from newapi_contract.compare.outputs import OUTPUT_FILES, remove_outputs, verdict_sentence, write_outputs
     from newapi_contract.compare.session import run_comparison, select_steps
     from newapi_contract.compare.targets import parse_target, side_settings
+    from newapi_contract.suite.commands import preflight
 
     baseline = parse_target(args.baseline, "baseline")
     candidate = parse_target(args.candidate, "candidate")
@@ -131,7 +118,7 @@ def compare_command(args: argparse.Namespace) -> int:
     allowed = tuple(dict.fromkeys(args.allow))
     for side in settings:
         if side.base_url is not None:
-            _preflight(side)
+            preflight(side)
     with _sigterm_interrupts():
         comparison = run_comparison(
             baseline,

@@ -27,7 +27,7 @@ from newapi_contract.contract.answers import (
 )
 from newapi_contract.contract.doors import DOORS, comparable_refusal
 from newapi_contract.contract.expectations import Expectations, Rejection
-from newapi_contract.contract.probes import items
+from newapi_contract.contract.probes import items, require_readable
 from newapi_contract.contract.verdict import ClauseViolation, require
 
 __all__ = ["Verdict", "judge_step"]
@@ -59,16 +59,6 @@ def _rejection(expect: Expectations, name: str) -> Rejection | None:
     if not hasattr(expect, name):
         raise KeyError(f"no expectation {name!r} in contract.expectations")
     return getattr(expect, name)
-
-
-def _readable(answer: Answer, token_id: int) -> None:
-    data = answer.data if isinstance(answer.data, dict) else {}
-    require(
-        answer.status == 200 and answer.success is True and data.get("id") == token_id,
-        expected=f"GET /api/token/{token_id} answers success:true with token {token_id}",
-        observed=describe(answer),
-        answer=answer,
-    )
 
 
 def _unreadable(answer: Answer) -> None:
@@ -147,9 +137,9 @@ def _apply(check: Check, call: Call, seen: Seen) -> None:
         if _rejection(seen.expect, arg["rejection"]) is None:
             _unreadable(answer)
         else:
-            _readable(answer, token_id)
+            require_readable(answer, token_id)
     elif kind == "readable":
-        _readable(answer, seen.tokens[arg].id)
+        require_readable(answer, seen.tokens[arg].id)
     elif kind == "unreadable":
         _unreadable(answer)
     elif kind == "listed":

@@ -20,6 +20,7 @@ __all__ = [
     "found_by_search",
     "items",
     "listed",
+    "require_readable",
 ]
 
 _REQUEST_ID = re.compile(r"\s*\(request id: [^)]*\)")
@@ -57,7 +58,11 @@ def found_by_search(api: NewApi, name: str, token_id: int) -> bool:
 
 def assert_readable(api: NewApi, token_id: int) -> None:
     """GET /api/token/{id} answers the token (it is alive and the caller's)."""
-    answer = api.get_token(token_id)
+    require_readable(api.get_token(token_id), token_id)
+
+
+def require_readable(answer: Answer, token_id: int) -> None:
+    """This answer to GET /api/token/{id} is the token."""
     data = answer.data if isinstance(answer.data, dict) else {}
     require(
         answer.status == 200 and answer.success is True and data.get("id") == token_id,

@@ -133,8 +133,9 @@ def _settings(args: argparse.Namespace) -> RunSettings:
     )
 
 
-def _preflight(settings: RunSettings) -> None:
-    """Reach the target and check the given credentials, before pytest starts."""
+def preflight(settings: RunSettings) -> None:
+    """Reach the target and check the given credentials within seconds, before any
+    report is touched (`run` before pytest starts, `compare` for each URL side)."""
     from dataclasses import replace
 
     from newapi_contract.suite.run_context import RunContext
@@ -291,7 +292,7 @@ def run_command(args: argparse.Namespace) -> Exit:
     if unknown := sorted(set(args.clause or ()) - set(load_clauses())):
         raise UsageError(f"--clause: unknown clause(s) {', '.join(unknown)} (contracts/clauses.yaml)")
     if settings.base_url is not None:
-        _preflight(settings)
+        preflight(settings)
     from newapi_contract.suite.run_context import NETWORK_FILE
 
     network_file = settings.report_dir / NETWORK_FILE
