@@ -1,7 +1,12 @@
 """The harness's own tests: deterministic hypothesis settings (profile in the root conftest),
-and the whole-run proofs scheduled first."""
+the whole-run proofs scheduled first, and the real browser the report tests look through."""
 
 from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -30,3 +35,30 @@ def _turn(item: pytest.Item) -> int:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=_turn)  # stable: each module's tests stay together, in their order
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; playwright drives it, it downloads no browser
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium, or a skip that says what to install."""
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')"
+    )
+    executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+    if executable is None:
+        pytest.skip("no browser: install Debian's chromium (apt-get install chromium; .ci/run does)")
+    with sync_api.sync_playwright() as play:
+        launched = play.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()

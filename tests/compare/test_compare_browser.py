@@ -4,28 +4,11 @@ screen shows the verdict with its counts and the first changes."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 WIDTH, HEIGHT = 1400, 900
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')"
-    )
-    executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
-    if executable is None:
-        pytest.skip("no browser: install Debian's chromium (apt-get install chromium; .ci/run does)")
-    with sync_api.sync_playwright() as play:
-        browser = play.chromium.launch(executable_path=executable, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

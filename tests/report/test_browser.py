@@ -4,38 +4,12 @@ and the root cause, and every failed clause is shown failed and nowhere passed."
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from finished_runs import FinishedRun
 
-from conftest import FinishedRun
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDTH, HEIGHT = 1400, 900
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')"
-    )
-    executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
-    if executable is None:
-        pytest.skip("no browser: install Debian's chromium (apt-get install chromium; .ci/run does)")
-    with sync_api.sync_playwright() as play:
-        browser = play.chromium.launch(executable_path=executable, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

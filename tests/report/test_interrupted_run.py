@@ -11,7 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import RUN_TIMEOUT_S, FinishedRun, run_suite
+from finished_runs import RUN_TIMEOUT_S, FinishedRun, run_suite
+
 from newapi_contract.paths import PROJECT_ROOT
 
 

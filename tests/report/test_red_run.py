@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from conftest import FinishedRun, run_suite
+from finished_runs import FinishedRun, run_suite
 
 ROOT = "DEL-OWN-2"  # the delete answers success (DEL-OWN-1 holds) but the token is still there
 
