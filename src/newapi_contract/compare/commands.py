@@ -26,6 +26,7 @@ __all__ = ["register"]
 
 def register(sub: Any) -> None:
     from newapi_contract.compare.classify import ALLOWABLE
+    from newapi_contract.suite.commands import road_options
 
     parser = sub.add_parser(
         "compare",
@@ -49,16 +50,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--step", action="append", metavar="PATTERN", help="only steps matching (repeatable)")
     parser.add_argument("--report-dir", type=Path, help="where the reports go (default reports/)")
-    parser.add_argument("--rate", type=float, help="a client-side cap, requests per second per server")
-    parser.add_argument(
-        "--max-wait", type=float, metavar="S", help="seconds to wait for rate limits, per server"
-    )
-    parser.add_argument(
-        "--network-patience",
-        type=float,
-        metavar="S",
-        help="seconds to retry one request after network faults",
-    )
+    road_options(parser, per_server=True)
     parser.add_argument(
         "--embedded-network",
         metavar="direct|flaky[:SPEC]",

@@ -54,16 +54,7 @@ def register(sub: Any) -> None:
     )
     _target_options(run)
     run.add_argument("--profile", choices=PROFILES, help="generated-case budget (default quick)")
-    run.add_argument("--rate", type=float, help="a client-side cap, requests per second (default none)")
-    run.add_argument(
-        "--max-wait", type=float, metavar="S", help="seconds to wait for the server's rate limits in all"
-    )
-    run.add_argument(
-        "--network-patience",
-        type=float,
-        metavar="S",
-        help="seconds to retry one request after network faults",
-    )
+    road_options(run)
     run.add_argument("--embedded-generation", choices=GENERATIONS, help="embedded server generation")
     run.add_argument("--embedded-faults", metavar="F1,F2", help="fault modes of the embedded server")
     run.add_argument("--embedded-rate-limits", choices=("on", "off"), help="embedded server rate limits")
@@ -103,6 +94,24 @@ def register(sub: Any) -> None:
 
     selftest.register(sub)
     doctor.register(sub)
+
+
+def road_options(parser: argparse.ArgumentParser, *, per_server: bool = False) -> None:
+    """How the client meets the road: its own rate cap, the waiting budget for the server's
+    rate limits, the retrying after network faults (for compare, each server has its own)."""
+    each = " per server" if per_server else ""
+    parser.add_argument(
+        "--rate", type=float, help=f"a client-side cap, requests per second{each} (default none)"
+    )
+    parser.add_argument(
+        "--max-wait", type=float, metavar="S", help=f"seconds to wait for rate limits{each or ' in all'}"
+    )
+    parser.add_argument(
+        "--network-patience",
+        type=float,
+        metavar="S",
+        help="seconds to retry one request after network faults",
+    )
 
 
 def _target_options(parser: argparse.ArgumentParser) -> None:
