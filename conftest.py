@@ -8,7 +8,7 @@ harness's own tests; contract runs keep hypothesis's defaults plus the run's see
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 # Deterministic and deadline-free: the harness's property tests talk to real sockets
 # now and then, and a slow CI machine must not turn them red.
@@ -18,4 +18,12 @@ settings.register_profile(
     deadline=None,
     max_examples=100,
     suppress_health_check=[HealthCheck.too_slow],
+)
+# Under mutmut (bench/mutation.py) a failing example only has to be found, not shrunk: a
+# mutant is killed by the first failure, and shrinking it would cost seconds per mutant.
+settings.register_profile(
+    "mutation",
+    settings.get_profile("harness"),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    database=None,
 )

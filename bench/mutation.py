@@ -111,8 +111,6 @@ EQUIVALENT: dict[str, str] = {
     f"{_PACING}xǁPacerǁ_acquire__mutmut_20": _ONE_COLON,
     f"{_PACING}xǁPacerǁ_acquire__mutmut_21": _ONE_COLON,
     f"{_PACING}xǁPacerǁ_acquire__mutmut_23": _ONE_COLON,
-    f"{_PACING}xǁPacerǁ_throttled__mutmut_54": "every limiter's window (60 s and more) "
-    "exceeds the 30 s probe cap, so the window never caps a probe",
     # client/recording.py, redaction.py, requests_adapter.py, road.py
     f"{_RECORDING}x__body_text__mutmut_10": "'UTF-8' and 'utf-8' name the same codec",
     f"{_REDACTION}xǁRedactorǁadd_secret__mutmut_15": "quote() never escapes 'X': safe='XXXX' changes nothing",
