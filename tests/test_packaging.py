@@ -184,6 +184,8 @@ def test_the_wheel_carries_the_one_copy_of_the_contract(wheel):
         assert {
             "newapi_contract/py.typed",
             "newapi_contract/report/report.css",
+            "newapi_contract/report/verdict.css",
+            "newapi_contract/compare/compare.css",
             "newapi_contract/suite/run.ini",
         } <= names
         entry_points = archive.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()

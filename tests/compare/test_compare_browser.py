@@ -30,9 +30,9 @@ def test_no_horizontal_scroll_at_1400_px_with_every_step_open(page, tmp_path: Pa
 
 def test_the_first_screen_shows_the_verdict_and_the_changes(page, legacy_to_current) -> None:
     document = legacy_to_current.document
-    verdict = page.locator(".cmp-verdict").bounding_box()
+    verdict = page.locator(".nac-verdict").bounding_box()
     assert verdict is not None and verdict["y"] + verdict["height"] < HEIGHT
-    line = page.locator(".cmp-verdict-line").inner_text()
+    line = page.locator(".nac-verdict-line").inner_text()
     counts = document["change_counts"]
     assert (
         line.startswith("DIFFERENT:")

@@ -21,8 +21,14 @@ __all__ = ["page_title", "render_page"]
 _SEEN_SHOWN = 6  # steps named per change before the rest folds
 
 
+# The verdict box's colour for compare's exit code (errors.Exit): held, failed, unverified.
+_RUN_CLASS = {0: "held", 1: "failed", 3: "unverified"}
+
+
 def _css() -> str:
-    return resources.files("newapi_contract.compare").joinpath("compare.css").read_text(encoding="utf-8")
+    package = resources.files("newapi_contract")
+    shared = package.joinpath("report", "verdict.css").read_text(encoding="utf-8")
+    return shared + package.joinpath("compare", "compare.css").read_text(encoding="utf-8")
 
 
 def _value(value: Any) -> str:
@@ -34,7 +40,7 @@ def _value(value: Any) -> str:
 def _badge(kind: str, allowed: bool = False) -> str:
     extra = " cmp-allowed" if allowed else ""
     label = f"{kind} (allowed)" if allowed else kind
-    return f"<span class='cmp-badge cmp-k-{escape(kind)}{extra}'>{escape(label)}</span>"
+    return f"<span class='nac-badge cmp-k-{escape(kind)}{extra}'>{escape(label)}</span>"
 
 
 def _side(side: dict[str, Any]) -> str:
@@ -57,7 +63,7 @@ def page_title(document: dict[str, Any]) -> str:
 def _chips(counts: dict[str, int], kinds: tuple[str, ...], allowed: set[str], what: str) -> str:
     return (
         "".join(
-            f"<span class='cmp-chip cmp-k-{k}{' cmp-zero' if not counts[k] else ''}"
+            f"<span class='nac-chip cmp-k-{k}{' nac-zero' if not counts[k] else ''}"
             f"{' cmp-allowed' if k in allowed else ''}'>{counts[k]} {k}</span>"
             for k in kinds
         )
@@ -72,8 +78,8 @@ def _banner(document: dict[str, Any]) -> str:
     note = f" · allowed: {escape(', '.join(sorted(allowed)))}" if allowed else ""
     steps_total = len(document["steps"])
     return (
-        f"<div class='cmp-verdict cmp-run-{document['exit_code']}'>"
-        f"<p class='cmp-verdict-line'>{escape(document['verdict'])} (exit {document['exit_code']})</p>"
+        f"<div class='nac-verdict nac-run-{_RUN_CLASS.get(document['exit_code'], 'other')}'>"
+        f"<p class='nac-verdict-line'>{escape(document['verdict'])} (exit {document['exit_code']})</p>"
         f"<p class='cmp-chips'>{changes}</p><p class='cmp-chips cmp-steps'>{steps}</p>"
         f"<p class='cmp-sides'>baseline {_side(document['baseline'])} → candidate "
         f"{_side(document['candidate'])} · {steps_total} steps, each sent to the baseline twice and to "

@@ -33,7 +33,7 @@ from newapi_contract.paths import CONTRACTS_DIR
 from newapi_contract.report.summary import ClauseTally
 from newapi_contract.report.timings import RunTimings
 from newapi_contract.suite.reporting import (
-    CSS_FILE,
+    CSS_FILES,
     FATAL,
     FATAL_EXIT,
     TALLY,
@@ -87,8 +87,8 @@ def pytest_configure(config: pytest.Config) -> None:
         signal.signal(signal.SIGTERM, _raise_interrupt)
     # The report's styles (pytest-html reads --css in its own pytest_configure, after this)
     # and short tracebacks: the bug report is what a reader needs, not fixture reprs.
-    if hasattr(config.option, "css") and str(CSS_FILE) not in config.option.css:
-        config.option.css.append(str(CSS_FILE))
+    if hasattr(config.option, "css"):
+        config.option.css.extend(str(f) for f in CSS_FILES if str(f) not in config.option.css)
     if getattr(config.option, "tbstyle", None) == "auto":
         config.option.tbstyle = "short"
     if not worker:

@@ -46,7 +46,7 @@ from newapi_contract.report.summary import ClauseTally
 from newapi_contract.report.timings import RunTimings, samples_of, timings_html
 
 __all__ = [
-    "CSS_FILE",
+    "CSS_FILES",
     "FATAL",
     "FATAL_EXIT",
     "TALLY",
@@ -64,7 +64,8 @@ FATAL_EXIT = pytest.StashKey[Exit]()  # and the exit code that stop means (error
 TIMINGS = pytest.StashKey[RunTimings]()  # this process's (under xdist, the controller's: all)
 SAMPLES = pytest.StashKey[list[Any]]()  # a test's answered exchanges, until its teardown report
 _SHOWN = pytest.StashKey[set[int]]()  # the shared observations already in a test's report
-CSS_FILE = Path(__file__).resolve().parents[1] / "report" / "report.css"
+# The report's styles, appended to pytest-html's: the verdict box both pages share, then its own.
+CSS_FILES = tuple(Path(__file__).resolve().parents[1] / "report" / f for f in ("verdict.css", "report.css"))
 
 _IN_CALL = pytest.StashKey[bool]()  # the item's call phase is running: a "call" report is a subtest's
 _SUBFAILED = pytest.StashKey[list[str]]()  # headlines of the item's failed subtests
