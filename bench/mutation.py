@@ -48,11 +48,15 @@ _REDACTION = "newapi_contract.client.redaction."
 _ADAPTER = "newapi_contract.client.requests_adapter."
 _ROAD = "newapi_contract.client.road."
 _LEDGER = "newapi_contract.client.ledger."
+_IDS = "newapi_contract.client.ids."
 _C = "newapi_contract.contract."
 _CASE = "httpx upper-cases the method of every request"
 _HEADER = "header names are case-insensitive (RFC 9110; Go canonicalises them)"
 _PAGE_1 = "NewApi.list_tokens asks for page 1 by default"
 _PAGE_100 = "NewApi.list_tokens asks for 100 per page by default"
+_CODEC = "'UTF-8' and 'utf-8' name the same codec"
+_LATIN = "'LATIN-1' and 'latin-1' name the same codec"
+_ASCII_FILE = "the ledger's file is pure ASCII (json.dump escapes the rest): any locale codec writes it alike"
 _ONE_COLON = "limiter keys hold at most one colon (`search:<hex tag>`): the same first part"
 EQUIVALENT: dict[str, str] = {
     # client/api.py
@@ -103,20 +107,43 @@ EQUIVALENT: dict[str, str] = {
     f"{_GUARD}x__matches__mutmut_21": "a segment with a bad escape matches no literal "
     "route segment either way (non-GET requests with one are refused before)",
     f"{_GUARD}x__body_ids__mutmut_8": "b'XXXX' is no JSON, like b'': the same refusal",
+    # client/ids.py
+    f"{_IDS}x_go_unescape_path__mutmut_10": _CODEC,
+    f"{_IDS}x_go_unescape_path__mutmut_24": _LATIN,
+    f"{_IDS}x_go_unescape_path__mutmut_35": _LATIN,
+    f"{_IDS}x_go_unescape_path__mutmut_54": _CODEC,
+    f"{_IDS}x_encode_path_segment__mutmut_10": _CODEC,
+    f"{_IDS}x_encode_path_segment__mutmut_5": "the added 'X' is ASCII alphanumeric, kept raw anyway",
+    f"{_IDS}x__go_base_prefixed__mutmut_23": "without the 'o' key, get()'s default is 8 anyway",
+    f"{_IDS}x__go_base_prefixed__mutmut_24": "the same: 'O' is never looked up after lower()",
+    f"{_IDS}x__go_base_prefixed__mutmut_36": "the prefix letter, lower-cased, is never 'X': "
+    "'in \"XXxboXX\"' tests what 'in \"xbo\"' does",
+    f"{_IDS}x__go_base_prefixed__mutmut_44": "digits are empty only for a text Atoi reads as 0 "
+    "already: 0 or None adds no new target",
+    f"{_IDS}x_plausible_targets__mutmut_9": "MIN_INT64 on the other branch adds MIN_INT64 and "
+    "its 64-bit wrap, itself: the same set",
+    f"{_IDS}x_plausible_targets__mutmut_10": "the same for MAX_INT64",
+    f"{_IDS}x_plausible_targets__mutmut_15": "beyond int64 a value is never 0: '>= 0' is '> 0'",
+    f"{_IDS}x_plausible_targets__mutmut_16": "beyond int64 a value is never 1: '> 1' is '> 0'",
+    f"{_IDS}x_plausible_targets__mutmut_24": "below 2**31 a 32-bit wrap is the value itself, "
+    "already a target",
+    f"{_IDS}x_confine__mutmut_20": "the first candidate is the segment, whose harmlessness "
+    "matches: 'continue' can only skip the last one, like 'break'",
     # client/limits.py and client/pacing.py
-    f"{_LIMITS}x__who__mutmut_18": "'UTF-8' and 'utf-8' name the same codec",
+    f"{_LIMITS}x__who__mutmut_18": _CODEC,
     f"{_LIMITS}x_bucket_of__mutmut_4": _ONE_COLON,
     f"{_LIMITS}x_bucket_of__mutmut_5": _ONE_COLON,
     f"{_LIMITS}x_bucket_of__mutmut_7": _ONE_COLON,
     f"{_PACING}xǁPacerǁ_acquire__mutmut_20": _ONE_COLON,
+    f"{_PACING}xǁPacerǁsend__mutmut_27": "passed=None and passed=False: _release only asks `if passed`",
     f"{_PACING}xǁPacerǁ_acquire__mutmut_21": _ONE_COLON,
     f"{_PACING}xǁPacerǁ_acquire__mutmut_23": _ONE_COLON,
     # client/recording.py, redaction.py, requests_adapter.py, road.py
-    f"{_RECORDING}x__body_text__mutmut_10": "'UTF-8' and 'utf-8' name the same codec",
+    f"{_RECORDING}x__body_text__mutmut_10": _CODEC,
     f"{_REDACTION}xǁRedactorǁadd_secret__mutmut_15": "quote() never escapes 'X': safe='XXXX' changes nothing",
     f"{_REDACTION}xǁRedactingFilterǁfilter__mutmut_3": "args '' and None are both falsy: "
     "getMessage formats neither",
-    f"{_ADAPTER}x__body_bytes__mutmut_3": "'UTF-8' and 'utf-8' name the same codec",
+    f"{_ADAPTER}x__body_bytes__mutmut_3": _CODEC,
     f"{_ADAPTER}xǁGuardedAdapterǁsend__mutmut_9": "the guard upper-cases the method",
     f"{_ADAPTER}xǁGuardedAdapterǁ_record__mutmut_33": "Exchange.capture upper-cases the method",
     f"{_ROAD}x_is_proxy_answer__mutmut_6": "b'XXXX' is no JSON, like b'': the same ValueError",
@@ -129,13 +156,18 @@ EQUIVALENT: dict[str, str] = {
     f"{_C}lifecycle_machine.xǁTokenLifecycleǁ_listed_ids__mutmut_4": _PAGE_1,
     f"{_C}lifecycle_machine.xǁTokenLifecycleǁ_listed_ids__mutmut_5": _PAGE_100,
     # client/ledger.py
-    f"{_LEDGER}xǁLedgerǁload__mutmut_5": "'UTF-8' and 'utf-8' name the same codec",
+    f"{_LEDGER}xǁLedgerǁload__mutmut_5": _CODEC,
+    f"{_LEDGER}xǁLedgerǁload__mutmut_3": "the locale's codec reads the ledger's pure-ASCII file "
+    "as UTF-8 does (only a hand-made non-ASCII file could differ)",
+    f"{_LEDGER}xǁLedgerǁ_save__mutmut_21": _ASCII_FILE,
+    f"{_LEDGER}xǁLedgerǁ_save__mutmut_24": _ASCII_FILE,
+    f"{_LEDGER}xǁLedgerǁ_save__mutmut_28": _CODEC,
     # contract/
     f"{_C}answers.x_assert_outcome__mutmut_10": "ensure_ascii=None is falsy like False",
     f"{_C}checks.x__settlement__mutmut_8": "json.loads(b'') raises ValueError, caught: None as before",
     f"{_C}checks.x__settlement__mutmut_10": "settle reads success from a dict only: '' and None alike",
     f"{_C}clauses.x__check_reliances__mutmut_16": "`done` only saves revisits; cycles are found by the path",
-    f"{_C}generated_schema.x_load_generated_schema__mutmut_5": "'UTF-8' and 'utf-8' name the same codec",
+    f"{_C}generated_schema.x_load_generated_schema__mutmut_5": _CODEC,
     f"{_C}generated_schema.x_load_generated_schema__mutmut_49": "schemathesis upper-cases the method filter",
     f"{_C}revocation.x_watch__mutmut_28": "sleep(0) waits nothing",
     f"{_C}lifecycle_machine.xǁTokenLifecycleǁfor_world__mutmut_7": "only the name of the "

@@ -121,6 +121,19 @@ def test_go_unescape_path_keeps_plus_and_decodes_utf8() -> None:
     assert go_unescape_path("a+b%20c%2Fd%D9%A3") == "a+b c/d٣"
 
 
+@pytest.mark.parametrize(("raw", "shown"), [("%zz1", "%zz"), ("a%2", "%2"), ("%", "%"), ("%G0x", "%G0")])
+def test_a_bad_escape_is_named_in_the_error(raw: str, shown: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        go_unescape_path(raw)
+    assert str(caught.value) == f"invalid URL escape {shown!r}"
+
+
+@pytest.mark.parametrize(("raw", "decoded"), [("%FF%41", "\udcffA"), ("\udcff%41", "\udcffA")])
+def test_go_unescape_path_keeps_bytes_that_are_not_utf8(raw: str, decoded: str) -> None:
+    # Go's URL.Path holds any bytes; here they are surrogate escapes, both ways.
+    assert go_unescape_path(raw) == decoded
+
+
 @given(st.integers(min_value=-(10**30), max_value=10**30))
 def test_any_percent_encoding_of_a_number_acts_on_its_clamp(n: int) -> None:
     encoded = "".join(f"%{ord(c):02X}" for c in str(n))
@@ -147,9 +160,26 @@ def test_any_percent_encoding_of_a_number_acts_on_its_clamp(n: int) -> None:
         ("-57", {-57, 57}),  # the sign dropped
         ("id57", {0, 57}),  # leading junk dropped
         ("%zz", {0}),  # Go answers 400 before any handler
+        ("-5x", {-5, 0, 5}),  # strtol keeps the sign the digit run drops
+        # Go's ParseInt(s, 0, 64): underscores after the prefix, each base, the sign
+        ("0x_ff", {0, 255}),
+        ("0b101", {0, 5}),
+        ("0o17", {0, 15}),
+        ("017", {15, 17}),
+        ("-0x10", {-16, 0}),
+        # beyond int64: the clamp on the reading's side, the 64- and 32-bit wraps
+        ("0x8000000000000000", {0, MAX_INT64, MIN_INT64}),
+        ("-0x8000000000000001", {0, MIN_INT64, MAX_INT64, -1}),
+        ("18446744073709551611", {0, MAX_INT64, -5, -1}),  # 2**64 - 5; Atoi's clamp wraps to -1
+        # beyond int32: a 32-bit server wraps
+        ("2147483648", {2**31, -(2**31)}),
+        ("4294967301", {2**32 + 5, 5}),
+        # bytes that are not UTF-8 still hold a digit run a lenient server may read
+        ("%FF5", {0, 5}),
+        ("\udcff5", {0, 5}),  # the same byte, surrogate-escaped in the segment
     ],
 )
-def test_plausible_targets(segment, targets):
+def test_plausible_targets(segment: str, targets: set[int]) -> None:
     assert plausible_targets(segment) == targets
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from pathlib import Path
@@ -44,6 +45,70 @@ def test_every_change_is_persisted_and_loads_back(tmp_path: Path) -> None:
     loaded.mark_deleted(10)  # the loaded ledger goes on saving to the same file
     assert Ledger.load(path).live() == []
     assert [p.name for p in path.parent.iterdir()] == ["ledger.json"]  # no temp files left
+
+
+def test_the_file_is_indented_json_of_the_prefix_and_every_token(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.json"
+    ledger = Ledger("nac-1-", path)
+    ledger.record(9, "nac-1-ü", 4)  # escaped: the file is ASCII whatever the locale
+    ledger.mark_deleted(9)
+    assert path.read_bytes() == (
+        b'{\n "run_prefix": "nac-1-",\n "tokens": [\n  {\n   "token_id": 9,\n'
+        b'   "name": "nac-1-\\u00fc",\n   "owner_id": 4,\n   "deleted": true\n  }\n ]\n}'
+    )
+
+
+def test_missing_folders_above_the_ledger_are_created(tmp_path: Path) -> None:
+    path = tmp_path / "out" / "reports" / "run" / "ledger.json"
+    Ledger("nac-1-", path).record(1, "nac-1-a", 2)
+    assert [e.token_id for e in Ledger.load(path).entries()] == [1]
+
+
+def test_a_save_writes_a_hidden_sibling_then_renames_it_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ledger.json"
+    ledger = Ledger("nac-1-", path)
+    ledger.record(1, "nac-1-a", 2)
+    old = path.read_text()
+    real_replace = os.replace
+    seen: dict[str, object] = {}
+
+    def replace(src: str, dst: Path) -> None:
+        # What a crash just before the rename would leave behind.
+        seen.update(
+            src=Path(src), listing=sorted(p.name for p in tmp_path.iterdir()), at_path=path.read_text()
+        )
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    ledger.record(2, "nac-1-b", 2)
+    src = seen["src"]
+    assert (
+        isinstance(src, Path) and src.parent == tmp_path
+    )  # same folder: the rename cannot cross filesystems
+    assert re.fullmatch(r"\.ledger\.json\..+", src.name)  # hidden, and says whose it is
+    assert seen["listing"] == sorted(["ledger.json", src.name])
+    assert seen["at_path"] == old  # the old ledger stays whole until the rename
+    assert [e.token_id for e in Ledger.load(path).entries()] == [1, 2]
+
+
+def test_a_failed_save_raises_its_own_error_keeps_the_old_file_and_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ledger.json"
+    ledger = Ledger("nac-1-", path)
+    ledger.record(1, "nac-1-a", 2)
+    old = path.read_text()
+
+    def replace(src: str, dst: Path) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError, match="disk full"):
+        ledger.record(2, "nac-1-b", 2)
+    assert path.read_text() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["ledger.json"]
 
 
 @pytest.mark.parametrize("content", ["", "{", '{"tokens": []}', '{"run_prefix": "p", "tokens": [{"x": 1}]}'])

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from newapi_contract.client.pacing import Pacer
+from newapi_contract.client.pacing import Pacer, _Log
 from newapi_contract.errors import RoadFault
 
 if TYPE_CHECKING:
@@ -329,3 +329,153 @@ def test_without_global_the_culprit_is_the_specific_limiter_with_traffic(fake_ti
     pacer.acquire(("search:abc",))
     pacer.send(_script(FakeResponse(429, {"Retry-After": "1"}), FakeResponse(200)), ("search:abc",))
     assert set(pacer.learned()) == {"search:abc"}
+
+
+def _bracketed(lo: float, hi: float | None, limit: int | None = None, limit_until: float = 0.0) -> _Log:
+    """A global limiter's log (default window 180 s) whose window is known to lie in (lo, hi]."""
+    return _Log(180.0, limit=limit, limit_until=limit_until, window_lo=lo, window_hi=hi)
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "now", "streak", "expected"),
+    [
+        (9.8, 10.0, 101.0, 0, 110.05),  # confirmed: when the oldest pass ages out, plus slack
+        (9.8, 10.0, 120.0, 0, 120.0),  # confirmed, and that moment is past: now
+        (0.0, 10.0, 101.0, 0, 105.0),  # bracketed: its middle
+        (0.0, 10.0, 105.0, 0, 110.05),  # the middle is now, not ahead: the bracket's end
+        (0.0, 10.0, 107.0, 0, 110.05),  # the middle is past: the bracket's end
+        (0.0, None, 101.0, 0, 102.0),  # unmeasured: 1, 2, 4 ... s apart
+        (0.0, None, 279.5, 1, 280.05),  # ... but not past the default window's end
+        (0.0, None, 280.05, 1, 282.05),  # which is now: probing goes on
+    ],
+)
+def test_the_next_probe_after_a_429(
+    lo: float, hi: float | None, now: float, streak: int, expected: float
+) -> None:
+    assert _bracketed(lo, hi).next_probe(now, 100.0, streak) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "seen", "expected"),
+    [
+        (0.0, 10.0, 10.0, (10.0, 10.0)),  # refused at the bound a pass set: the window is confirmed
+        (0.0, 10.0, 12.0, (12.0, None)),  # refused later than a pass said: measured again
+        (5.0, None, 3.0, (5.0, None)),  # the lower bound only rises
+    ],
+)
+def test_a_refused_probe_raises_the_windows_lower_bound(
+    lo: float, hi: float | None, seen: float, expected: tuple[float, float | None]
+) -> None:
+    log = _bracketed(lo, hi)
+    log.refused_at(100.0 + seen, 100.0)
+    assert (log.window_lo, log.window_hi) == expected
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "seen", "expected"),
+    [
+        (10.0, None, 10.0, (10.0, 10.0)),  # a pass at the lower bound keeps it
+        (10.0, None, 5.0, (0.0, 5.0)),  # earlier than a refusal said: the lower bound is dropped
+        (0.0, 10.0, 15.0, (0.0, 10.0)),  # the upper bound only falls
+        (0.0, 10.0, 8.0, (0.0, 8.0)),
+    ],
+)
+def test_a_pass_after_429s_lowers_the_windows_upper_bound(
+    lo: float, hi: float | None, seen: float, expected: tuple[float, float | None]
+) -> None:
+    log = _bracketed(lo, hi)
+    log.passed_at(100.0 + seen, 100.0)
+    assert (log.window_lo, log.window_hi) == expected
+
+
+@pytest.mark.parametrize(("valid_for", "expected"), [(1.0, 105.05), (0.0, 100.0)], ids=["valid", "expired"])
+def test_a_learned_limit_holds_requests_back_until_it_expires(valid_for: float, expected: float) -> None:
+    log = _bracketed(9.8, 10.0, limit=1, limit_until=100.0 + valid_for)
+    log.passed = [95.0]
+    assert log.ready_at(100.0) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("before", "valid_for", "own", "after", "renewed"),
+    [
+        (None, 0.0, 0, None, False),  # nothing of ours in the window: nothing to learn from
+        (None, 0.0, 2, 2, True),
+        (3, 10.0, 2, 2, True),  # a smaller count lowers a valid limit
+        (2, 10.0, 3, 2, False),  # a larger one does not raise it
+        (2, 10.0, 2, 2, False),  # the same count does not extend it
+        (2, 0.0, 3, 3, True),  # expiring right now: replaced
+    ],
+)
+def test_a_429_learns_the_own_count_as_the_limit(
+    fake_time: FakeTime, before: int | None, valid_for: float, own: int, after: int | None, renewed: bool
+) -> None:
+    pacer = fake_time.pacer(rate=None)
+    for _ in range(own):
+        pacer.acquire()
+    log = pacer._log("global")
+    start = fake_time.now
+    until = start + valid_for if before else 0.0
+    log.limit, log.limit_until = before, until
+    pacer.send(_script(FakeResponse(429, {"Retry-After": "1"}), FakeResponse(200)))
+    assert (log.limit, log.limit_until) == (after, start + 180 if renewed else until)
+
+
+def test_retry_after_caps_the_probe_when_own_traffic_explains_the_429(fake_time: FakeTime) -> None:
+    pacer = fake_time.pacer(rate=None)
+    pacer.acquire()
+    pacer.send(_script(FakeResponse(429, {"Retry-After": "100"}), FakeResponse(200)))
+    assert fake_time.sleeps == [1.0]  # the first probe, not upstream's whole window
+
+
+def test_learned_reports_limit_and_window(fake_time: FakeTime) -> None:
+    pacer = fake_time.pacer(rate=None, budget_s=0)
+    pacer.acquire()
+    pacer.acquire()
+    with pytest.raises(RoadFault):
+        pacer.send(_script(FakeResponse(429, {"Retry-After": "1"})), ("global", "search:abc"))
+    pacer.acquire(("search:def",))
+    assert pacer.learned() == {"global": {"limit": 2, "window_s": 180.0}}
+
+
+def test_allow_grants_more_waiting_from_what_was_already_spent(fake_time: FakeTime) -> None:
+    pacer = fake_time.pacer(rate=1.0, burst=1, budget_s=2.0)
+    for _ in range(3):
+        pacer.acquire()
+    assert pacer.waited_s == 2.0
+    pacer.allow(1.0)
+    pacer.acquire()
+    assert fake_time.sleeps == [1.0, 1.0, 1.0]
+    with pytest.raises(RoadFault):
+        pacer.acquire()
+
+
+def test_allow_never_lowers_the_budget(fake_time: FakeTime) -> None:
+    pacer = fake_time.pacer(rate=None, budget_s=100.0)
+    pacer.allow(5.0)
+    assert pacer.budget_s == 100.0
+
+
+def test_a_request_whose_answer_was_lost_still_counts(fake_time: FakeTime) -> None:
+    pacer = fake_time.pacer(rate=None)
+
+    def lost() -> FakeResponse:
+        raise ConnectionError("reset by peer")
+
+    with pytest.raises(ConnectionError):
+        pacer.send(lost)
+    pacer.send(_script(FakeResponse(429, {"Retry-After": "1"}), FakeResponse(200)))
+    assert pacer.learned()["global"]["limit"] == 1
+
+
+def test_an_answer_slower_than_the_window_is_counted_when_it_comes(fake_time: FakeTime) -> None:
+    pacer = fake_time.pacer(rate=None, budget_s=0)
+
+    def slow() -> FakeResponse:
+        fake_time.now += 200  # longer than the global window: the reservation ages out
+        # Meanwhile another thread's request is refused and gives up (the budget is spent).
+        with pytest.raises(RoadFault):
+            pacer.send(_script(FakeResponse(429, {"Retry-After": "7"})))
+        return FakeResponse(200)
+
+    assert pacer.send(slow).status_code == 200
+    assert pacer._logs["global"].passed == [fake_time.now]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from newapi_contract.client.road import Attempt, is_proxy_answer
+from newapi_contract.client.road import Attempt, is_busy_answer, is_proxy_answer
 from newapi_contract.errors import RoadFault
 
 if TYPE_CHECKING:
@@ -171,6 +171,32 @@ def test_a_locked_database_is_written_again(fake_time: FakeTime) -> None:
         road.send(Attempt("POST", "http://h/api/token/batch", b"{}", {}), send, _unclear).status_code == 200
     )
     assert len(calls) == 3 and road.faults["busy"] == 2 and locked.closed
+
+
+LOCKED = b'{"message":"database is locked (5) (SQLITE_BUSY)","success":false}'
+
+
+@pytest.mark.parametrize(
+    ("status", "content", "busy"),
+    [
+        (200, LOCKED, True),
+        (200, LOCKED.ljust(499), True),
+        # the lock answer is short: 500 bytes and more that quote the words (a token list) are an answer
+        (200, LOCKED.ljust(500), False),
+        (500, LOCKED, False),
+    ],
+)
+def test_what_counts_as_a_busy_answer(status: int, content: bytes, busy: bool) -> None:
+    assert is_busy_answer(status, content) is busy
+
+
+def test_patience_runs_out_on_a_locked_database_as_a_busy_fault(fake_time: FakeTime) -> None:
+    road = fake_time.road(patience_s=0.1)
+    send, _ = _script(Answer(200, LOCKED))
+    with pytest.raises(RoadFault) as caught:
+        road.send(GET, send, _unclear)
+    assert caught.value.kind == "busy"
+    assert "(the server's database was locked)" in str(caught.value)
 
 
 def test_a_message_that_only_mentions_a_lock_is_the_servers_answer(fake_time: FakeTime) -> None:

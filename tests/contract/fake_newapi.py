@@ -87,7 +87,8 @@ class Server:
     def relay(self, key: str) -> Answer:
         token = next((t for t in self.tokens.values() if t["key"] == key), None)
         stale = "stale-relay-key" in self.faults and token is not None
-        if token is not None and (not token["deleted"] or stale):
+        refuses = "relay-refuses-live" in self.faults  # every key, live or not, is refused
+        if token is not None and (not token["deleted"] or stale) and not refuses:
             return answer(200, {"object": "list", "data": [], "success": True})
         message = f"Invalid token (request id: 2026{self.requests})"
         if "relay-quotes-key" in self.faults and token is not None:
@@ -127,13 +128,18 @@ class FakeApi:
         return self.server.delete(str(segment), self.user_id)
 
     def batch_delete(self, ids: list[int]) -> Answer:
+        faults = self.server.faults
+        # `batch-spills-quietly`: deletes foreign ids too, but counts only the caller's own
+        quiet = "batch-spills-quietly" in faults
         deleted = 0
         for token_id in ids:
-            owner = None if "batch-ignores-owner" in self.server.faults else self.user_id
+            owner = None if "batch-ignores-owner" in faults or quiet else self.user_id
             token = self.server.live(token_id, owner)
             if token is not None:
-                token["deleted"] = True
-                deleted += 1
+                if "batch-deletes-nothing" not in faults:  # counts what it would delete
+                    token["deleted"] = True
+                if not quiet or token["user_id"] == self.user_id:
+                    deleted += 1
         return business(True, data=deleted)
 
     def reveal_key(self, token_id: int) -> str:

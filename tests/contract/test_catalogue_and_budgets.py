@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import locale
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -170,3 +171,18 @@ def test_a_bare_config_gets_the_budget_and_its_files_are_found_beside_it(tmp_pat
     (operation,) = [op.ok() for op in schema.get_all_operations()]
     assert operation.method.upper() == "DELETE"
     assert schema.config.generation_for(operation=operation).max_examples == 100
+
+
+def test_the_config_is_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    config = tmp_path / "schemathesis.toml"
+    config.write_text("# réf. §3: ids — a UTF-8 comment\n[generation]\n", encoding="utf-8")
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")  # an ASCII locale, as on a bare CI image
+    try:
+        schema = load_generated_schema(
+            "http://127.0.0.1:9", access_token="tok", budget=budget_for("quick"), seed=1, config_file=config
+        )
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+    (operation,) = [op.ok() for op in schema.get_all_operations()]
+    assert schema.config.generation_for(operation=operation).max_examples == 3

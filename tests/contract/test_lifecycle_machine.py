@@ -3,8 +3,11 @@ passes every example; each broken one fails with its clause tag. No sockets."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pytest
-from fake_newapi import Server, answer, world_parts
+from fake_newapi import FakeApi, Server, answer, business, world_parts
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
@@ -30,6 +33,18 @@ def run(server: Server, *, with_peer: bool = True, reveals: int = 2) -> Lifecycl
     world = LifecycleWorld(**world_parts(server, with_peer=with_peer), relay_reveals=reveals)
     run_state_machine_as_test(TokenLifecycle.for_world(world), settings=SETTINGS)
     return world
+
+
+def machine(server: Server, *, reveals: int = 1) -> TokenLifecycle:
+    """One machine on `server`, to call its steps directly: no hypothesis run (~0.5 s)."""
+    world = LifecycleWorld(**world_parts(server), relay_reveals=reveals)
+    return TokenLifecycle.for_world(world)()
+
+
+def own_token(m: TokenLifecycle) -> int:
+    token_id = m._new(m.world.owner)
+    m.live.append(token_id)
+    return token_id
 
 
 def test_a_healthy_server_passes_and_the_machine_cleans_its_ledger():
@@ -84,3 +99,129 @@ def test_relay_errors_compare_without_their_request_id():
     assert _relay_error_type(answer(401, ["x"])) == (401, (None, ""))
     other = answer(401, {"error": {"message": "Token deleted", "type": "new_api_error"}})
     assert _relay_error_type(other) != _relay_error_type(first)
+
+
+@dataclass
+class CappedApi(FakeApi):
+    """Refuses a page larger than the documented maximum of 100 (server-notes §1)."""
+
+    def list_tokens(self, page: int = 1, page_size: int = 10) -> Any:
+        if page_size > 100:
+            return business(False, "page_size is at most 100")
+        return super().list_tokens(page, page_size)
+
+
+def test_the_list_check_reads_one_full_page_of_the_documented_maximum() -> None:
+    server = Server()
+    m = machine(server)
+    made = {own_token(m) for _ in range(100)}
+    assert m._listed_ids(CappedApi(server, m.world.owner.user_id)) == made
+
+
+@pytest.mark.parametrize("form", ["-{n}", "{n}.5", "{n}e0"])
+def test_invalid_ids_are_built_on_the_first_deleted_else_live_own_token(form: str) -> None:
+    m = machine(Server())
+    live = own_token(m)
+    assert m._own_form(form) == form.format(n=live)
+    m.deleted.append(deleted := m._new(m.world.owner))
+    assert m._own_form(form) == form.format(n=deleted)
+
+
+def test_a_delete_that_leaves_the_token_readable_fails_on_the_get() -> None:
+    m = machine(Server(faults={"delete-noop"}))
+    token_id = own_token(m)
+    with pytest.raises(AssertionError, match=f"token {token_id} answered deleted but GET still finds it"):
+        m._owner_deletes(token_id)
+
+
+@dataclass
+class RedirectingApi(FakeApi):
+    """Redirects `DELETE /api/token/N/` with `status`, its body claiming success anyway."""
+
+    status: int = 307
+
+    def delete_token(self, segment: int | str) -> Any:
+        if str(segment).endswith("/"):
+            return answer(self.status, {"success": True, "message": ""})
+        return super().delete_token(segment)
+
+
+@pytest.mark.parametrize("status", [301, 307, 308])
+def test_a_redirected_trailing_slash_delete_leaves_the_token_live(status: int) -> None:
+    server = Server()
+    m = machine(server)
+    m.world.owner.api = RedirectingApi(server, m.world.owner.user_id, status)
+    m._trailing_slash()
+    (token_id,) = m.live  # still live: cleanup must still delete it
+    assert not server.tokens[token_id]["deleted"]
+    assert not any(e.deleted for e in m.world.ledger.entries())
+
+
+def test_a_batch_delete_books_its_own_token_as_deleted() -> None:
+    server = Server()
+    m = machine(server)
+    m.peer_live.append(foreign := m._new(m.world.peer))
+    m._batch_spares_foreign()
+    (own,) = m.deleted
+    assert server.tokens[own]["user_id"] == m.world.owner.user_id and server.tokens[own]["deleted"]
+    assert [e.token_id for e in m.world.ledger.entries() if e.deleted] == [own]
+    assert not server.tokens[foreign]["deleted"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "says"),
+    [
+        (
+            "batch-deletes-nothing",
+            "[DEL-STATE-1] batch delete answered success but token {own} is still there",
+        ),
+        (
+            "batch-spills-quietly",
+            f"[{ISOLATION}] the owner's batch delete removed the peer's token {{foreign}}",
+        ),
+    ],
+    ids=["deletes-nothing", "spills-quietly"],
+)
+def test_a_batch_delete_that_answers_one_but_misbehaves_fails(fault: str, says: str) -> None:
+    m = machine(Server(faults={fault}))
+    m.peer_live.append(foreign := m._new(m.world.peer))
+    with pytest.raises(AssertionError) as failed:
+        m._batch_spares_foreign()
+    assert str(failed.value) == says.format(own=foreign + 1, foreign=foreign)  # ids count up
+
+
+def test_warming_a_key_spends_one_reveal_on_that_token() -> None:
+    server = Server()
+    m = machine(server, reveals=1)
+    first, second = own_token(m), own_token(m)
+    assert m._warm_key(first) == server.tokens[first]["key"]
+    assert m.world.spent_reveals == [first]
+    assert m._warm_key(second) is None  # the budget is spent
+    assert m.world.spent_reveals == [first]
+
+
+def test_a_relay_that_refuses_a_live_key_fails_the_warm_up() -> None:
+    m = machine(Server(faults={"relay-refuses-live"}))
+    with pytest.raises(AssertionError) as failed:
+        m._warm_key(own_token(m))
+    assert str(failed.value) == "[DEL-STATE-1] a live key was refused by the relay: HTTP 401"
+
+
+@dataclass
+class ShapeCheckingServer(Server):
+    """Healthy, but its relay answers a missing or malformed key (not 48 letters and digits,
+    server-notes §5) with a message of its own: it checks a key's shape before looking it up."""
+
+    def relay(self, key: Any) -> Any:
+        if not (isinstance(key, str) and len(key) == 48 and key.isalnum()):
+            return answer(401, {"error": {"message": "malformed key", "type": "new_api_error", "code": ""}})
+        return super().relay(key)
+
+
+def test_a_deleted_key_is_compared_with_a_never_issued_key_of_the_same_shape() -> None:
+    m = machine(ShapeCheckingServer())
+    token_id = own_token(m)
+    key = m._warm_key(token_id)
+    assert key is not None
+    m._owner_deletes(token_id)
+    m._relay_rejects(key)  # the same answer as to a well-formed key that was never issued
