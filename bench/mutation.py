@@ -154,7 +154,6 @@ EQUIVALENT: dict[str, str] = {
     f"{_C}generated.xǁArenaǁ_look_in_list__mutmut_4": _PAGE_1,
     f"{_C}generated.xǁArenaǁ_look_in_list__mutmut_5": _PAGE_100,
     f"{_C}lifecycle_machine.xǁTokenLifecycleǁ_listed_ids__mutmut_4": _PAGE_1,
-    f"{_C}lifecycle_machine.xǁTokenLifecycleǁ_listed_ids__mutmut_5": _PAGE_100,
     # client/ledger.py
     f"{_LEDGER}xǁLedgerǁload__mutmut_5": _CODEC,
     f"{_LEDGER}xǁLedgerǁload__mutmut_3": "the locale's codec reads the ledger's pure-ASCII file "
