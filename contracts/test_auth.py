@@ -112,7 +112,7 @@ def test_new_api_user_of_another_user_changes_nothing(owner, peer, make_token, e
 
 @pytest.mark.clause("DEL-AUTH-7")
 def test_relay_key_is_not_a_management_credential(owner, make_token, expect):
-    token = make_token()
+    token = make_token.keyed()
     headers = {"Authorization": f"Bearer sk-{token.key()}", "New-Api-User": str(owner.user_id)}
     answer = owner.api.delete_token(token.id, auth=False, headers=headers)
     assert_rejected(answer, expect.relay_key_as_access_token)

@@ -16,7 +16,7 @@ NEVER_EXISTED = 2**63 - 1
 
 @pytest.mark.clause("DEL-ISO-1")
 def test_peer_cannot_delete_owners_token(owner, peer, make_token):
-    token = make_token()
+    token = make_token.keyed()
     key = token.key()
     baseline = peer.api.delete_token(NEVER_EXISTED)
     answer = peer.api.delete_token(token.id)

@@ -53,7 +53,7 @@ def _never_issued_key() -> str:
 
 @pytest.fixture(scope="module")
 def deletion(token_factory, owner, revocation_bound, recorder) -> Deletion:
-    token = token_factory()
+    token = token_factory.keyed()
     observation = Observation(recorder, "the owner's deletion")
     with observation.recording():
         return _observe(token, owner.api, revocation_bound, observation)

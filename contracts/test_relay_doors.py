@@ -64,7 +64,7 @@ def door_run(request, token_factory, owner, target, profile, revocation_bound, r
     names = _selected(request, target.generation, profile)
     if not names:
         return DoorRun(key="")
-    token = token_factory()
+    token = token_factory.keyed()
     observation = Observation(recorder, "every door of the relay")
     with observation.recording():
         run = DoorRun(key=token.key(), observation=observation)

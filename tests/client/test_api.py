@@ -144,6 +144,32 @@ def test_reveal_key_failure(stack: Stack) -> None:
         api(stack, server).reveal_key(5)
 
 
+KEY_B = KEY[::-1]
+
+
+def test_reveal_keys_asks_once_and_registers_each_key(stack: Stack) -> None:
+    stack.ledger.record(6, "nac-test-b", owner_id=2)
+    answer = {"keys": {"5": KEY, "6": KEY_B, "7": "a-key-not-asked-for-0123456789"}}
+    server = Server(httpx.Response(200, json={"success": True, "message": "", "data": answer}))
+    assert api(stack, server).reveal_keys([5, 6]) == {5: KEY, 6: KEY_B}  # 7 was not asked for
+    assert [(r.method, r.url.path) for r in server.seen] == [("POST", "/api/token/batch/keys")]
+    assert json.loads(server.seen[0].content) == {"ids": [5, 6]}
+    assert stack.redactor.placeholder(KEY) is not None and stack.redactor.placeholder(KEY_B) is not None
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, json={"success": False, "message": "invalid params"}),
+        httpx.Response(404, json={"error": {"message": "Invalid URL (POST /api/token/batch/keys)"}}),
+        httpx.Response(200, json={"success": True, "message": "", "data": {"keys": ["no", "map"]}}),
+        httpx.Response(200, json={"success": True, "message": "", "data": {"keys": {"5": ""}}}),
+    ],
+)
+def test_reveal_keys_gives_nothing_for_a_refusal_or_odd_answer(stack: Stack, answer: httpx.Response) -> None:
+    assert api(stack, Server(answer)).reveal_keys([5]) == {}
+
+
 def test_reveal_key_of_a_foreign_token_is_refused(stack: Stack) -> None:
     server = Server()
     with pytest.raises(GuardRefusal):

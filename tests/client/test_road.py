@@ -214,6 +214,11 @@ def test_a_message_that_only_mentions_a_lock_is_the_servers_answer(fake_time: Fa
         ("POST", "/api/token/5/key/", True),
         ("POST", "/api/setup/x", False),
         ("POST", "/api/setupX", False),
+        ("POST", "/api/user/", True),  # root creates a user: usernames are unique
+        ("POST", "/api/user", True),
+        ("PUT", "/api/user/", False),
+        ("POST", "/api/user/register", False),
+        ("POST", "/api/token/batch/keys", True),  # reveals only
     ],
 )
 def test_safe_requests_with_or_without_a_trailing_slash(method: str, path: str, safe: bool) -> None:

@@ -181,6 +181,21 @@ class NewApi:
         self._redactor.add_secret(key)
         return key
 
+    def reveal_keys(self, token_ids: list[int]) -> dict[int, str]:
+        """The full keys of own tokens in one `POST /api/token/batch/keys` (at most 100 ids;
+        one request against the critical limit for all), each registered as a secret. Ids the
+        answer leaves out are absent; {} when the server refuses or has no such route."""
+        answer = self.call("POST", "/api/token/batch/keys", json={"ids": token_ids})
+        keys = answer.data.get("keys") if isinstance(answer.data, dict) else None
+        if answer.success is not True or not isinstance(keys, dict):
+            return {}
+        found = {}
+        for token_id, key in keys.items():
+            if isinstance(key, str) and key and str(token_id).isdigit() and int(token_id) in token_ids:
+                self._redactor.add_secret(key)
+                found[int(token_id)] = key
+        return found
+
     # -- the relay's doors (reference §4): each reads the key from another place -----------
     # Only model lists and lookups are used: they read nothing and cost nothing upstream.
 

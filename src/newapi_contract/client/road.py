@@ -37,9 +37,12 @@ __all__ = ["DEFAULT_PATIENCE_S", "Attempt", "Road", "Settler", "is_busy_answer",
 DEFAULT_PATIENCE_S = 60.0
 _PROXY_STATUSES = frozenset({502, 503, 504})
 # Requests that change nothing on the server (or nothing a resend could hurt): sent again
-# after an unclear failure. POST /api/token/{id}/key only reveals; login and setup answer
-# the same the second time; GET /api/user/token rotates, and the newest token is the valid one.
+# after an unclear failure. POST /api/token/{id}/key and /batch/keys only reveal; login and setup answer
+# the same the second time; GET /api/user/token rotates, and the newest token is the valid one;
+# root's POST /api/user/ creates a user by a username upstream keeps unique (model/user.go,
+# `gorm:"unique"`, both generations): a second create is refused, the bootstrap then logs in.
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_SAFE_POSTS = frozenset({"/api/user/login", "/api/setup", "/api/user", "/api/token/batch/keys"})
 
 
 class _Response(Protocol):
@@ -74,7 +77,7 @@ class Attempt:
         if self.method in _SAFE_METHODS:
             return True
         path = self.path.rstrip("/")
-        return self.method == "POST" and (path.endswith("/key") or path in ("/api/user/login", "/api/setup"))
+        return self.method == "POST" and (path.endswith("/key") or path in _SAFE_POSTS)
 
 
 # acted: True (it did act: its answer is lost), False (it did not: resend), None (cannot tell)

@@ -174,7 +174,12 @@ class _RootSession:
         self._redactor.add_secret(answer.data, placeholder)
         return Credentials(user_id, answer.data)
 
-    def create_user(self, root: tuple[httpx.Client, dict[str, str]], username: str, password: str) -> None:
+    def create_user(
+        self, root: tuple[httpx.Client, dict[str, str]], username: str, password: str
+    ) -> str | None:
+        """Create a test user: None, or the server's refusal. The road resends a create whose
+        answer was lost, and the resend is refused as a taken name if the first went through:
+        the caller's login tells which."""
         client, headers = root
         created = _answer(
             client,
@@ -184,7 +189,8 @@ class _RootSession:
             json={"username": username, "password": password, "display_name": username},
         )
         if created.success is not True:
-            raise CredentialsRejected(f"root could not create test user {username!r}: {created.message!r}")
+            return f"root could not create test user {username!r}: {created.message!r}"
+        return None
 
 
 def check_given_users(settings: RunSettings, client: httpx.Client, redactor: Redactor) -> TestUsers:
@@ -257,11 +263,20 @@ def resolve_users(
     if missing:
         root_client, root_headers, _ = root.login(settings.root_username, settings.root_password)
         try:
-            for name, password, _placeholder in missing:
-                root.create_user((root_client, root_headers), name, password)
+            refused = {
+                name: refusal
+                for name, password, _placeholder in missing
+                if (refusal := root.create_user((root_client, root_headers), name, password))
+            }
         finally:
             root_client.close()
-        users.update((entry[0], root.access_token_of(*entry)) for entry in missing)
+        for name, password, placeholder in missing:
+            try:
+                users[name] = root.access_token_of(name, password, placeholder)
+            except CredentialsRejected:
+                if name in refused:  # the refusal says more than the failed login
+                    raise CredentialsRejected(refused[name]) from None
+                raise
     owner, peer = users[OWNER_NAME], users[PEER_NAME]
     return TestUsers(owner, peer, origin="bootstrapped")
 

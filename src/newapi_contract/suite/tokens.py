@@ -20,9 +20,12 @@ from newapi_contract.contract.probes import items
 from newapi_contract.errors import RoadFault
 from newapi_contract.suite.run_context import Actor, RunContext
 
-__all__ = ["TokenFactory", "TokenRef"]
+__all__ = ["KeyRing", "TokenFactory", "TokenRef"]
 
 BATCH = 8  # tokens made at a time: one list call finds them all
+# Tokens whose keys are revealed together: one for each test that sends a key (DEL-AUTH-7,
+# DEL-ISO-1, the owner's deletion of DEL-OWN-1..6, the relay doors): one critical request, not four.
+KEYED = 4
 
 
 @dataclass(frozen=True, order=True)
@@ -31,10 +34,36 @@ class TokenRef:
     name: str = field(compare=False)
     owner_id: int = field(compare=False)
     _actor: Actor = field(compare=False, repr=False)
+    _keys: KeyRing | None = field(default=None, compare=False, repr=False)
 
     def key(self) -> str:
         """The full key, revealed on demand: upstream limits reveals to 20 per 20 min (ref §5)."""
+        if self._keys is not None:
+            return self._keys.key_of(self)
         return self._actor.api.reveal_key(self.id)
+
+
+class KeyRing:
+    """The keys of the run's tokens, once revealed. Reveals count against upstream's critical
+    limit (20 per 20 min per IP, ref §7, with the logins), so `reveal` asks for several in one
+    `POST /api/token/batch/keys`; a key not revealed that way (a server without the route, or
+    refusing it) is revealed alone when asked for."""
+
+    def __init__(self) -> None:
+        self._keys: dict[int, str] = {}
+        self._lock = threading.Lock()
+
+    def reveal(self, refs: list[TokenRef]) -> None:
+        with self._lock:
+            wanted = [ref.id for ref in refs if ref.id not in self._keys]
+            if wanted:
+                self._keys.update(refs[0]._actor.api.reveal_keys(wanted[:100]))
+
+    def key_of(self, ref: TokenRef) -> str:
+        with self._lock:
+            if ref.id not in self._keys:
+                self._keys[ref.id] = ref._actor.api.reveal_key(ref.id)
+            return self._keys[ref.id]
 
 
 class TokenFactory:
@@ -47,6 +76,8 @@ class TokenFactory:
         self._serial = count(1)
         self._pools: dict[int, list[TokenRef]] = {}
         self._lock = threading.Lock()
+        self.keys = KeyRing()
+        self._keyed: dict[int, list[TokenRef]] = {}
 
     def __call__(self, actor: Actor | None = None, where: Callable[[int], bool] | None = None) -> TokenRef:
         return self.many(1, actor, where)[0]
@@ -75,6 +106,20 @@ class TokenFactory:
                 # second user needs few tokens: small batches waste no creates.
                 batch = self._batch if actor is self._default else 3
                 pool.extend(self._make(actor, max(batch, n - len(chosen) + 1)))
+
+    def keyed(self, actor: Actor | None = None) -> TokenRef:
+        """One token whose key `key()` gives without a request of its own: KEYED tokens at a
+        time are taken from the pool and their keys revealed in one request."""
+        actor = actor or self._default
+        while True:
+            with self._lock:
+                spare = self._keyed.setdefault(actor.user_id, [])
+                if spare:
+                    return spare.pop(0)
+            refs = self.many(KEYED, actor)
+            self.keys.reveal(refs)
+            with self._lock:
+                spare.extend(refs)
 
     def _fenced(self, token_id: int) -> bool:
         knows = self._ctx.ledger.knows
@@ -108,7 +153,7 @@ class TokenFactory:
             token_id = by_name.get(name)
             if isinstance(token_id, int):
                 self._ctx.ledger.record(token_id, name, actor.user_id)
-                refs.append(TokenRef(token_id, name, actor.user_id, actor))
+                refs.append(TokenRef(token_id, name, actor.user_id, actor, self.keys))
             self._ctx.pending_names.discard(name)  # recorded, or never made (not listed)
         if not refs:
             raise RuntimeError(f"created tokens {names} do not appear in the newest 100 of the list")
