@@ -64,13 +64,19 @@ def test_missing_folders_above_the_ledger_are_created(tmp_path: Path) -> None:
     assert [e.token_id for e in Ledger.load(path).entries()] == [1]
 
 
-def test_a_save_writes_a_hidden_sibling_then_renames_it_over(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def saved(tmp_path: Path) -> tuple[Path, Ledger, str]:
+    """A ledger saved once with token 1: its path, the ledger, the file's text."""
     path = tmp_path / "ledger.json"
     ledger = Ledger("nac-1-", path)
     ledger.record(1, "nac-1-a", 2)
-    old = path.read_text()
+    return path, ledger, path.read_text()
+
+
+def test_a_save_writes_a_hidden_sibling_then_renames_it_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, saved: tuple[Path, Ledger, str]
+) -> None:
+    path, ledger, old = saved
     real_replace = os.replace
     seen: dict[str, object] = {}
 
@@ -94,12 +100,9 @@ def test_a_save_writes_a_hidden_sibling_then_renames_it_over(
 
 
 def test_a_failed_save_raises_its_own_error_keeps_the_old_file_and_leaves_no_temp_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, saved: tuple[Path, Ledger, str]
 ) -> None:
-    path = tmp_path / "ledger.json"
-    ledger = Ledger("nac-1-", path)
-    ledger.record(1, "nac-1-a", 2)
-    old = path.read_text()
+    path, ledger, old = saved
 
     def replace(src: str, dst: Path) -> None:
         raise OSError("disk full")
