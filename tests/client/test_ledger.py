@@ -163,3 +163,20 @@ def test_a_run_id_given_is_used_and_must_be_8_lowercase_hex_digits() -> None:
             new_run_prefix(run_id=bad)
     with pytest.raises(ValueError, match="worker name must be 1-16 ASCII letters or digits, not 'gw-0'"):
         new_run_prefix("gw-0")
+
+
+def test_an_interrupt_just_after_the_rename_goes_on_and_the_new_ledger_stays(
+    monkeypatch: pytest.MonkeyPatch, saved: tuple[Path, Ledger, str]
+) -> None:
+    # SIGTERM became a KeyboardInterrupt between the rename and the end of the save.
+    path, ledger, _ = saved
+    real_replace = os.replace
+
+    def replace(src: str, dst: Path) -> None:
+        real_replace(src, dst)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        ledger.record(2, "nac-1-b", 2)
+    assert [e.token_id for e in Ledger.load(path).entries()] == [1, 2]

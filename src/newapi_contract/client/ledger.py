@@ -7,6 +7,7 @@ leftovers can still be found and cleaned by `newapi-contract cleanup`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -130,5 +131,8 @@ class Ledger:
                 json.dump(data, handle, indent=1)
             os.replace(tmp, self._path)
         except BaseException:
-            os.unlink(tmp)
+            # An interrupt (SIGINT, SIGTERM as KeyboardInterrupt) may land after the rename:
+            # the temporary file is gone then, and the interrupt must go on, not this.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
             raise
