@@ -72,6 +72,7 @@ EQUIVALENT: dict[str, str] = {
             "reveal_key__mutmut_7",
             "_relay__mutmut_12",
             "self_info__mutmut_6",
+            "reveal_keys__mutmut_9",
         )
     },
     **{
