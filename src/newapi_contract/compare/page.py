@@ -15,14 +15,15 @@ from importlib import resources
 from typing import Any
 
 from newapi_contract.compare.classify import CLASSES
+from newapi_contract.errors import Exit
 
 __all__ = ["page_title", "render_page"]
 
 _SEEN_SHOWN = 6  # steps named per change before the rest folds
 
 
-# The verdict box's colour for compare's exit code (errors.Exit): held, failed, unverified.
-_RUN_CLASS = {0: "held", 1: "failed", 3: "unverified"}
+# The verdict box's colour for compare's exit code: held, failed, unverified.
+_RUN_CLASS = {Exit.HELD: "held", Exit.FAILED: "failed", Exit.TARGET: "unverified"}
 
 
 def _css() -> str:

@@ -34,13 +34,11 @@ class TokenRef:
     name: str = field(compare=False)
     owner_id: int = field(compare=False)
     _actor: Actor = field(compare=False, repr=False)
-    _keys: KeyRing | None = field(default=None, compare=False, repr=False)
+    _keys: KeyRing = field(compare=False, repr=False)
 
     def key(self) -> str:
         """The full key, revealed on demand: upstream limits reveals to 20 per 20 min (ref §5)."""
-        if self._keys is not None:
-            return self._keys.key_of(self)
-        return self._actor.api.reveal_key(self.id)
+        return self._keys.key_of(self)
 
 
 class KeyRing:
