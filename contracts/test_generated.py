@@ -35,7 +35,9 @@ def generated_schema(request: pytest.FixtureRequest, target: Any, owner: Any, pr
 
 
 @pytest.fixture
-def arena(request: pytest.FixtureRequest, owner: Any, ledger: Any, target: Any, make_token: Any) -> Any:
+def arena(
+    request: pytest.FixtureRequest, owner: Any, ledger: Any, target: Any, features: Any, make_token: Any
+) -> Any:
     try:
         peer = request.getfixturevalue("peer")
     except pytest.skip.Exception:
@@ -46,6 +48,7 @@ def arena(request: pytest.FixtureRequest, owner: Any, ledger: Any, target: Any, 
         ledger=ledger,
         generation=target.generation,
         mint=lambda actor: make_token(actor=actor).id,
+        checks_user_header=features.checks_new_api_user,
     )
     with activate(world):
         yield world

@@ -18,7 +18,7 @@ import pytest
 
 from newapi_contract.client.ids import encode_path_segment, is_harmless, plausible_targets
 from newapi_contract.contract.answers import EMPTY_ID, NOT_FOUND, assert_outcome, describe
-from newapi_contract.contract.probes import items
+from newapi_contract.contract.probes import require_listing
 from newapi_contract.contract.verdict import Violations, require
 
 UNPARSABLE = {
@@ -74,7 +74,7 @@ def bystanders(token_factory):
 
 
 def _listed_ids(owner) -> set[int]:
-    return {item.get("id") for item in items(owner.api.list_tokens())}
+    return require_listing(owner.api.list_all()).ids()
 
 
 def _require_listed(owner, tokens) -> None:

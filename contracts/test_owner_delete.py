@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 import pytest
 
 from newapi_contract.client.api import Answer
+from newapi_contract.client.listing import Listing
 from newapi_contract.client.recording import Observation
 from newapi_contract.contract.answers import NOT_FOUND, assert_outcome, describe
 from newapi_contract.contract.doors import is_refusal
-from newapi_contract.contract.probes import comparable_relay_error, items
+from newapi_contract.contract.probes import comparable_relay_error, items, require_listing
 from newapi_contract.contract.revocation import LATER_S, refused_within
 from newapi_contract.contract.verdict import require
 
@@ -34,12 +35,12 @@ class Deletion:
     key: str = field(repr=False)
     relay_before: Answer
     get_before: Answer
-    list_before: Answer
+    list_before: Listing
     search_before: Answer
     delete: Answer
     relay_at_once: Answer
     get_after: Answer
-    list_after: Answer
+    list_after: Listing
     search_after: Answer
     relay_later: Answer
     relay_never_issued: Answer
@@ -62,13 +63,13 @@ def deletion(token_factory, owner, revocation_bound, recorder) -> Deletion:
 def _observe(token, api, revocation_bound: float, observation: Observation) -> Deletion:
     key = token.key()
     relay_before = api.relay_models(key)  # also warms any token cache (ref §9)
-    get_before, list_before = api.get_token(token.id), api.list_tokens()
+    get_before, list_before = api.get_token(token.id), api.list_all()
     search_before = api.search_tokens(token.name)
     delete = api.delete_token(token.id)
     # The very next request, then more within --revocation-bound (0: that one alone must be
     # refused): a Redis-backed legacy server evicts just after the delete (ref §4).
     relay_at_once = refused_within(lambda: api.relay_models(key), revocation_bound, is_refusal)
-    get_after, list_after = api.get_token(token.id), api.list_tokens()
+    get_after, list_after = api.get_token(token.id), api.list_all()
     search_after = api.search_tokens(token.name)
     time.sleep(LATER_S)
     relay_later = api.relay_models(key)
@@ -124,18 +125,18 @@ def test_deleted_token_is_gone_from_get(deletion):
 @pytest.mark.clause("DEL-OWN-3")
 def test_deleted_token_is_gone_from_list(deletion):
     seen = deletion
-    _require_success(seen.list_before, "GET /api/token/")
     require(
-        _has(seen.list_before, seen.token_id),
+        require_listing(seen.list_before).has(seen.token_id),
         expected=f"token {seen.token_id} listed before the delete",
         observed="it is not in GET /api/token/ (positive control failed)",
+        answer=seen.list_before.last,
     )
     assert_outcome(seen.delete, success=True)
-    _require_success(seen.list_after, "GET /api/token/")
     require(
-        not _has(seen.list_after, seen.token_id),
+        not require_listing(seen.list_after).has(seen.token_id),
         expected=f"token {seen.token_id} no longer listed",
         observed="GET /api/token/ still lists it after a successful delete",
+        answer=seen.list_after.last,
     )
 
 

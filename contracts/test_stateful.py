@@ -29,10 +29,18 @@ def test_lifecycle(
         peer = request.getfixturevalue("peer")
     except pytest.skip.Exception:
         peer = None  # the peer's interleaved attempts (DEL-STATE-2 messages) need a second user
+    refs: dict[int, Any] = {}
+
+    def mint(actor: Any) -> Any:
+        ref = make_token(actor=actor)
+        refs[ref.id] = ref  # its key() comes from the list where a release answers keys whole
+        return ref
+
     world = LifecycleWorld(
         owner=owner,
         peer=peer,
-        mint=lambda actor: make_token(actor=actor),
+        mint=mint,
+        key_of=lambda token_id: refs[token_id].key(),
         ledger=ledger,
         relay_reveals=RELAY_REVEALS,
         revocation_bound_s=revocation_bound,

@@ -10,6 +10,9 @@ same); each exception says which one it ends a command with:
     |   +-- TargetUnreachable            connection refused, DNS failure, timeout
     |   +-- NotNewApi                    something answers, but it is not a new-api
     |   +-- CredentialsRejected          the server refuses the given credentials
+    |   +-- FeatureAbsent                this release has no route for an optional feature
+    |                                    (batch delete, key reveal, ...): a clause that
+    |                                    needs it is not applicable, never failed
     +-- GuardRefusal         INTERNAL (4) the suite refused to send a request that could
                              touch data it did not create (a test error inside a run; a bug
                              of the suite if it ever ends a command)
@@ -33,6 +36,7 @@ __all__ = [
     "ContractError",
     "CredentialsRejected",
     "Exit",
+    "FeatureAbsent",
     "GuardRefusal",
     "InputError",
     "NotNewApi",
@@ -87,6 +91,16 @@ class NotNewApi(TargetError):
 
 class CredentialsRejected(TargetError):
     """The server refused the credentials the run was given."""
+
+
+class FeatureAbsent(TargetError):
+    """The server has no route for an optional feature (`feature` names it: "batch delete",
+    "key reveal", ...): older releases lack some (reference §10). A test that meets it is
+    not applicable, with this message as the reason."""
+
+    def __init__(self, feature: str, message: str) -> None:
+        super().__init__(message)
+        self.feature = feature
 
 
 class GuardRefusal(ContractError):

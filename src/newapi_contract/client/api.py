@@ -10,6 +10,7 @@ path), and a `.` or `..` segment, which httpx would remove (RFC 3986), is sent a
 from __future__ import annotations
 
 import json as jsonlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,10 +18,21 @@ from typing import Any
 import httpx
 
 from newapi_contract.client.ids import token_id_acted_on
+from newapi_contract.client.listing import Listing, read_all
 from newapi_contract.client.redaction import REDACTOR, Redactor
-from newapi_contract.errors import TargetError
+from newapi_contract.errors import FeatureAbsent, TargetError
 
-__all__ = ["ANTHROPIC_VERSION", "Answer", "Credentials", "NewApi", "token_path"]
+__all__ = ["ANTHROPIC_VERSION", "OPTIONAL_ROUTES", "Answer", "Credentials", "NewApi", "token_path"]
+
+# Routes some releases lack (reference §10: a late-2024 release has none of them; batch delete
+# came in 2025-06, key reveal in 2026-03, batch keys in 2026-04). A request to one that answers
+# the router's 404 raises FeatureAbsent: the clause that needs it is not applicable.
+OPTIONAL_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("POST", re.compile(r"/api/token/batch"), "batch delete"),
+    ("POST", re.compile(r"/api/token/batch/keys"), "batch key reveal"),
+    ("POST", re.compile(r"/api/token/[^/]+/key"), "key reveal"),
+    ("GET", re.compile(r"/api/token/search"), "token search"),
+)
 
 # Spellings of a relay key in `Authorization` (middleware/auth.go TokenAuth strips one
 # `Bearer ` or `bearer `, then one `sk-`).
@@ -81,6 +93,14 @@ class Answer:
     def content_type(self) -> str:
         return self.headers.get("content-type", "")
 
+    @property
+    def route_missing(self) -> bool:
+        """The router's answer to a path it has no route for: HTTP 404 with the relay-style
+        `{"error": {"message": "Invalid URL (...)"}}` body (reference §1)."""
+        error = self._field("error")
+        message = error.get("message") if isinstance(error, dict) else None
+        return self.status == 404 and isinstance(message, str) and message.startswith("Invalid URL")
+
 
 def token_path(segment: int | str, suffix: str = "") -> str:
     """`/api/token/<segment><suffix>` with the segment sent as given (see module doc)."""
@@ -131,7 +151,14 @@ class NewApi:
             decoded = jsonlib.loads(response.text)
         except ValueError:
             decoded = None
-        return Answer(response.status_code, response.headers, response.text, decoded)
+        answer = Answer(response.status_code, response.headers, response.text, decoded)
+        if answer.route_missing:
+            for route_method, pattern, feature in OPTIONAL_ROUTES:
+                if method == route_method and pattern.fullmatch(path):
+                    raise FeatureAbsent(
+                        feature, f"this release has no {feature} ({method} {path} answered the router's 404)"
+                    )
+        return answer
 
     def create_token(self, name: str, **fields: Any) -> Answer:
         """Create a token (unlimited quota, never expiring, unless `fields` say otherwise).
@@ -139,11 +166,17 @@ class NewApi:
         body = {"name": name, "unlimited_quota": True, "expired_time": -1, **fields}
         return self.call("POST", "/api/token/", json=body)
 
-    def list_tokens(self, page: int = 1, page_size: int = 100) -> Answer:
-        """Newest first. The first page is asked for without `p`, so that a build counting
-        pages from 0 (one-api's convention) still answers the newest tokens."""
-        params = {"page_size": page_size} if page == 1 else {"p": page, "page_size": page_size}
+    def list_tokens(self, page: int | None = None, page_size: int = 100) -> Answer:
+        """Newest first. Without `page` no `p` is sent, so that a build counting pages from 0
+        (releases before 2025-06, one-api) answers the newest tokens too. The page size is sent
+        as `page_size` and as `size` (releases before 2025-06 read only `size`, ref §10)."""
+        params: dict[str, int] = {} if page is None else {"p": page}
+        params.update(page_size=page_size, size=page_size)
         return self.call("GET", "/api/token/", params=params)
+
+    def list_all(self) -> Listing:
+        """Every page of the caller's tokens (see `client.listing`)."""
+        return read_all(lambda page: self.list_tokens(page=page))
 
     def get_token(self, token_id: int | str) -> Answer:
         return self.call("GET", token_path(token_id))
@@ -185,7 +218,10 @@ class NewApi:
         """The full keys of own tokens in one `POST /api/token/batch/keys` (at most 100 ids;
         one request against the critical limit for all), each registered as a secret. Ids the
         answer leaves out are absent; {} when the server refuses or has no such route."""
-        answer = self.call("POST", "/api/token/batch/keys", json={"ids": token_ids})
+        try:
+            answer = self.call("POST", "/api/token/batch/keys", json={"ids": token_ids})
+        except FeatureAbsent:  # before 2026-04 (reference §10): the caller reveals them one by one
+            return {}
         keys = answer.data.get("keys") if isinstance(answer.data, dict) else None
         if answer.success is not True or not isinstance(keys, dict):
             return {}

@@ -66,6 +66,20 @@ class Redactor:
         self._lock = threading.Lock()
         self._placeholders: dict[str, str] = {}  # registered secret -> placeholder
         self._variants: list[tuple[str, str]] = []  # (text to find, replacement)
+        # Passwords too short to replace in free text (`add_password`): masked only where they
+        # stand, in password fields and credential headers. The report says so.
+        self.short_passwords = 0
+
+    def add_password(self, value: str) -> None:
+        """A password: redacted everywhere like any secret when it is long enough; a shorter
+        one (new-api's default root password `123456`, releases before 2025, reference §10)
+        would mangle unrelated text, so it is only masked where it stands (the JSON password
+        fields and credential headers every exchange is already cleaned of)."""
+        if len(value) >= _MIN_SECRET:
+            self.add_secret(value)
+            return
+        with self._lock:
+            self.short_passwords += 1
 
     def add_secret(self, value: str, placeholder: str = REDACTED) -> None:
         """Redact `value` (and its URL-encoded and base64 forms) as `placeholder` from now on.

@@ -14,8 +14,9 @@ from newapi_contract.paths import CLAUSES_FILE
 __all__ = ["GENERATIONS", "NEEDS", "NO_PEER", "Clause", "load_clauses"]
 
 GENERATIONS = ("legacy", "current")
-# What a clause may need beyond the owner's credentials.
-NEEDS = ("peer", "relay")
+# What a clause may need beyond the owner's credentials: a second user, or a feature some
+# releases lack (`contract.features.FEATURES`: full keys for the relay, batch delete, search).
+NEEDS = ("peer", "relay", "batch", "search")
 NO_PEER = (
     "needs a second non-root user: set NEWAPI_PEER_ACCESS_TOKEN and NEWAPI_PEER_USER_ID, "
     "or NEWAPI_ROOT_USERNAME and NEWAPI_ROOT_PASSWORD"
@@ -37,13 +38,15 @@ class Clause:
     def applies_to(self, generation: str) -> bool:
         return generation in self.generations
 
-    def skip_reason(self, generation: str, has_peer: bool) -> str | None:
-        """Why a run against this target cannot check the clause, or None if it can."""
+    def skip_reason(self, generation: str, has_peer: bool, absent: str | None = None) -> str | None:
+        """Why a run against this target cannot check the clause, or None if it can; `absent`
+        is the server's reason when a feature the clause needs is missing
+        (`Features.absent_reason(clause.needs)`)."""
         if not self.applies_to(generation):
             return f"{self.id} applies to {', '.join(self.generations)} servers only"
         if "peer" in self.needs and not has_peer:
             return NO_PEER
-        return None
+        return absent
 
 
 def _clause(raw: dict, where: str) -> Clause:

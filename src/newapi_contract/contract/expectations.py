@@ -7,9 +7,9 @@ detected generation instead of branching on the generation themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-__all__ = ["TABLE", "Expectations", "Rejection", "for_generation"]
+__all__ = ["TABLE", "Expectations", "Rejection", "for_generation", "for_server"]
 
 
 @dataclass(frozen=True)
@@ -72,3 +72,12 @@ TABLE: dict[str, Expectations] = {
 
 def for_generation(generation: str) -> Expectations:
     return TABLE[generation]
+
+
+def for_server(generation: str, checks_new_api_user: bool) -> Expectations:
+    """The generation's row, less the New-Api-User refusals on a release that never checked
+    the header for access tokens (before 2025-01-05, reference §10; `contract.features`)."""
+    row = TABLE[generation]
+    if checks_new_api_user:
+        return row
+    return replace(row, new_api_user_missing=None, new_api_user_malformed=None, new_api_user_mismatch=None)

@@ -71,11 +71,15 @@ class Aim:
     credential_ok: bool
     user_header_ok: bool
     generation: str
+    # Whether the server checks New-Api-User for access tokens (`contract.features`): legacy
+    # does, current and releases before 2025-01 do not (reference §2, §10).
+    checks_user_header: bool | None = None
 
     @property
     def auth_ok(self) -> bool:
-        # current ignores New-Api-User (reference §2): dropping it does not make a request invalid
-        return self.credential_ok and (self.generation == "current" or self.user_header_ok)
+        checks = self.generation != "current" if self.checks_user_header is None else self.checks_user_header
+        # A server that ignores New-Api-User: dropping it does not make a request invalid.
+        return self.credential_ok and (not checks or self.user_header_ok)
 
     @property
     def deserves_success(self) -> bool:
@@ -85,7 +89,7 @@ class Aim:
         if not self.credential_ok:
             return "the credential is missing or not the owner's access token"
         if not self.auth_ok:
-            return "legacy needs New-Api-User equal to the owner's id"
+            return "this server needs New-Api-User equal to the owner's id"
         if self.kind is TargetKind.HARMLESS:
             return f"id {self.segment!r} acts on {self.token_id}, which no token can have"
         if self.kind is TargetKind.PEER:
@@ -135,6 +139,7 @@ class Arena:
     ledger: Any
     generation: str
     mint: Callable[[Party], int]  # creates a token for the party, records it in the ledger
+    checks_user_header: bool | None = None  # None: as the generation (see Aim)
     _pools: dict[TargetKind, list[int]] = field(default_factory=dict)
     _minted: list[int] = field(default_factory=list)
     _aims: dict[str, Aim] = field(default_factory=dict)
@@ -203,6 +208,7 @@ class Arena:
             ),
             user_header_ok=_user_header_is(headers.get("New-Api-User"), creds.user_id),
             generation=self.generation,
+            checks_user_header=self.checks_user_header,
         )
         self._aims[case.id] = aim
         self._settled.pop(case.id, None)
@@ -243,13 +249,9 @@ class Arena:
         return settlement
 
     def _look_in_list(self, party: Party, token_id: int) -> tuple[bool, tuple[int, ...]]:
-        """One list call: is the token still listed, and which other tokens minted here went missing.
-
-        Only this arena's tokens are expected: they are the newest, so one page of 100 holds them.
-        """
-        answer = party.api.list_tokens(page=1, page_size=100)
-        items = (answer.data or {}).get("items") or [] if isinstance(answer.data, dict) else []
-        listed_ids = {item.get("id") for item in items if isinstance(item, dict)}
+        """Every page of the list: is the token still listed, and which other tokens minted
+        here went missing."""
+        listed_ids = party.api.list_all().ids()
         owner_id = party.creds.user_id
         expected = [
             e.token_id

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from newapi_contract.client.api import Answer, NewApi
+from newapi_contract.client.listing import Listing, items
 from newapi_contract.contract.answers import NOT_FOUND, assert_outcome, describe
 from newapi_contract.contract.verdict import require
 
@@ -20,29 +21,34 @@ __all__ = [
     "found_by_search",
     "items",
     "listed",
+    "require_listing",
     "require_readable",
 ]
 
 _REQUEST_ID = re.compile(r"\s*\(request id: [^)]*\)")
 
 
-def items(answer: Answer) -> list[dict[str, Any]]:
-    """Token items of a list or search answer (`data.items`; older builds answer a bare list)."""
-    data = answer.data
-    if isinstance(data, dict):
-        data = data.get("items")
-    return [item for item in data or [] if isinstance(item, dict)] if isinstance(data, list) else []
-
-
 def listed(api: NewApi, token_id: int) -> bool:
-    answer = api.list_tokens()
+    """Whether every page of the caller's list holds the token."""
+    return require_listing(api.list_all()).has(token_id)
+
+
+def require_listing(listing: Listing) -> Listing:
+    """The listing, once every page of it answered success:true."""
+    refused = listing.refused
     require(
-        answer.status == 200 and answer.success is True,
-        expected="GET /api/token/ answers success:true with the caller's tokens",
-        observed=describe(answer),
-        answer=answer,
+        refused is None,
+        expected="GET /api/token/ answers success:true with the caller's tokens, on every page",
+        observed=describe(refused) if refused is not None else "",
+        answer=refused,
     )
-    return any(item.get("id") == token_id for item in items(answer))
+    require(
+        listing.complete,
+        expected="the caller's whole token list in at most 50 pages",
+        observed=f"{len(listing.tokens)} tokens in {len(listing.answers)} pages, and more pages still",
+        answer=listing.last,
+    )
+    return listing
 
 
 def found_by_search(api: NewApi, name: str, token_id: int) -> bool:

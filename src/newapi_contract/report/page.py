@@ -23,6 +23,8 @@ _FACTS = {
     "target": "Target",
     "generation": "Generation",
     "server_version": "Server version",
+    "server_features": "What the server offers",
+    "redaction": "Redaction",
     "contract": "Contract",
     "contract_sha256": "Contract SHA-256",
     "run_prefix": "Run prefix",

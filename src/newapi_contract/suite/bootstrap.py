@@ -143,7 +143,7 @@ class _RootSession:
 
     def login(self, username: str, password: str) -> tuple[httpx.Client, dict[str, str], int]:
         """Log in; a client holding the session, headers that authenticate it, the user id."""
-        self._redactor.add_secret(password)
+        self._redactor.add_password(password)
         client: httpx.Client = self._make_client()
         answer = _answer(client, "POST", "/api/user/login", json={"username": username, "password": password})
         data = answer.data if isinstance(answer.data, dict) else {}
@@ -229,7 +229,7 @@ def resolve_users(
             "pair), or NEWAPI_ROOT_USERNAME and NEWAPI_ROOT_PASSWORD"
         )
     root = _RootSession(make_client, redactor)
-    redactor.add_secret(settings.root_password)
+    redactor.add_password(settings.root_password)
     if not setup_done:
         answer = _answer(
             client,

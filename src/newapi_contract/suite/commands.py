@@ -24,7 +24,13 @@ import pytest
 from newapi_contract.contract.clauses import load_clauses
 from newapi_contract.errors import Exit, UsageError
 from newapi_contract.paths import CONTRACTS_DIR, PROJECT_ROOT
-from newapi_contract.suite.settings import GENERATIONS, PROFILES, RunSettings, check_report_dir
+from newapi_contract.suite.settings import (
+    EMBEDDED_PROFILES,
+    GENERATIONS,
+    PROFILES,
+    RunSettings,
+    check_report_dir,
+)
 
 __all__ = ["register"]
 
@@ -55,7 +61,9 @@ def register(sub: Any) -> None:
     _target_options(run)
     run.add_argument("--profile", choices=PROFILES, help="generated-case budget (default quick)")
     road_options(run)
-    run.add_argument("--embedded-generation", choices=GENERATIONS, help="embedded server generation")
+    run.add_argument(
+        "--embedded-generation", choices=EMBEDDED_PROFILES, help="the embedded reference server's release"
+    )
     run.add_argument("--embedded-faults", metavar="F1,F2", help="fault modes of the embedded server")
     run.add_argument("--embedded-rate-limits", choices=("on", "off"), help="embedded server rate limits")
     run.add_argument(

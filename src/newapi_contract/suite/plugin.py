@@ -27,7 +27,8 @@ from typing import Any
 import pytest
 
 from newapi_contract.contract.clauses import NO_PEER, load_clauses
-from newapi_contract.contract.expectations import Expectations, for_generation
+from newapi_contract.contract.expectations import Expectations, for_server
+from newapi_contract.contract.features import Features
 from newapi_contract.errors import ContractError, RoadFault
 from newapi_contract.paths import CONTRACTS_DIR
 from newapi_contract.report.summary import ClauseTally
@@ -331,8 +332,15 @@ def run_timings(pytestconfig: pytest.Config) -> RunTimings:
 
 
 @pytest.fixture(scope="session")
-def expect(target: Target) -> Expectations:
-    return for_generation(target.generation)
+def features(target: Target) -> Features:
+    """What this server offers (`contract.features`): detected before the first test."""
+    assert target.features is not None
+    return target.features
+
+
+@pytest.fixture(scope="session")
+def expect(target: Target, features: Features) -> Expectations:
+    return for_server(target.generation, features.checks_new_api_user)
 
 
 @pytest.fixture(scope="session")
@@ -412,7 +420,10 @@ def _clause_gate(request: pytest.FixtureRequest) -> None:
         return
     ctx: RunContext = request.getfixturevalue("run_context")
     assert ctx.target is not None
-    reason = load_clauses()[cid].skip_reason(ctx.target.generation, has_peer=ctx.peer is not None)
+    clause = load_clauses()[cid]
+    features = ctx.target.features
+    absent = features.absent_reason(clause.needs) if features is not None else None
+    reason = clause.skip_reason(ctx.target.generation, has_peer=ctx.peer is not None, absent=absent)
     if reason:
         pytest.skip(reason)
 

@@ -33,7 +33,7 @@ import pytest
 
 from newapi_contract.client.recording import Observation
 from newapi_contract.contract.clauses import load_clauses
-from newapi_contract.errors import Exit, RoadFault
+from newapi_contract.errors import Exit, FeatureAbsent, RoadFault
 from newapi_contract.paths import EFFECTIVE_CONTRACT, SERVER_NOTES
 from newapi_contract.report.cards import failure_card, passed_html
 from newapi_contract.report.failure import Failure, failure_from
@@ -99,6 +99,15 @@ def _location(item: pytest.Item) -> tuple[str, int | None, str]:
     return rel, found, domain
 
 
+def _redaction_note(redactor: Any) -> str:
+    if getattr(redactor, "short_passwords", 0):
+        return (
+            "a password shorter than 8 characters was used: it is masked where it stands (password "
+            "fields, credential headers) but cannot be searched for in free text"
+        )
+    return "every secret the run met is replaced wherever it appears"
+
+
 def run_info(ctx: Any, config: pytest.Config) -> dict[str, Any]:
     """The run's facts as this process knows them (merged over workers by the tally)."""
     contract = EFFECTIVE_CONTRACT
@@ -109,6 +118,8 @@ def run_info(ctx: Any, config: pytest.Config) -> dict[str, Any]:
         "generation": target.generation if target else "",
         "generation_detected": target.detected if target else None,
         "server_version": target.version if target else "",
+        "server_features": "; ".join(target.features.describe()) if target and target.features else "",
+        "redaction": _redaction_note(ctx.redactor),
         "contract": str(contract.relative_to(contract.parents[1])),
         "contract_sha256": digest,
         "run_prefix": ctx.run_prefix,
@@ -134,6 +145,17 @@ def _mark_unverified(report: pytest.TestReport, item: pytest.Item, fault: RoadFa
     report.longrepr = (str(item.path), (item.location[1] or 0) + 1, reason)
     report.user_properties.append(("unverified", reason))
     report.user_properties.append(("road_fault", fault.kind))
+
+
+def _mark_not_applicable(
+    report: pytest.TestReport, item: pytest.Item, absent: FeatureAbsent, ctx: Any
+) -> None:
+    """A test that needed a route this release does not have (reference §10) judges nothing:
+    it is reported as skipped, not applicable, and later tests needing it skip at once."""
+    report.outcome = "skipped"
+    report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"not applicable: {absent}")
+    if ctx.target is not None and ctx.target.features is not None:
+        ctx.target.features.note_absent(absent.feature)
 
 
 def _take(item: pytest.Item, ctx: Any, scope: str) -> list[Any]:
@@ -193,6 +215,8 @@ class Reporting:
         exc = call.excinfo.value if call.excinfo is not None else None
         if cid is not None and isinstance(exc, RoadFault):
             _mark_unverified(report, item, exc)
+        if cid is not None and isinstance(exc, FeatureAbsent):
+            _mark_not_applicable(report, item, exc, ctx)
         report.longrepr = redact_longrepr(report.longrepr, ctx.redactor.text)
         report.sections = [(title, ctx.redactor.text(content)) for title, content in report.sections]
         if cid is None:

@@ -28,8 +28,9 @@ from newapi_contract.client.redaction import REDACTOR
 from newapi_contract.client.road import Attempt, Road
 from newapi_contract.client.transport import build_client
 from newapi_contract.contract.answers import NOT_FOUND
+from newapi_contract.contract.features import Features, detect
 from newapi_contract.contract.probes import items
-from newapi_contract.errors import RoadFault, UsageError
+from newapi_contract.errors import FeatureAbsent, RoadFault, UsageError
 from newapi_contract.suite.bootstrap import (
     Probe,
     block_cookies,
@@ -62,6 +63,7 @@ class Target:
     version: str
     embedded: bool
     detected: bool
+    features: Features | None = field(default=None, compare=False)  # set once the users are known
 
     def describe(self) -> str:
         where = "embedded reference server" if self.embedded else self.base_url
@@ -159,25 +161,28 @@ class RunContext:
             self.redactor,
             found.setup_done,
         )
+        self.owner = Actor("owner", users.owner, self._api(base_url, users.owner))
+        if users.peer is not None:
+            self.peer = Actor("peer", users.peer, self._api(base_url, users.peer))
+        self.users_origin = users.origin
         self.target = Target(
             base_url,
             found.generation,
             found.version,
             embedded=self.settings.base_url is None,
             detected=found.detected,
+            features=detect(self.owner.api, found.generation),
         )
-        self.owner = Actor("owner", users.owner, self._api(base_url, users.owner))
-        if users.peer is not None:
-            self.peer = Actor("peer", users.peer, self._api(base_url, users.peer))
-        self.users_origin = users.origin
         return self.target
 
     def share(self) -> dict[str, Any]:
         """What xdist workers need to use this process's target and users (see `adopt`)."""
         target = self.start()
         assert self.owner is not None
+        assert target.features is not None
         return {
             "target": [target.base_url, target.generation, target.version, target.embedded, target.detected],
+            "features": target.features.as_dict(),
             "owner": [self.owner.user_id, self.owner.creds.access_token],
             "peer": [self.peer.user_id, self.peer.creds.access_token] if self.peer else None,
             "users_origin": self.users_origin,
@@ -190,7 +195,9 @@ class RunContext:
         base_url = shared["target"][0]
         self.guard = Guard(self.ledger, base_url)
         self._base_url = base_url
-        self.target = Target(*shared["target"])
+        base, generation, version, embedded, detected = shared["target"]
+        features = Features.from_dict(shared["features"])
+        self.target = Target(base, generation, version, embedded, detected, features=features)
         for role, placeholder in (("owner", "$NEWAPI_ACCESS_TOKEN"), ("peer", "$NEWAPI_PEER_ACCESS_TOKEN")):
             if shared[role] is None:
                 continue
@@ -200,22 +207,18 @@ class RunContext:
             setattr(self, role, Actor(role, creds, self._api(base_url, creds)))
         self.users_origin = shared["users_origin"]
 
-    def adopt_leftovers(self, prefix: str, pages: int = 20) -> list[int]:
+    def adopt_leftovers(self, prefix: str) -> list[int]:
         """Record in the ledger the test users' live tokens named `prefix...` (an earlier run's,
         or this run's own that an interrupt kept from being recorded)."""
         adopted: list[int] = []
         for actor in (self.owner, self.peer):
             if actor is None:
                 continue
-            for page in range(1, pages + 1):
-                found = items(actor.api.list_tokens(page=page))
-                for item in found:
-                    name = str(item.get("name", ""))
-                    if name.startswith(prefix) and isinstance(item.get("id"), int):
-                        self.ledger.record(item["id"], name, actor.user_id)
-                        adopted.append(item["id"])
-                if len(found) < 100:
-                    break
+            for item in actor.api.list_all().tokens:
+                name = str(item.get("name", ""))
+                if name.startswith(prefix) and isinstance(item.get("id"), int):
+                    self.ledger.record(item["id"], name, actor.user_id)
+                    adopted.append(item["id"])
         return adopted
 
     def _start_embedded(self) -> str:
@@ -366,7 +369,7 @@ class RunContext:
         # A token whose create was answered but whose id was not yet recorded (an interrupt
         # in between) still carries this run's unique prefix: adopt it.
         if self.pending_names:
-            self.adopt_leftovers(self.run_prefix, pages=3)
+            self.adopt_leftovers(self.run_prefix)
             self.pending_names.clear()
         left: list[int] = []
         for owner_id in sorted({entry.owner_id for entry in self.ledger.live()}):
@@ -384,6 +387,11 @@ class RunContext:
                 if fault.kind != "lost":
                     raise
                 answer = None  # it may have deleted them: the list below tells
+            except FeatureAbsent:  # a release without batch delete (ref §10): one by one
+                answer = None
+                self._delete_one_by_one(
+                    actor, [e.token_id for e in self.ledger.live() if e.owner_id == owner_id]
+                )
             if answer is not None and answer.success is not True:
                 report(f"cleanup: batch delete of {ids} answered {answer.message!r}")
             if answer is not None and answer.success is True and answer.data == expected:
@@ -397,14 +405,16 @@ class RunContext:
                     self.ledger.mark_deleted(token_id)
         return left
 
-    def _listed_ids(self, actor: Actor, pages: int = 20) -> set[int]:
-        listed: set[int] = set()
-        for page in range(1, pages + 1):
-            found = items(actor.api.list_tokens(page=page))
-            listed.update(item["id"] for item in found if isinstance(item.get("id"), int))
-            if len(found) < 100:
-                break
-        return listed
+    def _delete_one_by_one(self, actor: Actor, ids: list[int]) -> None:
+        for token_id in ids:
+            try:
+                actor.api.delete_token(token_id)
+            except RoadFault as fault:
+                if fault.kind != "lost":
+                    raise  # the list afterwards tells what a lost answer did
+
+    def _listed_ids(self, actor: Actor) -> set[int]:
+        return actor.api.list_all().ids()
 
     def _record_network(self) -> None:
         """What the flaky network injected, in the report directory (`NETWORK_FILE`)."""

@@ -22,9 +22,11 @@ from newapi_contract.contract.revocation import DEFAULT_BOUND_S
 from newapi_contract.errors import CredentialsRejected, UsageError
 from newapi_contract.paths import REPORTS_DIR
 from newapi_contract.report.timings import BUDGET_OPERATIONS
+from newapi_contract.target.config import GENERATIONS as EMBEDDED_PROFILES
 from newapi_contract.target.flaky_spec import FlakySpec, parse_network
 
 __all__ = [
+    "EMBEDDED_PROFILES",
     "NETWORK_PATIENCE_S",
     "OPTIONS",
     "PROFILES",
@@ -38,7 +40,7 @@ __all__ = [
 ]
 
 PROFILES = ("quick", "thorough")
-GENERATIONS = ("legacy", "current")
+GENERATIONS = ("legacy", "current")  # how auth answers (ref §2); releases differ in more (contract.features)
 # Seconds a run may spend waiting for the server's rate limits, by profile: the thorough
 # profile needs several windows of upstream's default limit (180 or 360 per 180 s per IP).
 WAIT_BUDGET_S = {"quick": 600.0, "thorough": 7200.0}
@@ -174,10 +176,10 @@ OPTIONS: tuple[_Option, ...] = (
     _Option(
         "--embedded-generation",
         "newapi_embedded_generation",
-        "generation of the embedded reference server",
+        "the embedded reference server's release: legacy, current or late2024 (a release of 2024-12)",
         env="NEWAPI_EMBEDDED_GENERATION",
         default="current",
-        choices=GENERATIONS,
+        choices=EMBEDDED_PROFILES,
     ),
     _Option(
         "--embedded-faults",

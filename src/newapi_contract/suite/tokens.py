@@ -15,7 +15,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import count
+from typing import Any
 
+from newapi_contract.contract.features import full_key
 from newapi_contract.contract.probes import items
 from newapi_contract.errors import RoadFault
 from newapi_contract.suite.run_context import Actor, RunContext
@@ -50,6 +52,11 @@ class KeyRing:
     def __init__(self) -> None:
         self._keys: dict[int, str] = {}
         self._lock = threading.Lock()
+
+    def learn(self, token_id: int, key: str) -> None:
+        """A key the list answered whole (releases before 2026-03, reference §10)."""
+        with self._lock:
+            self._keys.setdefault(token_id, key)
 
     def reveal(self, refs: list[TokenRef]) -> None:
         with self._lock:
@@ -119,6 +126,17 @@ class TokenFactory:
             with self._lock:
                 spare.extend(refs)
 
+    def _learn_keys(self, made: list[dict[str, Any]]) -> None:
+        """Keep the full keys a release answers in its list (before 2026-03): no reveal needed."""
+        keys = {item["id"]: full_key(item.get("key")) for item in made if isinstance(item.get("id"), int)}
+        features = self._ctx.target.features if self._ctx.target is not None else None
+        if keys and features is not None:
+            features.note_keys_in_list(all(keys.values()))
+        for token_id, key in keys.items():
+            if key is not None:
+                self._ctx.redactor.add_secret(key)
+                self.keys.learn(token_id, key)
+
     def _fenced(self, token_id: int) -> bool:
         knows = self._ctx.ledger.knows
         return (token_id - 1 <= 0 or knows(token_id - 1)) and knows(token_id + 1)
@@ -138,6 +156,7 @@ class TokenFactory:
                 raise RuntimeError(f"could not create a test token: {created.message!r}")
         listed = items(actor.api.list_tokens())
         by_name = {item.get("name"): item.get("id") for item in listed}
+        self._learn_keys([item for item in listed if item.get("name") in names])
         kin = self._ctx.run_family
         self._ctx.ledger.note_kin(
             {
