@@ -121,7 +121,8 @@ def test_create_list_search(stack: Stack) -> None:
         "remain_quota": 10,
     }
     assert (create.method, create.url.path) == ("POST", "/api/token/")
-    assert list1.url.params == httpx.QueryParams({"page_size": "100"})  # no p: 0- or 1-based builds alike
+    # no p: 0- or 1-based builds alike; `size` for releases before 2025-06 (ref §10)
+    assert list1.url.params == httpx.QueryParams({"page_size": "100", "size": "100"})
     assert search.url.raw_path == b"/api/token/search?keyword=nac%2Btest"
 
 
@@ -314,7 +315,7 @@ def test_a_new_token_is_unlimited_and_never_expires_by_default(stack: Stack) -> 
 def test_a_later_page_is_asked_for_with_p(stack: Stack) -> None:
     server = Server()
     api(stack, server).list_tokens(page=2, page_size=50)
-    assert server.seen[0].url.params == httpx.QueryParams({"p": "2", "page_size": "50"})
+    assert server.seen[0].url.params == httpx.QueryParams({"p": "2", "page_size": "50", "size": "50"})
 
 
 def test_the_ledger_is_told_of_each_delete_answered_success(stack: Stack) -> None:

@@ -16,6 +16,7 @@ import httpx
 from newapi_contract.client.api import Answer
 from newapi_contract.client.ids import token_id_acted_on
 from newapi_contract.client.ledger import Ledger
+from newapi_contract.client.listing import Listing, read_all
 
 JSON = "application/json; charset=utf-8"
 
@@ -111,7 +112,8 @@ class FakeApi:
             return business(False, "record not found")
         return business(True, data={k: v for k, v in token.items() if k != "deleted"})
 
-    def list_tokens(self, page: int = 1, page_size: int = 10) -> Answer:
+    def list_tokens(self, page: int | None = None, page_size: int = 10) -> Answer:
+        page = page or 1  # no `p`: the first page
         mine = [t for t in self.server.tokens.values() if self.server.live(t["id"], self.user_id)]
         if "list-keeps-deleted" in self.server.faults:
             mine = [t for t in self.server.tokens.values() if t["user_id"] == self.user_id]
@@ -120,6 +122,9 @@ class FakeApi:
         if "list-bare" in self.server.faults:
             return business(True, data=items)
         return business(True, data={"page": page, "page_size": page_size, "total": len(mine), "items": items})
+
+    def list_all(self) -> Listing:
+        return read_all(lambda page: self.list_tokens(page=page, page_size=100))
 
     def search_tokens(self, keyword: str) -> Answer:
         return self.list_tokens()

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fake_newapi import FakeApi, Server, answer, business
 
+from newapi_contract.client.listing import read_all
 from newapi_contract.contract.answers import describe
 from newapi_contract.contract.probes import (
     assert_readable,
@@ -26,8 +27,11 @@ class Scripted:
     def __init__(self, reply: Any) -> None:
         self.reply = reply
 
-    def list_tokens(self) -> Any:
+    def list_tokens(self, page: int | None = None) -> Any:
         return self.reply
+
+    def list_all(self) -> Any:
+        return read_all(self.list_tokens)
 
     def search_tokens(self, name: str) -> Any:
         return self.reply
@@ -72,7 +76,10 @@ def test_listed_and_found_by_search(api):
 def test_a_list_or_search_that_is_no_success_is_a_violation(broken):
     with pytest.raises(ClauseViolation) as raised:
         listed(Scripted(broken), 1)  # type: ignore[arg-type]
-    assert raised.value.expected == "GET /api/token/ answers success:true with the caller's tokens"
+    assert (
+        raised.value.expected
+        == "GET /api/token/ answers success:true with the caller's tokens, on every page"
+    )
     assert raised.value.answer is broken
     with pytest.raises(ClauseViolation) as raised:
         found_by_search(Scripted(broken), "x", 1)  # type: ignore[arg-type]
