@@ -270,7 +270,11 @@ class RunContext:
         def answered_deleted(ids: list[int], deleted: int) -> None:
             self._answered_deleted(creds.user_id, ids, deleted)
 
-        return NewApi(self.client(base_url), creds, on_deleted=answered_deleted)
+        def route_seen(feature: str, present: bool) -> None:
+            if self.target is not None and self.target.features is not None:
+                self.target.features.note_route(feature, present)
+
+        return NewApi(self.client(base_url), creds, on_deleted=answered_deleted, on_route=route_seen)
 
     def _answered_deleted(self, user_id: int, ids: list[int], deleted: int) -> None:
         """Note what the server says it deleted, when that is unambiguous: the number deleted
