@@ -60,6 +60,15 @@ def test_a_zero_based_array_is_told_by_p1_and_not_skipped() -> None:
     assert listing.has(16) and listing.has(6)
 
 
+@pytest.mark.parametrize(("count", "requests"), [(7, 1), (37, 1), (10, 2), (100, 2)])
+def test_a_short_array_page_is_the_last(count: int, requests: int) -> None:
+    """A bare-array page shorter than 100 (asked) and 10 (a release that ignores `size`) ends
+    the list at once; a page of exactly 10 or 100 may have more behind it."""
+    pages = Pages(count, size=100, style="zero")
+    assert len(read_all(pages).tokens) == count
+    assert len(pages.asked) == requests
+
+
 def test_a_one_based_array_answers_the_first_page_again_for_p1() -> None:
     pages = Pages(15, size=10, style="one")
     listing = read_all(pages)
@@ -91,7 +100,7 @@ def test_a_list_that_never_ends_is_cut_at_max_pages() -> None:
     counter = iter(range(10**6, 0, -1))
 
     def endless(page: int | None) -> Answer:
-        return _answer([{"id": next(counter)} for _ in range(3)])
+        return _answer([{"id": next(counter)} for _ in range(10)])
 
     listing = read_all(endless, max_pages=4)
     assert not listing.complete
