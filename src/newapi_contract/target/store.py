@@ -111,12 +111,17 @@ class Store:
     def root_exists(self) -> bool:
         return self._one("SELECT 1 FROM users WHERE role = ?", (ROLE_ROOT,)) is not None
 
-    def create_user(self, username: str, password_hash: str, role: int, display_name: str) -> int | None:
+    def any_user(self) -> bool:
+        return self._one("SELECT 1 FROM users") is not None
+
+    def create_user(
+        self, username: str, password_hash: str, role: int, display_name: str, quota: int = 0
+    ) -> int | None:
         """The new user's id, or None when the username is taken."""
         try:
             cursor = self._run(
-                "INSERT INTO users (username, password, role, display_name) VALUES (?,?,?,?)",
-                (username, password_hash, role, display_name),
+                "INSERT INTO users (username, password, role, display_name, quota) VALUES (?,?,?,?,?)",
+                (username, password_hash, role, display_name, quota),
             )
         except sqlite3.IntegrityError:
             return None
@@ -214,6 +219,22 @@ class Store:
                 [*args, limit, offset],
             ).fetchall()
         return [_token(row) for row in rows], count
+
+    def tokens_like(
+        self, user_id: int, name: str, key: str, *, include_deleted: bool = False
+    ) -> list[dict[str, Any]]:
+        """late2024's search (c6ae8273 `model/token.go SearchUserTokens`): every token of the
+        user whose name is `LIKE '%<name>%'` and key `LIKE '%<key>%'`, with the user's `%` and
+        `_` live as wildcards (SQLite's LIKE: ASCII case-insensitive), no order asked (SQLite
+        gives ids ascending), no limit."""
+        where = "user_id = ? AND name LIKE ? AND key LIKE ?"
+        if not include_deleted:
+            where += " AND deleted_at IS NULL"
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT * FROM tokens WHERE {where} ORDER BY id", (user_id, f"%{name}%", f"%{key}%")
+            ).fetchall()
+        return [_token(row) for row in rows]
 
     def soft_delete(self, token_id: int) -> bool:
         """Mark one live token deleted; False when it was not live."""
