@@ -61,6 +61,8 @@ class Instance:
         self.cache: TokenCache | None = None
         # Faults `stale-key-<door>`: one door's cache, by (fault, credential text), never evicted.
         self.door_cache: dict[tuple[str, str], dict[str, Any]] = {}
+        # Faults `batch-keeps-listed`, `batch-keeps-key`: the ids batch deletes removed.
+        self.batch_deleted: set[int] = set()
         if "stale-relay-key" in self.faults:
             self.cache = TokenCache("never", _STALE_TTL_S)
         elif config.token_cache and self.late2024:

@@ -153,6 +153,10 @@ async def _lookup(inst: Instance, rk: RelayKey) -> dict[str, Any] | None:
     if token is None:
         include_deleted = inst.has("relay-ignores-deleted") or inst.has("relay-tells-deleted")
         token = inst.store.token_by_key(rk.key, include_deleted=include_deleted) if rk.key else None
+        if token is None and rk.key and inst.has("batch-keeps-key"):
+            row = inst.store.token_by_key(rk.key, include_deleted=True)
+            if row is not None and row["id"] in inst.batch_deleted:
+                token = {**row, "deleted_at": None}  # the batch path's stale copy
         if inst.cache is not None and token is not None and token["deleted_at"] is None:
             await asyncio.sleep(0)  # read, then write: a delete may land in between (legacy race)
             inst.cache.put(rk.key, token)

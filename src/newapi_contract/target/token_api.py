@@ -6,6 +6,7 @@ reveal report a parse error, DeleteToken ignores it (id 0, or clamped on overflo
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from starlette.responses import Response
@@ -91,11 +92,22 @@ def _page_answer(inst: Instance, page: int, size: int, found: tuple[list[dict[st
     )
 
 
+def shown_rows(inst: Instance, user_id: int) -> dict[str, Any]:
+    """How list and search bend which rows they show, per fault mode: `include_deleted`
+    (`list-shows-deleted`), `also` (`batch-keeps-listed`), `exclude` (`list-hides-live`)."""
+    bend: dict[str, Any] = {"include_deleted": inst.has("list-shows-deleted")}
+    if inst.has("batch-keeps-listed") and inst.batch_deleted:
+        bend["also"] = sorted(inst.batch_deleted)
+    if inst.has("list-hides-live"):
+        oldest = inst.store.oldest_live(user_id)
+        if oldest is not None:
+            bend["exclude"] = [oldest]
+    return bend
+
+
 async def list_tokens(inst: Instance, call: Call) -> Response:
     page, size = _page(call)
-    found = inst.store.tokens(
-        call.user_id, _offset(page, size), size, include_deleted=inst.has("list-shows-deleted")
-    )
+    found = inst.store.tokens(call.user_id, _offset(page, size), size, **shown_rows(inst, call.user_id))
     return _page_answer(inst, page, size, found)
 
 
@@ -132,7 +144,7 @@ async def search_tokens(inst: Instance, call: Call) -> Response:
         size,
         name=terms[0],
         key=terms[1],
-        include_deleted=inst.has("list-shows-deleted"),
+        **shown_rows(inst, call.user_id),
     )
     return _page_answer(inst, page, size, found)
 
@@ -279,11 +291,31 @@ async def batch_delete(inst: Instance, call: Call) -> Response:
     if isinstance(ids, Response):
         return ids
     owner = None if inst.has("batch-ignores-owner") else call.user_id
-    deleted = inst.store.delete_many(ids, owner)
+    if inst.has("batch-deletes-one"):
+        found = [token_id for token_id in dict.fromkeys(ids) if inst.store.token(token_id, owner)]
+        deleted = inst.store.delete_many(found[:1], owner)
+        counted = len(found)
+    else:
+        deleted = inst.store.delete_many(ids, owner)
+        counted = len(deleted)
+    inst.batch_deleted.update(token["id"] for token in deleted)
     if inst.cache is not None:
         for token in deleted:
             inst.cache.forget(token["key"])
-    return ok(len(ids) if inst.has("batch-count-wrong") else len(deleted))
+    for token in deleted:
+        after_delete(inst, token)
+    return ok(len(ids) if inst.has("batch-count-wrong") else counted)
+
+
+def after_delete(inst: Instance, token: dict[str, Any]) -> None:
+    """What a delete (single or batch) does besides removing its target, per fault mode:
+    `delete-resurrects` undoes it later; `delete-refunds-quota` credits the owner."""
+    if inst.has("delete-resurrects"):
+        timer = threading.Timer(inst.config.resurrect_after_s, inst.store.restore, args=(token["id"],))
+        timer.daemon = True
+        timer.start()
+    if inst.has("delete-refunds-quota") and token["remain_quota"]:
+        inst.store.add_user_quota(token["user_id"], token["remain_quota"])
 
 
 async def batch_keys(inst: Instance, call: Call) -> Response:
@@ -334,7 +366,7 @@ async def list_tokens_late2024(inst: Instance, call: Call) -> Response:
     size = atoi(query.get("size", "")).value
     size = _LATE2024_ITEMS_PER_PAGE if size <= 0 else min(size, 100)
     offset = max(_go_int64(page * size), 0)
-    tokens, _ = inst.store.tokens(call.user_id, offset, size, include_deleted=inst.has("list-shows-deleted"))
+    tokens, _ = inst.store.tokens(call.user_id, offset, size, **shown_rows(inst, call.user_id))
     return ok([item_late2024(token) for token in tokens])
 
 
@@ -348,7 +380,7 @@ async def search_tokens_late2024(inst: Instance, call: Call) -> Response:
         call.user_id,
         query.get("keyword", ""),
         key.strip("sk-"),
-        include_deleted=inst.has("list-shows-deleted"),
+        **shown_rows(inst, call.user_id),
     )
     return ok([item_late2024(token) for token in tokens])
 
