@@ -6,8 +6,8 @@ The healthy counterpart of every faulty observation is asserted by the §1-§7 t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
