@@ -71,9 +71,9 @@ def _first_id(found: list[dict[str, Any]]) -> int | None:
 def read_all(list_page: Callable[[int | None], Answer], max_pages: int = MAX_PAGES) -> Listing:
     """Read pages until the last: `list_page(None)` asks for the first page without `p`,
     `list_page(n)` for `p=n`. A paged answer ends at `total` or a short page; a bare array
-    ends at a first page shorter than any page size (see `_ASKED`) or a page that adds no token. Whether `p` counts from 0 or 1 is told by `p=1`: a
-    1-based server answers the first page again (its newest id is not older), a 0-based one
-    the second."""
+    ends at a first page shorter than any page size (see `_ASKED`) or a page that adds no
+    token. Whether `p` counts from 0 or 1 is told by `p=1`: a 1-based server answers the first
+    page again (its newest id is not older), a 0-based one the second."""
     answers: list[Answer] = []
     seen: dict[int, dict[str, Any]] = {}
 
