@@ -150,7 +150,7 @@ class RunContext:
         base_url = self._base_url
         settings = self.settings
         if settings.base_url is None:  # the embedded server is always bootstrapped with root
-            username, password = embedded_root()
+            username, password = embedded_root(self.settings.embedded_generation)
             settings = replace(
                 settings, owner=None, peer=None, root_username=username, root_password=password
             )
