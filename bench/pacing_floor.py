@@ -11,7 +11,7 @@ down so that a window is seconds:
     python bench/pacing_floor.py --base-url http://127.0.0.1:3000 --limit 180 --window 180
         # a real upstream (root credentials in NEWAPI_ROOT_USERNAME / NEWAPI_ROOT_PASSWORD)
 
-Target (README): the thorough profile within 1.1x the floor; the quick profile under one
+Target: the thorough profile within 1.1x the floor; the quick profile under one
 window of upstream's legacy default (180 requests), so its floor is 0.
 """
 
