@@ -125,10 +125,14 @@ def selftest_command(args: argparse.Namespace) -> int:
 
 
 def _verdict(outcome: Outcome, deletion_related: bool) -> str:
+    from newapi_contract.target.faults import ABSENT_IN
+
     if outcome.fault == HEALTHY:
         return "clean" if outcome.exit_code == Exit.HELD else "FALSE ALARM"
     if outcome.killed:
         return "killed"
+    if outcome.fault in ABSENT_IN.get(outcome.generation, ()):
+        return f"n/a ({outcome.generation} lacks what it breaks)"
     if outcome.exit_code not in (Exit.HELD, Exit.FAILED):
         return f"ERROR (exit {outcome.exit_code})"
     if outcome.fault in TOLERATED:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["FAULTS", "Fault", "unknown_faults"]
+__all__ = ["ABSENT_IN", "FAULTS", "Fault", "unknown_faults"]
 
 
 @dataclass(frozen=True)
