@@ -250,6 +250,25 @@ _WHOLE_EFFECT = (
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in (*_ALL, *_WHOLE_EFFECT)}
 
+# Faults a server profile cannot have: they break a route, door or check that release lacks
+# (reference §10: a late-2024 release has no batch delete, no key reveal, no x-api-key or Gemini
+# door, and never reads New-Api-User for access tokens).
+ABSENT_IN: dict[str, frozenset[str]] = {
+    "late2024": frozenset(
+        {
+            "batch-ignores-owner",
+            "batch-count-wrong",
+            "batch-keeps-listed",
+            "batch-keeps-key",
+            "batch-deletes-one",
+            "key-reveals-foreign",
+            "stale-key-x-api-key",
+            "stale-key-gemini",
+            "new-api-user-unchecked",
+        }
+    ),
+}
+
 
 def unknown_faults(names: Iterable[str]) -> list[str]:
     """The names in `names` that are not fault modes, in order."""
