@@ -9,8 +9,8 @@ in front of one door (a proxy, a fork) shows only on that door.
 Which doors a run checks by default (`quick`), from the source: one door per place TokenAuth
 reads a key from (the Authorization header in two spellings other than DEL-OWN-5's
 `Bearer sk-<key>`: lower-case `bearer` and the raw key; the channel suffix cut, `x-api-key`,
-the Gemini `?key=`, the WebSocket subprotocol, `mj-api-secret`). The thorough profile adds the other spellings and paths that
-reach the same line of code.
+the Gemini `?key=`, the WebSocket subprotocol, `mj-api-secret`). The thorough profile adds the
+other spellings and paths that reach the same line of code.
 """
 
 from __future__ import annotations
