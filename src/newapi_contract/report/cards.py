@@ -18,7 +18,7 @@ from functools import cache
 from html import escape
 from typing import Any
 
-from jinja2 import Environment, PackageLoader
+from jinja2 import Environment, PackageLoader, Template
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
@@ -35,6 +35,7 @@ __all__ = [
     "failure_card",
     "html_environment",
     "passed_html",
+    "report_template",
     "verdict_badge",
 ]
 
@@ -67,7 +68,6 @@ def _escaped(value: Any) -> Any:
     return Markup(escape(str(value)))
 
 
-@cache
 def html_environment(folder: str) -> Environment:
     """The Jinja2 environment of the templates in `newapi_contract/<folder>/templates`
     (shipped in the wheel with the package), autoescaped."""
@@ -89,13 +89,28 @@ def _outcome(ex: Exchange) -> str:
 
 
 @cache
-def _cards() -> Any:
-    """The macros of `cards.html.j2`."""
+def _report() -> Environment:
+    """The report's templates (`report/templates`) and what they call."""
     environment = html_environment("report")
     environment.globals.update(
-        pretty_body=pretty_body, fold_lines=_FOLD_LINES, header_lines=_headers, outcome=_outcome
+        pretty_body=pretty_body,
+        fold_lines=_FOLD_LINES,
+        header_lines=_headers,
+        outcome=_outcome,
+        anchor=anchor,
+        failure_card=lambda *args, **options: Markup(failure_card(*args, **options)),  # our template's
     )
-    return environment.get_template("cards.html.j2").module
+    return environment
+
+
+def report_template(name: str) -> Template:
+    """A template of `report/templates`, e.g. `page.html.j2` (its macros: `.module`)."""
+    return _report().get_template(name)
+
+
+def _cards() -> Any:
+    """The macros of `cards.html.j2`."""
+    return report_template("cards.html.j2").module
 
 
 def anchor(clause_id: str) -> str:

@@ -10,13 +10,11 @@ The markup is the Jinja2 template `templates/page.html.j2` (autoescaped), one ma
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from markupsafe import Markup
 
-from newapi_contract.contract.clauses import Clause
-from newapi_contract.report.cards import anchor, failure_card, html_environment
+from newapi_contract.report.cards import report_template
 from newapi_contract.report.failure import Failure
 from newapi_contract.report.sources import cited_sections, source_html, sources_html
 from newapi_contract.report.summary import VERDICTS, ClauseTally
@@ -70,16 +68,9 @@ def page_title(tally: ClauseTally) -> str:
     return f"newapi-contract: {tally.verdict()}, {tally.counts()['failed']} failed ({target})"
 
 
-def _card(failure: Failure, clause: Clause | None, **options: Any) -> Markup:
-    return Markup(failure_card(failure, clause, **options))  # rendered by cards.html.j2
-
-
-@cache
 def _parts() -> Any:
     """The macros of `page.html.j2`."""
-    environment = html_environment("report")
-    environment.globals.update(failure_card=_card, anchor=anchor)
-    return environment.get_template("page.html.j2").module
+    return report_template("page.html.j2").module
 
 
 def _banner(tally: ClauseTally) -> str:
