@@ -18,7 +18,7 @@ from functools import cache
 from html import escape
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, Template
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
@@ -70,12 +70,14 @@ def _escaped(value: Any) -> Any:
 
 def html_environment(folder: str) -> Environment:
     """The Jinja2 environment of the templates in `newapi_contract/<folder>/templates`
-    (shipped in the wheel with the package), autoescaped."""
+    (shipped in the wheel with the package), autoescaped; a name a template does not know
+    is an error, not an empty string."""
     return Environment(
         loader=PackageLoader("newapi_contract", f"{folder}/templates"),
         autoescape=True,
         finalize=_escaped,
         extensions=[_Spaceless],
+        undefined=StrictUndefined,
         lstrip_blocks=True,
     )
 
