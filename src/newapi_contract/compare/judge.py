@@ -2,6 +2,9 @@
 helpers (`contract.answers`, `contract.probes`) and the server's generation's row of the
 expectations table, so that a server is held to what its generation promises.
 
+Each kind of check is one small function registered by name with `@check` (`REGISTRY`);
+the kinds a scenario may name (`scenario.CHECKS`) are read from it.
+
 A step's verdict per clause is `held` when every check of that clause passed, else `failed`
 with the first violation's expected and observed. The release check compares these verdicts
 between the servers: a clause that holds on the baseline and fails on the candidate (or the

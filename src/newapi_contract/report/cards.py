@@ -61,8 +61,9 @@ class _Spaceless(Extension):
 
 def _escaped(value: Any) -> Any:
     """Every value a template shows is escaped (`autoescape`), with the entities the pages
-    have always had (`html.escape`: `&quot;`, `&#x27;`); a fragment one of our templates
-    rendered is `Markup` and passes as it is."""
+    have always had (`html.escape`: `&quot;`, `&#x27;`). Only `Markup` passes as it is: a
+    fragment one of our templates rendered, a clause's source linked by `report.sources`, the
+    package's stylesheets; never a text of the server's or the run's."""
     if value is None or isinstance(value, Markup):
         return value
     return Markup(escape(str(value)))
