@@ -22,9 +22,15 @@ from referencing.exceptions import Unresolvable
 
 from newapi_contract.apifox.draft import Components, Draft
 from newapi_contract.apifox.model import ConversionRefused, FindingLog
-from newapi_contract.apifox.operation_rules import apply_operation_rules, normalise_path, with_leading_slash
+from newapi_contract.apifox.operation_rules import (
+    apply_operation_rules,
+    is_new_api,
+    normalise_path,
+    with_leading_slash,
+)
 from newapi_contract.apifox.schemas import child
 from newapi_contract.apifox.security import unknown_scheme
+from newapi_contract.apifox.value_checks import drop_invalid_values
 from newapi_contract.errors import InputError
 
 __all__ = ["assemble", "clean_servers", "one_line", "render", "validate"]
@@ -36,6 +42,8 @@ _SERVER_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/\s]+|\{[^}]+\}[^\s]*|/
 _OPERATION_IN_MESSAGE = re.compile(r"for '(\w+)'(?: operation)? in '([^']*)'")
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TOP_ORDER = ("webhooks", "components", "security", "tags", "externalDocs")
+# Findings that say an operation was dropped (named when none is left).
+_DROPS = ("operation-invalid-dropped", "duplicate-operation", "field-not-converted", "not-converted")
 
 
 def clean_servers(servers: list[tuple[Any, str]], log: FindingLog) -> list[dict[str, Any]]:
@@ -62,8 +70,9 @@ def assemble(
     security: list[dict[str, list[str]]] | None = None,
     top: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    placed = _place(drafts, components, log)
-    _unique_operation_ids(placed, log)
+    webhooks = [d for d in drafts if d.webhook is not None]
+    placed = _place([d for d in drafts if d.webhook is None], components, log)
+    _unique_operation_ids([*placed, *webhooks], log)
     paths: dict[str, dict[str, Any]] = {}
     for draft in placed:
         item = paths.setdefault(draft.path, {})
@@ -75,6 +84,9 @@ def assemble(
         doc["servers"] = servers
     doc["paths"] = paths
     extra = {**(top or {})}
+    for draft in webhooks:
+        assert draft.webhook is not None
+        extra.setdefault("webhooks", {}).setdefault(draft.webhook, {})[draft.method] = draft.operation()
     if components.as_dict():
         extra["components"] = components.as_dict()
     if security is not None:
@@ -82,13 +94,29 @@ def assemble(
     doc.update({k: extra.pop(k) for k in _TOP_ORDER if k in extra})
     doc.update(extra)  # x- extensions of the source
     doc["x-source"] = x_source
-    return _valid(doc, source, {(d.path, d.method): d for d in placed}, log)
+    drop_invalid_values(doc, source, log)
+    valid = _valid(doc, source, {(d.path, d.method): d for d in placed}, log)
+    if drafts and not _operation_count(valid):
+        # The source has operations and none survived: an empty contract would pass for one.
+        first = next((f for f in log.findings() if f.rule in _DROPS), None)
+        why = f"first dropped at {first.where}: {first.message}" if first else "all dropped"
+        raise ConversionRefused(
+            f"{source}: no operation can be made valid OpenAPI ({one_line(why, 240)})", log.findings()
+        )
+    return valid
+
+
+def _operation_count(doc: dict[str, Any]) -> int:
+    paths = sum(1 for item in doc.get("paths", {}).values() for m in item if m in _METHODS)
+    hooks = sum(1 for item in (doc.get("webhooks") or {}).values() for m in item if m in _METHODS)
+    return paths + hooks
 
 
 def _place(drafts: list[Draft], components: Components, log: FindingLog) -> list[Draft]:
     """Apply the operation rules; no two operations may end up at one method and path."""
     scratch = FindingLog()
     planned = [normalise_path(d.path, d.path_where, scratch)[0] for d in drafts]
+    new_api = is_new_api(planned)
     # Operations whose path needs no change claim their place first.
     order = sorted(range(len(drafts)), key=lambda i: planned[i] != drafts[i].path)
     taken: set[tuple[str, str]] = set()
@@ -117,7 +145,7 @@ def _place(drafts: list[Draft], components: Components, log: FindingLog) -> list
         )
     for i, draft in enumerate(drafts):
         if i in normalise:
-            apply_operation_rules(draft, components, log, normalise=normalise[i])
+            apply_operation_rules(draft, components, log, normalise=normalise[i], new_api=new_api)
     return [d for i, d in enumerate(drafts) if i in normalise]
 
 
@@ -151,7 +179,7 @@ def _valid(
         if problem is None:
             return doc
         at, message = problem
-        if _drop_component(doc, at, message, source, log):
+        if _repair_null(doc, at, message, source, log) or _drop_component(doc, at, message, source, log):
             continue
         operation = _operation_of(at, message, doc) or _bisect(doc)
         if operation is None:
@@ -171,6 +199,31 @@ def _valid(
         if not any(k in doc["paths"][path] for k in _METHODS):
             del doc["paths"][path]
     raise ConversionRefused(f"{source}: converts to invalid OpenAPI", log.findings())
+
+
+def _repair_null(doc: dict[str, Any], at: str, message: str, source: str, log: FindingLog) -> bool:
+    """A `null` where OpenAPI wants text: dropped, or made empty where the field is required."""
+    if not message.startswith("None is not of type"):
+        return False
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in at.split("/")[1:]]
+    node: Any = doc
+    for part in parts[:-1]:
+        if isinstance(node, list):
+            node = node[int(part)]
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+    if not parts or not isinstance(node, dict) or node.get(parts[-1], 0) is not None:
+        return False
+    key = parts[-1]
+    required = key == "description" and len(parts) >= 2 and parts[-3:-2] == ["responses"]
+    if required or (parts[:1] == ["info"] and key in ("title", "version")):
+        node[key] = ""
+        what = "made empty (the field is required)"
+    else:
+        del node[key]
+        what = "dropped"
+    log.add("null-value-repaired", f"`{key}` is null, not text: {what}", f"{source}: {at} (as converted)")
+    return True
 
 
 def _drop_component(doc: dict[str, Any], at: str, message: str, source: str, log: FindingLog) -> bool:

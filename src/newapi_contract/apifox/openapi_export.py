@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from newapi_contract.apifox.component_names import rename_invalid_components
 from newapi_contract.apifox.document import assemble, clean_servers
 from newapi_contract.apifox.draft import Components, Draft, Param
 from newapi_contract.apifox.examples import MISSING, checked_example
@@ -27,6 +28,8 @@ _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _RUN_URL_ID = re.compile(r"api-([0-9]+)")
 _OPERATION_FIELDS = ("summary", "description", "operationId", "tags", "deprecated", "externalDocs")
 _PATH_ITEM_FIELDS = ("summary", "description")
+# Fields OpenAPI wants as text; Apifox writes `null` for an empty one.
+_TEXT_FIELDS = ("description", "summary", "title", "version", "termsOfService", "name", "url")
 
 
 @dataclass
@@ -82,6 +85,8 @@ class _Converter:
         for key, value in obj.items():
             if is_noise_key(key):
                 self.log.noise(key, child(where, key))
+            elif value is None and key in _TEXT_FIELDS:
+                self.log.add("null-value-repaired", f"`{key}` is null, not text: dropped", child(where, key))
             elif key == "schema":
                 out[key] = self.cleaner.clean(value, child(where, key))
             elif key == "$ref":
@@ -246,6 +251,7 @@ class _Converter:
                 f"OpenAPI {self.data['openapi']} rewritten as 3.1.0 (documents: {{count}})",
                 self.where("openapi"),
             )
+        rename_invalid_components(self.data, self.where, self.log)
         self.read_components()
         servers = [(s, self.where("servers", i)) for i, s in enumerate(self.data.get("servers") or [])]
         info = self.clean_object(self.data.get("info") or {}, self.where("info"))
@@ -291,8 +297,8 @@ def convert_openapi(data: dict[str, Any], source: str) -> tuple[dict[str, Any], 
     check_shape(data, "openapi", source)
     log = FindingLog()
     read = _Converter(data, source, log).read()
-    info = {**read.info, "title": str(read.info.get("title", source))}
-    info["version"] = str(info.get("version", "1.0.0"))
+    info = {**read.info, "title": str(read.info.get("title") or source)}
+    info["version"] = str(info.get("version") or "1.0.0")
     doc = assemble(
         source=source,
         info=info,

@@ -1,0 +1,119 @@
+"""Defaults and examples checked against their schemas in the assembled document.
+
+The schema cleaner checks a `default` where the schema says everything itself; a
+schema that holds a `$ref` can only be checked once the document's component
+schemas are known, which is here. Every `default`, schema `example`/`examples`, and
+parameter or header `example` that its schema rejects is dropped, with a finding
+naming its place in the converted document (validators and test generators read
+these values as valid data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from jsonschema.exceptions import SchemaError, ValidationError
+from openapi_schema_validator import OAS31Validator, oas31_format_checker
+from referencing.exceptions import Unresolvable
+
+from newapi_contract.apifox.model import FindingLog
+from newapi_contract.apifox.schemas import child, schema_nodes
+
+__all__ = ["drop_invalid_values"]
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def drop_invalid_values(doc: dict[str, Any], source: str, log: FindingLog) -> None:
+    """Drop, in place, each default or example of `doc` its own schema rejects."""
+    schemas = doc.get("components", {}).get("schemas") or {}
+    checker = _Checker(schemas, source, log)
+    for schema, at in _schemas_of(doc):
+        for node, where in schema_nodes(schema, at):
+            checker.schema_values(node, where)
+    for holder, at in _parameters_of(doc):
+        schema = holder.get("schema")
+        if "example" in holder and isinstance(schema, dict) and checker.problem(schema, holder["example"]):
+            checker.drop(holder, "example", at, "schema-example-invalid")
+
+
+class _Checker:
+    def __init__(self, schemas: dict[str, Any], source: str, log: FindingLog) -> None:
+        self.schemas = schemas
+        self.source = source
+        self.log = log
+
+    def schema_values(self, node: dict[str, Any], where: str) -> None:
+        if "default" in node and self.problem(node, node["default"]):
+            self.drop(node, "default", where, "schema-default-invalid")
+        if "example" in node and self.problem(node, node["example"]):
+            self.drop(node, "example", where, "schema-example-invalid")
+        examples = node.get("examples")
+        if isinstance(examples, list):
+            kept = [e for e in examples if not self.problem(node, e)]
+            if len(kept) < len(examples):
+                self.log.add(
+                    "schema-example-invalid",
+                    f"{len(examples) - len(kept)} of {len(examples)} `examples` do not match their "
+                    "schema: dropped",
+                    f"{self.source}: {child(where, 'examples')} (as converted)",
+                )
+                node["examples"] = kept
+
+    def problem(self, schema: dict[str, Any], value: Any) -> str | None:
+        """Why `schema` rejects `value` (None when it accepts it, or cannot be applied)."""
+        probe = {k: v for k, v in schema.items() if k not in ("default", "example", "examples")}
+        root = {**probe, "components": {"schemas": self.schemas}}
+        try:
+            error = next(
+                iter(OAS31Validator(root, format_checker=oas31_format_checker).iter_errors(value)), None
+            )
+        except (SchemaError, Unresolvable, ValidationError, RecursionError, TypeError):
+            return None  # an unusable schema is the document validation's business
+        return None if error is None else " ".join(error.message.split())[:120]
+
+    def drop(self, holder: dict[str, Any], key: str, where: str, rule: str) -> None:
+        value = holder.pop(key)
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        self.log.add(
+            rule,
+            f"{key} {shown} does not match its schema: dropped",
+            f"{self.source}: {child(where, key)} (as converted)",
+        )
+
+
+def _schemas_of(doc: dict[str, Any]) -> Iterator[tuple[Any, str]]:
+    """Each top schema of the document (components, parameters, headers, media types)."""
+    components = doc.get("components") or {}
+    for name, schema in (components.get("schemas") or {}).items():
+        yield schema, f"/components/schemas/{_escaped(name)}"
+    for node, at in _walk(doc, ""):
+        if isinstance(node.get("schema"), dict) and at != "":
+            yield node["schema"], child(at, "schema")
+
+
+def _parameters_of(doc: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+    """Parameter and header objects (they hold `schema` and `example` side by side)."""
+    for node, at in _walk(doc, ""):
+        if "schema" in node and "example" in node and "content" not in node:
+            parts = at.rsplit("/", 2)
+            if len(parts) == 3 and (parts[1] in ("parameters", "headers") or "/parameters/" in at):
+                yield node, at
+
+
+def _walk(node: Any, at: str) -> Iterator[tuple[dict[str, Any], str]]:
+    """Every object of the document outside schemas, with its JSON pointer."""
+    if isinstance(node, dict):
+        yield node, at
+        for key, value in node.items():
+            if key in ("schema", "schemas", "example", "examples") or key.startswith("x-"):
+                continue
+            yield from _walk(value, child(at, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _walk(value, child(at, i))
+
+
+def _escaped(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")
