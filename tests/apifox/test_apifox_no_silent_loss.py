@@ -349,5 +349,5 @@ def test_what_a_project_holds_beside_http_apis_is_named() -> None:
     data["apiCollection"][0]["items"].append({"name": "a websocket", "websocket": {"url": "ws://h"}})
     conversion = convert_text(json.dumps(data), "t.json")
     assert conversion.document["components"]["responses"]["response-5"]["description"] == "记录不存在"
-    where = {f.where for f in conversion.findings if f.rule == "field-not-converted"}
+    where = {f.where for f in conversion.findings if f.rule in ("field-not-converted", "not-converted")}
     assert where == {"t.json: /socketCollection", "t.json: /apiCollection/0/items/1"}

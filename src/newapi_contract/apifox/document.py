@@ -33,7 +33,7 @@ from newapi_contract.apifox.security import unknown_scheme
 from newapi_contract.apifox.value_checks import drop_invalid_values
 from newapi_contract.errors import InputError
 
-__all__ = ["assemble", "clean_servers", "one_line", "render", "validate"]
+__all__ = ["assemble", "clean_servers", "first_error", "one_line", "render", "validate"]
 
 OPENAPI_VERSION = "3.1.0"
 # scheme://host..., a relative URL, or a templated one ({scheme}://...)
@@ -175,7 +175,7 @@ def _valid(
     """`doc`, less each operation that is not valid OpenAPI; ConversionRefused if still invalid."""
     budget = len(drafts) + sum(len(v) for v in doc.get("components", {}).values() if isinstance(v, dict))
     for _ in range(budget + 1):
-        problem = _first_error(doc)
+        problem = first_error(doc)
         if problem is None:
             return doc
         at, message = problem
@@ -245,7 +245,7 @@ def _drop_component(doc: dict[str, Any], at: str, message: str, source: str, log
     return True
 
 
-def _first_error(doc: dict[str, Any]) -> tuple[str, str] | None:
+def first_error(doc: dict[str, Any]) -> tuple[str, str] | None:
     try:
         error = next(iter(OpenAPIV31SpecValidator(_interned(doc)).iter_errors()), None)
     except (RecursionError, OpenAPIValidationError, ValueError, TypeError, KeyError, Unresolvable) as exc:
@@ -283,12 +283,12 @@ def _operation_of(at: str, message: str, doc: dict[str, Any]) -> tuple[str, str]
 def _bisect(doc: dict[str, Any]) -> tuple[str, str] | None:
     """An operation whose presence alone makes `doc` invalid (None: the rest is at fault)."""
     operations = [(p, m) for p, item in doc["paths"].items() for m in item if m in _METHODS]
-    if not operations or _first_error(_with_only(doc, [])) is not None:
+    if not operations or first_error(_with_only(doc, [])) is not None:
         return None
     while len(operations) > 1:
         half = operations[: len(operations) // 2]
-        operations = half if _first_error(_with_only(doc, half)) is not None else operations[len(half) :]
-    return operations[0] if _first_error(_with_only(doc, operations)) is not None else None
+        operations = half if first_error(_with_only(doc, half)) is not None else operations[len(half) :]
+    return operations[0] if first_error(_with_only(doc, operations)) is not None else None
 
 
 def _with_only(doc: dict[str, Any], operations: list[tuple[str, str]]) -> dict[str, Any]:
@@ -301,7 +301,7 @@ def _with_only(doc: dict[str, Any], operations: list[tuple[str, str]]) -> dict[s
 
 def validate(doc: dict[str, Any], source: str) -> None:
     """Raise InputError unless `doc` is valid OpenAPI 3.1."""
-    problem = _first_error(doc)
+    problem = first_error(doc)
     if problem is not None:
         at, message = problem
         raise InputError(

@@ -20,9 +20,9 @@ from newapi_contract.apifox.yaml_text import YamlTrouble, load_yaml
 
 __all__ = ["MarkdownPage", "SpecBlock", "read_markdown"]
 
-_SPEC_KEYS = ("openapi", "apifoxProject")
+_SPEC_KEYS = ("openapi", "apifoxProject", "apidogProject")
 # A block that means to be a spec: its first key is one of the above.
-_LOOKS_LIKE_SPEC = re.compile(r"\A\s*(?:[{\[]\s*)?[\"']?(?:openapi|apifoxProject)[\"']?\s*:")
+_LOOKS_LIKE_SPEC = re.compile(r"\A\s*(?:[{\[]\s*)?[\"']?(?:openapi|apifoxProject|apidogProject)[\"']?\s*:")
 _SPEC_LANGUAGES = ("", "yaml", "yml", "json", "openapi")
 
 

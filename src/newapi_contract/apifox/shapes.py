@@ -32,8 +32,9 @@ _API = {
         "method": {"type": "string"},
         "path": {"type": "string"},
         "parameters": {
-            "type": ["object", "null"],
+            "type": ["object", "array", "null"],  # a list of {name, in, ...} in some exports
             "properties": {loc: _PARAM_LIST for loc in ("path", "query", "header", "cookie")},
+            "items": {"type": "object"},
         },
         "requestBody": {
             "type": ["object", "null"],
@@ -57,7 +58,11 @@ _FOLDER: dict[str, Any] = {
         "name": _TEXT,
         "api": _API,
         "items": {"type": "array", "items": {"$ref": "#/$defs/folder"}},
+        "children": {"type": "array", "items": {"$ref": "#/$defs/folder"}},  # Apifox 1.1
     },
+    # Apifox 1.1 keeps the API object itself in a folder's items.
+    "if": {"required": ["method", "path"], "properties": {"method": {"type": "string"}}},
+    "then": _API,
 }
 
 _SCHEMA_ITEM: dict[str, Any] = {
@@ -66,6 +71,7 @@ _SCHEMA_ITEM: dict[str, Any] = {
         "name": _TEXT,
         "schema": {"type": "object"},
         "items": {"type": "array", "items": {"$ref": "#/$defs/schemaItem"}},
+        "children": {"type": "array", "items": {"$ref": "#/$defs/schemaItem"}},
     },
 }
 
@@ -75,13 +81,14 @@ _PROJECT = {
     "properties": {
         "info": {"type": ["object", "null"], "properties": {"name": _TEXT, "description": _TEXT}},
         "apiCollection": {"type": "array", "items": {"$ref": "#/$defs/folder"}},
+        "httpCollection": {"type": "array", "items": {"$ref": "#/$defs/folder"}},
         "schemaCollection": {"type": ["array", "null"], "items": {"$ref": "#/$defs/schemaItem"}},
         "environments": {
             "type": ["array", "null"],
             "items": {"type": "object", "properties": {"name": _TEXT}},
         },
     },
-    "required": ["apiCollection"],
+    "anyOf": [{"required": ["apiCollection"]}, {"required": ["httpCollection"]}],
 }
 
 _OPERATION: dict[str, Any] = {

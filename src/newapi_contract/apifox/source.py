@@ -1,7 +1,8 @@
 """Reading an Apifox source and telling its format from its content (not its name).
 
 Formats: an endpoint page (the text Apifox shows for one API), a native project
-export (`apifoxProject`, JSON or YAML), an OpenAPI 3.0/3.1 export (JSON or YAML), and
+export (`apifoxProject`, or Apidog's `apidogProject`: the same structure; JSON or YAML),
+an OpenAPI 3.0/3.1 export (JSON or YAML), and
 a Markdown page of an Apifox-published documentation site (spec in fenced blocks).
 """
 
@@ -24,8 +25,10 @@ Format = Literal["apifox-page", "apifox-project", "apifox-openapi", "apifox-mark
 
 # A YAML document that starts like a spec: its parse errors are worth reporting as such.
 _YAML_SPEC_START = re.compile(
-    r"\A(?:\s*#[^\n]*\n|\s*---[^\n]*\n|\s*\n)*\s*(?:openapi|apifoxProject|swagger)\s*:"
+    r"\A(?:\s*#[^\n]*\n|\s*---[^\n]*\n|\s*\n)*\s*(?:openapi|apifoxProject|apidogProject|swagger)\s*:"
 )
+# The key a native project export starts with: Apifox's, or Apidog's (its international edition).
+PROJECT_KEYS = ("apifoxProject", "apidogProject")
 _OPENAPI_VERSION = re.compile(r"3\.[01](?:\.|$)")
 
 
@@ -87,11 +90,11 @@ def detect(text: str, source: str) -> Parsed:
 
 
 def _spec_key(data: dict[str, Any]) -> bool:
-    return any(key in data for key in ("apifoxProject", "openapi", "swagger"))
+    return any(key in data for key in (*PROJECT_KEYS, "openapi", "swagger"))
 
 
 def _kind(data: Any, source: str, syntax: str) -> Format:
-    if isinstance(data, dict) and "apifoxProject" in data:
+    if isinstance(data, dict) and any(key in data for key in PROJECT_KEYS):
         return "apifox-project"
     if isinstance(data, dict) and isinstance(data.get("openapi"), str | int | float):
         version = str(data["openapi"])
@@ -99,12 +102,23 @@ def _kind(data: Any, source: str, syntax: str) -> Format:
             raise InputError(f"{source}: OpenAPI {version} is not supported (3.0 and 3.1 are)")
         data["openapi"] = version
         return "apifox-openapi"
+    if isinstance(data, dict) and _is_postman(data):
+        raise InputError(
+            f"{source}: a Postman collection, not an Apifox or Apidog export "
+            "(export the project as OpenAPI or in Apifox's own format instead)"
+        )
     if isinstance(data, dict) and "swagger" in data:
         raise InputError(f"{source}: Swagger 2.0 is not supported (export OpenAPI 3 instead)")
     raise InputError(
         f"{source}: unknown format: {syntax}, but neither an Apifox project "
-        "(apifoxProject) nor an OpenAPI 3 document (openapi)"
+        "(apifoxProject, apidogProject) nor an OpenAPI 3 document (openapi)"
     )
+
+
+def _is_postman(data: dict[str, Any]) -> bool:
+    info = data.get("info")
+    schema = str(info.get("schema") or "") if isinstance(info, dict) else ""
+    return "getpostman.com" in schema or (isinstance(info, dict) and isinstance(data.get("item"), list))
 
 
 def _parse_json(text: str, source: str) -> Any:
