@@ -2,7 +2,7 @@
 
 `convert_text(text, source)` and `convert_file(path)` detect the input format by
 content (endpoint page, native project export, OpenAPI export as JSON or YAML,
-Markdown page of an Apifox documentation site) and return a `Conversion`: the
+Markdown page of an Apifox documentation site, Markdown export of a project) and return a `Conversion`: the
 OpenAPI document and the `Finding`s (what was normalised, where). A source that
 cannot be made into valid OpenAPI raises `ConversionRefused` (an `InputError`) that
 still carries the findings.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from newapi_contract.apifox.doc_site import convert_blocks
 from newapi_contract.apifox.model import RULES, Conversion, ConversionRefused, Finding, FindingLog
-from newapi_contract.apifox.openapi_export import convert_openapi
+from newapi_contract.apifox.openapi_export import convert_markdown_export, convert_openapi
 from newapi_contract.apifox.page import convert_page
 from newapi_contract.apifox.project import convert_project
 from newapi_contract.apifox.source import detect, read_text
@@ -38,6 +38,8 @@ def convert_text(text: str, source: str) -> Conversion:
             doc, log = convert_project(parsed.content, source)
         elif parsed.kind == "apifox-markdown":
             doc, log = convert_blocks(parsed.content, source)
+        elif parsed.kind == "apifox-markdown-export":
+            doc, log = convert_markdown_export(parsed.content, source)
         else:
             doc, log = convert_openapi(parsed.content, source)
     except ConversionRefused as exc:

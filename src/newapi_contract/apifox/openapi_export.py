@@ -16,13 +16,14 @@ from newapi_contract.apifox.component_names import rename_invalid_components
 from newapi_contract.apifox.document import assemble, clean_servers
 from newapi_contract.apifox.draft import Components, Draft, Param
 from newapi_contract.apifox.examples import MISSING, checked_example
+from newapi_contract.apifox.markdown_export import read_markdown_export
 from newapi_contract.apifox.model import FindingLog
 from newapi_contract.apifox.project import pointer
 from newapi_contract.apifox.schemas import SchemaCleaner, child, is_noise_key
 from newapi_contract.apifox.security import Requirements, SecurityResolver, repair_scheme
 from newapi_contract.apifox.shapes import check_shape
 
-__all__ = ["ExportRead", "convert_openapi", "read_export", "unique_tags"]
+__all__ = ["ExportRead", "convert_markdown_export", "convert_openapi", "read_export", "unique_tags"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _RUN_URL_ID = re.compile(r"api-([0-9]+)")
@@ -293,10 +294,33 @@ def read_export(data: dict[str, Any], label: str, log: FindingLog, line: int | N
     return _Converter(data, label, log, line).read()
 
 
-def convert_openapi(data: dict[str, Any], source: str) -> tuple[dict[str, Any], FindingLog]:
-    check_shape(data, "openapi", source)
+def convert_markdown_export(text: str, source: str) -> tuple[dict[str, Any], FindingLog]:
+    """Apifox's Markdown export of a project: what its tables and code blocks state."""
     log = FindingLog()
-    read = _Converter(data, source, log).read()
+    data, lines = read_markdown_export(text, source, log)
+    for key, line in lines.items():
+        method, path = key.split(" ", 1)
+        log.add("markdown-export-read", f"{method.upper()} {path} read from its tables", f"{source}:{line}")
+    return convert_openapi(data, source, log=log, label=f"{source} (as read)", lines=lines)
+
+
+def convert_openapi(
+    data: dict[str, Any],
+    source: str,
+    *,
+    log: FindingLog | None = None,
+    label: str | None = None,
+    lines: dict[str, int] | None = None,
+) -> tuple[dict[str, Any], FindingLog]:
+    """`label` prefixes locations (default: `source`); `lines`: the source line of each
+    operation (`method path`), when the document was read from text."""
+    check_shape(data, "openapi", source)
+    log = log or FindingLog()
+    read = _Converter(data, label or source, log).read()
+    for draft in read.drafts:
+        line = (lines or {}).get(f"{draft.method} {draft.path}")
+        if line is not None:
+            draft.fields["x-source"] = {**draft.fields.get("x-source", {}), "line": line}
     info = {**read.info, "title": str(read.info.get("title") or source)}
     info["version"] = str(info.get("version") or "1.0.0")
     doc = assemble(

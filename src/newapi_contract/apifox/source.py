@@ -3,7 +3,8 @@
 Formats: an endpoint page (the text Apifox shows for one API), a native project
 export (`apifoxProject`, or Apidog's `apidogProject`: the same structure; JSON or YAML),
 an OpenAPI 3.0/3.1 export (JSON or YAML), and
-a Markdown page of an Apifox-published documentation site (spec in fenced blocks).
+a Markdown page of an Apifox-published documentation site (spec in fenced blocks), and
+Apifox's "export as Markdown" of a whole project (tables and code blocks, no spec).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from newapi_contract.apifox.markdown_export import looks_like_markdown_export
 from newapi_contract.apifox.markdown_page import read_markdown
 from newapi_contract.apifox.page import looks_like_page
 from newapi_contract.apifox.yaml_text import YamlTrouble, load_yaml
@@ -21,7 +23,9 @@ from newapi_contract.errors import InputError
 
 __all__ = ["Format", "Parsed", "detect", "read_text"]
 
-Format = Literal["apifox-page", "apifox-project", "apifox-openapi", "apifox-markdown"]
+Format = Literal[
+    "apifox-page", "apifox-project", "apifox-openapi", "apifox-markdown", "apifox-markdown-export"
+]
 
 # A YAML document that starts like a spec: its parse errors are worth reporting as such.
 _YAML_SPEC_START = re.compile(
@@ -71,6 +75,8 @@ def detect(text: str, source: str) -> Parsed:
         loaded = _parse_yaml(text, source)
         return Parsed(_kind(loaded.data, source, "YAML"), loaded.data, "yaml", loaded.duplicate_keys)
     page = read_markdown(text)
+    if page is None and looks_like_markdown_export(text):
+        return Parsed("apifox-markdown-export", text, "markdown")
     if page is not None:
         if not page.blocks:
             line, why = page.skipped[0]
