@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from newapi_contract.apifox.limits import MAX_INPUT_BYTES, check_depth
 from newapi_contract.apifox.markdown_export import looks_like_markdown_export
 from newapi_contract.apifox.markdown_page import read_markdown
 from newapi_contract.apifox.page import looks_like_page
@@ -49,6 +50,8 @@ class Parsed:
 def read_text(path: Path) -> str:
     """The file's text; InputError when it is missing, unreadable, not UTF-8 or empty."""
     try:
+        if path.is_file() and path.stat().st_size > MAX_INPUT_BYTES:
+            raise InputError(f"{path}: larger than {MAX_INPUT_BYTES // 2**20} MiB: not converted")
         raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise InputError(f"{path}: no such file") from exc
@@ -68,11 +71,13 @@ def detect(text: str, source: str) -> Parsed:
         raise InputError(f"{source}: empty file")
     if text.lstrip()[0] in "{[":
         data = _parse_json(text, source)
+        check_depth(data, source)
         return Parsed(_kind(data, source, "JSON"), data, "json")
     if looks_like_page(text):
         return Parsed("apifox-page", text, "page")
     if _YAML_SPEC_START.match(text):
         loaded = _parse_yaml(text, source)
+        check_depth(loaded.data, source)
         return Parsed(_kind(loaded.data, source, "YAML"), loaded.data, "yaml", loaded.duplicate_keys)
     page = read_markdown(text)
     if page is None and looks_like_markdown_export(text):
@@ -87,6 +92,7 @@ def detect(text: str, source: str) -> Parsed:
     except YamlTrouble:
         loaded = None
     if loaded is not None and isinstance(loaded.data, dict) and _spec_key(loaded.data):
+        check_depth(loaded.data, source)
         return Parsed(_kind(loaded.data, source, "YAML"), loaded.data, "yaml", loaded.duplicate_keys)
     raise InputError(
         f"{source}: unknown format: not JSON or YAML of an OpenAPI document or Apifox project, "
@@ -143,5 +149,7 @@ def _parse_yaml(text: str, source: str) -> Any:
     try:
         return load_yaml(text)
     except YamlTrouble as exc:
+        if exc.problem.startswith("too big"):
+            raise InputError(f"{source}: YAML {exc.problem}") from exc
         at = f" at line {exc.line}" if exc.line else ""
         raise InputError(f"{source}: malformed YAML{at}: {exc.problem}") from exc
