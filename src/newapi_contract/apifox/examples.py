@@ -39,7 +39,14 @@ def checked_example(
 
     `schemas` are the document's component schemas, so that `$ref`s resolve.
     """
-    if value is None or value == "":
+    if value is None or (value == "" and is_json_media_type(media_type)):
+        # Apifox writes an example left blank as null or "" (not JSON): nothing to keep.
+        log.tally(
+            "example-empty-dropped",
+            media_type,
+            f"an empty {media_type} example has no value to keep: dropped ({{count}}, first here)",
+            where,
+        )
         return MISSING
     if is_json_media_type(media_type) and isinstance(value, str):
         try:

@@ -29,6 +29,27 @@ _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _RUN_URL_ID = re.compile(r"api-([0-9]+)")
 _OPERATION_FIELDS = ("summary", "description", "operationId", "tags", "deprecated", "externalDocs")
 _PATH_ITEM_FIELDS = ("summary", "description")
+_READ_OPERATION_FIELDS = (
+    *_OPERATION_FIELDS,
+    "parameters",
+    "requestBody",
+    "responses",
+    "security",
+    "servers",
+    "callbacks",
+)
+_TOP_FIELDS = (
+    "openapi",
+    "info",
+    "servers",
+    "paths",
+    "components",
+    "security",
+    "webhooks",
+    "tags",
+    "externalDocs",
+    "jsonSchemaDialect",
+)
 # Fields OpenAPI wants as text; Apifox writes `null` for an empty one.
 _TEXT_FIELDS = ("description", "summary", "title", "version", "termsOfService", "name", "url")
 
@@ -219,6 +240,10 @@ class _Converter:
         if isinstance(op.get("callbacks"), dict):
             draft.fields["callbacks"] = self.clean_object(op["callbacks"], child(where, "callbacks"))
         draft.fields.update({k: v for k, v in op.items() if k.startswith("x-") and not is_noise_key(k)})
+        for field_name in op:
+            if field_name not in _READ_OPERATION_FIELDS and not field_name.startswith("x-"):
+                what = f"operation field {field_name!r} is not converted"
+                self.log.add("field-not-converted", what, child(where, field_name))
         run_id = _RUN_URL_ID.search(str(op.get("x-run-in-apifox") or op.get("x-run-in-apidog") or ""))
         x_source = {
             "pointer": pointer("paths", path, method),
@@ -264,6 +289,11 @@ class _Converter:
         if isinstance(top.get("tags"), list):
             top["tags"] = unique_tags(top["tags"])
         top.update({k: v for k, v in self.data.items() if k.startswith("x-") and not is_noise_key(k)})
+        for key in self.data:
+            if key not in _TOP_FIELDS and not key.startswith("x-"):
+                self.log.add(
+                    "field-not-converted", f"top-level field {key!r} is not OpenAPI", self.where(key)
+                )
         drafts = self.drafts()
         for draft in drafts:
             # An Authorization header adds to the requirements the operation inherits: say them.
