@@ -203,7 +203,7 @@ def _valid(
 
 def _repair_null(doc: dict[str, Any], at: str, message: str, source: str, log: FindingLog) -> bool:
     """A `null` where OpenAPI wants text: dropped, or made empty where the field is required."""
-    if not message.startswith("None is not of type"):
+    if not message.startswith(("None is not of type", "null is not of type")):
         return False
     parts = [p.replace("~1", "/").replace("~0", "~") for p in at.split("/")[1:]]
     node: Any = doc

@@ -323,7 +323,9 @@ def _responses(api: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[st
     by_id: dict[str, dict[str, Any]] = {}
     for i, raw in enumerate(api.get("responses") or []):
         where = loc("responses", i)
-        code = str(raw.get("code", ""))
+        number = raw.get("code", "")
+        # Apifox 1.1 writes status codes as floats (200.0).
+        code = str(int(number) if isinstance(number, float) and number.is_integer() else number)
         if not _STATUS.fullmatch(code):
             ctx.log.add("response-code-invalid", f"status code {code!r} dropped", where)
             continue

@@ -26,6 +26,7 @@ from newapi_contract.apifox.shapes import check_shape
 __all__ = ["ExportRead", "convert_markdown_export", "convert_openapi", "read_export", "unique_tags"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_RESPONSE = re.compile(r"/responses/[^/]+$")
 _RUN_URL_ID = re.compile(r"api-([0-9]+)")
 _OPERATION_FIELDS = ("summary", "description", "operationId", "tags", "deprecated", "externalDocs")
 _PATH_ITEM_FIELDS = ("summary", "description")
@@ -108,7 +109,12 @@ class _Converter:
             if is_noise_key(key):
                 self.log.noise(key, child(where, key))
             elif value is None and key in _TEXT_FIELDS:
-                self.log.add("null-value-repaired", f"`{key}` is null, not text: dropped", child(where, key))
+                if key == "description" and _RESPONSE.search(where):  # required there
+                    out[key] = ""
+                    what = "made empty (a response needs one)"
+                else:
+                    what = "dropped"
+                self.log.add("null-value-repaired", f"`{key}` is null, not text: {what}", child(where, key))
             elif key == "schema":
                 out[key] = self.cleaner.clean(value, child(where, key))
             elif key == "$ref":
@@ -236,7 +242,9 @@ class _Converter:
         if isinstance(op.get("servers"), list):
             servers = [(s, child(child(where, "servers"), i)) for i, s in enumerate(op["servers"])]
             draft.servers = clean_servers(servers, self.log)
-        draft.fields = {k: op[k] for k in _OPERATION_FIELDS if k in op}
+        draft.fields = {k: op[k] for k in _OPERATION_FIELDS if op.get(k) is not None}
+        for null in (k for k in _OPERATION_FIELDS if k in op and op[k] is None):
+            self.log.add("null-value-repaired", f"`{null}` is null: dropped", child(where, null))
         if isinstance(op.get("callbacks"), dict):
             draft.fields["callbacks"] = self.clean_object(op["callbacks"], child(where, "callbacks"))
         draft.fields.update({k: v for k, v in op.items() if k.startswith("x-") and not is_noise_key(k)})
