@@ -109,9 +109,7 @@ def _seconds_from_environment() -> float:
 @contextmanager
 def time_limit(source: str, seconds: float | None = None) -> Iterator[None]:
     """Stop the conversion with InputError after `seconds` (main thread only; elsewhere no limit)."""
-    limit = (
-        seconds if seconds is not None else float(os.environ.get("NEWAPI_APIFOX_TIME_LIMIT") or MAX_SECONDS)
-    )
+    limit = seconds if seconds is not None else _seconds_from_environment()
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if not usable or limit <= 0:
         yield

@@ -213,7 +213,8 @@ def _operations(
             if block.kind == "quote" and not version and re.fullmatch(r"v?\d[\w.\-]*", block.text):
                 version = block.text
             elif block.kind in ("p", "li"):
-                servers += [u.rstrip(").,") for u in _URL.findall(block.text) if u not in servers]
+                for url in (u.rstrip(").,") for u in _URL.findall(block.text)):
+                    servers += [] if url in servers else [url]
             continue
         if block.kind == "h3":
             section, pending_quote = block.text, ""
