@@ -154,3 +154,16 @@ def test_the_document_is_refused_only_when_every_operation_is_lost() -> None:
     message = str(refused.value)
     assert "\n" not in message and "no operation can be made valid OpenAPI" in message
     assert "/paths/~1x/get" in message  # the first blocking part
+
+
+def test_callbacks_that_are_not_valid_openapi_are_kept_as_an_extension_not_lost() -> None:
+    good = {"done": {"{$request.body#/url}": {"post": op()}}}
+    bad = {"done": {"{$request.body#/url}": {"post": {"responses": "none"}}}}
+    paths = {"/a": {"post": op(callbacks=good)}, "/b": {"post": op(callbacks=bad)}}
+    conversion = convert_text(openapi(paths), "t.json")
+    doc = conversion.document
+    validate(doc, "t.json")
+    assert doc["paths"]["/a"]["post"]["callbacks"] == good
+    assert doc["paths"]["/b"]["post"]["x-apifox-callbacks"] == bad
+    (finding,) = [f for f in conversion.findings if f.rule == "not-converted"]
+    assert finding.where == "t.json: /paths/~1b/post/callbacks"

@@ -33,7 +33,15 @@ from newapi_contract.apifox.security import unknown_scheme
 from newapi_contract.apifox.value_checks import drop_invalid_values
 from newapi_contract.errors import InputError
 
-__all__ = ["assemble", "clean_servers", "first_error", "one_line", "render", "validate"]
+__all__ = [
+    "assemble",
+    "callbacks_are_valid",
+    "clean_servers",
+    "first_error",
+    "one_line",
+    "render",
+    "validate",
+]
 
 OPENAPI_VERSION = "3.1.0"
 # scheme://host..., a relative URL, or a templated one ({scheme}://...)
@@ -104,6 +112,17 @@ def assemble(
             f"{source}: no operation can be made valid OpenAPI ({one_line(why, 240)})", log.findings()
         )
     return valid
+
+
+def callbacks_are_valid(callbacks: Any, schemas: dict[str, Any]) -> bool:
+    """Whether `callbacks` is a Callbacks map valid OpenAPI 3.1 (its schemas resolved in `schemas`)."""
+    probe = {
+        "openapi": OPENAPI_VERSION,
+        "info": {"title": "callbacks", "version": "1"},
+        "paths": {"/": {"get": {"responses": {"200": {"description": ""}}, "callbacks": callbacks}}},
+        "components": {"schemas": schemas},
+    }
+    return first_error(probe) is None
 
 
 def _operation_count(doc: dict[str, Any]) -> int:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from newapi_contract.apifox.document import first_error
+from newapi_contract.apifox.document import callbacks_are_valid
 from newapi_contract.apifox.draft import Components, Draft, Param
 from newapi_contract.apifox.examples import MISSING, checked_example
 from newapi_contract.apifox.model import FindingLog, Locator
@@ -125,13 +125,7 @@ def _callbacks(api: dict[str, Any], draft: Draft, loc: Locator, ctx: NativeConte
         return
     if callbacks is not None:
         cleaned = _clean_schemas(callbacks, loc("callbacks"), ctx)
-        probe = {
-            "openapi": "3.1.0",
-            "info": {"title": "callbacks", "version": "1"},
-            "paths": {"/": {"get": {"responses": {"200": {"description": ""}}, "callbacks": cleaned}}},
-            "components": {"schemas": ctx.components.schemas},
-        }
-        if first_error(probe) is None:
+        if callbacks_are_valid(cleaned, ctx.components.schemas):
             draft.fields["callbacks"] = cleaned
             return
     draft.fields["x-apifox-callbacks"] = raw

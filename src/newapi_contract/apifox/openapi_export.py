@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newapi_contract.apifox.component_names import rename_invalid_components
-from newapi_contract.apifox.document import assemble, clean_servers
+from newapi_contract.apifox.document import assemble, callbacks_are_valid, clean_servers
 from newapi_contract.apifox.draft import Components, Draft, Param
 from newapi_contract.apifox.examples import MISSING, checked_example
 from newapi_contract.apifox.markdown_export import read_markdown_export
@@ -245,8 +245,8 @@ class _Converter:
         draft.fields = {k: op[k] for k in _OPERATION_FIELDS if op.get(k) is not None}
         for null in (k for k in _OPERATION_FIELDS if k in op and op[k] is None):
             self.log.add("null-value-repaired", f"`{null}` is null: dropped", child(where, null))
-        if isinstance(op.get("callbacks"), dict):
-            draft.fields["callbacks"] = self.clean_object(op["callbacks"], child(where, "callbacks"))
+        if "callbacks" in op:
+            self._callbacks(op["callbacks"], draft, child(where, "callbacks"))
         draft.fields.update({k: v for k, v in op.items() if k.startswith("x-") and not is_noise_key(k)})
         for field_name in op:
             if field_name not in _READ_OPERATION_FIELDS and not field_name.startswith("x-"):
@@ -264,6 +264,17 @@ class _Converter:
             k: v if k == "line" else str(v) for k, v in x_source.items() if v not in (None, "")
         }
         return draft
+
+    def _callbacks(self, callbacks: Any, draft: Draft, where: str) -> None:
+        """The operation's callbacks; ones that are not valid OpenAPI kept as x-apifox-callbacks."""
+        cleaned = self.clean_object(callbacks, where) if isinstance(callbacks, dict) else callbacks
+        if isinstance(cleaned, dict) and callbacks_are_valid(cleaned, self.components.schemas):
+            draft.fields["callbacks"] = cleaned
+            return
+        draft.fields["x-apifox-callbacks"] = callbacks
+        self.log.add(
+            "not-converted", "callbacks that are not valid OpenAPI: kept as x-apifox-callbacks", where
+        )
 
     def _inline(self, raw: Any, where: str) -> dict[str, Any] | None:
         """A parameter, with a `$ref` to a shared one replaced by what it points to."""
