@@ -110,7 +110,7 @@ def test_a_default_its_referenced_schema_rejects_is_dropped_with_its_pointer() -
     schema = conversion.document["paths"]["/x"]["get"]["parameters"][0]["schema"]
     assert schema == {"$ref": "#/components/schemas/Level"}
     (finding,) = [f for f in conversion.findings if f.rule == "schema-default-invalid"]
-    assert finding.where == "t.json: /paths/~1x/get/parameters/0/schema/default (as converted)"
+    assert finding.where == "t.json: /paths/~1x/get/parameters/0/schema/default"
 
 
 def test_a_default_its_referenced_schema_accepts_is_kept() -> None:
@@ -148,12 +148,18 @@ def test_an_empty_example_is_named_when_dropped_and_kept_where_text_allows_it() 
 
 
 def test_the_document_is_refused_only_when_every_operation_is_lost() -> None:
-    paths = {"/x": {"get": op(responses={"200": {"description": "ok", "links": {"l": {"operationId": 5}}}})}}
+    paths = {"/x": {"get": "soon", "post": ["not", "an", "operation"]}}
     with pytest.raises(ConversionRefused) as refused:
         convert_text(openapi(paths), "t.json")
     message = str(refused.value)
     assert "\n" not in message and "no operation can be made valid OpenAPI" in message
-    assert "/paths/~1x/get" in message  # the first blocking part
+    assert "t.json: /paths/~1x/get" in message  # the first blocking part
+
+
+def test_a_document_without_operations_converts_to_an_empty_one() -> None:
+    # Nothing is lost: the source states no operation (a components-only export).
+    conversion = convert_text(openapi({}, {"schemas": {"A": {"type": "object"}}}), "t.json")
+    assert conversion.document["paths"] == {} and "A" in conversion.document["components"]["schemas"]
 
 
 def test_callbacks_that_are_not_valid_openapi_are_kept_as_an_extension_not_lost() -> None:

@@ -417,9 +417,9 @@ def holds(fact: Fact, drawn: Drawn, doc: dict[str, Any]) -> bool:
     if fact.kind == "body":
         return "requestBody" in op
     if fact.kind == "response":
-        return fact.value in op["responses"]
+        return fact.value in op.get("responses", {})
     target, value = fact.value
-    holder = op.get("requestBody") if target == "request" else op["responses"].get(target)
+    holder = op.get("requestBody") if target == "request" else op.get("responses", {}).get(target)
     for media in (holder or {}).get("content", {}).values():
         if media.get("example") == value or any(
             e.get("value") == value for e in media.get("examples", {}).values()
@@ -431,7 +431,9 @@ def holds(fact: Fact, drawn: Drawn, doc: dict[str, Any]) -> bool:
 def named(fact: Fact, drawn: Drawn, conversion: Conversion) -> bool:
     """A finding is at the fact's place, or at a place holding it or its operation."""
     places = [f"{drawn.labels[fact.block]}: {where}" for where in (fact.where, fact.op)]
-    return any(f.where == p or p.startswith(f.where + "/") for f in conversion.findings for p in places)
+    # A repair made once the document is assembled names its place in the converted document.
+    wheres = [f.where.removesuffix(" (as converted)") for f in conversion.findings]
+    return any(w == p or p.startswith(w + "/") for w in wheres for p in places)
 
 
 def check(drawn: Drawn) -> None:

@@ -21,13 +21,14 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from referencing.exceptions import Unresolvable
 
 from newapi_contract.apifox.draft import Components, Draft
-from newapi_contract.apifox.model import ConversionRefused, FindingLog
+from newapi_contract.apifox.model import ConversionRefused, Finding, FindingLog
 from newapi_contract.apifox.operation_rules import (
     apply_operation_rules,
     is_new_api,
     normalise_path,
     with_leading_slash,
 )
+from newapi_contract.apifox.places import place
 from newapi_contract.apifox.schemas import child
 from newapi_contract.apifox.security import unknown_scheme
 from newapi_contract.apifox.value_checks import drop_invalid_values
@@ -50,6 +51,15 @@ _SERVER_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/\s]+|\{[^}]+\}[^\s]*|/
 _OPERATION_IN_MESSAGE = re.compile(r"for '(\w+)'(?: operation)? in '([^']*)'")
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TOP_ORDER = ("webhooks", "components", "security", "tags", "externalDocs")
+# How many single parts `_valid` may drop before it gives up on a document.
+_PART_REPAIRS = 200
+_UNEXPECTED = re.compile(
+    r"(?:Unevaluated|Additional) properties are not allowed \((.*) (?:was|were) unexpected\)"
+)
+_OPERATION_POINTER = re.compile(
+    r"/paths/[^/]+/(?:get|put|post|delete|options|head|patch|trace)$|Collection/(?:\d+/(?:items|children)/)*\d+$"
+)
+_QUOTED = re.compile(r"'([^']*)'")
 # Findings that say an operation was dropped (named when none is left).
 _DROPS = ("operation-invalid-dropped", "duplicate-operation", "field-not-converted", "not-converted")
 
@@ -104,9 +114,9 @@ def assemble(
     doc["x-source"] = x_source
     drop_invalid_values(doc, source, log)
     valid = _valid(doc, source, {(d.path, d.method): d for d in placed}, log)
-    if drafts and not _operation_count(valid):
+    first = next((f for f in log.findings() if _drops_an_operation(f)), None)
+    if (drafts or first) and not _operation_count(valid):
         # The source has operations and none survived: an empty contract would pass for one.
-        first = next((f for f in log.findings() if f.rule in _DROPS), None)
         why = f"first dropped at {first.where}: {first.message}" if first else "all dropped"
         raise ConversionRefused(
             f"{source}: no operation can be made valid OpenAPI ({one_line(why, 240)})", log.findings()
@@ -123,6 +133,13 @@ def callbacks_are_valid(callbacks: Any, schemas: dict[str, Any]) -> bool:
         "components": {"schemas": schemas},
     }
     return first_error(probe) is None
+
+
+def _drops_an_operation(finding: Finding) -> bool:
+    if finding.rule in _DROPS:
+        return True
+    # A part dropped before conversion (its shape) that was an operation or an API item.
+    return finding.rule == "malformed-part-dropped" and bool(_OPERATION_POINTER.search(finding.where))
 
 
 def _operation_count(doc: dict[str, Any]) -> int:
@@ -193,12 +210,16 @@ def _valid(
 ) -> dict[str, Any]:
     """`doc`, less each operation that is not valid OpenAPI; ConversionRefused if still invalid."""
     budget = len(drafts) + sum(len(v) for v in doc.get("components", {}).values() if isinstance(v, dict))
-    for _ in range(budget + 1):
+    for _ in range(budget + _PART_REPAIRS + 1):
         problem = first_error(doc)
         if problem is None:
             return doc
         at, message = problem
-        if _repair_null(doc, at, message, source, log) or _drop_component(doc, at, message, source, log):
+        if (
+            _repair_null(doc, at, message, source, log)
+            or _drop_part(doc, at, message, source, log)
+            or _drop_component(doc, at, message, source, log)
+        ):
             continue
         operation = _operation_of(at, message, doc) or _bisect(doc)
         if operation is None:
@@ -218,6 +239,66 @@ def _valid(
         if not any(k in doc["paths"][path] for k in _METHODS):
             del doc["paths"][path]
     raise ConversionRefused(f"{source}: converts to invalid OpenAPI", log.findings())
+
+
+def _drop_part(doc: dict[str, Any], at: str, message: str, source: str, log: FindingLog) -> bool:
+    """Drop the one part an error is about, when it is less than an operation or a component.
+
+    A key OpenAPI does not allow (`Unevaluated properties ... ('k' was unexpected)`), or a
+    value of the wrong type deep inside an operation, a component or a top-level list, costs
+    itself only; so does an object that lacks a required field (a response without its
+    description).
+    """
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in at.split("/")[1:]]
+    unexpected = _UNEXPECTED.search(message)
+    targets = [[*parts, key] for key in _QUOTED.findall(unexpected[1])] if unexpected else [parts]
+    if not unexpected and not _deep_enough(parts):
+        return False
+    # Named before anything is deleted: the operation's x-source says where it comes from.
+    places = {
+        tuple(t): place(doc, "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in t), source)
+        for t in targets
+    }
+    dropped = [target for target in targets if _deep_enough(target) and _delete(doc, target)]
+    for target in dropped:
+        log.add(
+            "malformed-part-dropped",
+            f"not valid OpenAPI once converted ({one_line(message, 160)}): dropped",
+            places[tuple(target)],
+        )
+    return bool(dropped)
+
+
+def _deep_enough(parts: list[str]) -> bool:
+    """Whether `parts` is inside an operation, a component or a top-level list, not one itself."""
+    if parts[:1] == ["paths"]:
+        return (len(parts) >= 4 and parts[2] in _METHODS) or (len(parts) >= 3 and parts[2] not in _METHODS)
+    if parts[:1] == ["components"]:
+        return len(parts) >= 4
+    if parts[:1] == ["webhooks"]:
+        return len(parts) >= 4
+    return (len(parts) >= 2 and parts[0] in ("servers", "tags", "security", "externalDocs")) or (
+        len(parts) == 1 and parts[0].startswith("x-")
+    )
+
+
+def _delete(doc: dict[str, Any], parts: list[str]) -> bool:
+    node: Any = doc
+    for part in parts[:-1]:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+    last = parts[-1]
+    if isinstance(node, dict) and last in node:
+        del node[last]
+        return True
+    if isinstance(node, list) and last.isdigit() and int(last) < len(node):
+        del node[int(last)]
+        return True
+    return False
 
 
 def _repair_null(doc: dict[str, Any], at: str, message: str, source: str, log: FindingLog) -> bool:
@@ -241,7 +322,7 @@ def _repair_null(doc: dict[str, Any], at: str, message: str, source: str, log: F
     else:
         del node[key]
         what = "dropped"
-    log.add("null-value-repaired", f"`{key}` is null, not text: {what}", f"{source}: {at} (as converted)")
+    log.add("null-value-repaired", f"`{key}` is null, not text: {what}", place(doc, at, source))
     return True
 
 

@@ -73,6 +73,7 @@ RULES: dict[str, str] = {
     "openapi-version-upgraded": "an OpenAPI 3.0 document is rewritten as 3.1",
     "yaml-duplicate-key": "a key repeated in one YAML mapping: the last value is the one read",
     "markdown-block-skipped": "a fenced block of a Markdown page that looks like a spec but cannot be read",
+    "malformed-part-dropped": "a part of the source whose type the converter cannot read is dropped",
     "component-renamed": "a component whose name OpenAPI rejects is renamed; references follow it",
     "null-value-repaired": "a null where OpenAPI wants text is dropped (or made empty where required)",
     "example-empty-dropped": "an empty example (no value) is dropped",

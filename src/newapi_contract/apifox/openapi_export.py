@@ -21,7 +21,7 @@ from newapi_contract.apifox.model import FindingLog
 from newapi_contract.apifox.project import pointer
 from newapi_contract.apifox.schemas import SchemaCleaner, child, is_noise_key
 from newapi_contract.apifox.security import Requirements, SecurityResolver, repair_scheme
-from newapi_contract.apifox.shapes import check_shape
+from newapi_contract.apifox.shapes import repair_shape
 
 __all__ = ["ExportRead", "convert_markdown_export", "convert_openapi", "read_export", "unique_tags"]
 
@@ -363,9 +363,10 @@ def convert_openapi(
 ) -> tuple[dict[str, Any], FindingLog]:
     """`label` prefixes locations (default: `source`); `lines`: the source line of each
     operation (`method path`), when the document was read from text."""
-    check_shape(data, "openapi", source)
     log = log or FindingLog()
-    read = _Converter(data, label or source, log).read()
+    label = label or source
+    repair_shape(data, "openapi", source, log, lambda parts: f"{label}: {pointer(*parts) or '/'}")
+    read = _Converter(data, label, log).read()
     for draft in read.drafts:
         line = (lines or {}).get(f"{draft.method} {draft.path}")
         if line is not None:

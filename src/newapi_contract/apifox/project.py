@@ -21,7 +21,7 @@ from newapi_contract.apifox.native_api import NativeContext, api_to_draft
 from newapi_contract.apifox.native_auth import NativeAuth
 from newapi_contract.apifox.native_extras import report_api_extras, report_unconverted
 from newapi_contract.apifox.schemas import SchemaCleaner
-from newapi_contract.apifox.shapes import check_shape
+from newapi_contract.apifox.shapes import repair_shape
 from newapi_contract.apifox.source import PROJECT_KEYS
 
 __all__ = ["convert_project", "pointer"]
@@ -43,9 +43,9 @@ def convert_project(
     data: dict[str, Any], source: str, label: str | None = None
 ) -> tuple[dict[str, Any], FindingLog]:
     """`label` prefixes every location (default: `source`), e.g. `page.md:12`."""
-    check_shape(data, "project", source)
     label = label or source
     log = FindingLog()
+    repair_shape(data, "project", source, log, lambda parts: f"{label}: {pointer(*parts) or '/'}")
     components = Components()
     schema_key = _first_key(data, _SCHEMA_COLLECTIONS)
     names = _definition_names(data.get(schema_key) or [])
@@ -130,6 +130,7 @@ def _shared_responses(collection: Any, cleaner: SchemaCleaner, components: Compo
             continue
         name = str(item.get("name") or "")
         key = name if _COMPONENT_NAME.fullmatch(name) else f"response-{item.get('id', i)}"
+        key = key if _COMPONENT_NAME.fullmatch(key) else f"response-{i}"
         response: dict[str, Any] = {"description": name or "Shared response"}
         if isinstance(item.get("jsonSchema"), dict):
             where = f"{label}: {pointer(*at, 'jsonSchema')}"

@@ -18,6 +18,7 @@ from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from referencing.exceptions import Unresolvable
 
 from newapi_contract.apifox.model import FindingLog
+from newapi_contract.apifox.places import place
 from newapi_contract.apifox.schemas import child, schema_nodes
 
 __all__ = ["drop_invalid_values"]
@@ -28,7 +29,7 @@ _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 def drop_invalid_values(doc: dict[str, Any], source: str, log: FindingLog) -> None:
     """Drop, in place, each default or example of `doc` its own schema rejects."""
     schemas = doc.get("components", {}).get("schemas") or {}
-    checker = _Checker(schemas, source, log)
+    checker = _Checker(doc, schemas, source, log)
     for schema, at in _schemas_of(doc):
         for node, where in schema_nodes(schema, at):
             checker.schema_values(node, where)
@@ -39,7 +40,8 @@ def drop_invalid_values(doc: dict[str, Any], source: str, log: FindingLog) -> No
 
 
 class _Checker:
-    def __init__(self, schemas: dict[str, Any], source: str, log: FindingLog) -> None:
+    def __init__(self, doc: dict[str, Any], schemas: dict[str, Any], source: str, log: FindingLog) -> None:
+        self.doc = doc
         self.schemas = schemas
         self.source = source
         self.log = log
@@ -57,7 +59,7 @@ class _Checker:
                     "schema-example-invalid",
                     f"{len(examples) - len(kept)} of {len(examples)} `examples` do not match their "
                     "schema: dropped",
-                    f"{self.source}: {child(where, 'examples')} (as converted)",
+                    place(self.doc, child(where, "examples"), self.source),
                 )
                 node["examples"] = kept
 
@@ -79,7 +81,7 @@ class _Checker:
         self.log.add(
             rule,
             f"{key} {shown} does not match its schema: dropped",
-            f"{self.source}: {child(where, key)} (as converted)",
+            place(self.doc, child(where, key), self.source),
         )
 
 
