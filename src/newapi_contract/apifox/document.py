@@ -270,16 +270,17 @@ def _drop_part(doc: dict[str, Any], at: str, message: str, source: str, log: Fin
 
 
 def _deep_enough(parts: list[str]) -> bool:
-    """Whether `parts` is inside an operation, a component or a top-level list, not one itself."""
-    if parts[:1] == ["paths"]:
+    """Whether `parts` is a part that may go alone: less than an operation, a component or
+    what a document cannot be without (`openapi`, `info`'s title and version, `paths`)."""
+    if not parts:
+        return False
+    if parts[0] == "paths":
         return (len(parts) >= 4 and parts[2] in _METHODS) or (len(parts) >= 3 and parts[2] not in _METHODS)
-    if parts[:1] == ["components"]:
+    if parts[0] in ("components", "webhooks"):
         return len(parts) >= 4
-    if parts[:1] == ["webhooks"]:
-        return len(parts) >= 4
-    return (len(parts) >= 2 and parts[0] in ("servers", "tags", "security", "externalDocs")) or (
-        len(parts) == 1 and parts[0].startswith("x-")
-    )
+    if parts[0] == "info":
+        return len(parts) >= 2 and parts[1] not in ("title", "version")
+    return parts[0] not in ("openapi", "x-source")
 
 
 def _delete(doc: dict[str, Any], parts: list[str]) -> bool:
