@@ -173,3 +173,10 @@ def test_callbacks_that_are_not_valid_openapi_are_kept_as_an_extension_not_lost(
     assert doc["paths"]["/b"]["post"]["x-apifox-callbacks"] == bad
     (finding,) = [f for f in conversion.findings if f.rule == "not-converted"]
     assert finding.where == "t.json: /paths/~1b/post/callbacks"
+
+
+def test_a_name_with_braces_in_a_counted_finding_does_not_break_it() -> None:
+    get = op(security=[{"{'$ref': 'x'}": []}, {"{0}": []}])
+    conversion = convert_text(openapi({"/x": {"get": get}}), "t.json")
+    messages = [f.message for f in conversion.findings if f.rule == "security-undefined-kept"]
+    assert any("{'$ref': 'x'}" in m and "named by 1 requirement" in m for m in messages)

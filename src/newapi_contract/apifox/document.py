@@ -60,8 +60,6 @@ _OPERATION_POINTER = re.compile(
     r"/paths/[^/]+/(?:get|put|post|delete|options|head|patch|trace)$|Collection/(?:\d+/(?:items|children)/)*\d+$"
 )
 _QUOTED = re.compile(r"'([^']*)'")
-# Findings that say an operation was dropped (named when none is left).
-_DROPS = ("operation-invalid-dropped", "duplicate-operation", "field-not-converted", "not-converted")
 
 
 def clean_servers(servers: list[tuple[Any, str]], log: FindingLog) -> list[dict[str, Any]]:
@@ -136,8 +134,10 @@ def callbacks_are_valid(callbacks: Any, schemas: dict[str, Any]) -> bool:
 
 
 def _drops_an_operation(finding: Finding) -> bool:
-    if finding.rule in _DROPS:
+    if finding.rule in ("operation-invalid-dropped", "duplicate-operation"):
         return True
+    if finding.rule in ("not-converted", "field-not-converted"):
+        return "is not an HTTP API" in finding.message or "neither an API nor a folder" in finding.message
     # A part dropped before conversion (its shape) that was an operation or an API item.
     return finding.rule == "malformed-part-dropped" and bool(_OPERATION_POINTER.search(finding.where))
 
@@ -259,7 +259,9 @@ def _drop_part(doc: dict[str, Any], at: str, message: str, source: str, log: Fin
         tuple(t): place(doc, "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in t), source)
         for t in targets
     }
-    dropped = [target for target in targets if _deep_enough(target) and _delete(doc, target)]
+    # A key OpenAPI does not allow goes wherever it is, but for what a document needs.
+    allowed = _not_vital if unexpected else _deep_enough
+    dropped = [target for target in targets if allowed(target) and _delete(doc, target)]
     for target in dropped:
         log.add(
             "malformed-part-dropped",
@@ -281,6 +283,10 @@ def _deep_enough(parts: list[str]) -> bool:
     if parts[0] == "info":
         return len(parts) >= 2 and parts[1] not in ("title", "version")
     return parts[0] not in ("openapi", "x-source")
+
+
+def _not_vital(parts: list[str]) -> bool:
+    return parts not in (["openapi"], ["info"], ["paths"], ["info", "title"], ["info", "version"])
 
 
 def _delete(doc: dict[str, Any], parts: list[str]) -> bool:

@@ -148,7 +148,8 @@ class FindingLog:
 
     def findings(self) -> list[Finding]:
         tallies = [
-            Finding(rule, message.format(count=count), where)
+            # Not str.format: the message may quote source text holding braces.
+            Finding(rule, message.replace("{count}", str(count)), where)
             for (rule, _subject), (count, message, where) in self._tallies.items()
         ]
         summary = [
