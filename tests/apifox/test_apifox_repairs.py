@@ -180,3 +180,16 @@ def test_a_name_with_braces_in_a_counted_finding_does_not_break_it() -> None:
     conversion = convert_text(openapi({"/x": {"get": get}}), "t.json")
     messages = [f.message for f in conversion.findings if f.rule == "security-undefined-kept"]
     assert any("{'$ref': 'x'}" in m and "named by 1 requirement" in m for m in messages)
+
+
+def test_text_that_reads_as_the_number_or_boolean_its_schema_wants_is_read_so() -> None:
+    params = [
+        {"name": "page", "in": "query", "schema": {"type": "integer"}, "example": "2"},
+        {"name": "all", "in": "query", "schema": {"type": "boolean", "default": "true"}},
+        {"name": "size", "in": "query", "schema": {"type": "integer"}, "example": "ten"},
+    ]
+    conversion = convert_text(openapi({"/x": {"get": op(parameters=params)}}), "t.json")
+    got = conversion.document["paths"]["/x"]["get"]["parameters"]
+    assert got[0]["example"] == 2 and got[1]["schema"]["default"] is True and "example" not in got[2]
+    assert rules(conversion).count("example-coerced") == 2
+    assert rules(conversion).count("schema-example-invalid") == 1

@@ -65,6 +65,7 @@ RULES: dict[str, str] = {
     "placeholder-property-removed": "an Apifox placeholder property (x-tmp-pending-properties) is removed",
     "schema-keyword-invalid": "a schema keyword whose value JSON Schema rejects is dropped",
     "schema-default-invalid": "a default value its own schema rejects is dropped",
+    "example-coerced": "a default or example given as text is read as the number or boolean its schema wants",
     "schema-example-invalid": "a schema's or parameter's example its schema rejects is dropped",
     "schema-required-deduplicated": "a name repeated in a `required` list is kept once",
     # documents

@@ -22,6 +22,7 @@ from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from referencing.exceptions import Unresolvable
 
 from newapi_contract.apifox.component_names import ORIGINAL_NAME
+from newapi_contract.apifox.examples import MISSING, scalar_text
 from newapi_contract.apifox.model import FindingLog
 
 __all__ = ["SchemaCleaner", "child", "is_noise_key", "schema_nodes"]
@@ -261,16 +262,16 @@ class SchemaCleaner:
         for node, at in schema_nodes(schema, where):
             if "default" not in node or _has_ref(node):
                 continue
-            try:
-                error = next(
-                    iter(
-                        OAS31Validator(node, format_checker=oas31_format_checker).iter_errors(node["default"])
-                    ),
-                    None,
+            error = _default_error(node, node["default"])
+            scalar = scalar_text(node["default"])
+            if error is not None and scalar is not MISSING and _default_error(node, scalar) is None:
+                self._log.add(
+                    "example-coerced",
+                    f"default {node['default']!r} read as {scalar!r}, as its schema wants",
+                    child(at, "default"),
                 )
-            except (SchemaError, Unresolvable, ValidationError, RecursionError):
-                continue
-            if error is not None:
+                node["default"] = scalar
+            elif error is not None:
                 self._log.add(
                     "schema-default-invalid",
                     f"default {node['default']!r} does not match its schema "
@@ -278,6 +279,15 @@ class SchemaCleaner:
                     child(at, "default"),
                 )
                 del node["default"]
+
+
+def _default_error(schema: dict[str, Any], value: Any) -> ValidationError | None:
+    try:
+        return next(
+            iter(OAS31Validator(schema, format_checker=oas31_format_checker).iter_errors(value)), None
+        )
+    except (SchemaError, Unresolvable, ValidationError, RecursionError):
+        return None
 
 
 def _meta_error(schema: dict[str, Any]) -> SchemaError | None:

@@ -17,6 +17,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from referencing.exceptions import Unresolvable
 
+from newapi_contract.apifox.examples import MISSING, scalar_text
 from newapi_contract.apifox.model import FindingLog
 from newapi_contract.apifox.places import place
 from newapi_contract.apifox.schemas import child, schema_nodes
@@ -35,8 +36,8 @@ def drop_invalid_values(doc: dict[str, Any], source: str, log: FindingLog) -> No
             checker.schema_values(node, where)
     for holder, at in _parameters_of(doc):
         schema = holder.get("schema")
-        if "example" in holder and isinstance(schema, dict) and checker.problem(schema, holder["example"]):
-            checker.drop(holder, "example", at, "schema-example-invalid")
+        if isinstance(schema, dict):
+            checker.value(schema, holder, "example", at, "schema-example-invalid")
 
 
 class _Checker:
@@ -47,10 +48,8 @@ class _Checker:
         self.log = log
 
     def schema_values(self, node: dict[str, Any], where: str) -> None:
-        if "default" in node and self.problem(node, node["default"]):
-            self.drop(node, "default", where, "schema-default-invalid")
-        if "example" in node and self.problem(node, node["example"]):
-            self.drop(node, "example", where, "schema-example-invalid")
+        self.value(node, node, "default", where, "schema-default-invalid")
+        self.value(node, node, "example", where, "schema-example-invalid")
         examples = node.get("examples")
         if isinstance(examples, list):
             kept = [e for e in examples if not self.problem(node, e)]
@@ -63,6 +62,15 @@ class _Checker:
                 )
                 node["examples"] = kept
 
+    def value(self, schema: dict[str, Any], holder: dict[str, Any], key: str, where: str, rule: str) -> None:
+        """Keep `holder[key]` if `schema` accepts it (read as a number or boolean if need be)."""
+        if (
+            key in holder
+            and self.problem(schema, holder[key])
+            and not self.coerced(schema, holder, key, where)
+        ):
+            self.drop(holder, key, where, rule)
+
     def problem(self, schema: dict[str, Any], value: Any) -> str | None:
         """Why `schema` rejects `value` (None when it accepts it, or cannot be applied)."""
         probe = {k: v for k, v in schema.items() if k not in ("default", "example", "examples")}
@@ -74,6 +82,23 @@ class _Checker:
         except (SchemaError, Unresolvable, ValidationError, RecursionError, TypeError):
             return None  # an unusable schema is the document validation's business
         return None if error is None else " ".join(error.message.split())[:120]
+
+    def coerced(self, schema: dict[str, Any], holder: dict[str, Any], key: str, where: str) -> bool:
+        """Text that reads as the number or boolean the schema wants (`'2'`, `'true'`) becomes it.
+
+        Apifox keeps what was typed into a field as text; a query value is text on the wire too.
+        """
+        text = holder[key]
+        value = scalar_text(text)
+        if value is MISSING or self.problem(schema, value):
+            return False
+        holder[key] = value
+        self.log.add(
+            "example-coerced",
+            f"{key} {text!r} read as {value!r}, as its schema wants",
+            place(self.doc, child(where, key), self.source),
+        )
+        return True
 
     def drop(self, holder: dict[str, Any], key: str, where: str, rule: str) -> None:
         value = holder.pop(key)
