@@ -2,8 +2,11 @@
 
 Every operation of the source gets a place: paths are normalised unless that would
 merge two operations (then the path stays as written), and repeated operationIds get
-a suffix. The result must be valid OpenAPI 3.1; an operation that still is not is
-dropped with a finding, and a document that cannot be made valid is refused with
+a suffix. Defaults and examples are checked against their schemas (see
+`value_checks`). The result must be valid OpenAPI 3.1: what the validator rejects is
+repaired or dropped, the smallest part first (a null text, a key OpenAPI does not
+allow, a malformed part; then a component; then an operation), each with a finding.
+A document whose operations are all lost, or that still is not valid, is refused with
 `ConversionRefused` (which carries the findings so far, for `lint`).
 
 The same source always gives the same bytes: dicts keep the source's order, shared
