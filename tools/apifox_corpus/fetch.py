@@ -20,20 +20,20 @@ SOURCES = Path(__file__).with_name("sources.yaml")
 RAW = "https://raw.githubusercontent.com/{repo}/{commit}/{path}"
 
 
-def documents(sources: Path = SOURCES) -> list[dict[str, Any]]:
-    """The entries of `sources.yaml`."""
-    return list(yaml.safe_load(sources.read_text(encoding="utf-8"))["documents"])
+def documents(sources: Path | None = None) -> list[dict[str, Any]]:
+    """The entries of `sources` (default: `sources.yaml` beside this file)."""
+    return list(yaml.safe_load((sources or SOURCES).read_text(encoding="utf-8"))["documents"])
 
 
 def url(entry: dict[str, Any]) -> str:
     return RAW.format(repo=entry["repo"], commit=entry["commit"], path=quote(str(entry["path"])))
 
 
-def fetch(dest: Path, *, timeout: float = 60.0) -> int:
+def fetch(dest: Path, *, sources: Path | None = None, timeout: float = 60.0) -> int:
     """Download every document missing from `dest`; the number that failed."""
     dest.mkdir(parents=True, exist_ok=True)
     failed = 0
-    for entry in documents():
+    for entry in documents(sources):
         target = dest / str(entry["file"])
         if target.exists() and target.stat().st_size == entry.get("bytes", target.stat().st_size):
             continue

@@ -240,7 +240,6 @@ def _operations(
             status = _STATUS.search(block.text.replace("*", ""))
             if status:
                 op.schemas.setdefault(status[1], [])
-                pending_quote = f"schema {status[1]}"
     return title, version, servers, operations
 
 
