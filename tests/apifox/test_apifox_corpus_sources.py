@@ -44,15 +44,11 @@ def test_fetch_writes_each_document_under_its_file_name(
         asked.append(url)
         return io.BytesIO(b"{}")
 
-    monkeypatch.setattr(fetch, "SOURCES", sources)
     monkeypatch.setattr(fetch.urllib.request, "urlopen", urlopen)
-    monkeypatch.setattr(
-        fetch, "documents", lambda sources=sources: fetch.yaml.safe_load(sources.read_text())["documents"]
-    )
-    assert fetch.fetch(tmp_path / "out") == 0
+    assert fetch.fetch(tmp_path / "out", sources=sources) == 0
     assert asked == [f"https://raw.githubusercontent.com/o/r/{'b' * 40}/x/a.json"]
     assert (tmp_path / "out" / "a.json").read_bytes() == b"{}"
-    assert fetch.fetch(tmp_path / "out") == 0 and len(asked) == 1  # already there: not asked again
+    assert fetch.fetch(tmp_path / "out", sources=sources) == 0 and len(asked) == 1  # there: not asked again
 
 
 def test_the_survey_counts_operations_from_what_each_format_states(tmp_path: Path) -> None:
