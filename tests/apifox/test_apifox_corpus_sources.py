@@ -64,3 +64,17 @@ def test_the_survey_counts_operations_from_what_each_format_states(tmp_path: Pat
     found = corpus_documents([tmp_path])
     assert [p.name for p in found] == ["a.json", "b.json", "c.md"]
     assert [source_operations(p) for p in found] == [2, 2, 2]
+
+
+def test_an_operation_dropped_before_conversion_counts_as_named(tmp_path: Path) -> None:
+    from tools.apifox_corpus.survey import survey_one
+
+    source = tmp_path / "a.json"
+    ok = '{"responses": {"200": {"description": "ok"}}}'
+    source.write_text(
+        '{"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, '
+        f'"paths": {{"/x": {{"get": "soon", "post": {ok}}}}}}}'
+    )
+    outcome, conversion = survey_one(source)
+    assert conversion is not None
+    assert (outcome.source_operations, outcome.operations, outcome.dropped) == (2, 1, 1)

@@ -31,6 +31,10 @@ SUFFIXES = (".json", ".yaml", ".yml", ".md", ".txt")
 DROP_RULES = ("duplicate-operation", "operation-invalid-dropped")
 # Why a real document may be refused: it is not an Apifox document, or nothing valid is left.
 ACCEPTED_REFUSALS = ("a Postman collection", "no operation can be made valid OpenAPI")
+# Where an operation or a native API is (a part dropped whole before conversion).
+_OPERATION_PLACE = re.compile(
+    rf"/paths/[^/]+/(?:{'|'.join(METHODS)})$|Collection/(?:\d+/(?:items|children)/)*\d+(?:/api)?$"
+)
 _MARKDOWN_OPERATION = re.compile(r"^## (GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|TRACE) ", re.M)
 
 
@@ -107,7 +111,9 @@ def dropped_of(conversion: Conversion) -> int:
     return sum(
         1
         for f in conversion.findings
-        if f.rule in DROP_RULES or (f.rule == "not-converted" and "is not an HTTP API" in f.message)
+        if f.rule in DROP_RULES
+        or (f.rule == "not-converted" and "is not an HTTP API" in f.message)
+        or (f.rule == "malformed-part-dropped" and _OPERATION_PLACE.search(f.where))
     )
 
 
