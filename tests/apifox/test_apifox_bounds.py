@@ -93,3 +93,14 @@ def test_a_time_limit_that_is_not_a_number_is_one_line(tmp_path: Path) -> None:
     source.write_text(native_project({"method": "get", "path": "/x"}))
     done = _cli(source, {"PATH": "/usr/bin:/bin", "NEWAPI_APIFOX_TIME_LIMIT": "soon"})
     assert done.returncode == 2 and "NEWAPI_APIFOX_TIME_LIMIT" in done.stderr
+
+
+def test_an_overlay_with_an_alias_bomb_is_refused_in_one_line(tmp_path: Path) -> None:
+    from newapi_contract.apifox.overlay import load_overlay
+
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text(ALIAS_BOMB.replace("openapi: 3.1.0", "overlay: 1.0.0"))
+    started = time.monotonic()
+    with pytest.raises(InputError, match="aliases are expanded"):
+        load_overlay(overlay)
+    assert time.monotonic() - started < 2.0
