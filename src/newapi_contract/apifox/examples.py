@@ -54,7 +54,7 @@ def checked_example(
         log.tally(
             "example-empty-dropped",
             media_type,
-            f"an empty {media_type} example has no value to keep: dropped ({{count}}, first here)",
+            f"{{count}} empty {media_type} example(s) with no value to keep: dropped (first here)",
             where,
         )
         return MISSING
