@@ -21,9 +21,9 @@ import pytest
 from newapi_contract.contract.revocation import DEFAULT_BOUND_S
 from newapi_contract.errors import CredentialsRejected, UsageError
 from newapi_contract.paths import REPORTS_DIR
+from newapi_contract.refserver.config import GENERATIONS as EMBEDDED_PROFILES
+from newapi_contract.refserver.flaky_spec import FlakySpec, parse_network
 from newapi_contract.report.timings import BUDGET_OPERATIONS
-from newapi_contract.target.config import GENERATIONS as EMBEDDED_PROFILES
-from newapi_contract.target.flaky_spec import FlakySpec, parse_network
 
 __all__ = [
     "EMBEDDED_PROFILES",
@@ -286,7 +286,7 @@ class RunSettings:
     embedded_faults: tuple[str, ...]
     embedded_rate_limits: bool
     embedded_network: FlakySpec | None = None  # None: the suite talks to the server directly
-    embedded_limit: str | None = None  # a limit spec (target.ratelimit.parse_limit_spec)
+    embedded_limit: str | None = None  # a limit spec (refserver.ratelimit.parse_limit_spec)
     revocation_bound_s: float = DEFAULT_BOUND_S
     latency_budgets: tuple[tuple[str, float], ...] = ()  # (operation, seconds)
     embedded_token_cache: bool = False
@@ -337,7 +337,7 @@ class RunSettings:
             )
         limit_spec = merged.get("newapi_embedded_limit")
         if limit_spec:
-            from newapi_contract.target.ratelimit import parse_limit_spec
+            from newapi_contract.refserver.ratelimit import parse_limit_spec
 
             parse_limit_spec(limit_spec)  # a UsageError names what is wrong
             if merged["newapi_embedded_rate_limits"] != "on":
@@ -370,7 +370,7 @@ def _check_faults(faults: tuple[str, ...]) -> None:
     """Fault modes of the embedded server are known names (checked before any report)."""
     if not faults:
         return
-    from newapi_contract.target.faults import FAULTS
+    from newapi_contract.refserver.faults import FAULTS
 
     unknown = [f for f in faults if f not in FAULTS]
     if unknown:
