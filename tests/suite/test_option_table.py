@@ -11,7 +11,6 @@ from newapi_contract.cli import build_parser
 from newapi_contract.suite.settings import OPTIONS, add_options, cli_values, pytest_flags
 
 
-
 def _value(option: Any) -> str:
     if option.choices:
         return option.choices[-1]
