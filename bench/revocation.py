@@ -31,9 +31,9 @@ from pathlib import Path
 
 from newapi_contract.contract.doors import DOORS, is_refusal
 from newapi_contract.contract.revocation import watch
-from newapi_contract.suite.run_context import RunContext
-from newapi_contract.suite.settings import RunSettings
-from newapi_contract.suite.tokens import TokenFactory
+from newapi_contract.run.context import RunContext
+from newapi_contract.run.settings import RunSettings
+from newapi_contract.run.tokens import TokenFactory
 
 
 def main() -> int:

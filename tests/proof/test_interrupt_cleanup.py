@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from newapi_contract.refserver.server import ServerConfig, start
-from newapi_contract.suite.bootstrap import OWNER_NAME, PEER_NAME, derived_password
+from newapi_contract.run.bootstrap import OWNER_NAME, PEER_NAME, derived_password
 
 ROOT_PASSWORD = "interrupt-root-pw"
 

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 from newapi_contract.paths import CONTRACTS_DIR
 from newapi_contract.report.replay import base_nodeid, replay_line, run_options
+from newapi_contract.run.settings import RunSettings
 from newapi_contract.suite.commands import _pytest_args
-from newapi_contract.suite.settings import RunSettings
 
 
 def _settings(**values) -> RunSettings:

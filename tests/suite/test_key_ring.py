@@ -1,4 +1,4 @@
-"""Keys revealed a batch at a time (`suite.tokens.KeyRing`): each reveal counts against
+"""Keys revealed a batch at a time (`run.tokens.KeyRing`): each reveal counts against
 upstream's critical limit (20 per 20 min), so the tokens whose keys the run sends have them
 revealed in one request; a server without the batch route gets single reveals."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from newapi_contract.suite.tokens import KeyRing, TokenRef
+from newapi_contract.run.tokens import KeyRing, TokenRef
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""One table of run options (`suite.settings.OPTIONS`, issue 20): the CLI's arguments of each
+"""One table of run options (`run.settings.OPTIONS`, issue 20): the CLI's arguments of each
 command, pytest's options and the forwarding from one to the other all come from it."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from newapi_contract.cli import build_parser
-from newapi_contract.suite.settings import OPTIONS, add_options, cli_values, pytest_flags
+from newapi_contract.run.settings import OPTIONS, add_options, cli_values, pytest_flags
 
 
 def _value(option: Any) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from newapi_contract.errors import UsageError
 from newapi_contract.refserver.flaky_spec import FlakySpec
-from newapi_contract.suite.settings import WAIT_BUDGET_S, RunSettings
+from newapi_contract.run.settings import WAIT_BUDGET_S, RunSettings
 
 
 @pytest.fixture(autouse=True)

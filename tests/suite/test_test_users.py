@@ -1,4 +1,4 @@
-"""The test users' bootstrap with root (`suite.bootstrap.resolve_users`) against a scripted
+"""The test users' bootstrap with root (`run.bootstrap.resolve_users`) against a scripted
 new-api: a create the road resent (its first answer lost, the user made) is refused as a
 taken name, and the login that follows still finds the user."""
 
@@ -13,8 +13,8 @@ import pytest
 
 from newapi_contract.client.redaction import Redactor
 from newapi_contract.errors import CredentialsRejected
-from newapi_contract.suite.bootstrap import OWNER_NAME, PEER_NAME, derived_password, resolve_users
-from newapi_contract.suite.settings import RunSettings
+from newapi_contract.run.bootstrap import OWNER_NAME, PEER_NAME, derived_password, resolve_users
+from newapi_contract.run.settings import RunSettings
 
 ROOT_PASSWORD = "root-password-1"
 TAKEN = "UNIQUE constraint failed: users.username"  # what upstream's SQLite store answers

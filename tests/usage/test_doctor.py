@@ -13,9 +13,9 @@ from tester import population, user_env
 
 from newapi_contract.contract.clauses import load_clauses
 from newapi_contract.errors import CredentialsRejected, TargetUnreachable, UsageError
-from newapi_contract.suite.bootstrap import OWNER_NAME, PEER_NAME
+from newapi_contract.run.bootstrap import OWNER_NAME, PEER_NAME
+from newapi_contract.run.settings import RunSettings
 from newapi_contract.suite.doctor import diagnose, register, runnable_clauses
-from newapi_contract.suite.settings import RunSettings
 
 
 def _doctor(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], **values: Any) -> tuple[Any, str]:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from newapi_contract.errors import UsageError
-from newapi_contract.suite.settings import add_arguments, check_report_dir, cli_values
+from newapi_contract.run.settings import add_arguments, check_report_dir, cli_values
 
 __all__ = ["register"]
 
@@ -47,7 +47,7 @@ def register(sub: Any) -> None:
         help="accept this kind of difference (exit 0): text (message wording), shape; repeatable",
     )
     parser.add_argument("--step", action="append", metavar="PATTERN", help="only steps matching (repeatable)")
-    # The run options compare shares with `run` (the one table, suite.settings.OPTIONS): report
+    # The run options compare shares with `run` (the one table, run.settings.OPTIONS): report
     # directory, pacing and patience (for each server), the embedded network, the revocation bound.
     add_arguments(parser, "compare")
     parser.set_defaults(handler=compare_command)
@@ -74,7 +74,7 @@ def compare_command(args: argparse.Namespace) -> int:
     from newapi_contract.compare.outputs import OUTPUT_FILES, remove_outputs, verdict_sentence, write_outputs
     from newapi_contract.compare.session import run_comparison, select_steps
     from newapi_contract.compare.targets import parse_target, side_settings
-    from newapi_contract.suite.commands import preflight
+    from newapi_contract.run.context import preflight
 
     baseline = parse_target(args.baseline, "baseline")
     candidate = parse_target(args.candidate, "candidate")

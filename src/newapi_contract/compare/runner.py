@@ -37,9 +37,9 @@ from newapi_contract.contract.doors import DOORS, is_refusal, never_issued_key, 
 from newapi_contract.contract.expectations import for_generation
 from newapi_contract.contract.revocation import refused_within
 from newapi_contract.errors import GuardRefusal, RoadFault, TargetError, UsageError
-from newapi_contract.suite.bootstrap import block_cookies
-from newapi_contract.suite.run_context import Actor, RunContext
-from newapi_contract.suite.tokens import TokenFactory
+from newapi_contract.run.bootstrap import block_cookies
+from newapi_contract.run.context import Actor, RunContext
+from newapi_contract.run.tokens import TokenFactory
 
 __all__ = ["Observed", "Side", "compare_step", "observe"]
 

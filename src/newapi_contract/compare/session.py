@@ -18,7 +18,7 @@ from newapi_contract.compare.runner import Observed, Side, compare_step, observe
 from newapi_contract.compare.scenario import Step, load_scenario
 from newapi_contract.compare.targets import TargetSpec, side_settings
 from newapi_contract.errors import UsageError
-from newapi_contract.suite.run_context import RunContext
+from newapi_contract.run.context import RunContext
 
 __all__ = ["Comparison", "run_comparison", "select_steps"]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from newapi_contract.errors import UsageError
-from newapi_contract.suite.settings import GENERATIONS, RunSettings
+from newapi_contract.run.settings import GENERATIONS, RunSettings
 
 __all__ = ["EMBEDDED_LIMITS", "ROLES", "TargetSpec", "parse_target", "side_settings"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from newapi_contract.suite.settings import NETWORK_PATIENCE_S, WAIT_BUDGET_S, RunSettings
+from newapi_contract.run.settings import NETWORK_PATIENCE_S, WAIT_BUDGET_S, RunSettings
 
 __all__ = ["base_nodeid", "replay_command", "replay_line", "run_options"]
 

@@ -23,6 +23,8 @@ from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
+from newapi_contract.run.settings import BUDGET_OPERATIONS
+
 __all__ = [
     "BUDGET_OPERATIONS",
     "OPERATIONS",
@@ -36,7 +38,6 @@ __all__ = [
 OPERATIONS = ("create", "list", "search", "get", "delete", "batch", "key", "relay", "other")
 # Operations a user may give a budget (`--latency-budget delete=500ms,...`), each judged by
 # its own clause (DEL-LAT-1..4).
-BUDGET_OPERATIONS = ("create", "list", "delete", "relay")
 # An answer is an outlier when slower than both: a factor of its operation's median and a
 # margin above it (so that 3 ms against 1 ms is not news).
 OUTLIER_FACTOR = 5.0

@@ -24,7 +24,7 @@ import pytest
 from newapi_contract.contract.clauses import load_clauses
 from newapi_contract.errors import Exit, UsageError
 from newapi_contract.paths import CONTRACTS_DIR, PROJECT_ROOT
-from newapi_contract.suite.settings import (
+from newapi_contract.run.settings import (
     RunSettings,
     add_arguments,
     check_report_dir,
@@ -45,7 +45,6 @@ _FROM_PYTEST: dict[int, Exit] = {
     pytest.ExitCode.USAGE_ERROR: Exit.USAGE,
     pytest.ExitCode.NO_TESTS_COLLECTED: Exit.USAGE,
 }
-PREFLIGHT_TIMEOUT_S = 5.0
 RUN_INI = Path(__file__).resolve().with_name("run.ini")  # the run's pytest configuration
 
 
@@ -79,21 +78,6 @@ def register(sub: Any) -> None:
 
 def _settings(args: argparse.Namespace) -> RunSettings:
     return RunSettings.from_values(cli_values(args))
-
-
-def preflight(settings: RunSettings) -> None:
-    """Reach the target and check the given credentials within seconds, before any
-    report is touched (`run` before pytest starts, `compare` for each URL side)."""
-    from dataclasses import replace
-
-    from newapi_contract.suite.run_context import RunContext
-
-    quick = replace(settings, timeout=PREFLIGHT_TIMEOUT_S, rate=None, network_patience=PREFLIGHT_TIMEOUT_S)
-    ctx = RunContext(quick, ledger_file=False)
-    try:
-        ctx.check_target()
-    finally:
-        ctx.close()
 
 
 def _test_paths(pytest_args: list[str]) -> list[str]:
@@ -229,9 +213,10 @@ def run_command(args: argparse.Namespace) -> Exit:
     check_report_dir(settings.report_dir)
     if unknown := sorted(set(args.clause or ()) - set(load_clauses())):
         raise UsageError(f"--clause: unknown clause(s) {', '.join(unknown)} (contracts/clauses.yaml)")
+    from newapi_contract.run.context import NETWORK_FILE, preflight
+
     if settings.base_url is not None:
         preflight(settings)
-    from newapi_contract.suite.run_context import NETWORK_FILE
 
     network_file = settings.report_dir / NETWORK_FILE
     network_file.unlink(missing_ok=True)  # an earlier run's
@@ -285,7 +270,7 @@ def run_command(args: argparse.Namespace) -> Exit:
 
 
 def cleanup_command(args: argparse.Namespace) -> int:
-    from newapi_contract.suite.run_context import RunContext
+    from newapi_contract.run.context import RunContext
 
     settings = _settings(args)
     if settings.base_url is None:

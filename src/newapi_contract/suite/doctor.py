@@ -24,9 +24,9 @@ from newapi_contract.client.api import Credentials, NewApi
 from newapi_contract.contract.clauses import Clause, load_clauses
 from newapi_contract.contract.features import Features, detect
 from newapi_contract.errors import CredentialsRejected, UsageError
-from newapi_contract.suite.bootstrap import OWNER_NAME, PEER_NAME, ROLE_ROOT, derived_password
-from newapi_contract.suite.run_context import RunContext
-from newapi_contract.suite.settings import RunSettings, add_arguments, cli_values
+from newapi_contract.run.bootstrap import OWNER_NAME, PEER_NAME, ROLE_ROOT, derived_password
+from newapi_contract.run.context import RunContext
+from newapi_contract.run.settings import RunSettings, add_arguments, cli_values
 
 __all__ = ["Plan", "diagnose", "register", "runnable_clauses"]
 

@@ -33,6 +33,9 @@ from newapi_contract.errors import ContractError, RoadFault
 from newapi_contract.paths import CONTRACTS_DIR
 from newapi_contract.report.summary import ClauseTally
 from newapi_contract.report.timings import RunTimings
+from newapi_contract.run.context import Actor, RunContext, Target
+from newapi_contract.run.settings import RunSettings, add_options, check_report_dir
+from newapi_contract.run.tokens import TokenFactory
 from newapi_contract.suite.reporting import (
     CSS_FILES,
     FATAL,
@@ -47,9 +50,6 @@ from newapi_contract.suite.reporting import (
     progress_for,
     worker_sessionfinish,
 )
-from newapi_contract.suite.run_context import Actor, RunContext, Target
-from newapi_contract.suite.settings import RunSettings, add_options, check_report_dir
-from newapi_contract.suite.tokens import TokenFactory
 
 CTX = pytest.StashKey[RunContext]()
 ACTIVE = pytest.StashKey[bool]()  # this session runs the contract (set in pytest_configure)
@@ -385,7 +385,7 @@ def redactor(run_context: RunContext) -> Any:
 def requests_session(run_context: RunContext) -> Any:
     """A guarded requests.Session, for schemathesis (which sends with requests)."""
     from newapi_contract.client.requests_adapter import guarded_session
-    from newapi_contract.suite.bootstrap import no_cookie_policy
+    from newapi_contract.run.bootstrap import no_cookie_policy
 
     assert run_context.guard is not None  # the run context has started
     session = guarded_session(
@@ -403,7 +403,7 @@ def requests_session(run_context: RunContext) -> Any:
 
 @pytest.fixture(scope="session")
 def token_factory(run_context: RunContext, owner: Actor) -> TokenFactory:
-    """Makes tokens the run owns (see `suite.tokens`); the only ones it will delete."""
+    """Makes tokens the run owns (see `run.tokens`); the only ones it will delete."""
     return TokenFactory(run_context, owner)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from newapi_contract.errors import Exit, UsageError
-from newapi_contract.suite.settings import EMBEDDED_PROFILES
+from newapi_contract.run.settings import EMBEDDED_PROFILES
 
 __all__ = ["TOLERATED", "register"]
 

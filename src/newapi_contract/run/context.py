@@ -31,7 +31,7 @@ from newapi_contract.contract.answers import NOT_FOUND
 from newapi_contract.contract.features import Features, detect
 from newapi_contract.contract.probes import items
 from newapi_contract.errors import FeatureAbsent, GuardRefusal, RoadFault, UsageError
-from newapi_contract.suite.bootstrap import (
+from newapi_contract.run.bootstrap import (
     Probe,
     block_cookies,
     check_given_users,
@@ -39,9 +39,9 @@ from newapi_contract.suite.bootstrap import (
     probe,
     resolve_users,
 )
-from newapi_contract.suite.settings import RunSettings
+from newapi_contract.run.settings import RunSettings
 
-__all__ = ["NETWORK_FILE", "Actor", "RunContext", "Target"]
+__all__ = ["NETWORK_FILE", "Actor", "RunContext", "Target", "preflight"]
 
 # In the report directory after a run behind `--embedded-network flaky...`: its spec and
 # what it injected, per kind.
@@ -462,3 +462,17 @@ class RunContext:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+
+PREFLIGHT_TIMEOUT_S = 5.0
+
+
+def preflight(settings: RunSettings) -> None:
+    """Reach the target and check the given credentials within seconds, before any
+    report is touched (`run` before pytest starts, `compare` for each URL side)."""
+    quick = replace(settings, timeout=PREFLIGHT_TIMEOUT_S, rate=None, network_patience=PREFLIGHT_TIMEOUT_S)
+    ctx = RunContext(quick, ledger_file=False)
+    try:
+        ctx.check_target()
+    finally:
+        ctx.close()

@@ -24,9 +24,9 @@ from newapi_contract.errors import CredentialsRejected, UsageError
 from newapi_contract.paths import REPORTS_DIR
 from newapi_contract.refserver.config import GENERATIONS as EMBEDDED_PROFILES
 from newapi_contract.refserver.flaky_spec import FlakySpec, parse_network
-from newapi_contract.report.timings import BUDGET_OPERATIONS
 
 __all__ = [
+    "BUDGET_OPERATIONS",
     "EMBEDDED_PROFILES",
     "NETWORK_PATIENCE_S",
     "OPTIONS",
@@ -44,6 +44,8 @@ __all__ = [
 ]
 
 PROFILES = ("quick", "thorough")
+# The operations a latency budget may name (`--latency-budget`, clauses DEL-LAT-1..4).
+BUDGET_OPERATIONS = ("create", "list", "delete", "relay")
 GENERATIONS = ("legacy", "current")  # how auth answers (ref §2); releases differ in more (contract.features)
 # Seconds a run may spend waiting for the server's rate limits, by profile: the thorough
 # profile needs several windows of upstream's default limit (180 or 360 per 180 s per IP).

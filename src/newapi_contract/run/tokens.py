@@ -20,7 +20,7 @@ from typing import Any
 from newapi_contract.contract.features import full_key
 from newapi_contract.contract.probes import items
 from newapi_contract.errors import RoadFault
-from newapi_contract.suite.run_context import Actor, RunContext
+from newapi_contract.run.context import Actor, RunContext
 
 __all__ = ["KeyRing", "TokenFactory", "TokenRef"]
 

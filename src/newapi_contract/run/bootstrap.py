@@ -17,7 +17,7 @@ import httpx
 from newapi_contract.client.api import Answer, Credentials, NewApi
 from newapi_contract.client.redaction import Redactor
 from newapi_contract.errors import CredentialsRejected, NotNewApi, RoadFault, TargetUnreachable, UsageError
-from newapi_contract.suite.settings import RunSettings, UserSecret
+from newapi_contract.run.settings import RunSettings, UserSecret
 
 __all__ = [
     "Probe",
