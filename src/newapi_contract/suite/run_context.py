@@ -15,15 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from newapi_contract.client.api import Credentials, NewApi
 from newapi_contract.client.guard import Guard
 from newapi_contract.client.ids import MAX_INT64, token_id_acted_on
-from newapi_contract.client.ledger import Ledger, new_run_prefix
+from newapi_contract.client.ledger import DeleteIntent, Ledger, Sighting, new_run_prefix
 from newapi_contract.client.pacing import Pacer
-from newapi_contract.client.recording import Recorder
+from newapi_contract.client.recording import Exchange, Recorder
 from newapi_contract.client.redaction import REDACTOR
 from newapi_contract.client.road import Attempt, Road
 from newapi_contract.client.transport import build_client
@@ -118,6 +119,7 @@ class RunContext:
         self.ledger = Ledger(prefix, ledger_path)
         self.pacer = Pacer(self.settings.rate, budget_s=self.settings.max_wait)
         self.road = Road(self._settle, patience_s=self.settings.network_patience)
+        self.recorder.listen(self._observe)
 
     @property
     def run_prefix(self) -> str:
@@ -282,6 +284,12 @@ class RunContext:
             for token_id in asked:
                 self.ledger.mark_deleted(token_id)
 
+    def _observe(self, exchange: Exchange, scope: str) -> None:
+        """Feed the run's model (`client.ledger`) from every exchange of every layer: what
+        each delete and batch delete was meant to delete and what came of it, and which
+        tokens each list, search and GET answer showed alive."""
+        _observe_exchange(self.ledger, exchange, scope, time.time())
+
     def actor(self, user_id: int) -> Actor | None:
         return next((a for a in (self.owner, self.peer) if a and a.user_id == user_id), None)
 
@@ -440,3 +448,66 @@ class RunContext:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+
+def _outcome(exchange: Exchange) -> str:
+    if exchange.error is not None or exchange.status is None:
+        return "lost"
+    if exchange.status == 429:
+        return "throttled"  # limiters run before the handler: no effect (ref §7)
+    if 300 <= exchange.status < 400 or exchange.status in (401, 403, 404):
+        return "refused"  # a redirect runs no handler (ref §1); auth refused; no route
+    try:
+        body = json.loads(exchange.response_body)
+    except ValueError:
+        body = None
+    success = body.get("success") if isinstance(body, dict) else None
+    if exchange.status == 200 and success is True:
+        return "success"
+    if exchange.status == 200 and success is False:
+        return "refused"
+    return f"http {exchange.status}"
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _observe_exchange(ledger: Ledger, exchange: Exchange, scope: str, now: float) -> None:
+    """One exchange into the model (see `RunContext._observe`)."""
+    path = urlsplit(exchange.url).path
+    found = _TOKEN_ID_PATH.fullmatch(path)
+    if exchange.method == "DELETE" and found:
+        token_id = token_id_acted_on(found.group(1))
+        outcome = "refused" if found.group(2) else _outcome(exchange)  # gin redirects "N/"
+        ledger.note_intent(DeleteIntent((token_id,), f"DELETE {path}", scope, now, outcome))
+        return
+    if exchange.method == "POST" and path == "/api/token/batch":
+        sent = _json(exchange.request_body)
+        asked = sent.get("ids") if isinstance(sent, dict) else None
+        ids = [i for i in asked if type(i) is int] if isinstance(asked, list) else []
+        answer = _json(exchange.response_body)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        count = data if isinstance(data, int) and not isinstance(data, bool) else None
+        request = f"POST /api/token/batch {ids}"
+        ledger.note_intent(DeleteIntent(tuple(ids), request, scope, now, _outcome(exchange), count))
+        return
+    if exchange.method != "GET" or exchange.status != 200:
+        return
+    body = _json(exchange.response_body)
+    if not isinstance(body, dict) or body.get("success") is not True:
+        return
+    if path in ("/api/token/", "/api/token/search"):
+        data = body.get("data")
+        listed = data.get("items") if isinstance(data, dict) else data
+        shown = [i.get("id") for i in listed if isinstance(i, dict)] if isinstance(listed, list) else []
+        how = "list" if path == "/api/token/" else "search"
+        ledger.note_seen([i for i in shown if isinstance(i, int)], Sighting(now, scope, how))
+    elif found and not found.group(2):
+        item = body.get("data")
+        read = item.get("id") if isinstance(item, dict) else None
+        if isinstance(read, int):
+            ledger.note_seen([read], Sighting(now, scope, "get"))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
+from newapi_contract.client.api import create_body
 from newapi_contract.contract.features import full_key
 from newapi_contract.contract.probes import items
 from newapi_contract.errors import RoadFault
@@ -49,26 +50,36 @@ class KeyRing:
     `POST /api/token/batch/keys`; a key not revealed that way (a server without the route, or
     refusing it) is revealed alone when asked for."""
 
-    def __init__(self) -> None:
+    def __init__(self, note: Callable[[int, str], None] | None = None) -> None:
         self._keys: dict[int, str] = {}
         self._lock = threading.Lock()
+        self._note = note  # the run's model is told every key (in memory only)
+
+    def _told(self, found: dict[int, str]) -> None:
+        if self._note is not None:
+            for token_id, key in found.items():
+                self._note(token_id, key)
 
     def learn(self, token_id: int, key: str) -> None:
         """A key the list answered whole (releases before 2026-03, reference §10)."""
         with self._lock:
             self._keys.setdefault(token_id, key)
+        self._told({token_id: key})
 
     def reveal(self, refs: list[TokenRef]) -> None:
         with self._lock:
             wanted = [ref.id for ref in refs if ref.id not in self._keys]
-            if wanted:
-                self._keys.update(refs[0]._actor.api.reveal_keys(wanted[:100]))
+            found = refs[0]._actor.api.reveal_keys(wanted[:100]) if wanted else {}
+            self._keys.update(found)
+        self._told(found)
 
     def key_of(self, ref: TokenRef) -> str:
         with self._lock:
             if ref.id not in self._keys:
                 self._keys[ref.id] = ref._actor.api.reveal_key(ref.id)
-            return self._keys[ref.id]
+            key = self._keys[ref.id]
+        self._told({ref.id: key})
+        return key
 
 
 class TokenFactory:
@@ -81,7 +92,7 @@ class TokenFactory:
         self._serial = count(1)
         self._pools: dict[int, list[TokenRef]] = {}
         self._lock = threading.Lock()
-        self.keys = KeyRing()
+        self.keys = KeyRing(ctx.ledger.note_key)
         self._keyed: dict[int, list[TokenRef]] = {}
 
     def __call__(self, actor: Actor | None = None, where: Callable[[int], bool] | None = None) -> TokenRef:
@@ -146,6 +157,8 @@ class TokenFactory:
         names = [f"{prefix}{next(self._serial):03d}{random.randrange(16**4):04x}" for _ in range(n)]
         self._ctx.pending_names.update(names)
         for name in names:
+            self._ctx.ledger.note_asked(name)
+        for name in names:
             try:
                 created = actor.api.create_token(name)
             except RoadFault as fault:
@@ -156,6 +169,7 @@ class TokenFactory:
                 raise RuntimeError(f"could not create a test token: {created.message!r}")
         listed = items(actor.api.list_tokens())
         by_name = {item.get("name"): item.get("id") for item in listed}
+        item_of = {item.get("name"): item for item in listed}
         self._learn_keys([item for item in listed if item.get("name") in names])
         kin = self._ctx.run_family
         self._ctx.ledger.note_kin(
@@ -169,7 +183,9 @@ class TokenFactory:
         for name in names:
             token_id = by_name.get(name)
             if isinstance(token_id, int):
-                self._ctx.ledger.record(token_id, name, actor.user_id)
+                self._ctx.ledger.record(
+                    token_id, name, actor.user_id, created_with=create_body(name), item=item_of[name]
+                )
                 refs.append(TokenRef(token_id, name, actor.user_id, actor, self.keys))
             self._ctx.pending_names.discard(name)  # recorded, or never made (not listed)
         if not refs:
