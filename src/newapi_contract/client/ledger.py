@@ -97,6 +97,7 @@ class TokenModel:
     intents: tuple[DeleteIntent, ...]
     last_seen: Sighting | None
     deleted_at: float | None  # when a delete of it was answered success (wall clock)
+    used_by: str = ""  # the test the token was handed to (made for)
 
     @property
     def asked(self) -> bool:
@@ -132,6 +133,7 @@ class Ledger:
         self._seen: dict[int, Sighting] = {}
         self._deleted_at: dict[int, float] = {}
         self._names_asked: set[str] = set()
+        self._used_by: dict[int, str] = {}
         # The file appears with the first token: a run that created nothing leaves nothing.
 
     @property
@@ -173,6 +175,12 @@ class Ledger:
         with self._lock:
             return name in self._names_asked
 
+    def note_used_by(self, token_ids: Iterable[int], test: str) -> None:
+        """The test these tokens were handed to (the bug report names it)."""
+        with self._lock:
+            for token_id in token_ids:
+                self._used_by[token_id] = test
+
     def note_key(self, token_id: int, key: str) -> None:
         """A token's full key, kept in memory only."""
         with self._lock:
@@ -212,6 +220,7 @@ class Ledger:
                     intents=tuple(i for i in self._intents if e.token_id in i.token_ids),
                     last_seen=self._seen.get(e.token_id),
                     deleted_at=self._deleted_at.get(e.token_id),
+                    used_by=self._used_by.get(e.token_id, ""),
                 )
                 for e in self._entries.values()
             ]

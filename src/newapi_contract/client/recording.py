@@ -103,6 +103,11 @@ class Exchange:
 _current_scope: contextvars.ContextVar[str] = contextvars.ContextVar("newapi_contract_scope")
 
 
+def current_scope(default: str = "(session)") -> str:
+    """The scope exchanges recorded here and now go to (a test's node id, usually)."""
+    return _current_scope.get(default)
+
+
 class Recorder:
     """Thread-safe store of exchanges by scope (a test's node id, usually).
 

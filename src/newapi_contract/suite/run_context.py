@@ -109,6 +109,7 @@ class RunContext:
     # Names of tokens asked for whose ids are not in the ledger yet (an interrupt or a lost
     # answer in between): cleanup then looks for them by the run prefix.
     pending_names: set[str] = field(default_factory=set)
+    audited: bool = False  # the audit (contract.audit) has looked at this process's tokens
 
     def __post_init__(self) -> None:
         prefix = new_run_prefix(self.worker, self.run_id)

@@ -18,6 +18,7 @@ from itertools import count
 from typing import Any
 
 from newapi_contract.client.api import create_body
+from newapi_contract.client.recording import current_scope
 from newapi_contract.contract.features import full_key
 from newapi_contract.contract.probes import items
 from newapi_contract.errors import RoadFault
@@ -113,6 +114,7 @@ class TokenFactory:
                 if len(chosen) >= n:
                     for ref in chosen[:n]:
                         pool.remove(ref)
+                    self._ctx.ledger.note_used_by([ref.id for ref in chosen[:n]], current_scope())
                     return chosen[:n]
                 if len(usable) >= n:  # enough tokens, none of them as `where` wants
                     if extra_batches == 0:
@@ -131,7 +133,9 @@ class TokenFactory:
             with self._lock:
                 spare = self._keyed.setdefault(actor.user_id, [])
                 if spare:
-                    return spare.pop(0)
+                    ref = spare.pop(0)
+                    self._ctx.ledger.note_used_by([ref.id], current_scope())
+                    return ref
             refs = self.many(KEYED, actor)
             self.keys.reveal(refs)
             with self._lock:

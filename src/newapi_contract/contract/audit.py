@@ -1,0 +1,430 @@
+"""The audit (issue 18): the server's whole visible world checked against the run's model.
+
+Each clause test looks at its own token right after its own delete; a server whose deletes
+reach beyond their target, or do not last, passes every one of them. The audit looks at
+everything the run touched, at the end of the run (before the cleanup):
+
+- every token the run made and never asked to delete is listed, readable, unchanged (the
+  fields it was made with, the item the list first showed, still enabled) and its key, when
+  the run holds it, still works on the relay (DEL-ALL-1 vanished, DEL-ALL-2 changed);
+- every token the run deleted is absent from the list and the search, and its key is refused
+  (DEL-ALL-3), again after a settle window when one is set (`--settle`);
+- the list and the search show the caller's live tokens, all of them and nothing under the
+  run's prefix the run did not make (DEL-ALL-5).
+
+A token whose fate the run cannot know (a delete meant for it whose answer was lost, or one
+answered success that the run could not attribute) is not judged: no false alarm. A token
+absent from a complete listing is judged vanished only once a second complete listing and a
+GET answering `record not found` agree (pages shift while other processes delete).
+
+`observe` sends the requests (every API behind a small protocol, so tests use fakes);
+`judge` is pure: findings per clause from the model and what was observed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from newapi_contract.client.api import Answer
+from newapi_contract.client.ledger import DeleteIntent, TokenModel, comparable_item
+from newapi_contract.client.listing import Listing
+from newapi_contract.client.recording import Observation
+from newapi_contract.contract.answers import NOT_FOUND
+from newapi_contract.contract.revocation import refused_within
+from newapi_contract.errors import FeatureAbsent
+
+__all__ = [
+    "CLAUSES",
+    "MAX_GETS",
+    "Finding",
+    "Look",
+    "Observed",
+    "expected_alive",
+    "judge",
+    "likely_culprits",
+    "observe",
+    "report",
+    "run",
+]
+
+VANISHED, CHANGED, LASTS, LISTS = "DEL-ALL-1", "DEL-ALL-2", "DEL-ALL-3", "DEL-ALL-5"
+CLAUSES = (VANISHED, CHANGED, LASTS, LISTS)
+MAX_GETS = 10  # confirmation GETs at most (requests count against the global limit)
+CULPRITS_SHOWN = 4
+
+
+class Api(Protocol):
+    def list_all(self) -> Listing: ...
+    def search_all(self, keyword: str) -> Listing: ...
+    def get_token(self, token_id: int | str) -> Answer: ...
+    def relay_models(self, key: str | None, form: str = ...) -> Answer: ...
+
+
+@dataclass(frozen=True)
+class Finding:
+    clause: str
+    token_id: int
+    text: str  # what was seen, one sentence, naming the token, its test, its last sighting
+    culprits: tuple[str, ...] = ()  # requests that most likely did it, likely first
+
+
+@dataclass
+class Look:
+    """One look at the world: each user's whole list and search (by the run's prefix)."""
+
+    at: float
+    lists: dict[int, Listing] = field(default_factory=dict)
+    searches: dict[int, Listing] = field(default_factory=dict)
+    relay: dict[int, Answer] = field(default_factory=dict)  # token id -> its key's answer
+
+
+@dataclass
+class Observed:
+    first: Look
+    second: Look | None = None  # after the settle window
+    # Asked only for suspects: a second complete listing per user, and one GET per token.
+    again: dict[int, Listing] = field(default_factory=dict)
+    gets: dict[int, Answer] = field(default_factory=dict)
+    search_absent: str | None = None  # why the search was not used
+
+    def requests(self) -> int:
+        looks = [self.first, *([self.second] if self.second else [])]
+        seen = [lst for look in looks for lst in (*look.lists.values(), *look.searches.values())]
+        pages = sum(len(lst.answers) for lst in seen)
+        return pages + sum(len(lst.answers) for lst in self.again.values()) + len(self.gets)
+
+
+def expected_alive(token: TokenModel) -> bool:
+    """Never deleted, and no request that may have acted was meant to delete it."""
+    return not token.deleted and not token.asked
+
+
+def _judged_deleted(token: TokenModel) -> bool:
+    return token.deleted
+
+
+# -- observing (sends requests) ---------------------------------------------------------
+
+
+def observe(
+    model: Sequence[TokenModel],
+    apis: Mapping[int, Api],
+    *,
+    prefix: str,
+    bound_s: float,
+    settle_s: float = 0.0,
+    search: bool = True,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Observed:
+    """Look at every user's tokens (`apis`: user id -> that user's API), confirm suspects, probe
+    every key the run holds; with `settle_s`, look again after that pause."""
+    users = sorted({t.owner_id for t in model} & set(apis))
+    first = Look(clock())
+    observed = Observed(first)
+    for user in users:
+        first.lists[user] = apis[user].list_all()
+    if search and users:
+        owner = users[0] if len(users) == 1 else _busiest(model, users)
+        try:
+            first.searches[owner] = apis[owner].search_all(prefix + "%")
+        except FeatureAbsent as absent:
+            observed.search_absent = str(absent)
+    _confirm(model, apis, observed)
+    _probe_keys(model, apis, first, bound_s, clock, sleep)
+    if settle_s > 0:
+        sleep(settle_s)
+        second = observed.second = Look(clock())
+        for user in users:
+            second.lists[user] = apis[user].list_all()
+        _probe_keys([t for t in model if _judged_deleted(t)], apis, second, 0.0, clock, sleep)
+    return observed
+
+
+def _busiest(model: Sequence[TokenModel], users: Sequence[int]) -> int:
+    """The user with the most tokens in the model (the owner): searched by the run's prefix
+    (search is limited to 10 a minute per user upstream, ref §7)."""
+    return max(users, key=lambda u: sum(1 for t in model if t.owner_id == u))
+
+
+def _confirm(model: Sequence[TokenModel], apis: Mapping[int, Api], observed: Observed) -> None:
+    suspects: list[TokenModel] = []
+    for token in model:
+        listing = observed.first.lists.get(token.owner_id)
+        if listing is None:
+            continue
+        if expected_alive(token) and listing.complete and not listing.has(token.token_id):
+            suspects.append(token)  # vanished, or hidden by the list
+        elif _judged_deleted(token) and listing.has(token.token_id):
+            suspects.append(token)  # back, or never gone
+    for user in sorted({t.owner_id for t in suspects}):
+        observed.again[user] = apis[user].list_all()
+    for token in suspects[:MAX_GETS]:
+        observed.gets[token.token_id] = apis[token.owner_id].get_token(token.token_id)
+
+
+def _probe_keys(
+    model: Sequence[TokenModel],
+    apis: Mapping[int, Api],
+    look: Look,
+    bound_s: float,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+) -> None:
+    """Each key the run holds, once on the relay (free upstream); a key deleted less than
+    `bound_s` ago is probed until refused or the bound is past (`revocation.refused_within`)."""
+    for token in model:
+        if token.key is None or token.owner_id not in apis:
+            continue
+        api, key = apis[token.owner_id], token.key
+        if expected_alive(token):
+            look.relay[token.token_id] = api.relay_models(key)
+        elif _judged_deleted(token):
+            left = bound_s - (clock() - token.deleted_at) if token.deleted_at is not None else 0.0
+            send = _sender(api, key)
+            if left > 0:
+                look.relay[token.token_id] = refused_within(send, left, _refused, sleep=sleep)
+            else:
+                look.relay[token.token_id] = send()
+
+
+def _refused(answer: Answer) -> bool:
+    return answer.status == 401
+
+
+def _sender(api: Api, key: str) -> Callable[[], Answer]:
+    return lambda: api.relay_models(key)
+
+
+# -- judging (pure) ---------------------------------------------------------------------
+
+
+def _ago(at: float | None, now: float) -> str:
+    return "never" if at is None else f"{max(0.0, now - at):.1f} s before the audit"
+
+
+def _who(token: TokenModel, now: float) -> str:
+    seen = token.last_seen
+    where = f" ({seen.how}, in {seen.test})" if seen else ""
+    made = f", made for {token.used_by}" if token.used_by else ""
+    return (
+        f"token {token.token_id} ({token.name}{made}; last seen alive "
+        f"{_ago(seen.at if seen else None, now)}{where})"
+    )
+
+
+def _intent_line(intent: DeleteIntent, now: float) -> str:
+    count = f", data {intent.deleted}" if intent.deleted is not None else ""
+    return f"{intent.request} -> {intent.outcome}{count} ({intent.test}, {_ago(intent.at, now)})"
+
+
+def likely_culprits(token: TokenModel, intents: Iterable[DeleteIntent], now: float) -> tuple[str, ...]:
+    """The requests sent since the token was last seen alive that could have removed it,
+    likely first: one meant for it (answered as refused: it acted anyway), then those that
+    answered success, then by how near the ids they named are to it, then the latest."""
+    since = token.last_seen.at if token.last_seen else float("-inf")
+    candidates = [i for i in intents if i.at >= since and i.outcome != "throttled"]
+
+    def rank(intent: DeleteIntent) -> tuple[int, int, int, float]:
+        distance = min((abs(t - token.token_id) for t in intent.token_ids), default=1 << 62)
+        return (token.token_id not in intent.token_ids, intent.outcome != "success", distance, -intent.at)
+
+    return tuple(_intent_line(i, now) for i in sorted(candidates, key=rank)[:CULPRITS_SHOWN])
+
+
+def judge(
+    model: Sequence[TokenModel],
+    observed: Observed,
+    intents: Sequence[DeleteIntent],
+    *,
+    prefix: str,
+    asked_for: Callable[[str], bool] = lambda name: False,
+) -> dict[str, list[Finding]]:
+    """Findings per clause (every clause of `CLAUSES` is a key; empty: it held)."""
+    found: dict[str, list[Finding]] = {cid: [] for cid in CLAUSES}
+    now = observed.first.at
+    known = {t.token_id for t in model}
+    for token in model:
+        listing = observed.first.lists.get(token.owner_id)
+        if listing is None:
+            continue
+        if expected_alive(token):
+            _judge_alive(token, listing, observed, intents, now, found)
+        elif _judged_deleted(token):
+            _judge_deleted(token, listing, observed, now, found)
+    for user, listing in observed.first.lists.items():
+        for item in listing.tokens:
+            name, token_id = str(item.get("name", "")), item.get("id")
+            if name.startswith(prefix) and token_id not in known and not asked_for(name):
+                found[LISTS].append(
+                    Finding(
+                        LISTS,
+                        token_id if isinstance(token_id, int) else 0,
+                        f"user {user}'s list shows token {token_id} ({name}) under the run's prefix, "
+                        "which the run never asked to create",
+                    )
+                )
+    _judge_search(model, observed, found)
+    return found
+
+
+def _judge_alive(
+    token: TokenModel,
+    listing: Listing,
+    observed: Observed,
+    intents: Sequence[DeleteIntent],
+    now: float,
+    found: dict[str, list[Finding]],
+) -> None:
+    tid = token.token_id
+    if listing.has(tid):
+        changes = _changes(token, listing.item(tid) or {})
+        if changes:
+            found[CHANGED].append(Finding(CHANGED, tid, f"{_who(token, now)} changed: {'; '.join(changes)}"))
+        relay = observed.first.relay.get(tid)
+        if relay is not None and relay.status != 200:
+            found[CHANGED].append(
+                Finding(
+                    CHANGED,
+                    tid,
+                    f"{_who(token, now)} is listed, but its key is refused by the relay "
+                    f"(GET /v1/models answered HTTP {relay.status})",
+                )
+            )
+        return
+    if not listing.complete:
+        return  # absent from an incomplete listing proves nothing
+    again = observed.again.get(token.owner_id)
+    get = observed.gets.get(tid)
+    if again is None or not again.complete or again.has(tid) or get is None:
+        return  # not confirmed: not judged
+    if get.success is True:
+        found[LISTS].append(
+            Finding(
+                LISTS,
+                tid,
+                f"{_who(token, now)} is alive (GET answers it) but missing from two complete "
+                f"listings of its user's tokens",
+            )
+        )
+    elif get.success is False and get.message == NOT_FOUND:
+        found[VANISHED].append(
+            Finding(
+                VANISHED,
+                tid,
+                f"{_who(token, now)} vanished: the run never asked to delete it, yet two complete "
+                f"listings leave it out and GET /api/token/{tid} answers {NOT_FOUND!r}",
+                likely_culprits(token, intents, now),
+            )
+        )
+
+
+def _judge_deleted(
+    token: TokenModel, listing: Listing, observed: Observed, now: float, found: dict[str, list[Finding]]
+) -> None:
+    tid = token.token_id
+    deleted = f"{_ago(token.deleted_at, now)}" if token.deleted_at else "earlier"
+    by = next((i for i in token.intents if i.outcome == "success"), None)
+    how = f" by {_intent_line(by, now)}" if by else ""
+    what = f"token {tid} ({token.name}), deleted {deleted}{how},"
+    seen: list[str] = []
+    if listing.has(tid):
+        seen.append("is listed again at the end of the run")
+    get = observed.gets.get(tid)
+    if get is not None and get.success is True:
+        seen.append(f"GET /api/token/{tid} answers it")
+    for user, search in observed.first.searches.items():
+        if user == token.owner_id and search.has(tid):
+            seen.append("search by the run's prefix finds it")
+    relay = observed.first.relay.get(tid)
+    if relay is not None and relay.status != 401:
+        seen.append(f"its key is accepted by the relay (HTTP {relay.status}) past the revocation bound")
+    second = observed.second
+    if second is not None:
+        later = second.lists.get(token.owner_id)
+        if later is not None and later.has(tid):
+            seen.append(f"is listed again {second.at - observed.first.at:.1f} s later (settle window)")
+        relay_later = second.relay.get(tid)
+        if relay_later is not None and relay_later.status != 401:
+            seen.append(f"its key is accepted after the settle window (HTTP {relay_later.status})")
+    if seen:
+        found[LASTS].append(Finding(LASTS, tid, f"{what} {'; '.join(seen)}"))
+
+
+def _judge_search(model: Sequence[TokenModel], observed: Observed, found: dict[str, list[Finding]]) -> None:
+    """Search by the run's prefix: every live token the list shows, the search shows too
+    (judged only when the search found one at least: a release whose search takes no
+    pattern finds nothing by a prefix, which proves nothing)."""
+    for user, search in observed.first.searches.items():
+        listing = observed.first.lists.get(user)
+        if listing is None or not search.complete or not listing.complete:
+            continue
+        alive = [t for t in model if t.owner_id == user and expected_alive(t) and listing.has(t.token_id)]
+        if not any(search.has(t.token_id) for t in alive):
+            continue
+        for token in alive:
+            if not search.has(token.token_id):
+                found[LISTS].append(
+                    Finding(
+                        LISTS,
+                        token.token_id,
+                        f"token {token.token_id} ({token.name}) is listed but a search by the "
+                        "run's prefix does not find it",
+                    )
+                )
+
+
+# Fields the audit compares with the item the list first showed (every other field of the item
+# too; `ledger.VOLATILE_FIELDS` change with use and are left out).
+def _changes(token: TokenModel, item: Mapping[str, Any]) -> list[str]:
+    now = comparable_item(item)
+    changes = []
+    for name, value in (token.first_item or {}).items():
+        if name in now and now[name] != value:
+            changes.append(f"{name} was {value!r}, now {now[name]!r}")
+    for name, value in token.created_with.items():
+        if name in now and name not in (token.first_item or {}) and now[name] != value:
+            changes.append(f"{name} made as {value!r}, now {now[name]!r}")
+    return changes
+
+
+def report(findings: Sequence[Finding], limit: int = 5) -> str:
+    """The observed part of a bug report: each finding, its likely culprits."""
+    lines = []
+    for finding in findings[:limit]:
+        line = finding.text
+        if finding.culprits:
+            line += "; deletes sent since, likely culprit first: " + " | ".join(finding.culprits)
+        lines.append(line)
+    if len(findings) > limit:
+        lines.append(f"... and {len(findings) - limit} more")
+    return "\n".join(lines)
+
+
+def run(ctx: Any, recorder: Any) -> tuple[dict[str, list[Finding]], int, Observation]:
+    """The audit of one process of the run (`ctx`: its `suite.run_context.RunContext`): the
+    model as it stands, observed (the exchanges in an `Observation` the clauses share), then
+    judged. Returns the findings per clause, the number of tokens audited, the observation."""
+    model = ctx.ledger.model()
+    observation = Observation(recorder, "the audit")
+    if not model:
+        return {cid: [] for cid in CLAUSES}, 0, observation
+    apis = {actor.user_id: actor.api for actor in (ctx.owner, ctx.peer) if actor is not None}
+    features = ctx.target.features if ctx.target is not None else None
+    search = features is None or features.routes.get("token search") is not False
+    with observation.recording():
+        observed = observe(
+            model,
+            apis,
+            prefix=ctx.run_prefix,
+            bound_s=ctx.settings.revocation_bound_s,
+            settle_s=ctx.settings.settle_s,
+            search=search,
+        )
+    ctx.audited = True
+    intents = ctx.ledger.intents()
+    findings = judge(model, observed, intents, prefix=ctx.run_prefix, asked_for=ctx.ledger.asked_for)
+    return findings, len(model), observation
