@@ -68,10 +68,18 @@ class DeleteIntent:
     at: float
     outcome: str
     deleted: int | None = None  # a batch's answered count
+    # Who sent it: a user id; 0 for no credential at all; None when the run cannot tell.
+    by: int | None = None
 
     @property
     def may_have_acted(self) -> bool:
         return self.outcome not in ("refused", "throttled")
+
+    def may_have_deleted(self, token_id: int, owner_id: int) -> bool:
+        """Whether this request may rightly have deleted `token_id` of user `owner_id`: it
+        named the token, may have acted, and was sent by its owner (or by someone the run
+        cannot tell: no false alarm). The peer's, or a credential-less one, never may."""
+        return token_id in self.token_ids and self.may_have_acted and self.by in (owner_id, None)
 
 
 @dataclass(frozen=True)
@@ -101,14 +109,8 @@ class TokenModel:
 
     @property
     def asked(self) -> bool:
-        """Some request that may have acted was meant to delete it."""
-        return any(i.may_have_acted for i in self.intents)
-
-    @property
-    def ambiguous(self) -> bool:
-        """Not deleted as far as the run knows, yet a request that may have deleted it got no
-        answer the run could read (lost, or an unexpected status): its state is unknown."""
-        return not self.deleted and any(i.may_have_acted and i.outcome != "success" for i in self.intents)
+        """Some request that may rightly have deleted it was sent (see `DeleteIntent`)."""
+        return any(i.may_have_deleted(self.token_id, self.owner_id) for i in self.intents)
 
 
 def fingerprint(key: str) -> str:
@@ -191,7 +193,8 @@ class Ledger:
             self._intents.append(intent)
             if intent.outcome == "success" and (intent.deleted is None or intent.deleted >= 1):
                 for token_id in intent.token_ids:
-                    if token_id in self._entries:
+                    entry = self._entries.get(token_id)
+                    if entry is not None and intent.may_have_deleted(token_id, entry.owner_id):
                         self._deleted_at.setdefault(token_id, intent.at)
 
     def intents(self) -> list[DeleteIntent]:
@@ -199,11 +202,11 @@ class Ledger:
             return list(self._intents)
 
     def note_seen(self, token_ids: Iterable[int], sighting: Sighting) -> None:
-        """These tokens were seen alive (ids the run does not know are ignored)."""
+        """These tokens were seen alive (also ids not recorded yet: a new token is listed
+        before the ledger records it)."""
         with self._lock:
             for token_id in token_ids:
-                if token_id in self._entries or token_id in self._kin:
-                    self._seen[token_id] = sighting
+                self._seen[token_id] = sighting
 
     def model(self) -> list[TokenModel]:
         """Every token of this process, as the run knows it now."""

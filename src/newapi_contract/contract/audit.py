@@ -218,7 +218,8 @@ def _who(token: TokenModel, now: float) -> str:
 
 def _intent_line(intent: DeleteIntent, now: float) -> str:
     count = f", data {intent.deleted}" if intent.deleted is not None else ""
-    return f"{intent.request} -> {intent.outcome}{count} ({intent.test}, {_ago(intent.at, now)})"
+    by = {None: "", 0: " with no credential"}.get(intent.by, f" as user {intent.by}")
+    return f"{intent.request}{by} -> {intent.outcome}{count} ({intent.test}, {_ago(intent.at, now)})"
 
 
 def likely_culprits(token: TokenModel, intents: Iterable[DeleteIntent], now: float) -> tuple[str, ...]:

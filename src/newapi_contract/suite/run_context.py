@@ -289,7 +289,22 @@ class RunContext:
         """Feed the run's model (`client.ledger`) from every exchange of every layer: what
         each delete and batch delete was meant to delete and what came of it, and which
         tokens each list, search and GET answer showed alive."""
-        _observe_exchange(self.ledger, exchange, scope, time.time())
+        _observe_exchange(self.ledger, exchange, scope, time.time(), self._sender(exchange))
+
+    def _sender(self, exchange: Exchange) -> int | None:
+        """Whose credential a recorded request carried (its Authorization is redacted: the
+        actors' access tokens are compared in the redacted form), 0 for none at all."""
+        sent = next((v for k, v in exchange.request_headers.items() if k.lower() == "authorization"), None)
+        if not sent:
+            return 0
+        shown = {
+            actor.user_id: self.redactor.text(actor.creds.access_token)
+            for actor in (self.owner, self.peer)
+            if actor is not None
+        }
+        if len(set(shown.values())) < len(shown):
+            return None  # one placeholder for both: the run cannot tell them apart
+        return next((user for user, text in shown.items() if text in sent), None)
 
     def actor(self, user_id: int) -> Actor | None:
         return next((a for a in (self.owner, self.peer) if a and a.user_id == user_id), None)
@@ -477,14 +492,16 @@ def _json(text: str) -> Any:
         return None
 
 
-def _observe_exchange(ledger: Ledger, exchange: Exchange, scope: str, now: float) -> None:
+def _observe_exchange(
+    ledger: Ledger, exchange: Exchange, scope: str, now: float, by: int | None = None
+) -> None:
     """One exchange into the model (see `RunContext._observe`)."""
     path = urlsplit(exchange.url).path
     found = _TOKEN_ID_PATH.fullmatch(path)
     if exchange.method == "DELETE" and found:
         token_id = token_id_acted_on(found.group(1))
         outcome = "refused" if found.group(2) else _outcome(exchange)  # gin redirects "N/"
-        ledger.note_intent(DeleteIntent((token_id,), f"DELETE {path}", scope, now, outcome))
+        ledger.note_intent(DeleteIntent((token_id,), f"DELETE {path}", scope, now, outcome, by=by))
         return
     if exchange.method == "POST" and path == "/api/token/batch":
         sent = _json(exchange.request_body)
@@ -494,7 +511,7 @@ def _observe_exchange(ledger: Ledger, exchange: Exchange, scope: str, now: float
         data = answer.get("data") if isinstance(answer, dict) else None
         count = data if isinstance(data, int) and not isinstance(data, bool) else None
         request = f"POST /api/token/batch {ids}"
-        ledger.note_intent(DeleteIntent(tuple(ids), request, scope, now, _outcome(exchange), count))
+        ledger.note_intent(DeleteIntent(tuple(ids), request, scope, now, _outcome(exchange), count, by))
         return
     if exchange.method != "GET" or exchange.status != 200:
         return
