@@ -106,6 +106,7 @@ class TokenModel:
     last_seen: Sighting | None
     deleted_at: float | None  # when a delete of it was answered success (wall clock)
     used_by: str = ""  # the test the token was handed to (made for)
+    last_listed: Sighting | None = None  # the last whole-list answer that showed it
 
     @property
     def asked(self) -> bool:
@@ -133,6 +134,7 @@ class Ledger:
         self._keys: dict[int, str] = {}
         self._intents: list[DeleteIntent] = []
         self._seen: dict[int, Sighting] = {}
+        self._listed: dict[int, Sighting] = {}
         self._deleted_at: dict[int, float] = {}
         self._names_asked: set[str] = set()
         self._used_by: dict[int, str] = {}
@@ -207,6 +209,8 @@ class Ledger:
         with self._lock:
             for token_id in token_ids:
                 self._seen[token_id] = sighting
+                if sighting.how == "list":
+                    self._listed[token_id] = sighting
 
     def model(self) -> list[TokenModel]:
         """Every token of this process, as the run knows it now."""
@@ -224,6 +228,7 @@ class Ledger:
                     last_seen=self._seen.get(e.token_id),
                     deleted_at=self._deleted_at.get(e.token_id),
                     used_by=self._used_by.get(e.token_id, ""),
+                    last_listed=self._listed.get(e.token_id),
                 )
                 for e in self._entries.values()
             ]

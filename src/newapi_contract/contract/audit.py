@@ -426,6 +426,20 @@ def run(ctx: Any, recorder: Any) -> tuple[dict[str, list[Finding]], int, Observa
             search=search,
         )
     ctx.audited = True
+    _settle_ledger(ctx.ledger, model, observed)
     intents = ctx.ledger.intents()
     findings = judge(model, observed, intents, prefix=ctx.run_prefix, asked_for=ctx.ledger.asked_for)
     return findings, len(model), observation
+
+
+def _settle_ledger(ledger: Any, model: Sequence[TokenModel], observed: Observed) -> None:
+    """Tokens the run's last complete listings leave out are gone: marked deleted, the cleanup
+    that follows counts on the batch's answer instead of listing again (one request fewer).
+    Safe: the cleanup still names every id of the run, deleted or not."""
+    for token in model:
+        if token.deleted:
+            continue
+        listings = [observed.first.lists.get(token.owner_id), observed.again.get(token.owner_id)]
+        seen = [lst for lst in listings if lst is not None]
+        if seen and all(lst.complete and not lst.has(token.token_id) for lst in seen):
+            ledger.mark_deleted(token.token_id)

@@ -49,6 +49,9 @@ class LifecycleWorld:
     # token id -> its full key (a TokenRef's key(): from the list on releases that answer keys
     # whole); None: revealed with POST /api/token/{id}/key
     key_of: Callable[[int], str] | None = None
+    # actor -> a TokenRef whose key was revealed with others' in one request (`TokenFactory.keyed`);
+    # None: the opening's token is minted and its key revealed alone
+    mint_keyed: Callable[[Any], Any] | None = None
 
 
 ISOLATION = "DEL-STATE-1 isolation"  # the second user's attempts, interleaved
@@ -123,7 +126,9 @@ class TokenLifecycle(RuleBasedStateMachine):
     @initialize()
     def opening(self) -> None:
         owner, peer = self.world.owner, self.world.peer
-        first, bystander = self._new(owner), self._new(owner)
+        keyed = self.world.mint_keyed is not None and len(self.world.spent_reveals) < self.world.relay_reveals
+        first = int(self.world.mint_keyed(owner).id) if keyed and self.world.mint_keyed else self._new(owner)
+        bystander = self._new(owner)
         self.live += [first, bystander]
         key = self._warm_key(first)
         if peer is not None:
