@@ -48,6 +48,7 @@ __all__ = [
     "observe",
     "report",
     "run",
+    "vanished",
 ]
 
 VANISHED, CHANGED, LASTS, LISTS = "DEL-ALL-1", "DEL-ALL-2", "DEL-ALL-3", "DEL-ALL-5"
@@ -443,3 +444,35 @@ def _settle_ledger(ledger: Any, model: Sequence[TokenModel], observed: Observed)
         seen = [lst for lst in listings if lst is not None]
         if seen and all(lst.complete and not lst.has(token.token_id) for lst in seen):
             ledger.mark_deleted(token.token_id)
+
+
+def vanished(
+    model: Sequence[TokenModel],
+    listing: Listing,
+    owner_id: int,
+    get: Callable[[int], Answer],
+    *,
+    besides: Iterable[int] = (),
+    max_gets: int = 3,
+) -> list[int]:
+    """The generated layer's and the state machine's check against the model, right after a
+    delete: tokens of `owner_id` the run never asked to delete (`besides`: the target, and any
+    other the caller allows) that a complete `listing` leaves out and GET confirms gone
+    (`record not found`; a page that shifted under another process's delete is no proof)."""
+    if not listing.complete:
+        return []
+    allowed = set(besides)
+    missing = [
+        t.token_id
+        for t in model
+        if t.owner_id == owner_id
+        and t.token_id not in allowed
+        and expected_alive(t)
+        and not listing.has(t.token_id)
+    ]
+    gone = []
+    for token_id in missing[:max_gets]:
+        answer = get(token_id)
+        if answer.success is False and answer.message == NOT_FOUND:
+            gone.append(token_id)
+    return gone

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from newapi_contract.client.ids import confine, is_harmless, plausible_targets
+from newapi_contract.contract.audit import vanished
 from newapi_contract.contract.doors import is_refusal
 from newapi_contract.contract.revocation import refused_within
 from newapi_contract.errors import FeatureAbsent
@@ -91,10 +92,13 @@ class TokenLifecycle(RuleBasedStateMachine):
         return api.get_token(token_id).success is True
 
     def _listed_ids(self, api: Any) -> set[int]:
+        return set(self._listing(api).ids())
+
+    def _listing(self, api: Any) -> Any:
         listing = api.list_all()
         if not listing.complete:
             _fail("DEL-STATE-1", f"the token list could not be read to its end: {listing.last.text[:200]!r}")
-        return set(listing.ids())
+        return listing
 
     def _new(self, actor: Any) -> int:
         return int(self.world.mint(actor).id)
@@ -114,12 +118,29 @@ class TokenLifecycle(RuleBasedStateMachine):
         self.world.ledger.mark_deleted(token_id)
         if self._exists(self.world.owner.api, token_id):
             _fail("DEL-STATE-1", f"token {token_id} answered deleted but GET still finds it")
-        listed = self._listed_ids(self.world.owner.api)
+        listing = self._listing(self.world.owner.api)
+        listed = set(listing.ids())
         if token_id in listed:
             _fail("DEL-STATE-1", f"token {token_id} answered deleted but is still listed")
         gone = [i for i in self.live if i not in listed]
         if gone:
             _fail("DEL-STATE-1", f"deleting token {token_id} also removed live tokens {gone}")
+        self._nothing_else_vanished(listing, token_id)
+
+    def _nothing_else_vanished(self, listing: Any, token_id: int) -> None:
+        """The run's model (`client.ledger`): no token of the owner the run never asked to
+        delete, made by any test of this process, went with this delete (GET confirms)."""
+        model = getattr(self.world.ledger, "model", None)
+        if model is None:
+            return
+        owner = self.world.owner
+        others = vanished(model(), listing, owner.user_id, owner.api.get_token, besides=[token_id])
+        if others:
+            _fail(
+                "DEL-STATE-1",
+                f"deleting token {token_id} also removed tokens {others} that the run never asked "
+                "to delete (absent from the whole list, GET answers record not found)",
+            )
 
     # -- the fixed opening -----------------------------------------------------------
 

@@ -500,7 +500,7 @@ def _observe_exchange(
     found = _TOKEN_ID_PATH.fullmatch(path)
     if exchange.method == "DELETE" and found:
         token_id = token_id_acted_on(found.group(1))
-        outcome = "refused" if found.group(2) else _outcome(exchange)  # gin redirects "N/"
+        outcome = _outcome(exchange)  # gin redirects "N/" (307: refused, it ran no handler)
         ledger.note_intent(DeleteIntent((token_id,), f"DELETE {path}", scope, now, outcome, by=by))
         return
     if exchange.method == "POST" and path == "/api/token/batch":
