@@ -110,6 +110,11 @@ class RunContext:
     # answer in between): cleanup then looks for them by the run prefix.
     pending_names: set[str] = field(default_factory=set)
     audited: bool = False  # the audit (contract.audit) has looked at this process's tokens
+    audit_result: Any = None  # its (findings, tokens, observation), shared by its clauses
+    audit_reported: set[str] = field(default_factory=set)  # audit clauses a test here reported
+    # Under xdist: the verdicts of the audit clauses no test of this worker reported, judged at
+    # its session's end (suite.plugin), for the controller's tally.
+    audit_verdicts: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         prefix = new_run_prefix(self.worker, self.run_id)
