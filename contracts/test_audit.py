@@ -40,6 +40,12 @@ def _judged_here(request, run_context) -> None:
     run_context.audit_reported.add(request.node.get_closest_marker("clause").args[0])
 
 
+@pytest.fixture(autouse=True)
+def _cost(audited, record_property) -> None:
+    """What the audit cost on /api (rate-limited upstream; the relay is not): bench/audit_requests.py."""
+    record_property("audit_api_requests", sum("/api/" in e.url for e in audited.observation.exchanges))
+
+
 def _judge(audited: Audit, clause: str) -> None:
     found = audited.findings[clause]
     require(not found, expected=audit.EXPECTED[clause], observed=audit.observed_text(found, audited.tokens))
