@@ -39,9 +39,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", default="20261208", help="the run's hypothesis seed (default 20261208)")
     args, extra = parser.parse_known_args()
-    print(
-        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, seed {args.seed}, options {extra or 'none'}"
-    )
+    now = datetime.datetime.now(datetime.UTC)
+    print(f"{now:%Y-%m-%d %H:%M} UTC, seed {args.seed}, options {extra or 'none'}")
     worst = 0
     for generation in ("legacy", "current"):
         common = ["--embedded-generation", generation, *extra, "--", f"--hypothesis-seed={args.seed}"]
