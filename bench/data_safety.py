@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -154,6 +155,10 @@ def main() -> int:
     parser.add_argument("--profile", choices=("quick", "thorough"), default="thorough")
     parser.add_argument("--generation", choices=("legacy", "current"), default="current")
     args = parser.parse_args()
+    print(
+        f"{Path(__file__).name}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{platform.node()} ({os.cpu_count()} CPUs, Python {platform.python_version()})"
+    )
     started = time.monotonic()
     with (
         populated_server(args.generation, args.tokens) as (base_url, users),

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -348,6 +349,10 @@ def main() -> int:
     )
     parser.add_argument("--max-children", type=int, default=2, help="mutmut's parallel children (2 cores)")
     args = parser.parse_args()
+    print(
+        f"{Path(__file__).name}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{platform.node()} ({os.cpu_count()} CPUs, Python {platform.python_version()})"
+    )
     if args.named:
         return named()
     if args.rerun:

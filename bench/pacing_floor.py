@@ -11,7 +11,7 @@ down so that a window is seconds:
     python bench/pacing_floor.py --base-url http://127.0.0.1:3000 --limit 180 --window 180
         # a real upstream (root credentials in NEWAPI_ROOT_USERNAME / NEWAPI_ROOT_PASSWORD)
 
-Target (README): the thorough profile within 1.1x the floor; the quick profile under one
+Target: the thorough profile within 1.1x the floor; the quick profile under one
 window of upstream's legacy default (180 requests), so its floor is 0.
 """
 
@@ -21,6 +21,7 @@ import argparse
 import json
 import math
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,10 @@ def main() -> int:
     parser.add_argument("--window", type=float, default=5.0, help="the window W in seconds")
     parser.add_argument("pytest_args", nargs="*", help="after --: passed to pytest (e.g. -n 2)")
     args = parser.parse_args()
+    print(
+        f"{Path(__file__).name}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{platform.node()} ({os.cpu_count()} CPUs, Python {platform.python_version()})"
+    )
     script = str(Path(sys.executable).with_name("newapi-contract"))
     report_dir = Path(tempfile.mkdtemp(prefix="pacing-floor-"))
     command = [script, "run", "--profile", args.profile, "--report-dir", str(report_dir)]

@@ -10,7 +10,10 @@ then deletes them one by one over HTTP (keep-alive, one client) and prints the r
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import time
+from pathlib import Path
 
 import httpx
 
@@ -37,6 +40,10 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=500)
     parser.add_argument("--generation", choices=("legacy", "current"), default="current")
     args = parser.parse_args()
+    print(
+        f"{Path(__file__).name}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{platform.node()} ({os.cpu_count()} CPUs, Python {platform.python_version()})"
+    )
 
     began = time.perf_counter()
     with (

@@ -16,7 +16,11 @@
 
 from __future__ import annotations
 
+import os
+import platform
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 from time_to_verdict import SuiteRun, first_failure_line, run_suite
@@ -39,6 +43,10 @@ def _run_facts(run: SuiteRun) -> dict[str, Any]:
 
 
 def main() -> int:
+    print(
+        f"{Path(__file__).name}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{platform.node()} ({os.cpu_count()} CPUs, Python {platform.python_version()})"
+    )
     runs = {profile: run_suite("--profile", profile) for profile in ("quick", "thorough")}
     for profile, run in runs.items():
         if run.code != 0:

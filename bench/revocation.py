@@ -21,6 +21,8 @@ trials need a server started with CRITICAL_RATE_LIMIT_ENABLE=false.
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import statistics
 import tempfile
 import threading
@@ -46,6 +48,10 @@ def main() -> int:
     parser.add_argument("--bound", type=float, default=5.0, help="seconds to keep probing a live key")
     parser.add_argument("--busy", action="store_true", help="another client uses the key during the delete")
     args = parser.parse_args()
+    print(
+        f"{Path(__file__).name}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{platform.node()} ({os.cpu_count()} CPUs, Python {platform.python_version()})"
+    )
     settings = RunSettings.from_values(
         {
             "base_url": args.base_url,

@@ -15,6 +15,8 @@ Each is printed in seconds and as a share of the wall time, measured in this one
 from __future__ import annotations
 
 import json
+import os
+import platform
 import re
 import subprocess
 import sys
@@ -90,6 +92,10 @@ def split(run: SuiteRun) -> dict[str, float]:
 
 
 def main() -> int:
+    print(
+        f"{Path(__file__).name}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{platform.node()} ({os.cpu_count()} CPUs, Python {platform.python_version()})"
+    )
     extra = sys.argv[1:]
     run = run_suite(*extra, "--", "--durations=0", "--durations-min=0")
     if run.code != 0:

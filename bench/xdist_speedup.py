@@ -10,7 +10,11 @@ prints both wall times, the requests each sent and the ratio, measured in one in
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import sys
+import time
+from pathlib import Path
 
 from time_to_verdict import SuiteRun, first_failure_line, run_suite
 
@@ -27,6 +31,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     workers = parser.parse_args().workers
+    print(
+        f"{Path(__file__).name}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{platform.node()} ({os.cpu_count()} CPUs, Python {platform.python_version()})"
+    )
     serial = run_suite()
     parallel = run_suite("--", "-n", str(workers))
     print(_line("serial", serial))

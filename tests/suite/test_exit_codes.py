@@ -142,6 +142,7 @@ def test_the_plugin_stops_with_the_errors_own_code(monkeypatch):
 def test_the_readme_table_says_the_same():
     assert CHECKOUT is not None
     readme = (CHECKOUT / "README.md").read_text(encoding="utf-8")
-    table = readme.split("### 6. Exit codes", 1)[1].split("\n\n", 2)[1]
+    section = re.split(r"^#+ Exit codes$", readme, maxsplit=1, flags=re.M)[1]
+    table = re.split(r"^#", section, maxsplit=1, flags=re.M)[0]  # up to the next heading
     documented = [int(m) for m in re.findall(r"^\| (\d+) \|", table, flags=re.M)]
     assert documented == [int(code) for code in Exit]

@@ -6,6 +6,7 @@ The healthy counterpart of every faulty observation is asserted by the §1-§7 t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -297,6 +298,120 @@ def search_trims_sk(world: World) -> None:
     assert found == []
 
 
+# whole-effect faults (issue 18): what a delete does beyond its target ------------------------
+def listed(world: World, token_id: int) -> bool:
+    return token_id in [item["id"] for item in world.items(world.alice)]
+
+
+def searched(world: World, token_id: int) -> bool:
+    name = next(row["name"] for row in world.server.store.all_tokens() if row["id"] == token_id)
+    return token_id in [item["id"] for item in world.search(world.alice, keyword=name)]
+
+
+def delete_also_removes_sibling(world: World) -> None:
+    """The target and the caller's next live token by id go; an older one and a foreign one stay."""
+    older, target, sibling = (world.create(world.alice) for _ in range(3))
+    foreign = world.create(world.bob)
+    sibling_key = world.key(world.alice, sibling)
+    assert world.relay(sibling_key).status_code == 200
+    assert world.delete(world.alice, target).json() == OK
+    assert gone(world, target) and gone(world, sibling) and not gone(world, older)
+    assert not listed(world, sibling) and not searched(world, sibling)
+    assert world.relay(sibling_key).status_code == 401
+    assert world.get(world.bob, foreign).json()["success"] is True
+    last = world.create(world.alice)  # no next live token: only the target goes
+    assert world.delete(world.alice, last).json() == OK and not gone(world, older)
+
+
+def delete_modifies_sibling(world: World) -> None:
+    """The caller's previous live token is disabled: status 2 everywhere, refused on the relay."""
+    sibling, target = world.create(world.alice), world.create(world.alice)
+    key = world.key(world.alice, sibling)
+    assert world.delete(world.alice, target).json() == OK
+    assert world.get(world.alice, sibling).json()["data"]["status"] == 2
+    assert next(item for item in world.items(world.alice) if item["id"] == sibling)["status"] == 2
+    assert world.relay(key).status_code == 401
+
+
+def batch(world: World, *ids: int) -> httpx.Response:
+    return world.http.post("/api/token/batch", json={"ids": list(ids)}, headers=world.alice.headers())
+
+
+def batch_keeps_listed(world: World) -> None:
+    """Gone from GET and the relay, still offered by the list and search."""
+    token_id, other = world.create(world.alice), world.create(world.alice)
+    key = world.key(world.alice, token_id)
+    assert batch(world, token_id).json()["data"] == 1
+    assert gone(world, token_id) and world.relay(key).status_code == 401
+    assert listed(world, token_id) and searched(world, token_id)
+    assert world.delete(world.alice, other).json() == OK and not listed(world, other)
+
+
+def batch_keeps_key(world: World) -> None:
+    """A batch-deleted key keeps working on the relay; a single delete's dies."""
+    batched, single = world.create(world.alice), world.create(world.alice)
+    batched_key, single_key = world.key(world.alice, batched), world.key(world.alice, single)
+    assert batch(world, batched).json()["data"] == 1
+    assert gone(world, batched) and not listed(world, batched)
+    assert world.relay(batched_key).status_code == 200
+    assert world.delete(world.alice, single).json() == OK
+    assert world.relay(single_key).status_code == 401
+
+
+def delete_resurrects(world: World) -> None:
+    """Gone at once; back in GET, list, search and on the relay after resurrect_after_s."""
+    token_id = world.create(world.alice)
+    key = world.key(world.alice, token_id)
+    assert world.delete(world.alice, token_id).json() == OK
+    assert gone(world, token_id) and not listed(world, token_id)
+    assert world.relay(key).status_code == 401
+    deadline = time.monotonic() + 5
+    while gone(world, token_id):
+        assert time.monotonic() < deadline, "never came back"
+        time.sleep(0.1)
+    assert listed(world, token_id) and searched(world, token_id)
+    assert world.relay(key).status_code == 200
+
+
+def list_hides_live(world: World) -> None:
+    """The oldest live token is missing from list and search, but alive in GET and the relay."""
+    oldest, newer = world.create(world.alice), world.create(world.alice)
+    assert not listed(world, oldest) and listed(world, newer)
+    assert not searched(world, oldest)
+    assert world.get(world.alice, oldest).json()["success"] is True
+    assert world.relay(world.key(world.alice, oldest)).status_code == 200
+
+
+def delete_refunds_quota(world: World) -> None:
+    """Deleting a token with remain_quota 1000 adds 1000 to the owner's quota."""
+    token_id = world.create(world.alice, unlimited_quota=False, remain_quota=1000)
+    before = world.http.get("/api/user/self", headers=world.alice.headers()).json()["data"]["quota"]
+    assert world.delete(world.alice, token_id).json() == OK
+    after = world.http.get("/api/user/self", headers=world.alice.headers()).json()["data"]["quota"]
+    assert after == before + 1000
+
+
+def batch_deletes_one(world: World) -> None:
+    """A batch of two answers 2 but deletes the first only."""
+    first, second = world.create(world.alice), world.create(world.alice)
+    assert batch(world, first, second).json()["data"] == 2
+    assert gone(world, first) and not gone(world, second)
+
+
+WHOLE_EFFECT: dict[str, Check] = {
+    "delete-also-removes-sibling": delete_also_removes_sibling,
+    "delete-modifies-sibling": delete_modifies_sibling,
+    "batch-keeps-listed": batch_keeps_listed,
+    "batch-keeps-key": batch_keeps_key,
+    "delete-resurrects": delete_resurrects,
+    "list-hides-live": list_hides_live,
+    "delete-refunds-quota": delete_refunds_quota,
+    "batch-deletes-one": batch_deletes_one,
+}
+# late2024 has no batch route: the batch faults cannot show there.
+BATCH_ONLY = {"batch-keeps-listed", "batch-keeps-key", "batch-deletes-one"}
+
+
 CASES: dict[str, tuple[Check, Check]] = {
     "delete-noop": (delete_noop, auth_create_and_relay_hold),
     "delete-ignores-owner": (delete_ignores_owner, auth_create_and_relay_hold),
@@ -344,6 +459,7 @@ CASES: dict[str, tuple[Check, Check]] = {
     "key-reveals-foreign": (key_reveals_foreign, delete_holds),
     "search-trims-sk": (search_trims_sk, delete_holds),
     **{name: (check, delete_holds) for name, check in STALE_DOORS.items()},
+    **{name: (check, auth_create_and_relay_hold) for name, check in WHOLE_EFFECT.items()},
 }
 # `New-Api-User` is ignored by the current generation: the fault cannot show there.
 LEGACY_ONLY = {"new-api-user-unchecked"}
@@ -360,7 +476,28 @@ def test_every_fault_has_a_case_and_a_summary() -> None:
 def test_fault_changes_what_it_names(make_world, name: str, generation: str) -> None:  # type: ignore[no-untyped-def]
     if generation == "current" and name in LEGACY_ONLY:
         pytest.skip("the current generation ignores New-Api-User")
-    world: World = make_world(generation, faults=(name,), slow_delete_s=2.0)
+    world: World = make_world(generation, faults=(name,), slow_delete_s=2.0, resurrect_after_s=0.5)
     shows_fault, healthy = CASES[name]
     shows_fault(world)
     healthy(world)
+
+
+@pytest.mark.parametrize("name", sorted(set(WHOLE_EFFECT) - BATCH_ONLY))
+def test_whole_effect_fault_on_late2024(make_world, name: str) -> None:  # type: ignore[no-untyped-def]
+    world: World = make_world("late2024", faults=(name,), resurrect_after_s=0.5)
+    WHOLE_EFFECT[name](world)
+    auth_create_and_relay_hold(world)
+
+
+@pytest.mark.parametrize("generation", ["legacy", "current", "late2024"])
+def test_whole_effect_faults_leave_a_healthy_server_alone(make_world, generation: str) -> None:  # type: ignore[no-untyped-def]
+    """Without the faults, the same steps show a delete removing exactly its target."""
+    world: World = make_world(generation)
+    older, target, newer = (world.create(world.alice) for _ in range(3))
+    before = {row["id"]: row for row in world.server.store.all_tokens() if row["id"] != target}
+    assert world.delete(world.alice, target).json() == OK
+    after = {row["id"]: row for row in world.server.store.all_tokens() if row["id"] != target}
+    assert before == after
+    assert listed(world, older) and listed(world, newer) and not listed(world, target)
+    time.sleep(0.6)
+    assert gone(world, target)

@@ -134,12 +134,15 @@ class NewApi:
         *,
         redactor: Redactor = REDACTOR,
         on_deleted: Callable[[list[int], int], None] | None = None,
+        on_route: Callable[[str, bool], None] | None = None,
     ) -> None:
         self.client = client
         self.creds = creds
         self._redactor = redactor
         # Told (ids asked, number deleted) of every delete and batch delete answered success.
         self._on_deleted = on_deleted
+        # Told (feature, whether the route exists) of every request to an OPTIONAL_ROUTES route.
+        self._on_route = on_route
         if creds is not None:
             redactor.add_secret(creds.access_token)
 
@@ -166,12 +169,15 @@ class NewApi:
         except ValueError:
             decoded = None
         answer = Answer(response.status_code, response.headers, response.text, decoded)
-        if answer.route_missing:
-            for route_method, pattern, feature in OPTIONAL_ROUTES:
-                if method == route_method and pattern.fullmatch(path):
+        for route_method, pattern, feature in OPTIONAL_ROUTES:
+            if method == route_method and pattern.fullmatch(path):
+                if self._on_route is not None:
+                    self._on_route(feature, not answer.route_missing)
+                if answer.route_missing:
                     raise FeatureAbsent(
                         feature, f"this release has no {feature} ({method} {path} answered the router's 404)"
                     )
+                break
         return answer
 
     def create_token(self, name: str, **fields: Any) -> Answer:

@@ -7,10 +7,10 @@ deleted key must be refused on each exactly as a never-issued one is; a cache or
 in front of one door (a proxy, a fork) shows only on that door.
 
 Which doors a run checks by default (`quick`), from the source: one door per place TokenAuth
-reads a key from (the Authorization header in a spelling other than DEL-OWN-5's
-`Bearer sk-<key>`, the channel suffix cut, `x-api-key`, the Gemini `?key=`, the WebSocket
-subprotocol, `mj-api-secret`). The thorough profile adds the other spellings and paths that
-reach the same line of code.
+reads a key from (the Authorization header in two spellings other than DEL-OWN-5's
+`Bearer sk-<key>`: lower-case `bearer` and the raw key; the channel suffix cut, `x-api-key`,
+the Gemini `?key=`, the WebSocket subprotocol, `mj-api-secret`). The thorough profile adds the
+other spellings and paths that reach the same line of code.
 """
 
 from __future__ import annotations
@@ -85,7 +85,9 @@ DOORS: tuple[Door, ...] = (
         "Authorization: Bearer sk-<key>",
         lambda a, k: a.relay_models(k, "bearer-sk"),
     ),
-    Door("raw", "DEL-DOOR-1", "Authorization: <key>", lambda a, k: a.relay_models(k, "raw")),
+    # Also quick: a release before new-api PR #2513 refuses lower-case `bearer` (reference §10),
+    # and the raw key reaches the same line of TokenAuth on every release.
+    Door("raw", "DEL-DOOR-1", "Authorization: <key>", lambda a, k: a.relay_models(k, "raw"), quick=True),
     Door("raw-sk", "DEL-DOOR-1", "Authorization: sk-<key>", lambda a, k: a.relay_models(k, "raw-sk")),
     # DEL-DOOR-2: the key is cut at its first `-`.
     Door(

@@ -64,8 +64,12 @@ class Features:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def note_absent(self, feature: str) -> None:
+        self.note_route(feature, False)
+
+    def note_route(self, feature: str, present: bool) -> None:
+        """What a request to an optional route told (`client.api.OPTIONAL_ROUTES`)."""
         with self._lock:
-            self.routes[feature] = False
+            self.routes[feature] = present
 
     def note_keys_in_list(self, seen: bool) -> None:
         with self._lock:

@@ -6,7 +6,7 @@ refused. A probe's answer time is an upper bound on when the key died, the last 
 probe's send time a lower bound. Why a bound and not "at once": legacy evicts its Redis
 entry asynchronously after the delete (model/token.go `Delete`, a goroutine), current fences
 it before (model/token_cache.go `invalidateTokenCacheForMutation`). Measured on upstream of
-both commits with Redis on loopback (README "Revocation"): the first probe was refused in
+both commits with Redis on loopback (docs/contract.md, "Revocation"): the first probe was refused in
 every sequential trial; legacy under a concurrent reader accepted 2 of 150 once, for at most
 11 ms. Every stale-key defect of reference §9 keeps a key for 60 s or more, so a bound of
 seconds separates them from a healthy asynchronous eviction with a wide margin.

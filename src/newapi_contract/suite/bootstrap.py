@@ -287,6 +287,14 @@ def _setup_pending(client: httpx.Client) -> bool:
     return not (isinstance(data, dict) and data.get("status") is True)
 
 
-def embedded_root() -> tuple[str, str]:
-    """Root credentials for a fresh embedded server (username <= 12 bytes, ref §6)."""
+# What releases before /api/setup create at first start (model/main.go createRootAccountIfNeed,
+# reference §10).
+DEFAULT_ROOT = ("root", "123456")
+
+
+def embedded_root(profile: str = "current") -> tuple[str, str]:
+    """Root credentials for a fresh embedded server: set up by the run (username <= 12 bytes,
+    ref §6), or the default root a late-2024 release creates itself (ref §10)."""
+    if profile == "late2024":
+        return DEFAULT_ROOT
     return "root", secrets.token_urlsafe(12)

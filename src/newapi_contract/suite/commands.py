@@ -267,8 +267,9 @@ def _remove_reports(report_dir: Path) -> None:
 
 
 def _road_line(tally: Any) -> str:
-    """One line on what kept clauses unverified: the road, not the server. Each fault counts
-    once: the tests sharing one fixture (the relay doors' one delete) share its reason."""
+    """One line on what kept clauses unverified: the road (or the suite itself: "harness",
+    "internal"), not the server. Each fault counts once: the tests sharing one fixture (the
+    relay doors' one delete) share its reason."""
     kinds: dict[str, int] = {}
     for kind, _ in {(kind, reason) for _, kind, reason in tally.road_faults}:
         kinds[kind] = kinds.get(kind, 0) + 1
@@ -355,6 +356,8 @@ def run_command(args: argparse.Namespace) -> Exit:
         code = Exit.FAILED if counts["failed"] else (Exit.TARGET if counts["unverified"] else Exit.HELD)
         if code == Exit.TARGET:
             print(_road_line(tally), file=sys.stderr)
+            if any(kind == "internal" for _, kind, _ in tally.road_faults):
+                code = Exit.INTERNAL  # the guard refused one of the suite's own requests: a bug
     written = [name for name in REPORT_FILES if (report_dir / name).exists()]
     what = ", ".join(written) if written else "none written"
     stopped = "interrupted; " if code == Exit.INTERRUPTED else ""

@@ -22,6 +22,7 @@ import httpx
 
 from newapi_contract.client.api import Credentials, NewApi
 from newapi_contract.contract.clauses import Clause, load_clauses
+from newapi_contract.contract.features import Features, detect
 from newapi_contract.errors import CredentialsRejected, UsageError
 from newapi_contract.suite.bootstrap import OWNER_NAME, PEER_NAME, ROLE_ROOT, derived_password
 from newapi_contract.suite.run_context import RunContext
@@ -76,13 +77,14 @@ def doctor_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def runnable_clauses(generation: str, has_peer: bool) -> Plan:
+def runnable_clauses(generation: str, has_peer: bool, features: Features | None = None) -> Plan:
     """The clauses a run could check on a server of `generation`, and why the others are skipped
     (the same reasons the plugin's clause gate gives)."""
     checks: list[Clause] = []
     skips: list[tuple[Clause, str]] = []
     for clause in load_clauses().values():
-        reason = clause.skip_reason(generation, has_peer)
+        absent = features.absent_reason(clause.needs) if features is not None else None
+        reason = clause.skip_reason(generation, has_peer, absent)
         if reason:
             skips.append((clause, reason))
         else:
@@ -101,10 +103,11 @@ def diagnose(settings: RunSettings, say: Say) -> Plan:
         how = "detected" if found.detected else "given by --server-generation"
         say(f"ok    generation: {found.generation} ({how}); version {found.version or 'not reported'}")
         has_peer = _check_users(ctx, settings, found.setup_done, say)
+        features = _say_features(ctx, settings, found.generation, say)
     finally:
         ctx.close()
     _say_limits(settings, say)
-    plan = runnable_clauses(found.generation, has_peer)
+    plan = runnable_clauses(found.generation, has_peer, features)
     _say_plan(plan, say)
     return plan
 
@@ -160,6 +163,20 @@ def _check_users(ctx: RunContext, settings: RunSettings, setup_done: bool, say: 
         else:
             say(f"ok    test user {name!r}: exists, a run would reuse it (its access token is rotated)")
     return True
+
+
+def _say_features(ctx: RunContext, settings: RunSettings, generation: str, say: Say) -> Features | None:
+    """What the server offers (`contract.features`), as the given owner sees it (read only: one
+    list, at most one GET /api/user/self). With root's login alone there is no access token to
+    read it with (getting one would rotate it): a run detects it at its start."""
+    if settings.base_url is None or settings.owner is None:
+        say("note  what the server offers (paging, keys, batch, New-Api-User) is detected when a run starts")
+        return None
+    creds = Credentials(settings.owner.user_id, settings.owner.access_token)
+    features = detect(NewApi(ctx.client(settings.base_url), creds), generation)
+    for line in features.describe():
+        say(f"ok    offers: {line}")
+    return features
 
 
 def _login_role(client: httpx.Client, username: str, password: str) -> int | None:

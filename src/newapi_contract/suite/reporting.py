@@ -33,7 +33,7 @@ import pytest
 
 from newapi_contract.client.recording import Observation
 from newapi_contract.contract.clauses import load_clauses
-from newapi_contract.errors import Exit, FeatureAbsent, RoadFault
+from newapi_contract.errors import ContractError, Exit, FeatureAbsent, GuardRefusal, RoadFault
 from newapi_contract.paths import EFFECTIVE_CONTRACT, SERVER_NOTES
 from newapi_contract.report.cards import failure_card, passed_html
 from newapi_contract.report.failure import Failure, failure_from
@@ -158,6 +158,18 @@ def _mark_not_applicable(
         ctx.target.features.note_absent(absent.feature)
 
 
+def _mark_harness_error(report: pytest.TestReport, item: pytest.Item, error: ContractError) -> None:
+    """A set-up request the server could not serve (TargetError), or a request the guard kept
+    from being sent (GuardRefusal, a bug of the suite), judged nothing of the promise: the
+    clause is unverified, and the run ends with the error's exit code, never as red."""
+    kind = "internal" if isinstance(error, GuardRefusal) else "harness"
+    reason = f"unverified ({kind}): the suite could not check it: {type(error).__name__}: {error}"
+    report.outcome = "skipped"
+    report.longrepr = (str(item.path), (item.location[1] or 0) + 1, reason)
+    report.user_properties.append(("unverified", reason))
+    report.user_properties.append(("road_fault", kind))
+
+
 def _take(item: pytest.Item, ctx: Any, scope: str) -> list[Any]:
     """The test's exchanges so far, out of the recorder, with those of any shared observation
     it judges (a fixture value with an `observation`, see `client.recording.Observation`);
@@ -217,6 +229,8 @@ class Reporting:
             _mark_unverified(report, item, exc)
         if cid is not None and isinstance(exc, FeatureAbsent):
             _mark_not_applicable(report, item, exc, ctx)
+        elif cid is not None and isinstance(exc, ContractError) and report.failed:
+            _mark_harness_error(report, item, exc)
         report.longrepr = redact_longrepr(report.longrepr, ctx.redactor.text)
         report.sections = [(title, ctx.redactor.text(content)) for title, content in report.sections]
         if cid is None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from newapi_contract.errors import Exit, UsageError
+from newapi_contract.suite.settings import EMBEDDED_PROFILES
 
 __all__ = ["TOLERATED", "register"]
 
@@ -53,7 +54,12 @@ def register(sub: Any) -> None:
         "selftest",
         help="proof matrix: the suite against the reference server, healthy and with every fault",
     )
-    parser.add_argument("--generation", choices=("legacy", "current", "both"), default="both")
+    parser.add_argument(
+        "--generation",
+        choices=(*EMBEDDED_PROFILES, "both", "all"),
+        default="both",
+        help="the reference server's release: one, both generations (default) or all three",
+    )
     parser.add_argument("--fault", action="append", default=[], help="only these faults (repeatable)")
     parser.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
     parser.add_argument("--json", type=Path, help="also write the matrix as JSON here")
@@ -96,7 +102,9 @@ def selftest_command(args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"unknown fault(s) {', '.join(unknown)}; see `newapi-contract serve --list-faults`")
     faults = args.fault or list(FAULTS)
-    generations = ("legacy", "current") if args.generation == "both" else (args.generation,)
+    generations = {"both": ("legacy", "current"), "all": EMBEDDED_PROFILES}.get(
+        args.generation, (args.generation,)
+    )
     jobs = [(g, f) for g in generations for f in (HEALTHY, *faults)]
     workdir = Path(tempfile.mkdtemp(prefix="newapi-selftest-"))
     print(f"selftest: {len(jobs)} runs, {args.jobs} at a time; reports under {workdir}", flush=True)
@@ -117,10 +125,14 @@ def selftest_command(args: argparse.Namespace) -> int:
 
 
 def _verdict(outcome: Outcome, deletion_related: bool) -> str:
+    from newapi_contract.target.faults import ABSENT_IN
+
     if outcome.fault == HEALTHY:
         return "clean" if outcome.exit_code == Exit.HELD else "FALSE ALARM"
     if outcome.killed:
         return "killed"
+    if outcome.fault in ABSENT_IN.get(outcome.generation, ()):
+        return f"n/a ({outcome.generation} lacks what it breaks)"
     if outcome.exit_code not in (Exit.HELD, Exit.FAILED):
         return f"ERROR (exit {outcome.exit_code})"
     if outcome.fault in TOLERATED:

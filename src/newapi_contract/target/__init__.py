@@ -7,7 +7,8 @@ and `proxy` commands (`commands.register`).
 
 Modules, outside in: `server` (uvicorn in a thread), `app` (the route table),
 `routing` (gin's redirects, 404s and headers), `pipeline` (limiters and auth per route),
-`auth` (both generations), `user_api`, `token_api`, `delete_api`, `relay` (handlers),
+`auth` (every generation: legacy, current, late2024 = upstream c6ae8273), `user_api`,
+`token_api`, `delete_api`, `relay` (handlers),
 `store` (SQLite), `tokencache`, `ratelimit` (limits and the sliding log), `clientip`
 (gin's ClientIP), `credentials`, `messages` (i18n), `goparse` (strconv.Atoi), `misparse`
 (the id readers of broken servers), `gojson` (Go's JSON binding), `responses`, `config`,

@@ -36,6 +36,32 @@ CURRENT_LOGIN = Policy(critical=True, no_cache=True)
 ACCESS_TOKEN = Policy(min_role=ROLE_COMMON, critical=True, user_critical="access-token", no_cache=True)
 
 
+def _late2024_table(inst: Instance) -> list[tuple[str, str, Handler, Policy]]:
+    """c6ae8273 `router/api-router.go`, `router/relay-router.go`: no /api/setup, no key
+    reveal, no batch routes, no auto-groups, no /v1beta; login and register critical per IP
+    (lines 36-37), `/api/user/token` and search without a limiter of their own."""
+    table: list[tuple[str, str, Handler, Policy]] = [
+        ("GET", "/api/status", user_api.get_status_late2024, OPEN),
+        ("POST", "/api/user/login", user_api.login_late2024, CRITICAL),
+        ("POST", "/api/user/register", user_api.new_user_late2024, CRITICAL),
+        ("GET", "/api/user/token", user_api.rotate_access_token_late2024, USER),
+        ("GET", "/api/user/self", user_api.get_self_late2024, USER),
+        ("POST", "/api/user/", user_api.new_user_late2024, ADMIN),
+        ("POST", "/api/user/manage", user_api.manage_user_late2024, ADMIN),
+        ("GET", "/api/token/", token_api.list_tokens_late2024, USER),
+        ("POST", "/api/token/", token_api.create_token_late2024, USER),
+        ("PUT", "/api/token/", token_api.update_token_late2024, USER),
+        ("GET", "/api/token/search", token_api.search_tokens_late2024, USER),
+        ("GET", "/api/token/{id}", token_api.get_token_late2024, USER),
+        ("DELETE", "/api/token/{id}", delete_api.delete_token, USER),
+        ("GET", "/v1/models", model_lists.list_models, OPEN),
+        ("GET", "/v1/models/{model}", model_lists.retrieve_model, OPEN),
+    ]
+    if inst.has("delete-trailing-slash-noop"):
+        table.append(("DELETE", "/api/token/{id}/", delete_api.delete_token_trailing_slash, USER))
+    return table
+
+
 def _table(inst: Instance) -> list[tuple[str, str, Handler, Policy]]:
     """(method, path, handler, policy), in gin's matching order.
 
@@ -90,14 +116,16 @@ def create_app(inst: Instance) -> Starlette:
     """The ASGI app serving `inst`. `/api` answers are gzipped for clients that accept it
     (gin's gzip middleware sits on the `/api` group)."""
     routes: list[BaseRoute] = []
-    for method, path, handler, policy in _table(inst):
+    table = _late2024_table(inst) if inst.late2024 else _table(inst)
+    for method, path, handler, policy in table:
         run = endpoint(inst, handler, policy)
         # Starlette wraps a plain function itself; a wrapped app must go in as an ASGI app.
         wrapped = GZipMiddleware(request_response(run), minimum_size=0) if path.startswith("/api/") else run
         routes.append(GinRoute(path, wrapped, methods=[method]))
-    app = Starlette(routes=routes, middleware=[Middleware(GinHeaders, version=inst.version)])
+    version = None if inst.late2024 else inst.version  # c6ae8273 has no middleware.PoweredBy
+    app = Starlette(routes=routes, middleware=[Middleware(GinHeaders, version=version)])
     # gin's fallback (trailing-slash redirects, its 404s) as the router's own default: a
     # Mount would not match a path holding a newline (its pattern is `.*`), as gin does.
     app.router.redirect_slashes = False
-    app.router.default = gin_fallback(routes, _web_gate(inst))
+    app.router.default = gin_fallback(routes, _web_gate(inst), cache_version=not inst.late2024)
     return app

@@ -5,6 +5,11 @@ literal `Bearer `; then `New-Api-User` must name the same user. Unknown tokens, 
 users and low roles answer HTTP 200 with `success:false`; no `code`.
 current: only `Authorization` (`Bearer` in any case and spacing, or raw) holding a
 dashboard JWT or the access token; failures are 401/403 with a `code`.
+late2024 (c6ae8273 `middleware/auth.go authHelper`, `model/user.go ValidateAccessToken`):
+a cookie session wins and must be matched by `New-Api-User`; an access token (one
+`Bearer ` removed) names the user by itself, `New-Api-User` unread. Messages are Chinese
+whatever the request's language; only a missing credential and the session's
+`New-Api-User` checks answer 401, the rest HTTP 200.
 """
 
 from __future__ import annotations
@@ -68,6 +73,51 @@ def _legacy(inst: Instance, request: Request, min_role: int, lang: str) -> Ident
     return identity
 
 
+# c6ae8273 middleware/auth.go authHelper: the texts, never translated.
+LATE2024_AUTH = {
+    "not_logged_in": "无权进行此操作，未登录且未提供 access token",
+    "invalid_access_token": "无权进行此操作，access token 无效",
+    "user_invalid": "无权进行此操作，用户信息无效",
+    "new_api_user_missing": "无权进行此操作，请刷新页面或清空缓存后重试",
+    "new_api_user_format": "无权进行此操作，登录信息无效，请重新登录",
+    "new_api_user_mismatch": "无权进行此操作，与登录用户不匹配，请重新登录",
+    "banned": "用户已被封禁",
+    "insufficient": "无权进行此操作，权限不足",
+}
+_VALID_ROLES = (0, 1, 10, 100)  # common/constants.go IsValidateRole: guest, common, admin, root
+
+
+def _late2024(inst: Instance, request: Request, min_role: int) -> Identity | Response:
+    identity = inst.sessions.get(request.cookies.get("session", ""))
+    if identity is None:
+        header = request.headers.get("authorization", "")
+        if not header:
+            identity = _named_by_header(inst, request) if inst.has("missing-auth-accepted") else None
+            if identity is None:
+                return fail(LATE2024_AUTH["not_logged_in"], 401)
+        else:
+            user = inst.store.user_by_access_token(header.replace("Bearer ", "", 1))
+            if user is None:
+                return fail(LATE2024_AUTH["invalid_access_token"])
+            identity = identity_of(user)
+            if not identity.username.strip() or identity.role not in _VALID_ROLES:
+                return fail(LATE2024_AUTH["user_invalid"])
+    elif not inst.has("new-api-user-unchecked"):  # only a cookie session is checked
+        claimed = request.headers.get("new-api-user", "")
+        if not claimed:
+            return fail(LATE2024_AUTH["new_api_user_missing"], 401)
+        parsed = atoi(claimed)
+        if not parsed.ok:
+            return fail(LATE2024_AUTH["new_api_user_format"], 401)
+        if parsed.value != identity.user_id:
+            return fail(LATE2024_AUTH["new_api_user_mismatch"], 401)
+    if identity.status == USER_DISABLED:
+        return fail(LATE2024_AUTH["banned"])
+    if identity.role < min_role:
+        return fail(LATE2024_AUTH["insufficient"])
+    return identity
+
+
 def _current(inst: Instance, request: Request, min_role: int, lang: str) -> Identity | Response:
     header = request.headers.get("authorization", "").strip()
     if not header:
@@ -107,4 +157,6 @@ def authenticate(inst: Instance, request: Request, min_role: int, lang: str) -> 
     """The caller's identity, or the answer that refuses the request."""
     if inst.current:
         return _current(inst, request, min_role, lang)
+    if inst.late2024:
+        return _late2024(inst, request, min_role)
     return _legacy(inst, request, min_role, lang)

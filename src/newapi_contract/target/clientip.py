@@ -4,6 +4,7 @@ When the peer is a trusted proxy, the client is taken from `X-Forwarded-For`, el
 `X-Real-IP` (first value of each): read from the right, the first address that is not a
 trusted proxy, or the leftmost one. Which peers are trusted:
 - legacy (4ca47ee2 `main.go`: `gin.New()` and nothing more): gin's default, every address;
+- late2024 (c6ae8273 `main.go`: `gin.New()`, gin v1.9.1 in `go.mod`): the same;
 - current (e2c7aa7b `middleware/trusted_proxies.go`, `TRUSTED_PROXIES` unset): loopback,
   RFC 1918 and IPv6 ULA. `TRUSTED_PROXIES` itself is not modelled.
 """
@@ -16,8 +17,10 @@ from collections.abc import Mapping
 __all__ = ["client_ip"]
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+_EVERY_ADDRESS = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 _TRUSTED: dict[str, tuple[_Network, ...]] = {
-    "legacy": (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")),
+    "legacy": _EVERY_ADDRESS,
+    "late2024": _EVERY_ADDRESS,
     "current": tuple(
         ipaddress.ip_network(cidr)
         for cidr in ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")

@@ -55,7 +55,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--port", type=int, default=3000, help="port (0: any free port)")
     parser.add_argument("--db", metavar="PATH", help="SQLite file (default: in memory)")
     parser.add_argument(
-        "--generation", choices=GENERATIONS, default="current", help="auth generation to imitate"
+        "--generation",
+        choices=GENERATIONS,
+        default="current",
+        help="upstream generation to imitate (late2024: upstream c6ae8273, 2024-12-29)",
     )
     parser.add_argument(
         "--fault",

@@ -12,7 +12,9 @@ from newapi_contract.target.ratelimit import RateLimits
 
 __all__ = ["GENERATIONS", "ServerConfig"]
 
-GENERATIONS = ("legacy", "current")
+# `late2024`: upstream at c6ae8273 (2024-12-29), the last commit before the token-cache fix
+# aefd53b6 (reference §10): no /api/setup, full keys in lists, no key reveal and no batch.
+GENERATIONS = ("legacy", "current", "late2024")
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,8 @@ class ServerConfig:
     `RateLimits.from_env` build one); `clock` is the limiters' clock (tests fake it);
     `token_cache` imitates the Redis token cache (entries live `cache_ttl_s`; legacy evicts
     `cache_evict_delay_s` after a delete); `db_path` None keeps SQLite in memory;
-    `slow_delete_s` is the delay of fault `slow-delete`.
+    `slow_delete_s` is the delay of fault `slow-delete`; `resurrect_after_s` the delay after
+    which fault `delete-resurrects` undoes a delete.
     """
 
     generation: str = "current"
@@ -40,11 +43,12 @@ class ServerConfig:
     slow_delete_s: float = 3.0
     cache_ttl_s: float = 60.0
     cache_evict_delay_s: float = 0.05
+    resurrect_after_s: float = 1.5
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "faults", tuple(self.faults))
         if self.generation not in GENERATIONS:
-            raise UsageError(f"unknown generation {self.generation!r} (expected legacy or current)")
+            raise UsageError(f"unknown generation {self.generation!r} (expected {', '.join(GENERATIONS)})")
         unknown = unknown_faults(self.faults)
         if unknown:
             raise UsageError(f"unknown fault {unknown[0]!r} (known: {', '.join(sorted(FAULTS))})")

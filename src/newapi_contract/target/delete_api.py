@@ -18,7 +18,9 @@ from newapi_contract.target.messages import text
 from newapi_contract.target.misparse import MISPARSERS
 from newapi_contract.target.pipeline import Call
 from newapi_contract.target.responses import GinJSON, empty, go_json
-from newapi_contract.target.token_api import ID_EMPTY, NOT_FOUND
+from newapi_contract.target.token_api import ID_EMPTY, NOT_FOUND, after_delete
+
+TOKEN_DISABLED = 2
 
 __all__ = ["delete_token", "delete_token_trailing_slash"]
 
@@ -67,6 +69,24 @@ def _target(inst: Instance, token_id: int) -> int:
     return token_id
 
 
+def _beyond_target(inst: Instance, token: dict[str, Any]) -> None:
+    """The whole-effect faults (issue 18): what else a delete does besides its target."""
+    owner, token_id = token["user_id"], token["id"]
+    if inst.has("delete-also-removes-sibling"):
+        sibling = inst.store.neighbour(owner, token_id, after=True)
+        if sibling is not None and inst.store.soft_delete(sibling["id"]) and inst.cache is not None:
+            inst.cache.forget(sibling["key"])
+    if inst.has("delete-modifies-sibling"):
+        sibling = inst.store.neighbour(owner, token_id, after=False) or inst.store.neighbour(
+            owner, token_id, after=True
+        )
+        if sibling is not None:
+            inst.store.set_token_status(sibling["id"], TOKEN_DISABLED)
+            if inst.cache is not None:
+                inst.cache.forget(sibling["key"])
+    after_delete(inst, token)
+
+
 async def delete_token(inst: Instance, call: Call) -> Response:
     segment = call.request.path_params["id"]
     parsed = atoi(segment)
@@ -84,6 +104,8 @@ async def delete_token(inst: Instance, call: Call) -> Response:
         return _answer(inst, False, NOT_FOUND)
     if inst.cache is not None and not inst.has("delete-noop"):
         inst.cache.forget(token["key"])
+    if not inst.has("delete-noop"):
+        _beyond_target(inst, token)
     if inst.has("delete-answers-failure"):
         return _answer(inst, False, text("common.delete_failed", call.lang))
     return _answer(inst, True, "")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["FAULTS", "Fault", "unknown_faults"]
+__all__ = ["ABSENT_IN", "FAULTS", "Fault", "unknown_faults"]
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,81 @@ _ALL = (
     ),
 )
 
-FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}
+# A delete removes exactly its target, everywhere, for good (issue 18): defects that a check
+# of the target alone, right after its own delete, cannot see. They act in every generation
+# (the batch ones need the batch route, which late2024 lacks).
+_WHOLE_EFFECT = (
+    Fault(
+        "delete-also-removes-sibling",
+        "DELETE also soft-deletes the caller's next live token by id (a wrong WHERE, an off-by-one "
+        "range): gone from GET, list, search and the relay",
+        True,
+    ),
+    Fault(
+        "delete-modifies-sibling",
+        "DELETE disables (status 2) another of the caller's live tokens, the previous one by id (else "
+        "the next): changed in GET, list and search, refused on the relay",
+        True,
+    ),
+    Fault(
+        "batch-keeps-listed",
+        "batch-deleted tokens stay in the list and in search (a forgotten deleted_at filter on the "
+        "rows the batch path marks); GET and the relay see them gone",
+        True,
+    ),
+    Fault(
+        "batch-keeps-key",
+        "batch delete leaves the deleted tokens' keys working on the relay (the batch path skips "
+        "the key cache; single deletes are fine); GET, list and search see them gone",
+        True,
+    ),
+    Fault(
+        "delete-resurrects",
+        "a delete is undone resurrect_after_s (1.5 s) after it (a cache written back, a replica "
+        "that rolls back): the token is back in GET, list, search and on the relay",
+        True,
+    ),
+    Fault(
+        "list-hides-live",
+        "the list and search omit the caller's oldest live token (a wrong filter); GET and the "
+        "relay still see it",
+        True,
+    ),
+    Fault(
+        "delete-refunds-quota",
+        "DELETE credits the token's remaining quota to its owner's account (one-api 7bd4c0e4, where "
+        "a token's quota was carved from the user's, and its sign bug 929f87d1); seen in "
+        "/api/user/self's quota when the token had remain_quota",
+        True,
+    ),
+    Fault(
+        "batch-deletes-one",
+        "batch delete removes only the first of the caller's listed ids but answers the count of all "
+        "it found (a loop that returns early)",
+        True,
+    ),
+)
+
+FAULTS: dict[str, Fault] = {fault.name: fault for fault in (*_ALL, *_WHOLE_EFFECT)}
+
+# Faults a server profile cannot have: they break a route, door or check that release lacks
+# (reference §10: a late-2024 release has no batch delete, no key reveal, no x-api-key or Gemini
+# door, and never reads New-Api-User for access tokens).
+ABSENT_IN: dict[str, frozenset[str]] = {
+    "late2024": frozenset(
+        {
+            "batch-ignores-owner",
+            "batch-count-wrong",
+            "batch-keeps-listed",
+            "batch-keeps-key",
+            "batch-deletes-one",
+            "key-reveals-foreign",
+            "stale-key-x-api-key",
+            "stale-key-gemini",
+            "new-api-user-unchecked",
+        }
+    ),
+}
 
 
 def unknown_faults(names: Iterable[str]) -> list[str]:

@@ -9,6 +9,8 @@ The reference server has no channels, so every list is empty; what differs is it
 - `GET /v1/models/<model>`: the model in Anthropic's shape (with `x-api-key` and
   `anthropic-version`) or OpenAI's; an unknown id answers HTTP 200 with an OpenAI error.
 - `GET /v1beta/models`: Gemini's list. `GET /v1beta/openai/models`: OpenAI's list.
+- late2024 (c6ae8273 `controller/model.go`): `GET /v1/models` answers `{"data":[],"success":true}`
+  whatever the headers; a known model comes with its `permission` list; no `/v1beta` routes.
 """
 
 from __future__ import annotations
@@ -43,8 +45,37 @@ def _anthropic(call: Call) -> bool:
     return bool(headers.get("x-api-key")) and bool(headers.get("anthropic-version"))
 
 
+# c6ae8273 controller/model.go getPermission
+_LATE2024_PERMISSION = {
+    "id": "modelperm-LwHkVFn8AcMItP432fKKDIKJ",
+    "object": "model_permission",
+    "created": 1626777600,
+    "allow_create_engine": True,
+    "allow_sampling": True,
+    "allow_logprobs": True,
+    "allow_search_indices": False,
+    "allow_view": True,
+    "allow_fine_tuning": False,
+    "organization": "*",
+    "group": None,
+    "is_blocking": False,
+}
+
+
 def _model(inst: Instance, call: Call, model_id: str) -> GinJSON:
     created = _KNOWN_MODELS.get(model_id)
+    if inst.late2024 and created is not None:  # dto.OpenAIModels
+        return GinJSON(
+            {
+                "id": model_id,
+                "object": "model",
+                "created": created,
+                "owned_by": "openai",
+                "permission": [_LATE2024_PERMISSION],
+                "root": model_id,
+                "parent": None,
+            }
+        )
     if created is None:
         error = {
             "message": f"The model '{model_id}' does not exist",
@@ -70,6 +101,8 @@ async def list_models(inst: Instance, call: Call) -> Response:
     relayed = await authorize(inst, call)
     if not isinstance(relayed, Relayed):
         return relayed
+    if inst.late2024:
+        return GinJSON({"data": [], "success": True})
     headers = call.request.headers
     if _anthropic(call):
         if not inst.current:

@@ -112,7 +112,7 @@ def endpoint(inst: Instance, handler: Handler, policy: Policy) -> Callable[[Requ
                 return outcome
             identity = outcome
         response = await _after_auth(inst, handler, policy, Call(request, identity, lang), ip)
-        if identity is not None:
+        if identity is not None and not inst.late2024:  # c6ae8273 middleware/auth.go: none
             response.headers["Auth-Version"] = AUTH_VERSION
         return response
 

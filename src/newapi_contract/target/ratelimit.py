@@ -15,6 +15,12 @@ Four limiters matter (`middleware/rate-limit.go`; which routes use them: `pipeli
 | search   | SEARCH_RATE_LIMIT     | 10 / 60 s, init.go:126    | 10 / 60 s, init.go:133    | user       |
 
 (`common/init.go` lines, each the `..._ENABLE` line; the number and duration follow it.)
+
+late2024 (c6ae8273 `common/constants.go:147-162`, `middleware/rate-limit.go`): global
+180 / 180 s and web 60 / 180 s from the same env variables; critical 20 / 1200 s is a
+constant (no env variable, cannot be switched off); there is no search limiter at all
+(`router/api-router.go`: `tokenRoute.GET("/search", controller.SearchTokens)`), so
+`search` is `off` and ignored.
 Each is read from `<prefix>`, `<prefix>_DURATION` and `<prefix>_ENABLE` (`GetEnvOrDefault`:
 Atoi, a bad or empty value keeps the default; `GetEnvOrDefaultBool`: Go's ParseBool).
 
@@ -71,7 +77,15 @@ _DEFAULTS = {
         "critical": Limit(20, 1200),
         "search": Limit(10, 60),
     },
+    "late2024": {
+        "global": Limit(180, 180),
+        "web": Limit(60, 180),
+        "critical": Limit(20, 1200),
+        "search": Limit(0, 0, enabled=False),
+    },
 }
+# The limiters a generation reads from the environment (late2024: common/constants.go).
+_FROM_ENV = {"late2024": ("global", "web")}
 
 _GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
 _GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
@@ -113,6 +127,9 @@ class RateLimits:
         chosen = {}
         for name, (field_name, prefix) in _NAMES.items():
             default = _DEFAULTS[generation][name]
+            if name not in _FROM_ENV.get(generation, LIMITER_NAMES):
+                chosen[field_name] = default
+                continue
             limit = _env_int(env, prefix, default.limit)
             window = _env_int(env, f"{prefix}_DURATION", default.window_s)
             enabled = _env_bool(env, f"{prefix}_ENABLE", default.enabled)
@@ -123,9 +140,12 @@ class RateLimits:
         return cls(**chosen)
 
     def env(self, generation: str) -> dict[str, str]:
-        """The upstream environment variables that give these limits (for `generation`)."""
+        """The upstream environment variables that give these limits (for `generation`;
+        late2024 reads only the global and web ones)."""
         out = {}
         for name, (_, prefix) in _NAMES.items():
+            if name not in _FROM_ENV.get(generation, LIMITER_NAMES):
+                continue
             limit = self.resolved(generation).by_name(name)
             assert limit is not None
             out.update(

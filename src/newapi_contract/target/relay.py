@@ -14,6 +14,14 @@ which only admins may do (a common user's valid key gets 403). Every door ends i
 lookup (`ValidateUserToken`): unknown, deleted, disabled, expired and exhausted keys get
 the same 401; a disabled user's key gets 403. Without a token cache a deleted key fails
 on the very next request.
+
+late2024 (c6ae8273 `middleware/auth.go TokenAuth`, `model/token.go ValidateUserToken`) has
+three doors only: `Sec-WebSocket-Protocol`, `Authorization` (only `Bearer ` removed, no
+trimming), and `mj-api-secret` when that is empty or `midjourney-proxy`; no `x-api-key`,
+no Gemini. Its errors carry no `code`, are Chinese whatever the request's language and tell
+the cases apart: `未提供令牌` (no key), `无效的令牌` (unknown or deleted), `该令牌已过期`,
+`该令牌状态不可用` (disabled), and the exhausted texts quoting the key's first and last 3
+characters. With Redis (`token_cache`) a deleted key stays cached: see `tokencache`.
 """
 
 from __future__ import annotations
@@ -28,13 +36,13 @@ from starlette.responses import Response
 
 from newapi_contract.target.auth import USER_DISABLED
 from newapi_contract.target.instance import Instance
-from newapi_contract.target.messages import text
+from newapi_contract.target.messages import ZH_CN, text
 from newapi_contract.target.pipeline import Call
 from newapi_contract.target.responses import GinJSON
 from newapi_contract.target.store import ROLE_ADMIN
 from newapi_contract.target.token_api import TOKEN_ENABLED, TOKEN_EXHAUSTED, TOKEN_EXPIRED
 
-__all__ = ["RelayKey", "Relayed", "authorize", "error", "read_key"]
+__all__ = ["RelayKey", "Relayed", "authorize", "error", "read_key", "read_key_late2024"]
 
 _WS_PREFIX = "openai-insecure-api-key"
 # SetupContextForToken's answer to a common user's channel pin (`sk-<key>-<channel>`).
@@ -145,6 +153,10 @@ async def _lookup(inst: Instance, rk: RelayKey) -> dict[str, Any] | None:
     if token is None:
         include_deleted = inst.has("relay-ignores-deleted") or inst.has("relay-tells-deleted")
         token = inst.store.token_by_key(rk.key, include_deleted=include_deleted) if rk.key else None
+        if token is None and rk.key and inst.has("batch-keeps-key"):
+            row = inst.store.token_by_key(rk.key, include_deleted=True)
+            if row is not None and row["id"] in inst.batch_deleted:
+                token = {**row, "deleted_at": None}  # the batch path's stale copy
         if inst.cache is not None and token is not None and token["deleted_at"] is None:
             await asyncio.sleep(0)  # read, then write: a delete may land in between (legacy race)
             inst.cache.put(rk.key, token)
@@ -166,8 +178,83 @@ def _usable(inst: Instance, token: dict[str, Any]) -> bool:
     return True
 
 
+def read_key_late2024(request: Request) -> RelayKey:
+    """c6ae8273 TokenAuth's reading of the key: WebSocket, Authorization, mj-api-secret."""
+    headers = request.headers
+    auth, door, raw = headers.get("authorization", ""), "authorization", headers.get("authorization", "")
+    protocol = headers.get("sec-websocket-protocol", "")
+    if protocol:
+        key = protocol
+        for part in (p.strip() for p in protocol.split(",")):
+            if part.startswith(_WS_PREFIX):
+                key = part.removeprefix(_WS_PREFIX + ".")
+                break
+        auth, door, raw = "Bearer " + key, "websocket", protocol
+    key = auth.removeprefix("Bearer ")
+    if key in ("", "midjourney-proxy"):
+        raw = headers.get("mj-api-secret", "")
+        key, door = raw.removeprefix("Bearer "), "mj"
+    parts = tuple(key.removeprefix("sk-").split("-"))
+    return RelayKey(parts[0], parts, door, raw)
+
+
+def _late2024_error(call: Call, status: int, message: str) -> Response:
+    """c6ae8273 middleware/utils.go abortWithOpenAiMessage: no `code` field."""
+    request_id = call.request.scope.get("state", {}).get("request_id", "")
+    body = {"error": {"message": f"{message} (request id: {request_id})", "type": "new_api_error"}}
+    return GinJSON(body, status_code=status)
+
+
+def _late2024_refusal(inst: Instance, token: dict[str, Any], key: str) -> str | None:
+    """c6ae8273 ValidateUserToken's verdict on a found token: None when usable. Without
+    Redis an expired or exhausted key is marked so in the database."""
+    shown = f"sk-{key[:3]}***{key[-3:]}"
+    if token["status"] == TOKEN_EXHAUSTED:
+        return f"该令牌额度已用尽 TokenStatusExhausted[{shown}]"
+    if token["status"] == TOKEN_EXPIRED:
+        return "该令牌已过期"
+    if token["status"] != TOKEN_ENABLED:
+        return "该令牌状态不可用"
+    if token["expired_time"] != -1 and token["expired_time"] < inst.store.now():
+        if inst.cache is None:
+            inst.store.set_token_status(token["id"], TOKEN_EXPIRED)
+        return "该令牌已过期"
+    if not token["unlimited_quota"] and token["remain_quota"] <= 0:
+        if inst.cache is None:
+            inst.store.set_token_status(token["id"], TOKEN_EXHAUSTED)
+        return (
+            f"[{shown}] 该令牌额度已用尽 !token.UnlimitedQuota && token.RemainQuota = {token['remain_quota']}"
+        )
+    return None
+
+
+async def _authorize_late2024(inst: Instance, call: Call) -> Relayed | Response:
+    rk = read_key_late2024(call.request)
+    if not rk.key:
+        return _late2024_error(call, 401, "未提供令牌")
+    token = await _lookup(inst, rk)
+    invalid = "无效的令牌" + (f": sk-{rk.key}" if inst.has("relay-echoes-key") else "")
+    if token is None:
+        return _late2024_error(call, 401, invalid)
+    if token["deleted_at"] is not None and not inst.has("relay-ignores-deleted"):
+        return _late2024_error(call, 401, text("token.deleted", ZH_CN))
+    refusal = _late2024_refusal(inst, token, rk.key)
+    if refusal is not None:
+        return _late2024_error(call, 401, refusal)
+    user = inst.store.user(token["user_id"])
+    if user is None:
+        return _late2024_error(call, 500, "record not found")
+    if user["status"] == USER_DISABLED:
+        return _late2024_error(call, 403, "用户已被封禁")
+    if len(rk.parts) > 1 and user["role"] < ROLE_ADMIN:
+        return _late2024_error(call, 403, _NO_CHANNEL_PIN)
+    return Relayed(token, user)
+
+
 async def authorize(inst: Instance, call: Call) -> Relayed | Response:
     """TokenAuth: the key's token and user, or the answer that refuses the request."""
+    if inst.late2024:
+        return await _authorize_late2024(inst, call)
     rk = read_key(call.request, inst.current)
     token = await _lookup(inst, rk)
     invalid = text("token.invalid", call.lang)

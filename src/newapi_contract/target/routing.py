@@ -10,6 +10,9 @@
   or `/assets`, else the web UI's `index.html` (200, `Cache-Control: no-cache`).
 - Every answer but the redirects carries `X-Oneapi-Request-Id` and `X-New-Api-Version`
   (`middleware.RequestId`, `middleware.PoweredBy` on the engine, both generations).
+- late2024 (c6ae8273): no `middleware.PoweredBy` (no `X-New-Api-Version`), and its
+  `middleware/cache.go` sets no `Cache-Version`; the rest is the same (`router/web-router.go`,
+  `controller/relay.go RelayNotFound`).
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ def _redirect(method: str, location: str) -> Response:
     return HTMLResponse(body, status_code=status, headers={"Location": location})
 
 
-def _no_route(web_gate: Callable[[Scope], Response | None]) -> ASGIApp:
+def _no_route(web_gate: Callable[[Scope], Response | None], cache_version: bool) -> ASGIApp:
     """The NoRoute chain after gzip: web limiter, cache headers, the 404 or the web page."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -66,16 +69,20 @@ def _no_route(web_gate: Callable[[Scope], Response | None]) -> ASGIApp:
                 response.headers["Cache-Control"] = "max-age=604800"
             else:
                 response = HTMLResponse(_INDEX_PAGE, headers={"Cache-Control": "no-cache"})
-            response.headers["Cache-Version"] = _CACHE_VERSION
+            if cache_version:
+                response.headers["Cache-Version"] = _CACHE_VERSION
         await response(scope, receive, send)
 
     return app
 
 
-def gin_fallback(routes: list[BaseRoute], web_gate: Callable[[Scope], Response | None]) -> ASGIApp:
+def gin_fallback(
+    routes: list[BaseRoute], web_gate: Callable[[Scope], Response | None], cache_version: bool = True
+) -> ASGIApp:
     """The router's default app: trailing-slash redirect, else the NoRoute chain;
-    `web_gate(scope)` is the web limiter (None: the request passes)."""
-    not_found = GZipMiddleware(_no_route(web_gate), minimum_size=0)
+    `web_gate(scope)` is the web limiter (None: the request passes); `cache_version`: the
+    NoRoute answers carry `Cache-Version` (not in late2024)."""
+    not_found = GZipMiddleware(_no_route(web_gate, cache_version), minimum_size=0)
 
     async def fallback(scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
@@ -91,9 +98,10 @@ def gin_fallback(routes: list[BaseRoute], web_gate: Callable[[Scope], Response |
 
 
 class GinHeaders:
-    """Request id (also in `scope["state"]` for relay errors) and version headers."""
+    """Request id (also in `scope["state"]` for relay errors) and version headers
+    (`version` None: no `X-New-Api-Version`, as late2024)."""
 
-    def __init__(self, app: ASGIApp, version: str) -> None:
+    def __init__(self, app: ASGIApp, version: str | None) -> None:
         self.app = app
         self.version = version
 
@@ -108,7 +116,8 @@ class GinHeaders:
             if message["type"] == "http.response.start" and message["status"] not in _REDIRECTS:
                 headers = MutableHeaders(scope=message)
                 headers["X-Oneapi-Request-Id"] = request_id
-                headers["X-New-Api-Version"] = self.version
+                if self.version is not None:
+                    headers["X-New-Api-Version"] = self.version
             await send(message)
 
         await self.app(scope, receive, stamped)

@@ -7,6 +7,7 @@ the server, guarded by a lock; multi-statement operations run in one transaction
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -86,6 +87,23 @@ def _token(row: sqlite3.Row) -> dict[str, Any]:
     return token
 
 
+def _live_or(also: Iterable[int], args: list[Any]) -> str:
+    """`deleted_at IS NULL`, or also the rows `also` names (args extended)."""
+    shown = list(also)
+    if not shown:
+        return "deleted_at IS NULL"
+    args.extend(shown)
+    return f"(deleted_at IS NULL OR id IN ({', '.join('?' for _ in shown)}))"
+
+
+def _none_of(ids: Iterable[int], args: list[Any]) -> str:
+    left_out = list(ids)
+    if not left_out:
+        return ""
+    args.extend(left_out)
+    return f" AND id NOT IN ({', '.join('?' for _ in left_out)})"
+
+
 class Store:
     """Users and tokens in SQLite (`path` None: in memory)."""
 
@@ -111,12 +129,17 @@ class Store:
     def root_exists(self) -> bool:
         return self._one("SELECT 1 FROM users WHERE role = ?", (ROLE_ROOT,)) is not None
 
-    def create_user(self, username: str, password_hash: str, role: int, display_name: str) -> int | None:
+    def any_user(self) -> bool:
+        return self._one("SELECT 1 FROM users") is not None
+
+    def create_user(
+        self, username: str, password_hash: str, role: int, display_name: str, quota: int = 0
+    ) -> int | None:
         """The new user's id, or None when the username is taken."""
         try:
             cursor = self._run(
-                "INSERT INTO users (username, password, role, display_name) VALUES (?,?,?,?)",
-                (username, password_hash, role, display_name),
+                "INSERT INTO users (username, password, role, display_name, quota) VALUES (?,?,?,?,?)",
+                (username, password_hash, role, display_name, quota),
             )
         except sqlite3.IntegrityError:
             return None
@@ -192,15 +215,19 @@ class Store:
         name: Term | None = None,
         key: Term | None = None,
         include_deleted: bool = False,
+        also: Iterable[int] = (),
+        exclude: Iterable[int] = (),
     ) -> tuple[list[dict[str, Any]], int]:
         """A page of a user's tokens, newest first, and the total matching.
 
         A `Term` is (text, is_pattern): a LIKE pattern whose `%` are wildcards and `_`
-        literal, or an exact value."""
+        literal, or an exact value. `also`: deleted ids shown all the same, `exclude`: ids
+        left out (both only for fault modes)."""
         where = "user_id = ?"
         args: list[Any] = [user_id]
         if not include_deleted:
-            where += " AND deleted_at IS NULL"
+            where += " AND " + _live_or(also, args)
+        where += _none_of(exclude, args)
         for column, term in (("name", name), ("key", key)):
             if term is not None:
                 text, is_pattern = term
@@ -214,6 +241,29 @@ class Store:
                 [*args, limit, offset],
             ).fetchall()
         return [_token(row) for row in rows], count
+
+    def tokens_like(
+        self,
+        user_id: int,
+        name: str,
+        key: str,
+        *,
+        include_deleted: bool = False,
+        also: Iterable[int] = (),
+        exclude: Iterable[int] = (),
+    ) -> list[dict[str, Any]]:
+        """late2024's search (c6ae8273 `model/token.go SearchUserTokens`): every token of the
+        user whose name is `LIKE '%<name>%'` and key `LIKE '%<key>%'`, with the user's `%` and
+        `_` live as wildcards (SQLite's LIKE: ASCII case-insensitive), no order asked (SQLite
+        gives ids ascending), no limit."""
+        where = "user_id = ? AND name LIKE ? AND key LIKE ?"
+        args: list[Any] = [user_id, f"%{name}%", f"%{key}%"]
+        if not include_deleted:
+            where += " AND " + _live_or(also, args)
+        where += _none_of(exclude, args)
+        with self._lock:
+            rows = self._db.execute(f"SELECT * FROM tokens WHERE {where} ORDER BY id", args).fetchall()
+        return [_token(row) for row in rows]
 
     def soft_delete(self, token_id: int) -> bool:
         """Mark one live token deleted; False when it was not live."""
@@ -256,6 +306,28 @@ class Store:
         with self._lock:
             rows = self._db.execute(f"SELECT * FROM tokens {where} ORDER BY id", args).fetchall()
         return [dict(row) for row in rows]
+
+    def neighbour(self, user_id: int, token_id: int, after: bool) -> dict[str, Any] | None:
+        """The user's live token with the next id after (or before) `token_id`, or None."""
+        comparison, order = (">", "") if after else ("<", " DESC")
+        sql = (
+            f"SELECT * FROM tokens WHERE user_id = ? AND deleted_at IS NULL AND id {comparison} ? "
+            f"ORDER BY id{order} LIMIT 1"
+        )
+        row = self._one(sql, (user_id, token_id))
+        return _token(row) if row else None
+
+    def oldest_live(self, user_id: int) -> int | None:
+        row = self._one("SELECT MIN(id) FROM tokens WHERE user_id = ? AND deleted_at IS NULL", (user_id,))
+        return int(row[0]) if row and row[0] is not None else None
+
+    def restore(self, token_id: int) -> None:
+        """Undo a soft delete (fault `delete-resurrects`); a closed store is left alone."""
+        with contextlib.suppress(sqlite3.ProgrammingError):
+            self._run("UPDATE tokens SET deleted_at = NULL WHERE id = ?", (token_id,))
+
+    def add_user_quota(self, user_id: int, quota: int) -> None:
+        self._run("UPDATE users SET quota = quota + ? WHERE id = ?", (quota, user_id))
 
     def set_token_status(self, token_id: int, status: int) -> None:
         self._run("UPDATE tokens SET status = ? WHERE id = ?", (status, token_id))

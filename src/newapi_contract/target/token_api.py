@@ -6,6 +6,7 @@ reveal report a parse error, DeleteToken ignores it (id 0, or clamped on overflo
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from starlette.responses import Response
@@ -91,11 +92,22 @@ def _page_answer(inst: Instance, page: int, size: int, found: tuple[list[dict[st
     )
 
 
+def shown_rows(inst: Instance, user_id: int) -> dict[str, Any]:
+    """How list and search bend which rows they show, per fault mode: `include_deleted`
+    (`list-shows-deleted`), `also` (`batch-keeps-listed`), `exclude` (`list-hides-live`)."""
+    bend: dict[str, Any] = {"include_deleted": inst.has("list-shows-deleted")}
+    if inst.has("batch-keeps-listed") and inst.batch_deleted:
+        bend["also"] = sorted(inst.batch_deleted)
+    if inst.has("list-hides-live"):
+        oldest = inst.store.oldest_live(user_id)
+        if oldest is not None:
+            bend["exclude"] = [oldest]
+    return bend
+
+
 async def list_tokens(inst: Instance, call: Call) -> Response:
     page, size = _page(call)
-    found = inst.store.tokens(
-        call.user_id, _offset(page, size), size, include_deleted=inst.has("list-shows-deleted")
-    )
+    found = inst.store.tokens(call.user_id, _offset(page, size), size, **shown_rows(inst, call.user_id))
     return _page_answer(inst, page, size, found)
 
 
@@ -132,7 +144,7 @@ async def search_tokens(inst: Instance, call: Call) -> Response:
         size,
         name=terms[0],
         key=terms[1],
-        include_deleted=inst.has("list-shows-deleted"),
+        **shown_rows(inst, call.user_id),
     )
     return _page_answer(inst, page, size, found)
 
@@ -279,11 +291,31 @@ async def batch_delete(inst: Instance, call: Call) -> Response:
     if isinstance(ids, Response):
         return ids
     owner = None if inst.has("batch-ignores-owner") else call.user_id
-    deleted = inst.store.delete_many(ids, owner)
+    if inst.has("batch-deletes-one"):
+        found = [token_id for token_id in dict.fromkeys(ids) if inst.store.token(token_id, owner)]
+        deleted = inst.store.delete_many(found[:1], owner)
+        counted = len(found)
+    else:
+        deleted = inst.store.delete_many(ids, owner)
+        counted = len(deleted)
+    inst.batch_deleted.update(token["id"] for token in deleted)
     if inst.cache is not None:
         for token in deleted:
             inst.cache.forget(token["key"])
-    return ok(len(ids) if inst.has("batch-count-wrong") else len(deleted))
+    for token in deleted:
+        after_delete(inst, token)
+    return ok(len(ids) if inst.has("batch-count-wrong") else counted)
+
+
+def after_delete(inst: Instance, token: dict[str, Any]) -> None:
+    """What a delete (single or batch) does besides removing its target, per fault mode:
+    `delete-resurrects` undoes it later; `delete-refunds-quota` credits the owner."""
+    if inst.has("delete-resurrects"):
+        timer = threading.Timer(inst.config.resurrect_after_s, inst.store.restore, args=(token["id"],))
+        timer.daemon = True
+        timer.start()
+    if inst.has("delete-refunds-quota") and token["remain_quota"]:
+        inst.store.add_user_quota(token["user_id"], token["remain_quota"])
 
 
 async def batch_keys(inst: Instance, call: Call) -> Response:
@@ -294,3 +326,140 @@ async def batch_keys(inst: Instance, call: Call) -> Response:
         return fail(text("common.batch_too_many", call.lang, max=_BATCH_KEYS_MAX))
     keys = inst.store.keys_of(ids, call.user_id)
     return ok({"keys": {str(token_id): key for token_id, key in keys.items()}})
+
+
+# late2024 (upstream c6ae8273 controller/token.go, model/token.go) ---------------------------
+# No key reveal, no batch delete, no batch keys, no auto-groups: those routes do not exist.
+# Lists and GET show the full key; texts are Chinese whatever the request's language.
+
+_LATE2024_NAME_MAX = 30  # AddToken, UpdateToken: `len(token.Name) > 30` (bytes)
+_LATE2024_NAME_TOO_LONG = "令牌名称过长"
+_LATE2024_ITEMS_PER_PAGE = 10  # common/constants.go ItemsPerPage
+# model.Token in struct order (c6ae8273): no cross_group_retry, no auto_groups.
+_LATE2024_FIELDS = TOKEN_FIELDS[:-1]
+_LATE2024_BODY = {
+    **{name: gotype for name, gotype in _TOKEN_BODY.items() if name != "cross_group_retry"},
+    "created_time": "int",
+    "accessed_time": "int",
+    "used_quota": "int",
+}
+
+
+def item_late2024(token: dict[str, Any]) -> dict[str, Any]:
+    """One token as c6ae8273 serialises model.Token: the full key, `DeletedAt` last."""
+    shown = {field: token[field] for field in _LATE2024_FIELDS}
+    shown["DeletedAt"] = token["deleted_at"]
+    return shown
+
+
+def _go_int64(value: int) -> int:
+    """Go's int arithmetic wraps around at 64 bits."""
+    return (value + 2**63) % 2**64 - 2**63
+
+
+async def list_tokens_late2024(inst: Instance, call: Call) -> Response:
+    """c6ae8273 GetAllTokens: `p` 0-based (negative: 0), `size` (<= 0: 10, at most 100),
+    offset p*size (a wrapped, negative offset is no offset in GORM); `page_size` and `ps`
+    are not read; `data` is the array itself, newest first."""
+    query = call.request.query_params
+    page = max(atoi(query.get("p", "")).value, 0)
+    size = atoi(query.get("size", "")).value
+    size = _LATE2024_ITEMS_PER_PAGE if size <= 0 else min(size, 100)
+    offset = max(_go_int64(page * size), 0)
+    tokens, _ = inst.store.tokens(call.user_id, offset, size, **shown_rows(inst, call.user_id))
+    return ok([item_late2024(token) for token in tokens])
+
+
+async def search_tokens_late2024(inst: Instance, call: Call) -> Response:
+    """c6ae8273 SearchTokens: `keyword` (name) and `token` (key, `strings.Trim(token, "sk-")`:
+    any leading and trailing s, k and -), both `LIKE %...%`; every match, no paging, no
+    search limiter; `data` is the array."""
+    query = call.request.query_params
+    key = query.get("token", "")
+    tokens = inst.store.tokens_like(
+        call.user_id,
+        query.get("keyword", ""),
+        key.strip("sk-"),
+        **shown_rows(inst, call.user_id),
+    )
+    return ok([item_late2024(token) for token in tokens])
+
+
+async def get_token_late2024(inst: Instance, call: Call) -> Response:
+    """c6ae8273 GetToken: GetTokenByIds (the same texts as later releases), the full key."""
+    token_id = _reported_id(inst, call)
+    if isinstance(token_id, Response):
+        return token_id
+    token = inst.store.token(token_id, call.user_id, include_deleted=inst.has("get-shows-deleted"))
+    return ok(item_late2024(token)) if token else fail(NOT_FOUND)
+
+
+async def _bound_late2024(call: Call) -> dict[str, Any] | Response:
+    try:
+        body = bind(await call.request.body(), _LATE2024_BODY, "model.Token")
+    except BindError as exc:
+        return fail(str(exc))
+    if len(body["name"].encode()) > _LATE2024_NAME_MAX:
+        return fail(_LATE2024_NAME_TOO_LONG)
+    return body
+
+
+_LATE2024_SETTINGS = (
+    "name",
+    "expired_time",
+    "remain_quota",
+    "unlimited_quota",
+    "model_limits_enabled",
+    "model_limits",
+    "allow_ips",
+    "group",
+)
+
+
+async def create_token_late2024(inst: Instance, call: Call) -> Response:
+    """c6ae8273 AddToken: only the name is checked (no quota bounds, no token count limit);
+    `expired_time` is stored as sent (0 stays 0, which the relay treats as expired)."""
+    body = await _bound_late2024(call)
+    if isinstance(body, Response):
+        return body
+    now = inst.store.now()
+    fields = {name: body[name] for name in _LATE2024_SETTINGS}
+    fields.update(
+        user_id=call.user_id,
+        key=new_key(),
+        status=TOKEN_ENABLED,
+        created_time=now,
+        accessed_time=now,
+        used_quota=0,
+        cross_group_retry=False,
+        auto_groups=None,
+    )
+    inst.store.insert_token(fields)
+    return ok(with_data=False)
+
+
+async def update_token_late2024(inst: Instance, call: Call) -> Response:
+    """c6ae8273 UpdateToken: `status_only` writes the status, else the settings (not the
+    status); `data` is the updated token with its full key."""
+    body = await _bound_late2024(call)
+    if isinstance(body, Response):
+        return body
+    if body["id"] == 0:
+        return fail(ID_EMPTY)
+    token = inst.store.token(body["id"], call.user_id)
+    if token is None:
+        return fail(NOT_FOUND)
+    if body["status"] == TOKEN_ENABLED:
+        now = inst.store.now()
+        if token["status"] == TOKEN_EXPIRED and -1 != token["expired_time"] <= now:
+            return fail("令牌已过期，无法启用，请先修改令牌过期时间，或者设置为永不过期")
+        if token["status"] == TOKEN_EXHAUSTED and token["remain_quota"] <= 0 and not token["unlimited_quota"]:
+            return fail("令牌可用额度已用尽，无法启用，请先修改令牌剩余额度，或者设置为无限额度")
+    if call.request.query_params.get("status_only", ""):
+        changes: dict[str, Any] = {"status": body["status"]}
+    else:
+        changes = {name: body[name] for name in _LATE2024_SETTINGS}
+    inst.store.update_token(token["id"], changes)
+    updated = inst.store.token(token["id"], call.user_id)
+    assert updated is not None
+    return ok(item_late2024(updated))
