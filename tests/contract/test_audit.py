@@ -318,3 +318,26 @@ def test_vanished_after_a_delete_needs_a_complete_list_and_get():
     assert audit.vanished(model, listing([], complete=False), OWNER, api.get_token) == []
     api.live[10] = item(10)
     assert audit.vanished(model, listing([item(12)]), OWNER, api.get_token, besides=[11]) == []
+
+
+def test_a_token_created_with_success_that_no_list_shows_breaks_the_list_clause():
+    ledger = ledger_with(10)
+    names = [f"{PREFIX}hidden", f"{PREFIX}shown"]
+    observed = audit.Observed(look(item(10), {"id": 11, "name": f"{PREFIX}shown"}))
+    found = audit.judge(
+        ledger.model(), observed, [], prefix=PREFIX, asked_for=lambda n: True, created_unrecorded=names
+    )
+    assert [f.text.split(" was created")[0] for f in found["DEL-ALL-5"]] == [
+        f"the token named {PREFIX}hidden"
+    ]
+    incomplete = audit.Observed(look(item(10), complete=False))
+    assert not audit.judge(ledger.model(), incomplete, [], prefix=PREFIX, created_unrecorded=names)[
+        "DEL-ALL-5"
+    ]
+
+
+def test_the_ledger_names_what_was_created_but_never_recorded():
+    ledger = ledger_with(10)
+    ledger.note_created(f"{PREFIX}010")
+    ledger.note_created(f"{PREFIX}lost")
+    assert ledger.created_unrecorded() == [f"{PREFIX}lost"]

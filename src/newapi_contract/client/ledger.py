@@ -137,6 +137,7 @@ class Ledger:
         self._listed: dict[int, Sighting] = {}
         self._deleted_at: dict[int, float] = {}
         self._names_asked: set[str] = set()
+        self._names_created: set[str] = set()
         self._used_by: dict[int, str] = {}
         # The file appears with the first token: a run that created nothing leaves nothing.
 
@@ -178,6 +179,18 @@ class Ledger:
     def asked_for(self, name: str) -> bool:
         with self._lock:
             return name in self._names_asked
+
+    def note_created(self, name: str) -> None:
+        """A create of `name` answered success: the token exists, and the list must show it."""
+        with self._lock:
+            self._names_created.add(name)
+
+    def created_unrecorded(self) -> list[str]:
+        """Names whose create answered success but which no token of the ledger carries (the
+        list that should have found them did not show them)."""
+        with self._lock:
+            recorded = {e.name for e in self._entries.values()}
+            return sorted(self._names_created - recorded)
 
     def note_used_by(self, token_ids: Iterable[int], test: str) -> None:
         """The test these tokens were handed to (the bug report names it)."""

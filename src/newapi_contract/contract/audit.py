@@ -255,9 +255,13 @@ def judge(
     *,
     prefix: str,
     asked_for: Callable[[str], bool] = lambda name: False,
+    created_unrecorded: Sequence[str] = (),
 ) -> dict[str, list[Finding]]:
-    """Findings per clause (every clause of `CLAUSES` is a key; empty: it held)."""
+    """Findings per clause (every clause of `CLAUSES` is a key; empty: it held).
+    `created_unrecorded`: names whose create answered success but that no list showed when the
+    run looked for them (they must be in the final listing of some user)."""
     found: dict[str, list[Finding]] = {cid: [] for cid in CLAUSES}
+    _judge_unlisted(created_unrecorded, observed, found)
     now = observed.first.at
     known = {t.token_id for t in model}
     for token in model:
@@ -367,6 +371,29 @@ def _judge_deleted(
         found[LASTS].append(Finding(LASTS, tid, f"{what} {'; '.join(seen)}"))
 
 
+def _judge_unlisted(names: Sequence[str], observed: Observed, found: dict[str, list[Finding]]) -> None:
+    """A token whose create answered success exists: a complete listing (or the search) must
+    show it. Judged only when every user's listing is complete."""
+    looked = [*observed.first.lists.values(), *observed.first.searches.values()]
+    if (
+        not names
+        or not observed.first.lists
+        or not all(lst.complete for lst in observed.first.lists.values())
+    ):
+        return
+    shown = {str(item.get("name", "")) for lst in looked for item in lst.tokens}
+    for name in names:
+        if name not in shown:
+            found[LISTS].append(
+                Finding(
+                    LISTS,
+                    0,
+                    f"the token named {name} was created (POST /api/token/ answered success) but no "
+                    "list of the run showed it, nor the complete lists and the search at its end",
+                )
+            )
+
+
 def _judge_search(model: Sequence[TokenModel], observed: Observed, found: dict[str, list[Finding]]) -> None:
     """Search by the run's prefix: every live token the list shows, the search shows too
     (judged only when the search found one at least: a release whose search takes no
@@ -449,7 +476,14 @@ def run(ctx: Any, recorder: Any) -> tuple[dict[str, list[Finding]], int, Observa
     ctx.audited = True
     _settle_ledger(ctx.ledger, model, observed)
     intents = ctx.ledger.intents()
-    findings = judge(model, observed, intents, prefix=ctx.run_prefix, asked_for=ctx.ledger.asked_for)
+    findings = judge(
+        model,
+        observed,
+        intents,
+        prefix=ctx.run_prefix,
+        asked_for=ctx.ledger.asked_for,
+        created_unrecorded=ctx.ledger.created_unrecorded(),
+    )
     ctx.audit_result = (findings, len(model), observation)
     return ctx.audit_result
 

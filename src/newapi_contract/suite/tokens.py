@@ -172,6 +172,7 @@ class TokenFactory:
                 continue  # it may exist: the list below tells
             if created.success is not True:
                 raise RuntimeError(f"could not create a test token: {created.message!r}")
+            self._ctx.ledger.note_created(name)
         listed = items(actor.api.list_tokens())
         by_name = {item.get("name"): item.get("id") for item in listed}
         item_of = {item.get("name"): item for item in listed}
