@@ -341,3 +341,27 @@ def test_the_ledger_names_what_was_created_but_never_recorded():
     ledger.note_created(f"{PREFIX}010")
     ledger.note_created(f"{PREFIX}lost")
     assert ledger.created_unrecorded() == [f"{PREFIX}lost"]
+
+
+def test_the_owners_account_quota_moved_by_a_delete_breaks_the_unchanged_clause():
+    ledger = ledger_with(10, 11)
+    delete(ledger, 11, 150.0)
+    first = look(item(10))
+    moved = audit.Observed(
+        first, accounts={OWNER: answer({"success": True, "data": {"id": OWNER, "quota": 1000}})}
+    )
+    (finding,) = audit.judge(ledger.model(), moved, [], prefix=PREFIX, quota_before={OWNER: 0})["DEL-ALL-2"]
+    assert "quota was 0 before the run's first delete and is 1000 at its end (+1000)" in finding.text
+    kept = audit.Observed(
+        first, accounts={OWNER: answer({"success": True, "data": {"id": OWNER, "quota": 0}})}
+    )
+    assert not audit.judge(ledger.model(), kept, [], prefix=PREFIX, quota_before={OWNER: 0})["DEL-ALL-2"]
+    assert not audit.judge(ledger.model(), moved, [], prefix=PREFIX)["DEL-ALL-2"]  # no baseline: not judged
+
+
+def test_a_quota_baseline_counts_only_when_seen_before_the_first_delete():
+    ledger = ledger_with(10)
+    ledger.note_quota(OWNER, 5, 100.0)
+    ledger.note_quota(PEER, 7, 300.0)
+    intents = [DeleteIntent((10,), "DELETE /api/token/10", "t", 200.0, "success", by=OWNER)]
+    assert audit._quota_before(ledger, [OWNER, PEER], intents) == {OWNER: 5}

@@ -138,6 +138,8 @@ class Ledger:
         self._deleted_at: dict[int, float] = {}
         self._names_asked: set[str] = set()
         self._names_created: set[str] = set()
+        self._quota_first: dict[int, tuple[int, float]] = {}
+        self._quota_last: dict[int, tuple[int, float]] = {}
         self._used_by: dict[int, str] = {}
         # The file appears with the first token: a run that created nothing leaves nothing.
 
@@ -179,6 +181,18 @@ class Ledger:
     def asked_for(self, name: str) -> bool:
         with self._lock:
             return name in self._names_asked
+
+    def note_quota(self, user_id: int, quota: int, at: float) -> None:
+        """A user's account quota as an answer showed it (login, GET /api/user/self): the first
+        one is the run's baseline (a delete must not move it: `delete-refunds-quota`)."""
+        with self._lock:
+            self._quota_first.setdefault(user_id, (quota, at))
+            self._quota_last[user_id] = (quota, at)
+
+    def quota_seen(self, user_id: int) -> tuple[tuple[int, float] | None, tuple[int, float] | None]:
+        """(first, latest) (quota, when) seen of the user, None where none was."""
+        with self._lock:
+            return self._quota_first.get(user_id), self._quota_last.get(user_id)
 
     def note_created(self, name: str) -> None:
         """A create of `name` answered success: the token exists, and the list must show it."""

@@ -73,6 +73,7 @@ class Api(Protocol):
     def search_all(self, keyword: str) -> Listing: ...
     def get_token(self, token_id: int | str) -> Answer: ...
     def relay_models(self, key: str | None, form: str = ...) -> Answer: ...
+    def self_info(self) -> Answer: ...
 
 
 @dataclass(frozen=True)
@@ -101,12 +102,15 @@ class Observed:
     again: dict[int, Listing] = field(default_factory=dict)
     gets: dict[int, Answer] = field(default_factory=dict)
     search_absent: str | None = None  # why the search was not used
+    # user id -> GET /api/user/self at the end, for users with a quota seen before any delete
+    accounts: dict[int, Answer] = field(default_factory=dict)
 
     def requests(self) -> int:
         looks = [self.first, *([self.second] if self.second else [])]
         seen = [lst for look in looks for lst in (*look.lists.values(), *look.searches.values())]
         pages = sum(len(lst.answers) for lst in seen)
-        return pages + sum(len(lst.answers) for lst in self.again.values()) + len(self.gets)
+        again = sum(len(lst.answers) for lst in self.again.values())
+        return pages + again + len(self.gets) + len(self.accounts)
 
 
 def expected_alive(token: TokenModel) -> bool:
@@ -129,6 +133,7 @@ def observe(
     bound_s: float,
     settle_s: float = 0.0,
     search: bool = True,
+    accounts: Iterable[int] = (),
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Observed:
@@ -145,6 +150,9 @@ def observe(
             first.searches[owner] = apis[owner].search_all(prefix + "%")
         except FeatureAbsent as absent:
             observed.search_absent = str(absent)
+    for user in accounts:
+        if user in apis:
+            observed.accounts[user] = apis[user].self_info()
     _confirm(model, apis, observed)
     _probe_keys(model, apis, first, bound_s, clock, sleep)
     if settle_s > 0:
@@ -256,12 +264,14 @@ def judge(
     prefix: str,
     asked_for: Callable[[str], bool] = lambda name: False,
     created_unrecorded: Sequence[str] = (),
+    quota_before: Mapping[int, int] | None = None,
 ) -> dict[str, list[Finding]]:
     """Findings per clause (every clause of `CLAUSES` is a key; empty: it held).
     `created_unrecorded`: names whose create answered success but that no list showed when the
     run looked for them (they must be in the final listing of some user)."""
     found: dict[str, list[Finding]] = {cid: [] for cid in CLAUSES}
     _judge_unlisted(created_unrecorded, observed, found)
+    _judge_accounts(quota_before or {}, model, observed, found)
     now = observed.first.at
     known = {t.token_id for t in model}
     for token in model:
@@ -371,6 +381,39 @@ def _judge_deleted(
         found[LASTS].append(Finding(LASTS, tid, f"{what} {'; '.join(seen)}"))
 
 
+def _judge_accounts(
+    before: Mapping[int, int],
+    model: Sequence[TokenModel],
+    observed: Observed,
+    found: dict[str, list[Finding]],
+) -> None:
+    """A delete touches its token only: the owner's account quota (GET /api/user/self) at the
+    end is what it was before the run's first delete (the run's relay calls bill nothing)."""
+    for user, answer in observed.accounts.items():
+        data = answer.data if isinstance(answer.data, dict) else {}
+        quota = data.get("quota")
+        if (
+            user not in before
+            or answer.success is not True
+            or type(quota) is not int
+            or quota == before[user]
+        ):
+            continue
+        deleted = [t for t in model if t.owner_id == user and t.deleted]
+        made = sorted(
+            {str(t.created_with.get("remain_quota")) for t in deleted if "remain_quota" in t.created_with}
+        )
+        found[CHANGED].append(
+            Finding(
+                CHANGED,
+                0,
+                f"user {user}'s account quota was {before[user]} before the run's first delete and is "
+                f"{quota} at its end ({quota - before[user]:+d}) after {len(deleted)} deletes of its "
+                f"tokens (made with remain_quota {', '.join(made) or 'unknown'}): a delete moved it",
+            )
+        )
+
+
 def _judge_unlisted(names: Sequence[str], observed: Observed, found: dict[str, list[Finding]]) -> None:
     """A token whose create answered success exists: a complete listing (or the search) must
     show it. Judged only when every user's listing is complete."""
@@ -433,7 +476,7 @@ def _changes(token: TokenModel, item: Mapping[str, Any]) -> list[str]:
 
 def observed_text(findings: Sequence[Finding], tokens: int) -> str:
     """The observed part of a clause's bug report."""
-    return f"{len(findings)} of the run's {tokens} tokens: {report(findings)}"
+    return f"{len(findings)} finding(s) over the run's {tokens} tokens: {report(findings)}"
 
 
 def report(findings: Sequence[Finding], limit: int = 5) -> str:
@@ -464,6 +507,7 @@ def run(ctx: Any, recorder: Any) -> tuple[dict[str, list[Finding]], int, Observa
     apis = {actor.user_id: actor.api for actor in (ctx.owner, ctx.peer) if actor is not None}
     features = ctx.target.features if ctx.target is not None else None
     search = features is None or features.routes.get("token search") is not False
+    before = _quota_before(ctx.ledger, apis, ctx.ledger.intents())
     with observation.recording():
         observed = observe(
             model,
@@ -472,6 +516,7 @@ def run(ctx: Any, recorder: Any) -> tuple[dict[str, list[Finding]], int, Observa
             bound_s=ctx.settings.revocation_bound_s,
             settle_s=ctx.settings.settle_s,
             search=search,
+            accounts=[u for u in before if u == _busiest(model, sorted(apis))],
         )
     ctx.audited = True
     _settle_ledger(ctx.ledger, model, observed)
@@ -483,6 +528,7 @@ def run(ctx: Any, recorder: Any) -> tuple[dict[str, list[Finding]], int, Observa
         prefix=ctx.run_prefix,
         asked_for=ctx.ledger.asked_for,
         created_unrecorded=ctx.ledger.created_unrecorded(),
+        quota_before=before,
     )
     ctx.audit_result = (findings, len(model), observation)
     return ctx.audit_result
@@ -531,3 +577,15 @@ def vanished(
         if answer.success is False and answer.message == NOT_FOUND:
             gone.append(token_id)
     return gone
+
+
+def _quota_before(ledger: Any, users: Iterable[int], intents: Sequence[DeleteIntent]) -> dict[int, int]:
+    """Each user's account quota as first seen, when that was before the run's first delete
+    (the bootstrap's login or credential check shows it; an xdist worker sees none: not judged)."""
+    first_delete = min((i.at for i in intents), default=float("inf"))
+    before = {}
+    for user in users:
+        first, _ = ledger.quota_seen(user)
+        if first is not None and first[1] < first_delete:
+            before[user] = first[0]
+    return before

@@ -540,6 +540,9 @@ def _observe_exchange(
         request = f"POST /api/token/batch {ids}"
         ledger.note_intent(DeleteIntent(tuple(ids), request, scope, now, _outcome(exchange), count, by))
         return
+    if (exchange.method, path) in (("POST", "/api/user/login"), ("GET", "/api/user/self")):
+        _observe_quota(ledger, exchange, now)
+        return
     if exchange.method != "GET" or exchange.status != 200:
         return
     body = _json(exchange.response_body)
@@ -556,3 +559,15 @@ def _observe_exchange(
         read = item.get("id") if isinstance(item, dict) else None
         if isinstance(read, int):
             ledger.note_seen([read], Sighting(now, scope, "get"))
+
+
+def _observe_quota(ledger: Ledger, exchange: Exchange, now: float) -> None:
+    """A user's account quota from a login (legacy `data`, current `data.user`) or a
+    GET /api/user/self answer."""
+    body = _json(exchange.response_body)
+    if exchange.status != 200 or not isinstance(body, dict) or body.get("success") is not True:
+        return
+    data = body.get("data")
+    user = data.get("user") if isinstance(data, dict) and isinstance(data.get("user"), dict) else data
+    if isinstance(user, dict) and type(user.get("id")) is int and type(user.get("quota")) is int:
+        ledger.note_quota(user["id"], user["quota"], now)

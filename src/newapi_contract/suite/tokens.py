@@ -27,6 +27,10 @@ from newapi_contract.suite.run_context import Actor, RunContext
 __all__ = ["KeyRing", "TokenFactory", "TokenRef"]
 
 BATCH = 8  # tokens made at a time: one list call finds them all
+# What each token is made with besides its name (`NewApi.create_token`: unlimited, never
+# expiring): a remaining quota too, which an unlimited token never spends, so that a delete
+# that credits it to the owner's account shows there (the audit, DEL-ALL-2).
+MADE_WITH = {"remain_quota": 1000}
 # Tokens whose keys are revealed together: one for each test that sends a key (DEL-AUTH-7,
 # DEL-ISO-1, the owner's deletion of DEL-OWN-1..6, the relay doors, the batch of DEL-ALL-4
 # (two), the state machine's opening): one critical request, not seven.
@@ -95,6 +99,7 @@ class TokenFactory:
         self._pools: dict[int, list[TokenRef]] = {}
         self._lock = threading.Lock()
         self.keys = KeyRing(ctx.ledger.note_key)
+        self._account_seen = False
         self._keyed: dict[int, list[TokenRef]] = {}
 
     def __call__(self, actor: Actor | None = None, where: Callable[[int], bool] | None = None) -> TokenRef:
@@ -158,6 +163,13 @@ class TokenFactory:
         return (token_id - 1 <= 0 or knows(token_id - 1)) and knows(token_id + 1)
 
     def _make(self, actor: Actor, n: int) -> list[TokenRef]:
+        if actor is self._default and not self._account_seen:
+            # The owner's account before any token of the run exists, let alone is deleted: the
+            # audit's baseline for "a delete moves nothing but its token" (one request a run,
+            # none when the start-up already read it: given users' check, older releases).
+            self._account_seen = True
+            if self._ctx.ledger.quota_seen(actor.user_id)[0] is None:
+                actor.api.self_info()
         prefix = self._ctx.run_prefix
         names = [f"{prefix}{next(self._serial):03d}{random.randrange(16**4):04x}" for _ in range(n)]
         self._ctx.pending_names.update(names)
@@ -165,7 +177,7 @@ class TokenFactory:
             self._ctx.ledger.note_asked(name)
         for name in names:
             try:
-                created = actor.api.create_token(name)
+                created = actor.api.create_token(name, **MADE_WITH)
             except RoadFault as fault:
                 if fault.kind != "lost":
                     raise
@@ -190,7 +202,11 @@ class TokenFactory:
             token_id = by_name.get(name)
             if isinstance(token_id, int):
                 self._ctx.ledger.record(
-                    token_id, name, actor.user_id, created_with=create_body(name), item=item_of[name]
+                    token_id,
+                    name,
+                    actor.user_id,
+                    created_with=create_body(name, **MADE_WITH),
+                    item=item_of[name],
                 )
                 refs.append(TokenRef(token_id, name, actor.user_id, actor, self.keys))
             self._ctx.pending_names.discard(name)  # recorded, or never made (not listed)
