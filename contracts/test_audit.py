@@ -37,7 +37,7 @@ def audited(run_context, recorder) -> Audit:
 @pytest.fixture(autouse=True)
 def _judged_here(request, run_context) -> None:
     """This process reports this clause from a test (not at its session's end, see `suite.plugin`)."""
-    run_context.audit_reported.add(request.node.get_closest_marker("clause").args[0])
+    run_context.reported_here.add(request.node.get_closest_marker("clause").args[0])
 
 
 @pytest.fixture(autouse=True)

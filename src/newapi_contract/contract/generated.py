@@ -31,6 +31,7 @@ from newapi_contract.contract.audit import vanished
 
 __all__ = [
     "OVERFLOW_CLAMP",
+    "SENT",
     "Aim",
     "Arena",
     "Party",
@@ -277,6 +278,23 @@ class Arena:
 
 
 _ACTIVE: list[Arena] = []
+
+# Every DELETE the generated test sent in this process, as recorded: (url, ledger ids then).
+# DEL-GEN-2 judges them (`strays`): in its test, or, under xdist in a worker that ran the
+# generated test but not DEL-GEN-2's, at that worker's session's end (`suite.plugin`).
+SENT: list[tuple[str, frozenset[int]]] = []
+
+
+def strays(sent: list[tuple[str, frozenset[int]]]) -> list[str]:
+    """The sent DELETEs that acted, as the server parses their id, on an id a row can have and
+    the ledger did not hold then."""
+    found = []
+    for url, owned in sent:
+        segment = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        acted = token_id_acted_on(segment)
+        if acted > 0 and acted != OVERFLOW_CLAMP and acted not in owned:
+            found.append(f"{url} (acts on {acted})")
+    return found
 
 
 def active_arena() -> Arena | None:

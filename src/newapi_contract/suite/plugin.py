@@ -32,7 +32,7 @@ from newapi_contract.contract.features import Features
 from newapi_contract.contract.verdict import ClauseViolation
 from newapi_contract.errors import ContractError, RoadFault
 from newapi_contract.paths import CONTRACTS_DIR
-from newapi_contract.report.failure import Failure
+from newapi_contract.report.failure import Failure, failure_from
 from newapi_contract.report.summary import ClauseTally
 from newapi_contract.report.timings import RunTimings
 from newapi_contract.suite.reporting import (
@@ -131,25 +131,47 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             session.config.workeroutput["newapi_audit"] = json.dumps(ctx.audit_verdicts)
 
 
+def _generated_at_session_end(ctx: RunContext, session: pytest.Session) -> None:
+    """DEL-GEN-2 judges what the generated test sent in its own process (contract.generated.SENT):
+    under xdist a worker that ran the generated test but not DEL-GEN-2's test judges it here."""
+    from newapi_contract.contract.generated import SENT, strays
+
+    cid = "DEL-GEN-2"
+    if not SENT or cid in ctx.reported_here or not any(_clause_id(i) == cid for i in session.items):
+        return
+    test = f"(DEL-GEN-2 over worker {ctx.worker}'s generated requests at its session's end)"
+    found = strays(SENT)
+    verdict: dict[str, Any] = {"test": test, "verdict": "failed" if found else "held"}
+    if found:
+        failure = failure_from(
+            AssertionError(f"[DEL-GEN-2] generated DELETEs reached ids outside the ledger: {found}"),
+            test=test,
+            test_clause=cid,
+            exchanges=[],
+            redact=ctx.redactor.text,
+        )
+        verdict["failure"] = failure.as_dict()
+    ctx.audit_verdicts[cid] = verdict
+
+
 def _audit_at_session_end(ctx: RunContext, session: pytest.Session) -> None:
     """Under xdist, the audit clauses (contract.audit) no test of this worker reported: this
     worker's tokens are audited here, after its last test and before its cleanup, and the
     verdicts go to the controller's tally (`_XdistController.pytest_testnodedown`). Each
     worker audits only its own ledger: another worker's deletes are never judged here."""
     from newapi_contract.contract import audit
-    from newapi_contract.report.failure import failure_from
 
+    _generated_at_session_end(ctx, session)
     wanted = {cid for item in session.items if (cid := _clause_id(item)) in audit.CLAUSES}
-    left = sorted(wanted - ctx.audit_reported)
+    left = sorted(wanted - ctx.reported_here)
     if not left or ctx.target is None:
         return
     test = f"(audit of worker {ctx.worker}'s tokens at its session's end)"
     try:
         findings, tokens, observation = audit.run(ctx, ctx.recorder)
     except (ContractError, RoadFault) as exc:  # no answer, no verdict: never a false alarm
-        ctx.audit_verdicts = {
-            cid: {"test": test, "verdict": "unverified", "reason": str(exc)} for cid in left
-        }
+        for cid in left:
+            ctx.audit_verdicts[cid] = {"test": test, "verdict": "unverified", "reason": str(exc)}
         return
     for cid in left:
         if tokens == 0:

@@ -111,9 +111,11 @@ class RunContext:
     pending_names: set[str] = field(default_factory=set)
     audited: bool = False  # the audit (contract.audit) has looked at this process's tokens
     audit_result: Any = None  # its (findings, tokens, observation), shared by its clauses
-    audit_reported: set[str] = field(default_factory=set)  # audit clauses a test here reported
-    # Under xdist: the verdicts of the audit clauses no test of this worker reported, judged at
-    # its session's end (suite.plugin), for the controller's tally.
+    # Clauses a test of this process reported that, under xdist, a worker that ran none of
+    # their tests judges at its session's end instead (the audit's, DEL-GEN-2: suite.plugin).
+    reported_here: set[str] = field(default_factory=set)
+    # Under xdist: the verdicts of those clauses no test of this worker reported, judged at its
+    # session's end (suite.plugin), for the controller's tally.
     audit_verdicts: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
