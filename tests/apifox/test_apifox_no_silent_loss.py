@@ -73,12 +73,20 @@ def test_a_repeated_operation_id_gets_a_suffix_and_the_document_converts() -> No
     assert renamed.where == "relay.json: /paths/~1v1~1images~1edits/post/operationId"
 
 
-def test_an_operation_that_cannot_be_valid_is_dropped_by_name_and_the_rest_converts() -> None:
+def test_a_part_that_cannot_be_valid_is_dropped_by_name_and_its_operation_stays() -> None:
     bad = {"responses": {"200": {"description": "ok"}, "abc": {"description": "not a status"}}}
     conversion = convert_text(export({"/bad": {"get": bad}, "/good": {"get": OK}}), "e.json")
+    assert list(conversion.document["paths"]) == ["/bad", "/good"]
+    assert list(conversion.document["paths"]["/bad"]["get"]["responses"]) == ["200"]
+    (dropped,) = [f for f in conversion.findings if f.rule == "malformed-part-dropped"]
+    assert dropped.where == "e.json: /paths/~1bad/get/responses/abc"
+
+
+def test_an_operation_that_is_not_an_object_is_dropped_by_name_and_the_rest_converts() -> None:
+    conversion = convert_text(export({"/bad": {"get": "soon"}, "/good": {"get": OK}}), "e.json")
     assert list(conversion.document["paths"]) == ["/good"]
-    (dropped,) = [f for f in conversion.findings if f.rule == "operation-invalid-dropped"]
-    assert dropped.where == "e.json: /paths/~1bad/get" and "GET /bad" in dropped.message
+    (dropped,) = [f for f in conversion.findings if f.rule == "malformed-part-dropped"]
+    assert dropped.where == "e.json: /paths/~1bad/get"
 
 
 RESPONSE = {"id": 7, "code": 200, "name": "成功", "jsonSchema": {"type": "object", "properties": {}}}
@@ -324,14 +332,21 @@ def test_a_no_content_response_has_no_body_and_says_so_if_it_carried_a_schema() 
 
 def test_an_invalid_component_is_dropped_by_name_and_so_are_the_operations_needing_it() -> None:
     uses = {"responses": {"200": {"$ref": "#/components/responses/Broken"}}}
-    text = export(
-        {"/uses": {"get": uses}, "/fine": {"get": OK}},
-        responses={"Broken": {"description": "d", "content": 5}},
-    )
+    text = export({"/uses": {"get": uses}, "/fine": {"get": OK}}, responses={"Broken": 5})
     conversion = convert_text(text, "e.json")
     validate(conversion.document)
     assert list(conversion.document["paths"]) == ["/fine"]
     assert {"component-invalid-dropped", "operation-invalid-dropped"} <= set(rules(conversion))
+
+
+def test_a_bad_part_of_a_component_costs_that_part_only() -> None:
+    uses = {"responses": {"200": {"$ref": "#/components/responses/Broken"}}}
+    text = export({"/uses": {"get": uses}}, responses={"Broken": {"description": "d", "content": 5}})
+    conversion = convert_text(text, "e.json")
+    validate(conversion.document)
+    assert conversion.document["components"]["responses"]["Broken"] == {"description": "d"}
+    (dropped,) = [f for f in conversion.findings if f.rule == "malformed-part-dropped"]
+    assert dropped.where == "e.json: /components/responses/Broken/content (as converted)"
 
 
 def test_what_a_project_holds_beside_http_apis_is_named() -> None:
@@ -349,5 +364,5 @@ def test_what_a_project_holds_beside_http_apis_is_named() -> None:
     data["apiCollection"][0]["items"].append({"name": "a websocket", "websocket": {"url": "ws://h"}})
     conversion = convert_text(json.dumps(data), "t.json")
     assert conversion.document["components"]["responses"]["response-5"]["description"] == "记录不存在"
-    where = {f.where for f in conversion.findings if f.rule == "field-not-converted"}
+    where = {f.where for f in conversion.findings if f.rule in ("field-not-converted", "not-converted")}
     assert where == {"t.json: /socketCollection", "t.json: /apiCollection/0/items/1"}

@@ -66,7 +66,7 @@ def test_body_type(body: dict, has_body: bool, expected_rules: list[str]) -> Non
         ('{"name": 5}', None, ["example-json-text-parsed", "example-schema-mismatch"]),
         ('{"name": "a", "id": 1}', None, ["example-json-text-parsed", "example-schema-mismatch"]),
         ("{ name: a }", None, ["example-schema-mismatch"]),
-        ("", None, []),
+        ("", None, ["example-empty-dropped"]),  # dropped, but not in silence
     ],
 )
 def test_request_examples(example: str, kept: object, expected_rules: list[str]) -> None:
@@ -140,7 +140,13 @@ def test_authorization_scheme_is_an_api_key_in_the_authorization_header() -> Non
         "in": "header",
         "name": "Authorization",
     }
-    assert "Bearer <access token>" in scheme["description"]
+    # /x is not new-api's: the scheme says nothing of new-api.
+    assert "new-api" not in scheme["description"] and "Authorization header" in scheme["description"]
+
+
+def test_authorization_scheme_has_new_apis_wording_in_new_apis_document() -> None:
+    doc = convert_api(path="/api/token/{id}", parameters={"header": [header("Authorization")]}).document
+    assert "Bearer <access token>" in doc["components"]["securitySchemes"]["AccessToken"]["description"]
 
 
 def test_dangling_definition_ref_is_removed_and_known_one_rewritten() -> None:

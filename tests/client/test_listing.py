@@ -113,3 +113,14 @@ def test_item_and_items() -> None:
     assert listing.ids() == {3}
     assert items(_answer({"items": [{"id": 1}, "junk"]})) == [{"id": 1}]
     assert items(_answer([{"id": 2}])) == [{"id": 2}]
+
+
+def test_a_paged_server_that_ignores_p_is_read_once_more_and_no_further() -> None:
+    calls: list[int | None] = []
+
+    def same_page(page: int | None) -> Answer:
+        calls.append(page)
+        return _answer({"page": 1, "page_size": 3, "total": 9, "items": [{"id": 3}, {"id": 2}, {"id": 1}]})
+
+    listing = read_all(same_page)
+    assert calls == [None, 2] and listing.ids() == {1, 2, 3}

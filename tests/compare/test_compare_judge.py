@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 
 from newapi_contract.client.api import Answer
-from newapi_contract.compare.judge import Seen, judge_step
-from newapi_contract.compare.scenario import load_scenario
+from newapi_contract.compare.judge import REGISTRY, Checked, Seen, check, judge_step
+from newapi_contract.compare.scenario import CHECKS, load_scenario
 from newapi_contract.contract.expectations import for_generation
 
 STEPS = {step.id: step for step in load_scenario()}
@@ -101,3 +102,23 @@ def test_each_check_fails_its_own_clause() -> None:
         "DEL-OWN-1": "held",
         "DEL-SHAPE-1": "held",
     }
+
+
+def test_every_check_a_scenario_can_name_has_exactly_one_implementation() -> None:
+    # One home for the list: the scenario's kinds are the registry's, each with its function.
+    assert {name: kind.arg for name, kind in REGISTRY.items()} == CHECKS
+    assert all(kind.name == name and callable(kind.run) for name, kind in REGISTRY.items())
+    functions = [kind.run for kind in REGISTRY.values()]
+    assert len(set(functions)) == len(functions), "one function is registered under two names"
+    used = {check.kind for step in load_scenario() for call in step.calls for check in call.expect}
+    assert used <= set(REGISTRY), used - set(REGISTRY)
+    assert set(REGISTRY) - used == set(), "a registered check no step uses"
+
+
+def test_a_second_implementation_of_a_check_is_refused() -> None:
+    with pytest.raises(ValueError, match="'status' is registered twice"):
+
+        @check("status", int)
+        def _another_status(c: Checked) -> None: ...
+
+    assert REGISTRY["status"].run.__name__ == "_status"  # the first one stays

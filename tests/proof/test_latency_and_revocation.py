@@ -27,7 +27,7 @@ def test_revocation_per_door_shows_legacys_asynchronous_eviction(run_suite, gene
     run = run_suite("--embedded-generation", generation, "--token-cache", "on", *DOOR_CLAUSES)
     assert run.exit_code == 0, run.output[-3000:]
     rows = {row["door"]: row for row in run.summary["revocation"]}
-    assert len(rows) == 6 and all(row["verdict"] == "revoked" for row in rows.values())
+    assert len(rows) == 7 and all(row["verdict"] == "revoked" for row in rows.values())
     late = [door for door, row in rows.items() if row["accepted_after_delete"]]
     if generation == "legacy":  # the entry is evicted 50 ms after the delete: the first probe hits it
         assert late and rows[late[0]]["refused_at_ms"] >= 50, rows

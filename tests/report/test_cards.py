@@ -4,7 +4,12 @@ labelled, earlier ones folded, bodies parsed and whole."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import asdict
+from importlib import resources
+
+from markupsafe import Markup
 
 from newapi_contract.client.recording import Exchange
 from newapi_contract.contract.clauses import load_clauses
@@ -80,3 +85,53 @@ def test_passing_detail_is_folded() -> None:
 
 def test_no_exchange_says_so() -> None:
     assert "No HTTP exchange" in exchanges_html([])
+
+
+def test_a_values_line_breaks_and_indentation_are_kept() -> None:
+    # The templates' own line breaks stay out of the page; a value's are its text.
+    text = 'line one\n    indented "two"\n\tthree'
+    html = failure_card(_failure(expected=text, details=text), None)
+    assert "<pre>line one\n    indented &quot;two&quot;\n\tthree</pre>" in html
+    assert "\n<" not in html.replace("\n    indented", "").replace("\n\tthree", "")
+
+
+def test_only_a_fragment_of_the_reports_own_templates_is_taken_as_markup() -> None:
+    told = failure_card(_failure(), None, title_extra="<b>(and 1 more)</b>")
+    assert "&lt;b&gt;(and 1 more)&lt;/b&gt;" in told and "<b>(and 1 more)</b>" not in told
+    made = failure_card(_failure(), None, title_extra=Markup(" <small>(and 1 more)</small>"))
+    assert " <small>(and 1 more)</small></h3>" in made
+
+
+def test_templates_live_in_the_package_and_a_page_renders_before_any_card() -> None:
+    for folder, name in (
+        ("report", "cards.html.j2"),
+        ("report", "page.html.j2"),
+        ("compare", "compare.html.j2"),
+    ):
+        assert resources.files("newapi_contract").joinpath(folder, "templates", name).is_file()
+    # A fresh process whose first HTML is the page's top, with a failure card in it.
+    code = """if True:
+        import json, pytest
+        from newapi_contract.contract.clauses import load_clauses
+        from dataclasses import asdict
+        from newapi_contract.client.recording import Exchange
+        from newapi_contract.report.failure import ABOUT_ANSWER, Failure
+        from newapi_contract.report.page import run_summary_html
+        from newapi_contract.report.summary import ClauseTally
+        answer = Exchange("GET", "http://x/api/token/5", {}, "", 200, {}, '{"success":true}', 2.0)
+        failure = Failure(
+            "t.py::x", "DEL-OWN-2", "DEL-OWN-2", "violation", "HTTP 200, body", expected="gone",
+            exchanges=[asdict(answer)], about=0, about_why=ABOUT_ANSWER,
+        )
+        report = pytest.TestReport(
+            "x", ("t.py", 1, "x"), {}, "failed", None, "call",
+            user_properties=[("clause", "DEL-OWN-2"), ("failure", json.dumps(failure.as_dict()))],
+        )
+        tally = ClauseTally(load_clauses())
+        tally.add(report)
+        print("".join(run_summary_html(tally)))
+    """
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "id='clause-DEL-OWN-2'" in done.stdout and "<pre>gone</pre>" in done.stdout
+    assert "&quot;success&quot;: true" in done.stdout  # the answer judged, parsed and pretty

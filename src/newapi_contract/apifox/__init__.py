@@ -2,7 +2,7 @@
 
 `convert_text(text, source)` and `convert_file(path)` detect the input format by
 content (endpoint page, native project export, OpenAPI export as JSON or YAML,
-Markdown page of an Apifox documentation site) and return a `Conversion`: the
+Markdown page of an Apifox documentation site, Markdown export of a project) and return a `Conversion`: the
 OpenAPI document and the `Finding`s (what was normalised, where). A source that
 cannot be made into valid OpenAPI raises `ConversionRefused` (an `InputError`) that
 still carries the findings.
@@ -10,11 +10,13 @@ still carries the findings.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from newapi_contract.apifox.doc_site import convert_blocks
+from newapi_contract.apifox.limits import MAX_INPUT_BYTES, MAX_OUTPUT_BYTES, time_limit
 from newapi_contract.apifox.model import RULES, Conversion, ConversionRefused, Finding, FindingLog
-from newapi_contract.apifox.openapi_export import convert_openapi
+from newapi_contract.apifox.openapi_export import convert_markdown_export, convert_openapi
 from newapi_contract.apifox.page import convert_page
 from newapi_contract.apifox.project import convert_project
 from newapi_contract.apifox.source import detect, read_text
@@ -24,7 +26,23 @@ __all__ = ["RULES", "Conversion", "ConversionRefused", "Finding", "convert_file"
 
 
 def convert_text(text: str, source: str) -> Conversion:
-    """Convert one Apifox document; `source` names it in findings and errors."""
+    """Convert one Apifox document; `source` names it in findings and errors.
+
+    Bounded in time, nodes, depth and output size (see `limits`): past a bound, InputError.
+    """
+    with time_limit(source):
+        conversion = _convert(text, source)
+    size = len(json.dumps(conversion.document, ensure_ascii=False))
+    if size > MAX_OUTPUT_BYTES:
+        raise InputError(
+            f"{source}: converts to {size // 2**20} MiB of OpenAPI, more than {MAX_OUTPUT_BYTES // 2**20} MiB"
+        )
+    return conversion
+
+
+def _convert(text: str, source: str) -> Conversion:
+    if len(text) > MAX_INPUT_BYTES:
+        raise InputError(f"{source}: larger than {MAX_INPUT_BYTES // 2**20} MiB: not converted")
     parsed = detect(text, source)
     early = FindingLog()
     for line, key in parsed.duplicate_keys:
@@ -38,6 +56,8 @@ def convert_text(text: str, source: str) -> Conversion:
             doc, log = convert_project(parsed.content, source)
         elif parsed.kind == "apifox-markdown":
             doc, log = convert_blocks(parsed.content, source)
+        elif parsed.kind == "apifox-markdown-export":
+            doc, log = convert_markdown_export(parsed.content, source)
         else:
             doc, log = convert_openapi(parsed.content, source)
     except ConversionRefused as exc:

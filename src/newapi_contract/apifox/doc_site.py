@@ -17,7 +17,7 @@ from newapi_contract.apifox.markdown_page import MarkdownPage
 from newapi_contract.apifox.model import FindingLog
 from newapi_contract.apifox.openapi_export import ExportRead, read_export, unique_tags
 from newapi_contract.apifox.project import convert_project, pointer
-from newapi_contract.apifox.shapes import check_shape
+from newapi_contract.apifox.shapes import repair_shape
 from newapi_contract.errors import InputError
 
 __all__ = ["convert_blocks"]
@@ -55,7 +55,7 @@ def convert_blocks(page: MarkdownPage, source: str) -> tuple[dict[str, Any], Fin
     for block in openapi:
         label = f"{source}:{block.line}"
         try:
-            check_shape(block.data, "openapi", label)
+            repair_shape(block.data, "openapi", label, log)
         except InputError as exc:
             log.add(
                 "markdown-block-skipped", f"not an OpenAPI document the converter can read ({exc})", label

@@ -2,8 +2,11 @@
 
 Every operation of the source gets a place: paths are normalised unless that would
 merge two operations (then the path stays as written), and repeated operationIds get
-a suffix. The result must be valid OpenAPI 3.1; an operation that still is not is
-dropped with a finding, and a document that cannot be made valid is refused with
+a suffix. Defaults and examples are checked against their schemas (see
+`value_checks`). The result must be valid OpenAPI 3.1: what the validator rejects is
+repaired or dropped, the smallest part first (a null text, a key OpenAPI does not
+allow, a malformed part; then a component; then an operation), each with a finding.
+A document whose operations are all lost, or that still is not valid, is refused with
 `ConversionRefused` (which carries the findings so far, for `lint`).
 
 The same source always gives the same bytes: dicts keep the source's order, shared
@@ -21,13 +24,28 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from referencing.exceptions import Unresolvable
 
 from newapi_contract.apifox.draft import Components, Draft
-from newapi_contract.apifox.model import ConversionRefused, FindingLog
-from newapi_contract.apifox.operation_rules import apply_operation_rules, normalise_path, with_leading_slash
+from newapi_contract.apifox.model import ConversionRefused, Finding, FindingLog
+from newapi_contract.apifox.operation_rules import (
+    apply_operation_rules,
+    is_new_api,
+    normalise_path,
+    with_leading_slash,
+)
+from newapi_contract.apifox.places import place
 from newapi_contract.apifox.schemas import child
 from newapi_contract.apifox.security import unknown_scheme
+from newapi_contract.apifox.value_checks import drop_invalid_values
 from newapi_contract.errors import InputError
 
-__all__ = ["assemble", "clean_servers", "one_line", "render", "validate"]
+__all__ = [
+    "assemble",
+    "callbacks_are_valid",
+    "clean_servers",
+    "first_error",
+    "one_line",
+    "render",
+    "validate",
+]
 
 OPENAPI_VERSION = "3.1.0"
 # scheme://host..., a relative URL, or a templated one ({scheme}://...)
@@ -36,6 +54,15 @@ _SERVER_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/\s]+|\{[^}]+\}[^\s]*|/
 _OPERATION_IN_MESSAGE = re.compile(r"for '(\w+)'(?: operation)? in '([^']*)'")
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TOP_ORDER = ("webhooks", "components", "security", "tags", "externalDocs")
+# How many single parts `_valid` may drop before it gives up on a document.
+_PART_REPAIRS = 200
+_UNEXPECTED = re.compile(
+    r"(?:Unevaluated|Additional) properties are not allowed \((.*) (?:was|were) unexpected\)"
+)
+_OPERATION_POINTER = re.compile(
+    r"/paths/[^/]+/(?:get|put|post|delete|options|head|patch|trace)$|Collection/(?:\d+/(?:items|children)/)*\d+$"
+)
+_QUOTED = re.compile(r"'([^']*)'")
 
 
 def clean_servers(servers: list[tuple[Any, str]], log: FindingLog) -> list[dict[str, Any]]:
@@ -62,8 +89,9 @@ def assemble(
     security: list[dict[str, list[str]]] | None = None,
     top: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    placed = _place(drafts, components, log)
-    _unique_operation_ids(placed, log)
+    webhooks = [d for d in drafts if d.webhook is not None]
+    placed = _place([d for d in drafts if d.webhook is None], components, log)
+    _unique_operation_ids([*placed, *webhooks], log)
     paths: dict[str, dict[str, Any]] = {}
     for draft in placed:
         item = paths.setdefault(draft.path, {})
@@ -75,6 +103,9 @@ def assemble(
         doc["servers"] = servers
     doc["paths"] = paths
     extra = {**(top or {})}
+    for draft in webhooks:
+        assert draft.webhook is not None
+        extra.setdefault("webhooks", {}).setdefault(draft.webhook, {})[draft.method] = draft.operation()
     if components.as_dict():
         extra["components"] = components.as_dict()
     if security is not None:
@@ -82,13 +113,49 @@ def assemble(
     doc.update({k: extra.pop(k) for k in _TOP_ORDER if k in extra})
     doc.update(extra)  # x- extensions of the source
     doc["x-source"] = x_source
-    return _valid(doc, source, {(d.path, d.method): d for d in placed}, log)
+    drop_invalid_values(doc, source, log)
+    valid = _valid(doc, source, {(d.path, d.method): d for d in placed}, log)
+    first = next((f for f in log.findings() if _drops_an_operation(f)), None)
+    if (drafts or first) and not _operation_count(valid):
+        # The source has operations and none survived: an empty contract would pass for one.
+        why = f"first dropped at {first.where}: {first.message}" if first else "all dropped"
+        raise ConversionRefused(
+            f"{source}: no operation can be made valid OpenAPI ({one_line(why, 240)})", log.findings()
+        )
+    return valid
+
+
+def callbacks_are_valid(callbacks: Any, schemas: dict[str, Any]) -> bool:
+    """Whether `callbacks` is a Callbacks map valid OpenAPI 3.1 (its schemas resolved in `schemas`)."""
+    probe = {
+        "openapi": OPENAPI_VERSION,
+        "info": {"title": "callbacks", "version": "1"},
+        "paths": {"/": {"get": {"responses": {"200": {"description": ""}}, "callbacks": callbacks}}},
+        "components": {"schemas": schemas},
+    }
+    return first_error(probe) is None
+
+
+def _drops_an_operation(finding: Finding) -> bool:
+    if finding.rule in ("operation-invalid-dropped", "duplicate-operation"):
+        return True
+    if finding.rule in ("not-converted", "field-not-converted"):
+        return "is not an HTTP API" in finding.message or "neither an API nor a folder" in finding.message
+    # A part dropped before conversion (its shape) that was an operation or an API item.
+    return finding.rule == "malformed-part-dropped" and bool(_OPERATION_POINTER.search(finding.where))
+
+
+def _operation_count(doc: dict[str, Any]) -> int:
+    paths = sum(1 for item in doc.get("paths", {}).values() for m in item if m in _METHODS)
+    hooks = sum(1 for item in (doc.get("webhooks") or {}).values() for m in item if m in _METHODS)
+    return paths + hooks
 
 
 def _place(drafts: list[Draft], components: Components, log: FindingLog) -> list[Draft]:
     """Apply the operation rules; no two operations may end up at one method and path."""
     scratch = FindingLog()
     planned = [normalise_path(d.path, d.path_where, scratch)[0] for d in drafts]
+    new_api = is_new_api(planned)
     # Operations whose path needs no change claim their place first.
     order = sorted(range(len(drafts)), key=lambda i: planned[i] != drafts[i].path)
     taken: set[tuple[str, str]] = set()
@@ -117,7 +184,7 @@ def _place(drafts: list[Draft], components: Components, log: FindingLog) -> list
         )
     for i, draft in enumerate(drafts):
         if i in normalise:
-            apply_operation_rules(draft, components, log, normalise=normalise[i])
+            apply_operation_rules(draft, components, log, normalise=normalise[i], new_api=new_api)
     return [d for i, d in enumerate(drafts) if i in normalise]
 
 
@@ -146,12 +213,16 @@ def _valid(
 ) -> dict[str, Any]:
     """`doc`, less each operation that is not valid OpenAPI; ConversionRefused if still invalid."""
     budget = len(drafts) + sum(len(v) for v in doc.get("components", {}).values() if isinstance(v, dict))
-    for _ in range(budget + 1):
-        problem = _first_error(doc)
+    for _ in range(budget + _PART_REPAIRS + 1):
+        problem = first_error(doc)
         if problem is None:
             return doc
         at, message = problem
-        if _drop_component(doc, at, message, source, log):
+        if (
+            _repair_null(doc, at, message, source, log)
+            or _drop_part(doc, at, message, source, log)
+            or _drop_component(doc, at, message, source, log)
+        ):
             continue
         operation = _operation_of(at, message, doc) or _bisect(doc)
         if operation is None:
@@ -173,6 +244,98 @@ def _valid(
     raise ConversionRefused(f"{source}: converts to invalid OpenAPI", log.findings())
 
 
+def _drop_part(doc: dict[str, Any], at: str, message: str, source: str, log: FindingLog) -> bool:
+    """Drop the one part an error is about, when it is less than an operation or a component.
+
+    A key OpenAPI does not allow (`Unevaluated properties ... ('k' was unexpected)`), or a
+    value of the wrong type deep inside an operation, a component or a top-level list, costs
+    itself only; so does an object that lacks a required field (a response without its
+    description).
+    """
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in at.split("/")[1:]]
+    unexpected = _UNEXPECTED.search(message)
+    targets = [[*parts, key] for key in _QUOTED.findall(unexpected[1])] if unexpected else [parts]
+    if not unexpected and not _deep_enough(parts):
+        return False
+    # Named before anything is deleted: the operation's x-source says where it comes from.
+    places = {
+        tuple(t): place(doc, "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in t), source)
+        for t in targets
+    }
+    # A key OpenAPI does not allow goes wherever it is, but for what a document needs.
+    allowed = _not_vital if unexpected else _deep_enough
+    dropped = [target for target in targets if allowed(target) and _delete(doc, target)]
+    for target in dropped:
+        log.add(
+            "malformed-part-dropped",
+            f"not valid OpenAPI once converted ({one_line(message, 160)}): dropped",
+            places[tuple(target)],
+        )
+    return bool(dropped)
+
+
+def _deep_enough(parts: list[str]) -> bool:
+    """Whether `parts` is a part that may go alone: less than an operation, a component or
+    what a document cannot be without (`openapi`, `info`'s title and version, `paths`)."""
+    if not parts:
+        return False
+    if parts[0] == "paths":
+        return (len(parts) >= 4 and parts[2] in _METHODS) or (len(parts) >= 3 and parts[2] not in _METHODS)
+    if parts[0] in ("components", "webhooks"):
+        return len(parts) >= 4
+    if parts[0] == "info":
+        return len(parts) >= 2 and parts[1] not in ("title", "version")
+    return parts[0] not in ("openapi", "x-source")
+
+
+def _not_vital(parts: list[str]) -> bool:
+    return parts not in (["openapi"], ["info"], ["paths"], ["info", "title"], ["info", "version"])
+
+
+def _delete(doc: dict[str, Any], parts: list[str]) -> bool:
+    node: Any = doc
+    for part in parts[:-1]:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+    last = parts[-1]
+    if isinstance(node, dict) and last in node:
+        del node[last]
+        return True
+    if isinstance(node, list) and last.isdigit() and int(last) < len(node):
+        del node[int(last)]
+        return True
+    return False
+
+
+def _repair_null(doc: dict[str, Any], at: str, message: str, source: str, log: FindingLog) -> bool:
+    """A `null` where OpenAPI wants text: dropped, or made empty where the field is required."""
+    if not message.startswith(("None is not of type", "null is not of type")):
+        return False
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in at.split("/")[1:]]
+    node: Any = doc
+    for part in parts[:-1]:
+        if isinstance(node, list):
+            node = node[int(part)]
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+    if not parts or not isinstance(node, dict) or node.get(parts[-1], 0) is not None:
+        return False
+    key = parts[-1]
+    required = key == "description" and len(parts) >= 2 and parts[-3:-2] == ["responses"]
+    if required or (parts[:1] == ["info"] and key in ("title", "version")):
+        node[key] = ""
+        what = "made empty (the field is required)"
+    else:
+        del node[key]
+        what = "dropped"
+    log.add("null-value-repaired", f"`{key}` is null, not text: {what}", place(doc, at, source))
+    return True
+
+
 def _drop_component(doc: dict[str, Any], at: str, message: str, source: str, log: FindingLog) -> bool:
     """Repair an invalid component (not a schema: those were checked as they were cleaned)."""
     parts = [p.replace("~1", "/").replace("~0", "~") for p in at.split("/")[1:]]
@@ -192,7 +355,7 @@ def _drop_component(doc: dict[str, Any], at: str, message: str, source: str, log
     return True
 
 
-def _first_error(doc: dict[str, Any]) -> tuple[str, str] | None:
+def first_error(doc: dict[str, Any]) -> tuple[str, str] | None:
     try:
         error = next(iter(OpenAPIV31SpecValidator(_interned(doc)).iter_errors()), None)
     except (RecursionError, OpenAPIValidationError, ValueError, TypeError, KeyError, Unresolvable) as exc:
@@ -230,12 +393,12 @@ def _operation_of(at: str, message: str, doc: dict[str, Any]) -> tuple[str, str]
 def _bisect(doc: dict[str, Any]) -> tuple[str, str] | None:
     """An operation whose presence alone makes `doc` invalid (None: the rest is at fault)."""
     operations = [(p, m) for p, item in doc["paths"].items() for m in item if m in _METHODS]
-    if not operations or _first_error(_with_only(doc, [])) is not None:
+    if not operations or first_error(_with_only(doc, [])) is not None:
         return None
     while len(operations) > 1:
         half = operations[: len(operations) // 2]
-        operations = half if _first_error(_with_only(doc, half)) is not None else operations[len(half) :]
-    return operations[0] if _first_error(_with_only(doc, operations)) is not None else None
+        operations = half if first_error(_with_only(doc, half)) is not None else operations[len(half) :]
+    return operations[0] if first_error(_with_only(doc, operations)) is not None else None
 
 
 def _with_only(doc: dict[str, Any], operations: list[tuple[str, str]]) -> dict[str, Any]:
@@ -248,7 +411,7 @@ def _with_only(doc: dict[str, Any], operations: list[tuple[str, str]]) -> dict[s
 
 def validate(doc: dict[str, Any], source: str) -> None:
     """Raise InputError unless `doc` is valid OpenAPI 3.1."""
-    problem = _first_error(doc)
+    problem = first_error(doc)
     if problem is not None:
         at, message = problem
         raise InputError(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ACCESS_TOKEN_SCHEME", "Components", "Draft", "Param"]
+__all__ = ["ACCESS_TOKEN_SCHEME", "AUTHORIZATION_HEADER_SCHEME", "Components", "Draft", "Param"]
 
 ACCESS_TOKEN = "AccessToken"
 ACCESS_TOKEN_SCHEME: dict[str, Any] = {
@@ -20,6 +20,15 @@ ACCESS_TOKEN_SCHEME: dict[str, Any] = {
     "description": (
         "new-api access token of the user. The header value is `Bearer <access token>` "
         "or the raw access token."
+    ),
+}
+# The same scheme in a document that is not new-api's: it says only what the source says.
+AUTHORIZATION_HEADER_SCHEME: dict[str, Any] = {
+    "type": "apiKey",
+    "in": "header",
+    "name": "Authorization",
+    "description": (
+        "A credential sent in the Authorization header (the source declares it as a header parameter)."
     ),
 }
 # The Operation Object's fields before parameters and after responses, in output order.
@@ -59,6 +68,7 @@ class Draft:
     servers: list[dict[str, Any]] | None = None
     fields: dict[str, Any] = field(default_factory=dict)  # summary, tags, x-source, ...
     path_fields: dict[str, Any] = field(default_factory=dict)  # of the path item (summary, servers, x-)
+    webhook: str | None = None  # the name of the webhook this operation is (then it has no path)
 
     def operation(self) -> dict[str, Any]:
         op: dict[str, Any] = {k: self.fields[k] for k in _HEAD if k in self.fields}

@@ -8,6 +8,7 @@ that its schema rejects, is dropped: schemathesis sends examples as valid reques
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import jsonschema_rs
@@ -17,9 +18,18 @@ from referencing.exceptions import Unresolvable
 
 from newapi_contract.apifox.model import FindingLog
 
-__all__ = ["MISSING", "checked_example", "is_json_media_type"]
+__all__ = ["MISSING", "checked_example", "is_json_media_type", "scalar_text"]
 
 MISSING: Any = object()
+# Text that is a JSON number or boolean (`"2"`, `"true"`): Apifox keeps typed values as text.
+_SCALAR_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false")
+
+
+def scalar_text(value: Any) -> Any:
+    """The number or boolean `value` spells when it is such text, else MISSING."""
+    if isinstance(value, str) and _SCALAR_TEXT.fullmatch(value.strip()):
+        return json.loads(value.strip())
+    return MISSING
 
 
 def is_json_media_type(media_type: str) -> bool:
@@ -39,7 +49,14 @@ def checked_example(
 
     `schemas` are the document's component schemas, so that `$ref`s resolve.
     """
-    if value is None or value == "":
+    if value is None or (value == "" and is_json_media_type(media_type)):
+        # Apifox writes an example left blank as null or "" (not JSON): nothing to keep.
+        log.tally(
+            "example-empty-dropped",
+            media_type,
+            f"{{count}} empty {media_type} example(s) with no value to keep: dropped (first here)",
+            where,
+        )
         return MISSING
     if is_json_media_type(media_type) and isinstance(value, str):
         try:

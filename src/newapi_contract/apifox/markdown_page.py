@@ -16,13 +16,15 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from newapi_contract.apifox.limits import MAX_DEPTH, check_depth
 from newapi_contract.apifox.yaml_text import YamlTrouble, load_yaml
+from newapi_contract.errors import InputError
 
 __all__ = ["MarkdownPage", "SpecBlock", "read_markdown"]
 
-_SPEC_KEYS = ("openapi", "apifoxProject")
+_SPEC_KEYS = ("openapi", "apifoxProject", "apidogProject")
 # A block that means to be a spec: its first key is one of the above.
-_LOOKS_LIKE_SPEC = re.compile(r"\A\s*(?:[{\[]\s*)?[\"']?(?:openapi|apifoxProject)[\"']?\s*:")
+_LOOKS_LIKE_SPEC = re.compile(r"\A\s*(?:[{\[]\s*)?[\"']?(?:openapi|apifoxProject|apidogProject)[\"']?\s*:")
 _SPEC_LANGUAGES = ("", "yaml", "yml", "json", "openapi")
 
 
@@ -82,6 +84,10 @@ def _parse(content: str, line: int) -> SpecBlock | str | None:
         return f"malformed YAML{at}: {exc.problem}" if looks_like_spec else None
     except RecursionError:
         return "nested too deeply" if looks_like_spec else None
+    try:
+        check_depth(data, "block")
+    except InputError:
+        return f"nested more than {MAX_DEPTH} levels deep" if looks_like_spec else None
     if isinstance(data, dict) and any(isinstance(data.get(k), str) for k in _SPEC_KEYS):
         return SpecBlock(line, data, [(line + at - 1, key) for at, key in duplicates])
     return "neither an OpenAPI document nor an Apifox project" if looks_like_spec else None

@@ -41,7 +41,7 @@ RULES: dict[str, str] = {
     "duplicate-parameter": "a parameter repeated in one operation (same name and place) is dropped",
     "common-parameter-undefined": "a common parameter the project does not define is declared as a string",
     "content-type-header": "a Content-Type header parameter is dropped (OpenAPI ignores it)",
-    "authorization-header": "an Authorization header becomes the AccessToken security scheme",
+    "authorization-header": "an Authorization header parameter becomes a security scheme (AccessToken)",
     "new-api-user-header": "New-Api-User is a required header: canonical casing, integer string",
     # security
     "auth-secret-dropped": "an Apifox auth setting keeps its scheme but loses its credential",
@@ -65,12 +65,22 @@ RULES: dict[str, str] = {
     "placeholder-property-removed": "an Apifox placeholder property (x-tmp-pending-properties) is removed",
     "schema-keyword-invalid": "a schema keyword whose value JSON Schema rejects is dropped",
     "schema-default-invalid": "a default value its own schema rejects is dropped",
+    "example-coerced": "a default or example given as text is read as the number or boolean its schema wants",
+    "schema-example-invalid": "a schema's or parameter's example its schema rejects is dropped",
+    "schema-required-deduplicated": "a name repeated in a `required` list is kept once",
     # documents
     "apifox-noise-dropped": "Apifox editor fields (x-apifox-orders, mock, ...) are dropped",
     "malformed-server-dropped": "a server whose URL is not a URL is dropped",
     "openapi-version-upgraded": "an OpenAPI 3.0 document is rewritten as 3.1",
     "yaml-duplicate-key": "a key repeated in one YAML mapping: the last value is the one read",
     "markdown-block-skipped": "a fenced block of a Markdown page that looks like a spec but cannot be read",
+    "malformed-part-dropped": "a part of the source whose type the converter cannot read is dropped",
+    "component-renamed": "a component whose name OpenAPI rejects is renamed; references follow it",
+    "null-value-repaired": "a null where OpenAPI wants text is dropped (or made empty where required)",
+    "example-empty-dropped": "an empty example (no value) is dropped",
+    "not-converted": "a part of the source OpenAPI has no place for (test cases, mocks, docs, ...)",
+    "webhook-mapped": "an Apifox webhook becomes an entry of the document's `webhooks`",
+    "markdown-export-read": "an operation read from the tables and code blocks of a Markdown export",
     "component-conflict": "blocks of one Markdown page define a component differently: the first is kept",
     "field-not-converted": "a field the converter has no place for in OpenAPI",
 }
@@ -139,7 +149,8 @@ class FindingLog:
 
     def findings(self) -> list[Finding]:
         tallies = [
-            Finding(rule, message.format(count=count), where)
+            # Not str.format: the message may quote source text holding braces.
+            Finding(rule, message.replace("{count}", str(count)), where)
             for (rule, _subject), (count, message, where) in self._tallies.items()
         ]
         summary = [

@@ -1,6 +1,7 @@
 """One Apifox native API object (`items[].api`, or an endpoint page) -> a `Draft`.
 
-Native APIs keep parameters as `{header|query|path|cookie: [...]}`, the project's
+Native APIs keep parameters as `{header|query|path|cookie: [...]}` (some exports: a list
+of `{name, in, ...}`), the project's
 common parameters they use as `commonParameters` (by name), the body as
 `{type, jsonSchema, parameters, example(s)}`, responses as a list with Apifox ids,
 response examples beside them (linked by `responseId`), and their auth (see
@@ -15,11 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from newapi_contract.apifox.document import callbacks_are_valid
 from newapi_contract.apifox.draft import Components, Draft, Param
 from newapi_contract.apifox.examples import MISSING, checked_example
 from newapi_contract.apifox.model import FindingLog, Locator
 from newapi_contract.apifox.native_auth import NativeAuth
-from newapi_contract.apifox.schemas import SchemaCleaner
+from newapi_contract.apifox.native_extras import callbacks_of
+from newapi_contract.apifox.schemas import SchemaCleaner, is_noise_key
 
 __all__ = ["NativeContext", "api_to_draft"]
 
@@ -76,18 +79,73 @@ def api_to_draft(
             f"path {api['path']!r} is a URL: server {absolute[1]!r}, path {draft.path!r}",
             loc("path"),
         )
-    parameters = api.get("parameters") or {}
-    for location in _LOCATIONS:
-        for i, raw in enumerate(parameters.get(location) or []):
-            param = _parameter(raw, location, lambda *p, i=i, at=location: loc("parameters", at, i, *p), ctx)
-            if param is not None:
-                draft.params.append(param)
+    for location, raw, at in _located_parameters(api.get("parameters"), loc, ctx):
+        param = _parameter(raw, location, at, ctx)
+        if param is not None:
+            draft.params.append(param)
     draft.params += _common_parameters(api.get("commonParameters"), loc, ctx)
     _query_in_path(draft, loc, ctx)
     draft.request_body = _request_body(api.get("requestBody") or {}, loc, ctx)
     draft.responses = _responses(api, loc, ctx)
     draft.security, draft.security_where = ctx.auth.effective([(api, loc("auth")), *parents])
+    _callbacks(api, draft, loc, ctx)
     return draft
+
+
+def _located_parameters(
+    parameters: Any, loc: Locator, ctx: NativeContext
+) -> list[tuple[str, dict[str, Any], Locator]]:
+    """(place, parameter, its locator): from `{place: [...]}`, or from a list of
+    OpenAPI-like parameters (`[{name, in, ...}]`, as some exports write them)."""
+    out: list[tuple[str, dict[str, Any], Locator]] = []
+    if isinstance(parameters, dict):
+        for location in _LOCATIONS:
+            for i, raw in enumerate(parameters.get(location) or []):
+                out.append((location, raw, lambda *p, i=i, at=location: loc("parameters", at, i, *p)))
+    elif isinstance(parameters, list):
+        for i, raw in enumerate(parameters):
+            location = str(raw.get("in") or "").lower() if isinstance(raw, dict) else ""
+            if location not in _LOCATIONS:
+                ctx.log.add(
+                    "field-not-converted",
+                    f"parameter in {location or 'no place'!r} is not converted (path, query, header and "
+                    "cookie parameters are)",
+                    loc("parameters", i),
+                )
+                continue
+            assert isinstance(raw, dict)
+            out.append((location, raw, lambda *p, i=i: loc("parameters", i, *p)))
+    return out
+
+
+def _callbacks(api: dict[str, Any], draft: Draft, loc: Locator, ctx: NativeContext) -> None:
+    """Native callbacks (OpenAPI Callbacks as JSON text) as the operation's callbacks, when valid."""
+    callbacks, raw = callbacks_of(api)
+    if raw is None:
+        return
+    if callbacks is not None:
+        cleaned = _clean_schemas(callbacks, loc("callbacks"), ctx)
+        if callbacks_are_valid(cleaned, ctx.components.schemas):
+            draft.fields["callbacks"] = cleaned
+            return
+    draft.fields["x-apifox-callbacks"] = raw
+    ctx.log.add(
+        "not-converted",
+        "callbacks that do not read as OpenAPI callbacks: kept as x-apifox-callbacks",
+        loc("callbacks"),
+    )
+
+
+def _clean_schemas(node: Any, where: str, ctx: NativeContext) -> Any:
+    if isinstance(node, list):
+        return [_clean_schemas(v, f"{where}/{i}", ctx) for i, v in enumerate(node)]
+    if not isinstance(node, dict):
+        return node
+    return {
+        k: ctx.cleaner.clean(v, f"{where}/{k}") if k == "schema" else _clean_schemas(v, f"{where}/{k}", ctx)
+        for k, v in node.items()
+        if not is_noise_key(k)
+    }
 
 
 def _query_in_path(draft: Draft, loc: Locator, ctx: NativeContext) -> None:
@@ -259,7 +317,9 @@ def _responses(api: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[st
     by_id: dict[str, dict[str, Any]] = {}
     for i, raw in enumerate(api.get("responses") or []):
         where = loc("responses", i)
-        code = str(raw.get("code", ""))
+        number = raw.get("code", "")
+        # Apifox 1.1 writes status codes as floats (200.0).
+        code = str(int(number) if isinstance(number, float) and number.is_integer() else number)
         if not _STATUS.fullmatch(code):
             ctx.log.add("response-code-invalid", f"status code {code!r} dropped", where)
             continue

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from newapi_contract.apifox.component_names import ORIGINAL_NAME, VALID_NAME, valid_name
 from newapi_contract.apifox.draft import Components
 from newapi_contract.apifox.model import FindingLog
 from newapi_contract.apifox.schemas import child
@@ -94,7 +95,8 @@ class NativeAuth:
                 continue
             if "id" not in item:
                 continue
-            name = _name(str(item.get("name") or f"SecurityScheme-{item['id']}"))
+            given = str(item.get("name") or f"SecurityScheme-{item['id']}")
+            name = given if VALID_NAME.fullmatch(given) else valid_name(given, set(), "securitySchemes")
             definition = next(
                 (
                     item[k]
@@ -120,6 +122,14 @@ class NativeAuth:
                     self.log.add(
                         "auth-secret-dropped", f"scheme {name!r}: its credential is not copied", here
                     )
+            if name != given:  # OpenAPI does not take the name: keep it beside the scheme
+                scheme = {**scheme, ORIGINAL_NAME: given}
+                self.log.add(
+                    "component-renamed",
+                    f"security scheme name {given!r} is not a valid component name: {name!r} (the "
+                    f"original kept as {ORIGINAL_NAME})",
+                    here,
+                )
             self._by_id[str(item["id"])] = self.components.add_scheme(name, scheme)
 
     # -- requirements -------------------------------------------------------------

@@ -12,21 +12,47 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from newapi_contract.apifox.document import assemble, clean_servers
+from newapi_contract.apifox.component_names import rename_invalid_components
+from newapi_contract.apifox.document import assemble, callbacks_are_valid, clean_servers
 from newapi_contract.apifox.draft import Components, Draft, Param
 from newapi_contract.apifox.examples import MISSING, checked_example
+from newapi_contract.apifox.markdown_export import read_markdown_export
 from newapi_contract.apifox.model import FindingLog
 from newapi_contract.apifox.project import pointer
 from newapi_contract.apifox.schemas import SchemaCleaner, child, is_noise_key
 from newapi_contract.apifox.security import Requirements, SecurityResolver, repair_scheme
-from newapi_contract.apifox.shapes import check_shape
+from newapi_contract.apifox.shapes import repair_shape
 
-__all__ = ["ExportRead", "convert_openapi", "read_export", "unique_tags"]
+__all__ = ["ExportRead", "convert_markdown_export", "convert_openapi", "read_export", "unique_tags"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_RESPONSE = re.compile(r"/responses/[^/]+$")
 _RUN_URL_ID = re.compile(r"api-([0-9]+)")
 _OPERATION_FIELDS = ("summary", "description", "operationId", "tags", "deprecated", "externalDocs")
 _PATH_ITEM_FIELDS = ("summary", "description")
+_READ_OPERATION_FIELDS = (
+    *_OPERATION_FIELDS,
+    "parameters",
+    "requestBody",
+    "responses",
+    "security",
+    "servers",
+    "callbacks",
+)
+_TOP_FIELDS = (
+    "openapi",
+    "info",
+    "servers",
+    "paths",
+    "components",
+    "security",
+    "webhooks",
+    "tags",
+    "externalDocs",
+    "jsonSchemaDialect",
+)
+# Fields OpenAPI wants as text; Apifox writes `null` for an empty one.
+_TEXT_FIELDS = ("description", "summary", "title", "version", "termsOfService", "name", "url")
 
 
 @dataclass
@@ -82,6 +108,13 @@ class _Converter:
         for key, value in obj.items():
             if is_noise_key(key):
                 self.log.noise(key, child(where, key))
+            elif value is None and key in _TEXT_FIELDS:
+                if key == "description" and _RESPONSE.search(where):  # required there
+                    out[key] = ""
+                    what = "made empty (a response needs one)"
+                else:
+                    what = "dropped"
+                self.log.add("null-value-repaired", f"`{key}` is null, not text: {what}", child(where, key))
             elif key == "schema":
                 out[key] = self.cleaner.clean(value, child(where, key))
             elif key == "$ref":
@@ -209,10 +242,16 @@ class _Converter:
         if isinstance(op.get("servers"), list):
             servers = [(s, child(child(where, "servers"), i)) for i, s in enumerate(op["servers"])]
             draft.servers = clean_servers(servers, self.log)
-        draft.fields = {k: op[k] for k in _OPERATION_FIELDS if k in op}
-        if isinstance(op.get("callbacks"), dict):
-            draft.fields["callbacks"] = self.clean_object(op["callbacks"], child(where, "callbacks"))
+        draft.fields = {k: op[k] for k in _OPERATION_FIELDS if op.get(k) is not None}
+        for null in (k for k in _OPERATION_FIELDS if k in op and op[k] is None):
+            self.log.add("null-value-repaired", f"`{null}` is null: dropped", child(where, null))
+        if "callbacks" in op:
+            self._callbacks(op["callbacks"], draft, child(where, "callbacks"))
         draft.fields.update({k: v for k, v in op.items() if k.startswith("x-") and not is_noise_key(k)})
+        for field_name in op:
+            if field_name not in _READ_OPERATION_FIELDS and not field_name.startswith("x-"):
+                what = f"operation field {field_name!r} is not converted"
+                self.log.add("field-not-converted", what, child(where, field_name))
         run_id = _RUN_URL_ID.search(str(op.get("x-run-in-apifox") or op.get("x-run-in-apidog") or ""))
         x_source = {
             "pointer": pointer("paths", path, method),
@@ -225,6 +264,17 @@ class _Converter:
             k: v if k == "line" else str(v) for k, v in x_source.items() if v not in (None, "")
         }
         return draft
+
+    def _callbacks(self, callbacks: Any, draft: Draft, where: str) -> None:
+        """The operation's callbacks; ones that are not valid OpenAPI kept as x-apifox-callbacks."""
+        cleaned = self.clean_object(callbacks, where) if isinstance(callbacks, dict) else callbacks
+        if isinstance(cleaned, dict) and callbacks_are_valid(cleaned, self.components.schemas):
+            draft.fields["callbacks"] = cleaned
+            return
+        draft.fields["x-apifox-callbacks"] = callbacks
+        self.log.add(
+            "not-converted", "callbacks that are not valid OpenAPI: kept as x-apifox-callbacks", where
+        )
 
     def _inline(self, raw: Any, where: str) -> dict[str, Any] | None:
         """A parameter, with a `$ref` to a shared one replaced by what it points to."""
@@ -246,6 +296,7 @@ class _Converter:
                 f"OpenAPI {self.data['openapi']} rewritten as 3.1.0 (documents: {{count}})",
                 self.where("openapi"),
             )
+        rename_invalid_components(self.data, self.where, self.log)
         self.read_components()
         servers = [(s, self.where("servers", i)) for i, s in enumerate(self.data.get("servers") or [])]
         info = self.clean_object(self.data.get("info") or {}, self.where("info"))
@@ -257,6 +308,11 @@ class _Converter:
         if isinstance(top.get("tags"), list):
             top["tags"] = unique_tags(top["tags"])
         top.update({k: v for k, v in self.data.items() if k.startswith("x-") and not is_noise_key(k)})
+        for key in self.data:
+            if key not in _TOP_FIELDS and not key.startswith("x-"):
+                self.log.add(
+                    "field-not-converted", f"top-level field {key!r} is not OpenAPI", self.where(key)
+                )
         drafts = self.drafts()
         for draft in drafts:
             # An Authorization header adds to the requirements the operation inherits: say them.
@@ -287,12 +343,36 @@ def read_export(data: dict[str, Any], label: str, log: FindingLog, line: int | N
     return _Converter(data, label, log, line).read()
 
 
-def convert_openapi(data: dict[str, Any], source: str) -> tuple[dict[str, Any], FindingLog]:
-    check_shape(data, "openapi", source)
+def convert_markdown_export(text: str, source: str) -> tuple[dict[str, Any], FindingLog]:
+    """Apifox's Markdown export of a project: what its tables and code blocks state."""
     log = FindingLog()
-    read = _Converter(data, source, log).read()
-    info = {**read.info, "title": str(read.info.get("title", source))}
-    info["version"] = str(info.get("version", "1.0.0"))
+    data, lines = read_markdown_export(text, source, log)
+    for key, line in lines.items():
+        method, path = key.split(" ", 1)
+        log.add("markdown-export-read", f"{method.upper()} {path} read from its tables", f"{source}:{line}")
+    return convert_openapi(data, source, log=log, label=f"{source} (as read)", lines=lines)
+
+
+def convert_openapi(
+    data: dict[str, Any],
+    source: str,
+    *,
+    log: FindingLog | None = None,
+    label: str | None = None,
+    lines: dict[str, int] | None = None,
+) -> tuple[dict[str, Any], FindingLog]:
+    """`label` prefixes locations (default: `source`); `lines`: the source line of each
+    operation (`method path`), when the document was read from text."""
+    log = log or FindingLog()
+    label = label or source
+    repair_shape(data, "openapi", source, log, lambda parts: f"{label}: {pointer(*parts) or '/'}")
+    read = _Converter(data, label, log).read()
+    for draft in read.drafts:
+        line = (lines or {}).get(f"{draft.method} {draft.path}")
+        if line is not None:
+            draft.fields["x-source"] = {**draft.fields.get("x-source", {}), "line": line}
+    info = {**read.info, "title": str(read.info.get("title") or source)}
+    info["version"] = str(info.get("version") or "1.0.0")
     doc = assemble(
         source=source,
         info=info,

@@ -14,20 +14,36 @@ from __future__ import annotations
 
 import re
 
-from newapi_contract.apifox.draft import ACCESS_TOKEN, ACCESS_TOKEN_SCHEME, Components, Draft, Param
+from newapi_contract.apifox.draft import (
+    ACCESS_TOKEN,
+    ACCESS_TOKEN_SCHEME,
+    AUTHORIZATION_HEADER_SCHEME,
+    Components,
+    Draft,
+    Param,
+)
 from newapi_contract.apifox.model import FindingLog
 
-__all__ = ["NEW_API_USER", "apply_operation_rules", "normalise_path", "with_leading_slash"]
+__all__ = ["NEW_API_USER", "apply_operation_rules", "is_new_api", "normalise_path", "with_leading_slash"]
 
 NEW_API_USER = "New-Api-User"
 _TEMPLATE = re.compile(r"\{([^{}/]+)\}")
 _NUMERIC = re.compile(r"[0-9]+")
 
 
+def is_new_api(paths: list[str]) -> bool:
+    """Whether a document is new-api's own: it has new-api's token API (`/api/token...`).
+
+    Only then does a converted part use new-api's wording (the access-token scheme).
+    """
+    return any(path.lstrip("/").startswith("api/token") for path in paths)
+
+
 def apply_operation_rules(
-    draft: Draft, components: Components, log: FindingLog, *, normalise: bool = True
+    draft: Draft, components: Components, log: FindingLog, *, normalise: bool = True, new_api: bool = True
 ) -> None:
-    """Apply every rule; `normalise=False` keeps the path as written (but for its leading slash)."""
+    """Apply every rule; `normalise=False` keeps the path as written (but for its leading slash);
+    `new_api=False`: the document is not new-api's, its parts get neutral wording."""
     _drop_unnamed(draft, log)
     _drop_repeated(draft, log)
     if normalise:
@@ -37,7 +53,7 @@ def apply_operation_rules(
     draft.params[0:0] = [Param(_id_parameter(name, value), draft.path_where) for name, value in new_ids]
     _reconcile_path_params(draft, log)
     _content_type(draft, log)
-    _authorization(draft, components, log)
+    _authorization(draft, components, log, new_api)
     _new_api_user(draft, log)
 
 
@@ -159,7 +175,7 @@ def _content_type(draft: Draft, log: FindingLog) -> None:
         draft.params.remove(param)
 
 
-def _authorization(draft: Draft, components: Components, log: FindingLog) -> None:
+def _authorization(draft: Draft, components: Components, log: FindingLog, new_api: bool) -> None:
     """An Authorization header parameter is a credential: a security requirement.
 
     It becomes one more way to authenticate, beside what the operation already states
@@ -169,7 +185,8 @@ def _authorization(draft: Draft, components: Components, log: FindingLog) -> Non
     """
     for param in _headers_named(draft, "authorization"):
         required = bool(param.spec.get("required"))
-        name = components.add_scheme(ACCESS_TOKEN, dict(ACCESS_TOKEN_SCHEME))
+        scheme = ACCESS_TOKEN_SCHEME if new_api else AUTHORIZATION_HEADER_SCHEME
+        name = components.add_scheme(ACCESS_TOKEN, dict(scheme))
         existing = [r for r in draft.security or [] if r]
         requirement: list[dict[str, list[str]]] = [{name: []}]
         if not required and not existing:

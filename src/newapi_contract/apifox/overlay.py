@@ -20,7 +20,6 @@ import copy
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonpath_ng import DatumInContext, Fields, Index
 from jsonpath_ng.ext import parse as parse_jsonpath
 from jsonschema import Draft202012Validator
@@ -28,6 +27,7 @@ from jsonschema.exceptions import best_match
 from oas_patch.validator import load_schema
 
 from newapi_contract.apifox.document import one_line, validate
+from newapi_contract.apifox.yaml_text import YamlTrouble, load_yaml
 from newapi_contract.errors import InputError
 
 __all__ = ["apply_overlay", "load_overlay", "merge"]
@@ -43,10 +43,10 @@ def load_overlay(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: no such file") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot be read ({exc})") from exc
-    try:
-        overlay = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: malformed YAML ({str(exc).splitlines()[0]})") from exc
+    try:  # the converter's YAML reader: YAML 1.2, aliases bounded (see limits)
+        overlay = load_yaml(text).data
+    except YamlTrouble as exc:
+        raise InputError(f"{path}: malformed YAML ({exc.problem})") from exc
     error = best_match(_SCHEMA.iter_errors(overlay))
     if error is not None:
         at = "/" + "/".join(str(p) for p in error.absolute_path)

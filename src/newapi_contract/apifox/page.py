@@ -18,7 +18,7 @@ from newapi_contract.apifox.model import FindingLog
 from newapi_contract.apifox.native_api import NativeContext, api_to_draft
 from newapi_contract.apifox.native_auth import NativeAuth
 from newapi_contract.apifox.schemas import SchemaCleaner
-from newapi_contract.apifox.shapes import check_shape
+from newapi_contract.apifox.shapes import repair_shape
 from newapi_contract.errors import InputError
 
 __all__ = ["convert_page", "looks_like_page"]
@@ -43,8 +43,8 @@ def convert_page(text: str, source: str) -> tuple[dict[str, Any], FindingLog]:
     for section, key in SECTIONS.items():
         if section in blocks:
             api[key] = _json_block(blocks[section], section, source)
-    check_shape(api, "api", source, lambda at: _where(source, at))
     log = FindingLog()
+    repair_shape(api, "api", source, log, lambda at: _where(source, at))
     components = Components()
     cleaner = SchemaCleaner(lambda _ref: None, log)  # a page has no schema store to point into
     ctx = NativeContext(components, cleaner, log, NativeAuth(components, log))

@@ -1,9 +1,10 @@
 """Apifox native project export (`apifoxProject`) -> OpenAPI 3.1.
 
-Walks `apiCollection` folders (nested `items[]`, APIs at `items[].api`), each API
+Walks `apiCollection` folders (nested `items[]`, APIs at `items[].api`; Apifox 1.1's
+`httpCollection`: APIs in `items[]`, sub-folders in `children[]`), each API
 inheriting auth from its folders and the project settings; turns `schemaCollection`
-entries into component schemas (`#/definitions/<id>` -> `#/components/schemas/<name>`)
-and `securitySchemeCollection` entries into security schemes. Servers come from
+(1.1: `dataSchemaCollection`) entries into component schemas (`#/definitions/<id>` ->
+`#/components/schemas/<name>`) and `securitySchemeCollection` entries into security schemes. Servers come from
 `environments` (`baseUrl`, and `baseUrls` per module).
 """
 
@@ -18,22 +19,16 @@ from newapi_contract.apifox.draft import Components, Draft
 from newapi_contract.apifox.model import FindingLog, Locator
 from newapi_contract.apifox.native_api import NativeContext, api_to_draft
 from newapi_contract.apifox.native_auth import NativeAuth
+from newapi_contract.apifox.native_extras import report_api_extras, report_unconverted
 from newapi_contract.apifox.schemas import SchemaCleaner
-from newapi_contract.apifox.shapes import check_shape
+from newapi_contract.apifox.shapes import repair_shape
+from newapi_contract.apifox.source import PROJECT_KEYS
 
 __all__ = ["convert_project", "pointer"]
 
 _COMPONENT_NAME = re.compile(r"[A-Za-z0-9._-]+")
-# What a project holds beside HTTP APIs; OpenAPI has no place for it.
-_OTHER_COLLECTIONS = (
-    "socketCollection",
-    "webSocketCollection",
-    "socketIOCollection",
-    "grpcCollection",
-    "graphqlCollection",
-    "mcpClientCollection",
-    "docCollection",
-)
+_API_COLLECTIONS = ("apiCollection", "httpCollection")  # Apifox 1.0+, Apifox 1.1
+_SCHEMA_COLLECTIONS = ("schemaCollection", "dataSchemaCollection")
 _DEFINITION = "#/definitions/"
 # (the folder or API item, where its auth is), nearest first
 Parents = tuple[tuple[Any, str], ...]
@@ -48,23 +43,28 @@ def convert_project(
     data: dict[str, Any], source: str, label: str | None = None
 ) -> tuple[dict[str, Any], FindingLog]:
     """`label` prefixes every location (default: `source`), e.g. `page.md:12`."""
-    check_shape(data, "project", source)
     label = label or source
     log = FindingLog()
+    repair_shape(data, "project", source, log, lambda parts: f"{label}: {pointer(*parts) or '/'}")
     components = Components()
-    names = _definition_names(data)
+    schema_key = _first_key(data, _SCHEMA_COLLECTIONS)
+    names = _definition_names(data.get(schema_key) or [])
     raw_definitions = {
-        def_id: schema for def_id, _name, schema, _at in _definitions(data.get("schemaCollection") or [], ())
+        def_id: schema for def_id, _name, schema, _at in _definitions(data.get(schema_key) or [], ())
     }
     cleaner = SchemaCleaner(
         lambda ref: _resolve(ref, names, components),
         log,
         lookup=lambda ref: _lookup(ref, names, raw_definitions),
     )
-    for def_id, _name, schema, at in _definitions(data.get("schemaCollection") or [], ("schemaCollection",)):
-        components.schemas[names[def_id]] = cleaner.clean(schema, f"{label}: {pointer(*at)}")
+    for def_id, name, schema, at in _definitions(data.get(schema_key) or [], (schema_key,)):
+        where = f"{label}: {pointer(*at)}"
+        cleaned = cleaner.clean(schema, where)
+        if name != names[def_id] and name and isinstance(cleaned, dict) and "title" not in cleaned:
+            cleaned = {"title": name, **cleaned}  # the name OpenAPI does not accept as a key
+        components.schemas[names[def_id]] = cleaned
     _shared_responses(data.get("responseCollection"), cleaner, components, label)
-    _other_collections(data, log, label)
+    report_unconverted(data, log, label)
     auth = NativeAuth(components, log)
     auth.load_collection(
         data.get("securitySchemeCollection"), f"{label}: {pointer('securitySchemeCollection')}"
@@ -73,10 +73,9 @@ def convert_project(
     settings = data.get("projectSetting") if isinstance(data.get("projectSetting"), dict) else {}
     project: Parents = ((settings, f"{label}: {pointer('projectSetting', 'auth')}"),)
     drafts: list[Draft] = []
-    for item, folders, parents, at in _apis(
-        data.get("apiCollection") or [], ("apiCollection",), (), (), label
-    ):
-        if not isinstance(item.get("api"), dict):
+    api_key = _first_key(data, _API_COLLECTIONS)
+    for item, api_at, folders, parents, at in _apis(data.get(api_key) or [], (api_key,), (), (), label):
+        if api_at is None:
             what = ", ".join(sorted(k for k in item if k not in ("name", "id"))) or "nothing"
             log.add(
                 "field-not-converted",
@@ -84,28 +83,44 @@ def convert_project(
                 f"{label}: {pointer(*at)}",
             )
             continue
-        loc = _locator(label, (*at, "api"))
-        fields = _fields(item["api"], item, folders, pointer(*at, "api"))
-        drafts.append(api_to_draft(item["api"], loc, ctx, fields, (*parents, *project)))
+        api = item["api"] if api_at != at else item
+        loc = _locator(label, api_at)
+        report_api_extras(api, loc, log)
+        kind = str(api.get("type") or "http").lower()
+        if kind not in ("http", "webhook"):
+            log.add(
+                "not-converted",
+                f"{kind} item {item.get('name')!r} is not an HTTP API: OpenAPI has no place for it",
+                loc(),
+            )
+            continue
+        fields = _fields(api, item, folders, pointer(*api_at))
+        draft = api_to_draft(api, loc, ctx, fields, (*parents, *project))
+        if kind == "webhook":
+            draft.webhook = str(item.get("name") or api.get("name") or draft.path)
+            log.add("webhook-mapped", f"webhook {draft.webhook!r} goes to the document's webhooks", loc())
+        drafts.append(draft)
     info = data.get("info") or {}
+    version_key = _first_key(data, PROJECT_KEYS)
     doc = assemble(
         source=source,
         info={
             "title": str(info.get("name") or source),
             "version": "1.0.0",
-            **({"description": info["description"]} if info.get("description") else {}),
+            **({"description": str(info["description"])} if info.get("description") else {}),
         },
         servers=clean_servers(_servers(data, label), log),
         drafts=drafts,
         components=components,
         log=log,
-        x_source={
-            "file": source,
-            "format": "apifox-project",
-            "apifoxProject": str(data.get("apifoxProject")),
-        },
+        x_source={"file": source, "format": "apifox-project", version_key: str(data.get(version_key))},
     )
     return doc, log
+
+
+def _first_key(data: dict[str, Any], keys: tuple[str, ...]) -> str:
+    """The first of `keys` that `data` holds (the first of them when it holds none)."""
+    return next((k for k in keys if data.get(k) is not None), keys[0])
 
 
 def _shared_responses(collection: Any, cleaner: SchemaCleaner, components: Components, label: str) -> None:
@@ -115,6 +130,7 @@ def _shared_responses(collection: Any, cleaner: SchemaCleaner, components: Compo
             continue
         name = str(item.get("name") or "")
         key = name if _COMPONENT_NAME.fullmatch(name) else f"response-{item.get('id', i)}"
+        key = key if _COMPONENT_NAME.fullmatch(key) else f"response-{i}"
         response: dict[str, Any] = {"description": name or "Shared response"}
         if isinstance(item.get("jsonSchema"), dict):
             where = f"{label}: {pointer(*at, 'jsonSchema')}"
@@ -123,17 +139,6 @@ def _shared_responses(collection: Any, cleaner: SchemaCleaner, components: Compo
         source = {"code": str(item["code"]), **({"id": str(item["id"])} if "id" in item else {})}
         response["x-source-response"] = source
         components.others.setdefault("responses", {})[key] = response
-
-
-def _other_collections(data: dict[str, Any], log: FindingLog, label: str) -> None:
-    for key in _OTHER_COLLECTIONS:
-        count = len(list(_leaves(data.get(key), (key,))))
-        if count:
-            log.add(
-                "field-not-converted",
-                f"{key} holds {count} item(s) (not HTTP APIs: OpenAPI has no place for them)",
-                f"{label}: {pointer(key)}",
-            )
 
 
 def _leaves(collection: Any, at: tuple[object, ...]) -> Iterator[tuple[Any, tuple[object, ...]]]:
@@ -152,17 +157,28 @@ def _locator(label: str, base: tuple[object, ...]) -> Locator:
 
 def _apis(
     items: list[Any], at: tuple[object, ...], folders: tuple[str, ...], parents: Parents, label: str
-) -> Iterator[tuple[dict[str, Any], tuple[str, ...], Parents, tuple[object, ...]]]:
+) -> Iterator[tuple[dict[str, Any], tuple[object, ...] | None, tuple[str, ...], Parents, tuple[object, ...]]]:
+    """(item, where its API is or None, folder names, auth owners, where the item is).
+
+    Apifox 1.0+ keeps an API at `items[].api` and sub-folders in `items`; Apifox 1.1
+    (`httpCollection`) keeps the API object itself in `items` and sub-folders in `children`.
+    """
     for i, item in enumerate(items):
         here = (*at, i)
+        if not isinstance(item, dict):
+            continue
+        sub = [key for key in ("items", "children") if isinstance(item.get(key), list)]
         if isinstance(item.get("api"), dict):
-            yield item, folders, parents, here
-        elif not isinstance(item.get("items"), list):
-            yield item, folders, parents, here  # neither an API nor a folder: said below
-        if isinstance(item.get("items"), list):
+            yield item, (*here, "api"), folders, parents, here
+        elif isinstance(item.get("method"), str) and isinstance(item.get("path"), str):
+            yield item, here, folders, parents, here
+        elif not sub:
+            yield item, None, folders, parents, here  # neither an API nor a folder: said by the caller
+        if sub:
             name = (*folders, str(item.get("name") or ""))
             inner = ((item, f"{label}: {pointer(*here, 'auth')}"), *parents)
-            yield from _apis(item["items"], (*here, "items"), name, inner, label)
+            for key in sub:
+                yield from _apis(item[key], (*here, key), name, inner, label)
 
 
 def _fields(api: dict[str, Any], item: dict[str, Any], folders: tuple[str, ...], at: str) -> dict[str, Any]:
@@ -226,6 +242,8 @@ def _definitions(
 ) -> Iterator[tuple[str, str, Any, tuple[object, ...]]]:
     for i, item in enumerate(items):
         here = (*at, i)
+        if not isinstance(item, dict):
+            continue
         schema = item.get("schema")
         if isinstance(schema, dict) and "id" in item:
             def_id = str(item["id"]).removeprefix(_DEFINITION)
@@ -235,14 +253,18 @@ def _definitions(
                 schema.get("jsonSchema", {}),
                 (*here, "schema", "jsonSchema"),
             )
-        if isinstance(item.get("items"), list):
-            yield from _definitions(item["items"], (*here, "items"))
+        elif isinstance(item.get("jsonSchema"), dict) and "id" in item:  # Apifox 1.1
+            def_id = str(item["id"]).removeprefix(_DEFINITION)
+            yield def_id, str(item.get("name") or ""), item["jsonSchema"], (*here, "jsonSchema")
+        for key in ("items", "children"):
+            if isinstance(item.get(key), list):
+                yield from _definitions(item[key], (*here, key))
 
 
-def _definition_names(data: dict[str, Any]) -> dict[str, str]:
+def _definition_names(collection: list[Any]) -> dict[str, str]:
     """Apifox definition id -> component name: its name when OpenAPI allows it, else the id."""
     names: dict[str, str] = {}
-    for def_id, name, _schema, _at in _definitions(data.get("schemaCollection") or [], ()):
+    for def_id, name, _schema, _at in _definitions(collection, ()):
         candidate = name if _COMPONENT_NAME.fullmatch(name) else f"definition-{def_id}"
         if candidate in names.values():
             candidate = f"{candidate}-{def_id}"

@@ -21,9 +21,11 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from referencing.exceptions import Unresolvable
 
+from newapi_contract.apifox.component_names import ORIGINAL_NAME
+from newapi_contract.apifox.examples import MISSING, scalar_text
 from newapi_contract.apifox.model import FindingLog
 
-__all__ = ["SchemaCleaner", "child", "is_noise_key"]
+__all__ = ["SchemaCleaner", "child", "is_noise_key", "schema_nodes"]
 
 # Keywords whose value is a schema, a list of schemas, or a map of name -> schema.
 _SUBSCHEMA = (
@@ -58,7 +60,12 @@ def child(where: str, key: object) -> str:
 
 
 def is_noise_key(key: str) -> bool:
-    """Apifox (and Apidog) editor state: never part of an API's contract."""
+    """Apifox (and Apidog) editor state: never part of an API's contract.
+
+    `x-apifox-original-name` is the converter's own: the name a renamed component had.
+    """
+    if key == ORIGINAL_NAME:
+        return False
     return key.startswith(("x-apifox", "x-apidog")) or key in (*_NOISE_KEYS, "x-run-in-apidog")
 
 
@@ -129,12 +136,30 @@ class SchemaCleaner:
         if isinstance(out.get("required"), list) and isinstance(schema.get("properties"), dict):
             dropped = {n for n, s in schema["properties"].items() if _is_placeholder(s)}
             out["required"] = [r for r in out["required"] if not (isinstance(r, str) and r in dropped)]
+        if isinstance(out.get("required"), list):
+            out["required"] = self._unique_required(out["required"], child(where, "required"))
         if self._upgrade_30:
             out = _upgrade_30_keywords(out)
         refs = schema.get("x-apifox-refs")
         if isinstance(refs, dict) and refs:
             return self._splice_refs(out, refs, f"{where}/x-apifox-refs")
         return out
+
+    def _unique_required(self, required: list[Any], where: str) -> list[Any]:
+        """`required` once per name: JSON Schema rejects repeats, and dropping the whole list
+        would make every property optional."""
+        unique: list[Any] = []
+        for name in required:
+            if name not in unique:
+                unique.append(name)
+        if len(unique) < len(required):
+            repeated = sorted({str(n) for n in required if required.count(n) > 1})
+            self._log.add(
+                "schema-required-deduplicated",
+                f"required names {', '.join(repeated)} more than once: each kept once",
+                where,
+            )
+        return unique
 
     def _keep_ref(self, out: dict[str, Any], ref: Any, where: str) -> None:
         target = self._resolve(ref) if isinstance(ref, str) else None
@@ -234,19 +259,19 @@ class SchemaCleaner:
         return schema
 
     def _check_defaults(self, schema: dict[str, Any], where: str) -> None:
-        for node, at in _schema_nodes(schema, where):
+        for node, at in schema_nodes(schema, where):
             if "default" not in node or _has_ref(node):
                 continue
-            try:
-                error = next(
-                    iter(
-                        OAS31Validator(node, format_checker=oas31_format_checker).iter_errors(node["default"])
-                    ),
-                    None,
+            error = _default_error(node, node["default"])
+            scalar = scalar_text(node["default"])
+            if error is not None and scalar is not MISSING and _default_error(node, scalar) is None:
+                self._log.add(
+                    "example-coerced",
+                    f"default {node['default']!r} read as {scalar!r}, as its schema wants",
+                    child(at, "default"),
                 )
-            except (SchemaError, Unresolvable, ValidationError, RecursionError):
-                continue
-            if error is not None:
+                node["default"] = scalar
+            elif error is not None:
                 self._log.add(
                     "schema-default-invalid",
                     f"default {node['default']!r} does not match its schema "
@@ -254,6 +279,15 @@ class SchemaCleaner:
                     child(at, "default"),
                 )
                 del node["default"]
+
+
+def _default_error(schema: dict[str, Any], value: Any) -> ValidationError | None:
+    try:
+        return next(
+            iter(OAS31Validator(schema, format_checker=oas31_format_checker).iter_errors(value)), None
+        )
+    except (SchemaError, Unresolvable, ValidationError, RecursionError):
+        return None
 
 
 def _meta_error(schema: dict[str, Any]) -> SchemaError | None:
@@ -288,20 +322,21 @@ def _deepest_dict(schema: dict[str, Any], path: list[Any]) -> tuple[dict[str, An
     return found
 
 
-def _schema_nodes(schema: Any, where: str) -> Iterator[tuple[dict[str, Any], str]]:
+def schema_nodes(schema: Any, where: str) -> Iterator[tuple[dict[str, Any], str]]:
+    """`schema` and each schema inside it, with its location."""
     if not isinstance(schema, dict):
         return
     yield schema, where
     for key, value in schema.items():
         here = child(where, key)
         if key in _SUBSCHEMA:
-            yield from _schema_nodes(value, here)
+            yield from schema_nodes(value, here)
         elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
             for i, item in enumerate(value):
-                yield from _schema_nodes(item, child(here, i))
+                yield from schema_nodes(item, child(here, i))
         elif key in _SUBSCHEMA_MAPS and isinstance(value, dict):
             for name, sub in value.items():
-                yield from _schema_nodes(sub, child(here, name))
+                yield from schema_nodes(sub, child(here, name))
 
 
 def _uses(schema: Any, keywords: frozenset[str]) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from newapi_contract.apifox.component_names import ORIGINAL_NAME, VALID_NAME, valid_name
 from newapi_contract.apifox.draft import Components
 from newapi_contract.apifox.model import FindingLog
 from newapi_contract.apifox.schemas import child, is_noise_key
@@ -222,19 +223,24 @@ class SecurityResolver:
             if name in self.combinations:
                 self._used.add(name)
             for member in self.combinations.get(name, [name]):
-                self.ensure(member, where)
+                member = self.ensure(member, where)
                 out[member] = sorted({*out.get(member, []), *(str(s) for s in scopes)})
         return out
 
-    def ensure(self, name: str, where: str) -> None:
-        """Make sure scheme `name` exists: an undefined one becomes an explicit unknown."""
+    def ensure(self, name: str, where: str) -> str:
+        """Make sure scheme `name` exists: an undefined one becomes an explicit unknown.
+
+        Returns the name the requirement uses: an undefined name OpenAPI does not accept as a
+        component key is given a valid one (the original kept in the scheme)."""
         if name in self.components.security_schemes and name not in self._unknown:
-            return
+            return name
         if name in self.combinations:  # a combination of nothing
             self.components.security_schemes[name] = unknown_scheme(f"combination {name!r} groups nothing")
-            return
-        self._unknown.add(name)
-        self.components.security_schemes[name] = unknown_scheme(f"{name!r} is not defined in the source")
+            return name
+        key = name if VALID_NAME.fullmatch(name) else valid_name(name, set(), "securitySchemes")
+        self._unknown.add(key)
+        scheme = unknown_scheme(f"{name!r} is not defined in the source")
+        self.components.security_schemes[key] = scheme if key == name else {**scheme, ORIGINAL_NAME: name}
         self.log.tally(
             "security-undefined-kept",
             name,
@@ -242,3 +248,4 @@ class SecurityResolver:
             "(named by {count} requirement(s), first here)",
             where,
         )
+        return key

@@ -1,8 +1,10 @@
 """Reading an Apifox source and telling its format from its content (not its name).
 
 Formats: an endpoint page (the text Apifox shows for one API), a native project
-export (`apifoxProject`, JSON or YAML), an OpenAPI 3.0/3.1 export (JSON or YAML), and
-a Markdown page of an Apifox-published documentation site (spec in fenced blocks).
+export (`apifoxProject`, or Apidog's `apidogProject`: the same structure; JSON or YAML),
+an OpenAPI 3.0/3.1 export (JSON or YAML), and
+a Markdown page of an Apifox-published documentation site (spec in fenced blocks), and
+Apifox's "export as Markdown" of a whole project (tables and code blocks, no spec).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from newapi_contract.apifox.limits import MAX_INPUT_BYTES, check_depth
+from newapi_contract.apifox.markdown_export import looks_like_markdown_export
 from newapi_contract.apifox.markdown_page import read_markdown
 from newapi_contract.apifox.page import looks_like_page
 from newapi_contract.apifox.yaml_text import YamlTrouble, load_yaml
@@ -20,12 +24,16 @@ from newapi_contract.errors import InputError
 
 __all__ = ["Format", "Parsed", "detect", "read_text"]
 
-Format = Literal["apifox-page", "apifox-project", "apifox-openapi", "apifox-markdown"]
+Format = Literal[
+    "apifox-page", "apifox-project", "apifox-openapi", "apifox-markdown", "apifox-markdown-export"
+]
 
 # A YAML document that starts like a spec: its parse errors are worth reporting as such.
 _YAML_SPEC_START = re.compile(
-    r"\A(?:\s*#[^\n]*\n|\s*---[^\n]*\n|\s*\n)*\s*(?:openapi|apifoxProject|swagger)\s*:"
+    r"\A(?:\s*#[^\n]*\n|\s*---[^\n]*\n|\s*\n)*\s*(?:openapi|apifoxProject|apidogProject|swagger)\s*:"
 )
+# The key a native project export starts with: Apifox's, or Apidog's (its international edition).
+PROJECT_KEYS = ("apifoxProject", "apidogProject")
 _OPENAPI_VERSION = re.compile(r"3\.[01](?:\.|$)")
 
 
@@ -42,6 +50,8 @@ class Parsed:
 def read_text(path: Path) -> str:
     """The file's text; InputError when it is missing, unreadable, not UTF-8 or empty."""
     try:
+        if path.is_file() and path.stat().st_size > MAX_INPUT_BYTES:
+            raise InputError(f"{path}: larger than {MAX_INPUT_BYTES // 2**20} MiB: not converted")
         raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise InputError(f"{path}: no such file") from exc
@@ -61,13 +71,17 @@ def detect(text: str, source: str) -> Parsed:
         raise InputError(f"{source}: empty file")
     if text.lstrip()[0] in "{[":
         data = _parse_json(text, source)
+        check_depth(data, source)
         return Parsed(_kind(data, source, "JSON"), data, "json")
     if looks_like_page(text):
         return Parsed("apifox-page", text, "page")
     if _YAML_SPEC_START.match(text):
         loaded = _parse_yaml(text, source)
+        check_depth(loaded.data, source)
         return Parsed(_kind(loaded.data, source, "YAML"), loaded.data, "yaml", loaded.duplicate_keys)
     page = read_markdown(text)
+    if page is None and looks_like_markdown_export(text):
+        return Parsed("apifox-markdown-export", text, "markdown")
     if page is not None:
         if not page.blocks:
             line, why = page.skipped[0]
@@ -78,6 +92,7 @@ def detect(text: str, source: str) -> Parsed:
     except YamlTrouble:
         loaded = None
     if loaded is not None and isinstance(loaded.data, dict) and _spec_key(loaded.data):
+        check_depth(loaded.data, source)
         return Parsed(_kind(loaded.data, source, "YAML"), loaded.data, "yaml", loaded.duplicate_keys)
     raise InputError(
         f"{source}: unknown format: not JSON or YAML of an OpenAPI document or Apifox project, "
@@ -87,11 +102,11 @@ def detect(text: str, source: str) -> Parsed:
 
 
 def _spec_key(data: dict[str, Any]) -> bool:
-    return any(key in data for key in ("apifoxProject", "openapi", "swagger"))
+    return any(key in data for key in (*PROJECT_KEYS, "openapi", "swagger"))
 
 
 def _kind(data: Any, source: str, syntax: str) -> Format:
-    if isinstance(data, dict) and "apifoxProject" in data:
+    if isinstance(data, dict) and any(key in data for key in PROJECT_KEYS):
         return "apifox-project"
     if isinstance(data, dict) and isinstance(data.get("openapi"), str | int | float):
         version = str(data["openapi"])
@@ -99,12 +114,23 @@ def _kind(data: Any, source: str, syntax: str) -> Format:
             raise InputError(f"{source}: OpenAPI {version} is not supported (3.0 and 3.1 are)")
         data["openapi"] = version
         return "apifox-openapi"
+    if isinstance(data, dict) and _is_postman(data):
+        raise InputError(
+            f"{source}: a Postman collection, not an Apifox or Apidog export "
+            "(export the project as OpenAPI or in Apifox's own format instead)"
+        )
     if isinstance(data, dict) and "swagger" in data:
         raise InputError(f"{source}: Swagger 2.0 is not supported (export OpenAPI 3 instead)")
     raise InputError(
         f"{source}: unknown format: {syntax}, but neither an Apifox project "
-        "(apifoxProject) nor an OpenAPI 3 document (openapi)"
+        "(apifoxProject, apidogProject) nor an OpenAPI 3 document (openapi)"
     )
+
+
+def _is_postman(data: dict[str, Any]) -> bool:
+    info = data.get("info")
+    schema = str(info.get("schema") or "") if isinstance(info, dict) else ""
+    return "getpostman.com" in schema or (isinstance(info, dict) and isinstance(data.get("item"), list))
 
 
 def _parse_json(text: str, source: str) -> Any:
@@ -123,5 +149,7 @@ def _parse_yaml(text: str, source: str) -> Any:
     try:
         return load_yaml(text)
     except YamlTrouble as exc:
+        if exc.problem.startswith("too big"):
+            raise InputError(f"{source}: YAML {exc.problem}") from exc
         at = f" at line {exc.line}" if exc.line else ""
         raise InputError(f"{source}: malformed YAML{at}: {exc.problem}") from exc

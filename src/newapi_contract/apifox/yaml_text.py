@@ -6,7 +6,8 @@ that way says something its author did not write (and dates are not JSON). This
 loader resolves only YAML 1.2's core forms (null, true/false, decimal and hex
 integers, decimal floats), keeps every other plain scalar a string, turns every
 mapping key into a string (`200:` is the status code "200"), and notes keys that
-appear twice in one mapping instead of keeping the last one in silence.
+appear twice in one mapping instead of keeping the last one in silence. Aliases are
+counted before anything is built (see `limits`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import yaml
+
+from newapi_contract.apifox.limits import TooBig, expanded_size
 
 __all__ = ["YamlText", "YamlTrouble", "load_yaml"]
 
@@ -86,7 +89,12 @@ def load_yaml(text: str) -> YamlText:
     """The one YAML document in `text`; YamlTrouble when it is not YAML."""
     loader = _Loader(text)
     try:
-        data = loader.get_single_data()
+        # Composed first (aliases stay shared nodes), measured, then constructed: a few
+        # bytes of aliases of aliases never become billions of objects.
+        node = loader.get_single_node()
+        if node is not None:
+            expanded_size(node)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         # The construct that failed, if YAML names one: its problem is often only noticed
         # where the text ends.
@@ -96,6 +104,8 @@ def load_yaml(text: str) -> YamlText:
         raise YamlTrouble(problem, line) from exc
     except yaml.YAMLError as exc:
         raise YamlTrouble(str(exc).splitlines()[0], None) from exc
+    except TooBig as exc:
+        raise YamlTrouble(f"too big to convert: {exc}", None) from exc
     except (RecursionError, TypeError) as exc:  # TypeError: an unhashable (complex) key
         raise YamlTrouble(f"cannot be read ({type(exc).__name__})", None) from exc
     finally:

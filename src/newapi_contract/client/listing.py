@@ -103,10 +103,13 @@ def read_all(list_page: Callable[[int | None], Answer], max_pages: int = MAX_PAG
             number += 1
             if number > max_pages:
                 return done(False)
+            before = len(seen)
             answer = list_page(number)
             page = take(answer)
             if not _ok(answer):
                 return done(False)
+            if len(seen) == before:
+                break  # a page that adds nothing (a server that ignores `p`): nothing more to read
         return done(True)
     if len(page) < _ASKED and len(page) != _DEFAULT:
         return done(True)

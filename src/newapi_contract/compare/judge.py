@@ -2,6 +2,9 @@
 helpers (`contract.answers`, `contract.probes`) and the server's generation's row of the
 expectations table, so that a server is held to what its generation promises.
 
+Each kind of check is one small function registered by name with `@check` (`REGISTRY`);
+the kinds a scenario may name (`scenario.CHECKS`) are read from it.
+
 A step's verdict per clause is `held` when every check of that clause passed, else `failed`
 with the first violation's expected and observed. The release check compares these verdicts
 between the servers: a clause that holds on the baseline and fails on the candidate (or the
@@ -10,13 +13,12 @@ other way round) is a *contract* difference.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from newapi_contract.client.api import Answer, token_path
-from newapi_contract.compare.scenario import Call, Check, Step
 from newapi_contract.contract.answers import (
     NOT_FOUND,
     SHAPE_CLAUSE,
@@ -30,7 +32,10 @@ from newapi_contract.contract.expectations import Expectations, Rejection
 from newapi_contract.contract.probes import items, require_readable
 from newapi_contract.contract.verdict import ClauseViolation, require
 
-__all__ = ["Verdict", "judge_step"]
+if TYPE_CHECKING:  # scenario reads its CHECKS from the registry here
+    from newapi_contract.compare.scenario import Call, Check, Step
+
+__all__ = ["REGISTRY", "CheckKind", "Checked", "Verdict", "check", "judge_step"]
 
 _DOORS = {door.name: door for door in DOORS}
 
@@ -65,7 +70,115 @@ def _unreadable(answer: Answer) -> None:
     assert_outcome(answer, success=False, message=NOT_FOUND)
 
 
-def _listed(answer: Answer, arg: dict[str, Any], seen: Seen) -> None:
+# The registry of check kinds: one small function a kind, registered by name with `@check`
+# (like the generated layer's `@schemathesis.check`). `scenario.CHECKS`, the kinds a scenario
+# may name and the type of their argument, is read from it: the list has this one home.
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a check reads: its argument, the answers of its call (a parallel call has
+    several) and everything the step saw."""
+
+    arg: Any
+    answers: list[Answer]
+    seen: Seen
+
+    @property
+    def answer(self) -> Answer:
+        return self.answers[0]
+
+    def token(self, name: str) -> Any:
+        return self.seen.tokens[name]
+
+    def rejection(self, name: str) -> Rejection | None:
+        return _rejection(self.seen.expect, name)
+
+
+CheckFunction = Callable[[Checked], None]
+
+
+@dataclass(frozen=True)
+class CheckKind:
+    name: str
+    arg: type  # what the check's argument is in scenario.yaml
+    run: CheckFunction
+
+
+REGISTRY: dict[str, CheckKind] = {}
+
+
+def check(name: str, arg: type) -> Callable[[CheckFunction], CheckFunction]:
+    """Register the decorated function as the one implementation of check kind `name`."""
+
+    def register(function: CheckFunction) -> CheckFunction:
+        if name in REGISTRY:
+            raise ValueError(f"check {name!r} is registered twice ({REGISTRY[name].run.__name__})")
+        REGISTRY[name] = CheckKind(name, arg, function)
+        return function
+
+    return register
+
+
+@check("outcome", dict)
+def _outcome(c: Checked) -> None:
+    """{success: bool, message: str (optional)}"""
+    assert_outcome(c.answer, success=bool(c.arg["success"]), message=c.arg.get("message"))
+
+
+@check("rejected", str)
+def _rejected(c: Checked) -> None:
+    """A Rejection of contract.expectations (the server's generation's row)."""
+    rejection = c.rejection(c.arg)
+    require(rejection is not None, expected=f"a row {c.arg!r} for the generation", observed="none")
+    assert_rejected(c.answer, rejection)  # type: ignore[arg-type]
+
+
+@check("refused_or_success", str)
+def _refused_or_success(c: Checked) -> None:
+    """That Rejection, or (a generation that has none) success."""
+    rejection = c.rejection(c.arg)
+    if rejection is None:  # the generation ignores it: the credential's user acts
+        assert_outcome(c.answer, success=True, message="")
+    else:
+        assert_rejected(c.answer, rejection)
+
+
+@check("refused_or_not_found", str)
+def _refused_or_not_found(c: Checked) -> None:
+    """That Rejection, or "record not found"."""
+    rejection = c.rejection(c.arg)
+    if rejection is None:
+        assert_outcome(c.answer, success=False, message=NOT_FOUND)
+    else:
+        assert_rejected(c.answer, rejection)
+
+
+@check("kept_if_refused", dict)
+def _kept_if_refused(c: Checked) -> None:
+    """{rejection, token}: readable if refused, else gone."""
+    if c.rejection(c.arg["rejection"]) is None:
+        _unreadable(c.answer)
+    else:
+        require_readable(c.answer, c.token(c.arg["token"]).id)
+
+
+@check("readable", str)
+def _readable(c: Checked) -> None:
+    """A token of the step, read back."""
+    require_readable(c.answer, c.token(c.arg).id)
+
+
+@check("unreadable", str)
+def _unreadable_check(c: Checked) -> None:
+    """A token of the step, not found."""
+    _unreadable(c.answer)
+
+
+@check("listed", dict)
+def _listed(c: Checked) -> None:
+    """{has: [tokens], lacks: [tokens]}"""
+    answer, arg, seen = c.answer, c.arg, c.seen
     require(
         answer.status == 200 and answer.success is True,
         expected="a list answering success:true",
@@ -89,7 +202,82 @@ def _listed(answer: Answer, arg: dict[str, Any], seen: Seen) -> None:
         )
 
 
-def _race(answers: list[Answer]) -> None:
+@check("redirect", str)
+def _redirect(c: Checked) -> None:
+    """307 to the token's path."""
+    answer = c.answer
+    wanted = token_path(c.token(c.arg).id)
+    location = urlsplit(answer.headers.get("location", "")).path
+    require(
+        answer.status == 307 and location == wanted,
+        expected=f"HTTP 307 with Location {wanted}",
+        observed=f"{describe(answer)}, Location {answer.headers.get('location')!r}",
+        answer=answer,
+    )
+
+
+@check("data", int)
+def _data(c: Checked) -> None:
+    require(c.answer.data == c.arg, expected=f'"data": {c.arg}', observed=describe(c.answer), answer=c.answer)
+
+
+@check("status", int)
+def _status(c: Checked) -> None:
+    require(c.answer.status == c.arg, expected=f"HTTP {c.arg}", observed=describe(c.answer), answer=c.answer)
+
+
+@check("same_as", str)
+def _same_as(c: Checked) -> None:
+    """An earlier call: the same status and JSON body."""
+    answer, other = c.answer, c.seen.answers[c.arg][0]
+    require(
+        (answer.status, answer.json) == (other.status, other.json),
+        expected=f"the same answer as {c.arg}",
+        observed=f"{describe(answer)}; {c.arg}: {describe(other)}",
+        answer=answer,
+    )
+
+
+@check("relay_live", str)
+def _relay_live(c: Checked) -> None:
+    """A door: what a live key gets there."""
+    door = _DOORS[c.arg]
+    require(
+        door.accepts(c.answer),
+        expected=f"what a live key gets on {door.sends}",
+        observed=describe(c.answer),
+        answer=c.answer,
+    )
+
+
+@check("relay_like", str)
+def _relay_like(c: Checked) -> None:
+    """An earlier relay call: the same refusal up to the request id."""
+    answer, other = c.answer, c.seen.answers[c.arg][0]
+    require(
+        comparable_refusal(answer) == comparable_refusal(other),
+        expected=f"a never-issued key refused like the deleted one ({c.arg}), up to the request id",
+        observed=f"{describe(answer)}; {c.arg}: {describe(other)}",
+        answer=answer,
+    )
+
+
+@check("no_key_text", str)
+def _no_key_text(c: Checked) -> None:
+    """The token's key is not quoted."""
+    key = c.token(c.arg).key
+    require(
+        key not in c.answer.text and key[-8:] not in c.answer.text,
+        expected="no key text in the answer",
+        observed="the answer quotes the key",
+        answer=c.answer,
+    )
+
+
+@check("race", bool)
+def _race(c: Checked) -> None:
+    """Parallel deletes: one wins, the others find nothing."""
+    answers = c.answers
     for answer in answers:
         require(
             answer.status == 200, expected="HTTP 200 for every parallel delete", observed=describe(answer)
@@ -111,87 +299,7 @@ def _race(answers: list[Answer]) -> None:
 
 def _apply(check: Check, call: Call, seen: Seen) -> None:
     """Raise a ClauseViolation if `check` does not hold for `call`'s answer."""
-    answers = seen.answers[call.name]
-    answer = answers[0]
-    kind, arg = check.kind, check.arg
-    if kind == "outcome":
-        assert_outcome(answer, success=bool(arg["success"]), message=arg.get("message"))
-    elif kind == "rejected":
-        rejection = _rejection(seen.expect, arg)
-        require(rejection is not None, expected=f"a row {arg!r} for the generation", observed="none")
-        assert_rejected(answer, rejection)  # type: ignore[arg-type]
-    elif kind == "refused_or_success":
-        rejection = _rejection(seen.expect, arg)
-        if rejection is None:  # the generation ignores it: the credential's user acts
-            assert_outcome(answer, success=True, message="")
-        else:
-            assert_rejected(answer, rejection)
-    elif kind == "refused_or_not_found":
-        rejection = _rejection(seen.expect, arg)
-        if rejection is None:
-            assert_outcome(answer, success=False, message=NOT_FOUND)
-        else:
-            assert_rejected(answer, rejection)
-    elif kind == "kept_if_refused":
-        token_id = seen.tokens[arg["token"]].id
-        if _rejection(seen.expect, arg["rejection"]) is None:
-            _unreadable(answer)
-        else:
-            require_readable(answer, token_id)
-    elif kind == "readable":
-        require_readable(answer, seen.tokens[arg].id)
-    elif kind == "unreadable":
-        _unreadable(answer)
-    elif kind == "listed":
-        _listed(answer, arg, seen)
-    elif kind == "redirect":
-        wanted = token_path(seen.tokens[arg].id)
-        location = urlsplit(answer.headers.get("location", "")).path
-        require(
-            answer.status == 307 and location == wanted,
-            expected=f"HTTP 307 with Location {wanted}",
-            observed=f"{describe(answer)}, Location {answer.headers.get('location')!r}",
-            answer=answer,
-        )
-    elif kind == "data":
-        require(answer.data == arg, expected=f'"data": {arg}', observed=describe(answer), answer=answer)
-    elif kind == "status":
-        require(answer.status == arg, expected=f"HTTP {arg}", observed=describe(answer), answer=answer)
-    elif kind == "same_as":
-        other = seen.answers[arg][0]
-        require(
-            (answer.status, answer.json) == (other.status, other.json),
-            expected=f"the same answer as {arg}",
-            observed=f"{describe(answer)}; {arg}: {describe(other)}",
-            answer=answer,
-        )
-    elif kind == "relay_live":
-        require(
-            _DOORS[arg].accepts(answer),
-            expected=f"what a live key gets on {_DOORS[arg].sends}",
-            observed=describe(answer),
-            answer=answer,
-        )
-    elif kind == "relay_like":
-        other = seen.answers[arg][0]
-        require(
-            comparable_refusal(answer) == comparable_refusal(other),
-            expected=f"a never-issued key refused like the deleted one ({arg}), up to the request id",
-            observed=f"{describe(answer)}; {arg}: {describe(other)}",
-            answer=answer,
-        )
-    elif kind == "no_key_text":
-        key = seen.tokens[arg].key
-        require(
-            key not in answer.text and key[-8:] not in answer.text,
-            expected="no key text in the answer",
-            observed="the answer quotes the key",
-            answer=answer,
-        )
-    elif kind == "race":
-        _race(answers)
-    else:  # pragma: no cover - scenario.CHECKS lists the kinds
-        raise KeyError(kind)
+    REGISTRY[check.kind].run(Checked(check.arg, seen.answers[call.name], seen))
 
 
 def judge_step(step: Step, seen: Seen) -> dict[str, Verdict]:

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from newapi_contract.client.ids import encode_path_segment
+from newapi_contract.compare.judge import REGISTRY
 from newapi_contract.errors import InputError
 
 __all__ = [
@@ -38,25 +39,9 @@ NEVER_EXISTED = 2**63 - 1  # no row has the largest int64 (reference §3)
 # Beyond int64 by a multiple of 2**64: a server that wraps around lands on the token itself.
 _WRAP = 5421010862 * 2**64
 AUTH_FORMS = ("bearer", "raw", "none", "unknown-bearer", "unknown-raw", "relay-key")
-# Check kinds and what their argument is (see `compare.judge`).
-CHECKS = {
-    "outcome": dict,  # {success: bool, message: str (optional)}
-    "rejected": str,  # a Rejection of contract.expectations (the server's generation's row)
-    "refused_or_success": str,  # that Rejection, or (a generation that has none) success
-    "refused_or_not_found": str,  # that Rejection, or "record not found"
-    "kept_if_refused": dict,  # {rejection, token}: readable if refused, else gone
-    "readable": str,  # a token of the step
-    "unreadable": str,
-    "listed": dict,  # {has: [tokens], lacks: [tokens]}
-    "redirect": str,  # 307 to the token's path
-    "data": int,
-    "status": int,
-    "same_as": str,  # an earlier call: the same status and JSON body
-    "relay_live": str,  # a door: what a live key gets there
-    "relay_like": str,  # an earlier relay call: the same refusal up to the request id
-    "no_key_text": str,  # the token's key is not quoted
-    "race": bool,
-}
+# Check kinds and the type of their argument, read from `compare.judge`'s registry (their one
+# home: a kind is named where it is implemented).
+CHECKS: dict[str, type] = {name: kind.arg for name, kind in REGISTRY.items()}
 _STEP_KEYS = {"id", "title", "tokens", "calls", "each", "each_call"}
 _CALL_KEYS = {"name", "as", "send", "expect", "compare"}
 _SEND_KEYS = {

@@ -3,48 +3,84 @@
 A card holds the clause (promise, source), which request the failure is about, expected
 against observed (the answer's JSON body parsed, pretty and in full), the replay line, and
 the test's exchanges: the failing one open and marked, with its request and response
-labelled and a curl line; earlier and later ones folded. Every text is escaped; it comes
-from the recorder and the failure, which hold only redacted text. Styles: `report.css`.
+labelled and a curl line; earlier and later ones folded. The markup is the Jinja2 template
+`templates/cards.html.j2`, autoescaped: every text is escaped (it comes from the recorder and
+the failure, which hold only redacted text). Styles: `report.css`.
+
+`html_environment` is the pages' one way to their templates (the report's and compare's).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from functools import cache
 from html import escape
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
+from markupsafe import Markup
 
 from newapi_contract.client.recording import Exchange
 from newapi_contract.contract.clauses import Clause
 from newapi_contract.report.failure import ABOUT_ANSWER, Failure, pretty_body
 from newapi_contract.report.sources import source_html
 
-__all__ = ["anchor", "exchange_html", "exchanges_html", "failure_card", "passed_html", "verdict_badge"]
+__all__ = [
+    "anchor",
+    "exchange_html",
+    "exchanges_html",
+    "failure_card",
+    "html_environment",
+    "passed_html",
+    "report_template",
+    "verdict_badge",
+]
 
 # A body longer than this many lines is folded (with its length shown) instead of shown open.
 _FOLD_LINES = 40
 
 
-def anchor(clause_id: str) -> str:
-    return f"clause-{clause_id}"
+_BREAK = re.compile(r"\n[ \t]*")
 
 
-def verdict_badge(verdict: str) -> str:
-    css = verdict.replace(" ", "-")
-    return f"<span class='nac-badge nac-v-{escape(css)}'>{escape(verdict)}</span>"
+class _Spaceless(Extension):
+    """A line break in a template's markup and the indentation after it are for the reader:
+    they are taken out of the template's text (never out of a value), so the page reads as
+    the markup on one line would."""
+
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+        for token in stream:
+            if token.type == "data":
+                yield Token(token.lineno, "data", _BREAK.sub("", token.value))
+            else:
+                yield token
 
 
-def _pre(text: str, css: str = "") -> str:
-    klass = f" class='{css}'" if css else ""
-    return f"<pre{klass}>{escape(text)}</pre>"
+def _escaped(value: Any) -> Any:
+    """Every value a template shows is escaped (`autoescape`), with the entities the pages
+    have always had (`html.escape`: `&quot;`, `&#x27;`). Only `Markup` passes as it is: a
+    fragment one of our templates rendered, a clause's source linked by `report.sources`, the
+    package's stylesheets; never a text of the server's or the run's."""
+    if value is None or isinstance(value, Markup):
+        return value
+    return Markup(escape(str(value)))
 
 
-def _body(text: str) -> str:
-    if not text:
-        return "<p class='nac-empty'>(no body)</p>"
-    pretty = pretty_body(text)
-    lines = pretty.count("\n") + 1
-    if lines <= _FOLD_LINES:
-        return _pre(pretty)
-    return f"<details><summary>body: {lines} lines, {len(text)} characters</summary>{_pre(pretty)}</details>"
+def html_environment(folder: str) -> Environment:
+    """The Jinja2 environment of the templates in `newapi_contract/<folder>/templates`
+    (shipped in the wheel with the package), autoescaped; a name a template does not know
+    is an error, not an empty string."""
+    return Environment(
+        loader=PackageLoader("newapi_contract", f"{folder}/templates"),
+        autoescape=True,
+        finalize=_escaped,
+        extensions=[_Spaceless],
+        undefined=StrictUndefined,
+        lstrip_blocks=True,
+    )
 
 
 def _headers(headers: dict[str, str]) -> str:
@@ -55,52 +91,48 @@ def _outcome(ex: Exchange) -> str:
     return ex.error or f"HTTP {ex.status} in {ex.elapsed_ms:.0f} ms"
 
 
+@cache
+def _report() -> Environment:
+    """The report's templates (`report/templates`) and what they call."""
+    environment = html_environment("report")
+    environment.globals.update(
+        pretty_body=pretty_body,
+        fold_lines=_FOLD_LINES,
+        header_lines=_headers,
+        outcome=_outcome,
+        anchor=anchor,
+        failure_card=lambda *args, **options: Markup(failure_card(*args, **options)),  # our template's
+    )
+    return environment
+
+
+def report_template(name: str) -> Template:
+    """A template of `report/templates`, e.g. `page.html.j2` (its macros: `.module`)."""
+    return _report().get_template(name)
+
+
+def _cards() -> Any:
+    """The macros of `cards.html.j2`."""
+    return report_template("cards.html.j2").module
+
+
+def anchor(clause_id: str) -> str:
+    return f"clause-{clause_id}"
+
+
+def verdict_badge(verdict: str) -> str:
+    return str(_cards().badge(verdict))
+
+
 def exchange_html(ex: Exchange, number: int, total: int, *, marked: str | None = None) -> str:
     """One exchange: the request and the response, labelled, and its curl line; open and
     marked when it is the one a failure is about, else folded under its one-line summary."""
-    title = f"#{number} of {total}: {ex.method} {ex.url} → {_outcome(ex)}"
-    inner = (
-        "<div class='nac-pair'>"
-        "<div class='nac-request'><h5>Request</h5>"
-        f"{_pre(f'{ex.method} {ex.url}' + chr(10) + _headers(ex.request_headers))}"
-        f"{_body(ex.request_body) if ex.request_body else ''}</div>"
-        f"<div class='nac-response'><h5>Response: {escape(_outcome(ex))}</h5>"
-        f"{_pre(_headers(ex.response_headers))}{_body(ex.response_body)}</div>"
-        "</div>"
-        f"<h5>curl</h5>{_pre(ex.curl(), 'nac-curl')}"
-    )
-    if marked is not None:
-        return (
-            "<div class='nac-exchange nac-marked'>"
-            f"<p class='nac-mark'>▶ The failing exchange, {escape(title)} ({escape(marked)})</p>"
-            f"{inner}</div>"
-        )
-    return f"<details class='nac-exchange'><summary>{escape(title)}</summary>{inner}</details>"
+    return str(_cards().exchange(ex, number, total, marked=marked))
 
 
 def exchanges_html(exchanges: Sequence[Exchange], about: int | None = None, why: str | None = None) -> str:
     """Every exchange of a test; the one at `about` open and marked, the others folded."""
-    total = len(exchanges)
-    if not total:
-        return "<p class='nac-empty'>No HTTP exchange was recorded for this test.</p>"
-    if about is None or not 0 <= about < total:
-        items = "".join(exchange_html(ex, n, total) for n, ex in enumerate(exchanges, 1))
-        return f"<div class='nac-exchanges'><h4>HTTP exchanges ({total})</h4>{items}</div>"
-    before = "".join(exchange_html(ex, n, total) for n, ex in enumerate(exchanges[:about], 1))
-    after = "".join(exchange_html(ex, n, total) for n, ex in enumerate(exchanges[about + 1 :], about + 2))
-    parts = [f"<div class='nac-exchanges'><h4>HTTP exchanges ({total})</h4>"]
-    if before:
-        parts.append(
-            f"<details class='nac-fold'><summary>{about} earlier exchange(s)</summary>{before}</details>"
-        )
-    parts.append(exchange_html(exchanges[about], about + 1, total, marked=why or ""))
-    if after:
-        parts.append(
-            f"<details class='nac-fold'><summary>{total - about - 1} later exchange(s)</summary>"
-            f"{after}</details>"
-        )
-    parts.append("</div>")
-    return "".join(parts)
+    return str(_cards().exchanges(list(exchanges), about, why))
 
 
 def _is_description(failure: Failure) -> bool:
@@ -110,72 +142,52 @@ def _is_description(failure: Failure) -> bool:
     return failure.about_why == ABOUT_ANSWER and text.startswith("HTTP ") and text.count("HTTP ") == 1
 
 
-def _observed(failure: Failure) -> str:
-    ex = failure.about_exchange()
-    if ex is not None and _is_description(failure):
-        ctype = ex.response_headers.get("content-type") or ex.response_headers.get("Content-Type") or ""
-        head = f"HTTP {ex.status}" + (f", {ctype}" if ctype else "")
-        return _pre(head, "nac-status") + _body(ex.response_body)
-    return _pre(failure.observed)
-
-
-def _fact(label: str, value: str, code: bool = False) -> str:
-    shown = f"<code>{escape(value)}</code>" if code else escape(value)
-    return f"<dt>{escape(label)}</dt><dd>{shown}</dd>"
-
-
-def _source(clause: Clause) -> str:
-    return f"<dt>Source</dt><dd>{source_html(clause.source)}</dd>"
+def _source(clause: Clause) -> Markup:
+    return Markup(source_html(clause.source))  # escaped and linked by report.sources
 
 
 def failure_card(
     failure: Failure, clause: Clause | None, *, title_extra: str = "", anchored: bool = False
 ) -> str:
     """A failed clause as a bug report (see the module doc); `anchored`: the card the clause
-    table links to (one per clause and page: the top of the report's)."""
-    title = clause.title if clause else ""
-    facts = []
+    table links to (one per clause and page: the top of the report's). `title_extra`: a
+    fragment after the title (`Markup` from one of the report's templates; text is escaped)."""
+    facts: list[tuple[str, Any, bool]] = []
     if clause is not None:
-        facts.append(_fact("Promise", clause.statement))
-        facts.append(_source(clause))
-    facts.append(_fact("Test", failure.test, code=True))
+        facts.append(("Promise", clause.statement, False))
+        facts.append(("Source", _source(clause), False))
+    facts.append(("Test", failure.test, True))
     if failure.test_clause != failure.clause:
-        facts.append(_fact("Noticed while checking", failure.test_clause))
+        facts.append(("Noticed while checking", failure.test_clause, False))
     if failure.check:
-        facts.append(_fact("Check", failure.check))
+        facts.append(("Check", failure.check, False))
     if about := failure.about_line():
-        facts.append(_fact("About", about))
-    expected = failure.expected if failure.expected is not None else "what the promise above says"
-    id_attr = f" id='{escape(anchor(failure.clause))}'" if anchored else ""
-    parts = [
-        f"<section class='nac-card nac-failed'{id_attr}>",
-        f"<h3>{verdict_badge('failed')} {escape(failure.clause)}: {escape(title)}{title_extra}</h3>",
-        f"<dl class='nac-facts'>{''.join(facts)}</dl>",
-        "<div class='nac-eo'>",
-        f"<div class='nac-expected'><h4>Expected</h4>{_pre(expected)}</div>",
-        f"<div class='nac-observed'><h4>Observed</h4>{_observed(failure)}</div>",
-        "</div>",
-    ]
-    if failure.details:
-        parts.append(
-            "<details class='nac-fold'><summary>More from the failure</summary>"
-            f"{_pre(failure.details)}</details>"
-        )
-    if failure.replay:
-        parts.append(f"<h4>Replay this test</h4>{_pre(failure.replay, 'nac-curl')}")
-    exchanges = [Exchange(**data) for data in failure.exchanges]
-    parts.append(exchanges_html(exchanges, failure.about, failure.about_why))
-    parts.append("</section>")
-    return "".join(parts)
+        facts.append(("About", about, False))
+    observed_exchange = failure.about_exchange() if _is_description(failure) else None
+    observed_head = ""
+    if observed_exchange is not None:
+        headers = observed_exchange.response_headers
+        ctype = headers.get("content-type") or headers.get("Content-Type") or ""
+        observed_head = f"HTTP {observed_exchange.status}" + (f", {ctype}" if ctype else "")
+    card = {
+        "anchor": anchor(failure.clause) if anchored else "",
+        "clause": failure.clause,
+        "title": clause.title if clause else "",
+        "title_extra": title_extra,
+        "facts": facts,
+        "expected": failure.expected if failure.expected is not None else "what the promise above says",
+        "observed": failure.observed,
+        "observed_exchange": observed_exchange,
+        "observed_head": observed_head,
+        "details": failure.details,
+        "replay": failure.replay,
+        "exchanges": [Exchange(**data) for data in failure.exchanges],
+        "about": failure.about,
+        "about_why": failure.about_why,
+    }
+    return str(_cards().failure_card(card))
 
 
 def passed_html(clause: Clause, verdict: str, exchanges: Sequence[Exchange], note: str = "") -> str:
     """A test that did not fail: its clause and verdict, its exchanges folded."""
-    extra = f"<p>{escape(note)}</p>" if note else ""
-    return (
-        f"<section class='nac-card nac-v-{escape(verdict)}-card'>"
-        f"<h3>{verdict_badge(verdict)} {escape(clause.id)}: {escape(clause.title)}</h3>"
-        f"<dl class='nac-facts'>{_fact('Promise', clause.statement)}{_source(clause)}</dl>"
-        f"{extra}<details class='nac-fold'><summary>{len(exchanges)} HTTP exchange(s)</summary>"
-        f"{exchanges_html(exchanges)}</details></section>"
-    )
+    return str(_cards().passed(clause, verdict, list(exchanges), note, _source(clause)))

@@ -5,14 +5,16 @@ skipped / not run, and whether the run was interrupted); the failures as bug rep
 causes first and the failures they probably explain folded under them; the clause table;
 the run's facts; where the Apifox page and the server differ; the sections of the notes on
 the real server that the clauses' sources cite (their "§N" link there). Also the page title.
+The markup is the Jinja2 template `templates/page.html.j2` (autoescaped), one macro a part.
 """
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
-from newapi_contract.report.cards import anchor, failure_card, verdict_badge
+from markupsafe import Markup
+
+from newapi_contract.report.cards import report_template
 from newapi_contract.report.failure import Failure
 from newapi_contract.report.sources import cited_sections, source_html, sources_html
 from newapi_contract.report.summary import VERDICTS, ClauseTally
@@ -66,18 +68,16 @@ def page_title(tally: ClauseTally) -> str:
     return f"newapi-contract: {tally.verdict()}, {tally.counts()['failed']} failed ({target})"
 
 
+def _parts() -> Any:
+    """The macros of `page.html.j2`."""
+    return report_template("page.html.j2").module
+
+
 def _banner(tally: ClauseTally) -> str:
     counts = tally.counts()
-    chips = "".join(
-        f"<span class='nac-chip nac-v-{escape(v.replace(' ', '-'))}{' nac-zero' if not counts[v] else ''}'>"
-        f"{counts[v]} {escape(v)}</span>"
-        for v in VERDICTS
-    )
-    if tally.interrupted:
-        chips += "<span class='nac-chip nac-v-interrupted'>interrupted</span>"
     info = tally.run_info
     shown = [
-        f"{label} {escape(str(info.get(key)))}"
+        f"{label} {info.get(key)}"
         for key, label in (
             ("target", "target"),
             ("generation", "generation"),
@@ -88,18 +88,14 @@ def _banner(tally: ClauseTally) -> str:
         if info.get(key) not in (None, "")
     ]
     if info.get("pacing_waited_s") not in (None, ""):
-        shown.append(f"waited {escape(str(info['pacing_waited_s']))} s for rate limits")
+        shown.append(f"waited {info['pacing_waited_s']} s for rate limits")
     if info.get("throttled"):
-        shown.append(f"{escape(str(info['throttled']))} answers 429 (waited out, never judged)")
+        shown.append(f"{info['throttled']} answers 429 (waited out, never judged)")
     faults = sum((info.get("network_faults") or {}).values())
     if faults:
         shown.append(f"{faults} network faults (resent or unverified, never judged)")
-    facts = " · ".join(shown)
-    return (
-        f"<div class='nac-verdict nac-run-{escape(tally.verdict().replace(' ', '-'))}'>"
-        f"<p class='nac-verdict-line'>{escape(verdict_sentence(tally))}</p>"
-        f"<p class='nac-chips'>{chips}</p><p class='nac-run-facts'>{facts}</p></div>"
-    )
+    chips = [(v, counts[v]) for v in VERDICTS]
+    return str(_parts().banner(tally.verdict(), verdict_sentence(tally), chips, tally.interrupted, shown))
 
 
 def _first(failures: list[Failure]) -> Failure | None:
@@ -110,42 +106,22 @@ def _failures(tally: ClauseTally) -> str:
     causes = tally.root_causes()
     if not causes.roots:
         return ""
-    parts = ["<h2>Failures, root cause first</h2>"]
+    roots = []
     for root in causes.roots:
         failure = _first(tally.failures.get(root, []))
-        clause = tally.clauses.get(root)
-        if failure is None:  # failed outside a test's call (set-up, teardown)
-            parts.append(f"<p>{verdict_badge('failed')} {escape(root)}: see its rows below.</p>")
-            continue
-        more = len(tally.failures[root]) - 1
-        extra = f" <small>(and {more} more failing test{'s' if more > 1 else ''})</small>" if more else ""
-        parts.append(failure_card(failure, clause, title_extra=extra, anchored=True))
-        dependents = causes.dependents(root)
-        if dependents:
-            parts.append(
-                f"<div class='nac-also'><h3>Also failing, probably because of {escape(root)} "
-                f"({len(dependents)})</h3>"
+        more = len(tally.failures[root]) - 1 if failure is not None else 0
+        dependents = [
+            (
+                cid,
+                clause.title if (clause := tally.clauses.get(cid)) else "",
+                ", ".join(causes.because.get(cid, ())),
+                _first(tally.failures.get(cid, [])),
+                clause,
             )
-            for cid in dependents:
-                parts.append(_folded_failure(tally, cid))
-            parts.append("</div>")
-    return "".join(parts)
-
-
-def _folded_failure(tally: ClauseTally, cid: str) -> str:
-    clause = tally.clauses.get(cid)
-    failure = _first(tally.failures.get(cid, []))
-    title = clause.title if clause else ""
-    roots = ", ".join(tally.root_causes().because.get(cid, ()))
-    summary = (
-        f"{verdict_badge('failed')} <b>{escape(cid)}</b>: {escape(title)}"
-        f" <span class='nac-why'>(relies on {escape(roots)})</span>"
-    )
-    body = failure_card(failure, clause) if failure else "<p>See its rows below.</p>"
-    return (
-        f"<details class='nac-also-item' id='{escape(anchor(cid))}'>"
-        f"<summary>{summary}</summary>{body}</details>"
-    )
+            for cid in causes.dependents(root)
+        ]
+        roots.append((root, failure, tally.clauses.get(root), more, dependents))
+    return str(_parts().failures(roots))
 
 
 def _clause_table(tally: ClauseTally) -> str:
@@ -162,21 +138,9 @@ def _clause_table(tally: ClauseTally) -> str:
             note = f"probably because of {', '.join(row['probably_because_of'])}"
         elif cid in roots:
             note = "root cause: see its bug report above"
-        link = (
-            f"<a href='#{escape(anchor(cid))}'>{escape(cid)}</a>"
-            if row["verdict"] == "failed"
-            else escape(cid)
-        )
-        rows.append(
-            f"<tr class='verdict-{escape(row['verdict'].replace(' ', '-'))}'><td>{link}</td>"
-            f"<td>{verdict_badge(row['verdict'])}</td><td>{escape(row['title'])}</td>"
-            f"<td>{escape(note)}</td><td>{source_html(row['source'])}</td></tr>"
-        )
-    return (
-        "<h2>Clauses</h2><table class='newapi-clauses'><colgroup><col class='c-id'><col class='c-v'>"
-        "<col class='c-t'><col class='c-n'><col class='c-s'></colgroup><tr><th>Clause</th><th>Verdict</th>"
-        f"<th>Promise</th><th>Why</th><th>Source</th></tr>{''.join(rows)}</table>"
-    )
+        source = Markup(source_html(row["source"]))  # escaped and linked by report.sources
+        rows.append((cid, row["verdict"], row["title"], note, source, row["verdict"] == "failed"))
+    return str(_parts().clause_table(rows))
 
 
 def _run_facts(tally: ClauseTally) -> str:
@@ -184,30 +148,14 @@ def _run_facts(tally: ClauseTally) -> str:
     labels = dict(_FACTS)
     if info.get("generation_detected"):
         labels["generation"] = "Detected generation"
-    facts = "".join(
-        f"<tr><th>{escape(label)}</th><td>{escape(str(info.get(key, '')))}</td></tr>"
-        for key, label in labels.items()
-    )
-    return (
-        f"<details class='nac-fold'><summary>Run</summary><table class='newapi-run'>{facts}</table></details>"
-    )
+    return str(_parts().run_facts([(label, info.get(key, "")) for key, label in labels.items()]))
 
 
 def differences_html(contract: dict[str, Any]) -> str:
     """Where the Apifox page and the real server differ, as the effective contract records it
     (`x-newapi-differences`, added by the overlay)."""
-    rows = "".join(
-        f"<tr><td>{escape(str(d.get('apifox', '')))}</td><td>{escape(str(d.get('server', '')))}</td></tr>"
-        for d in _find_differences(contract)
-    )
-    if not rows:
-        return ""
-    return (
-        "<details class='nac-fold'><summary>Where the Apifox page and the server differ</summary>"
-        "<table class='newapi-differences'>"
-        "<tr><th>The Apifox page says</th><th>The server does (the contract follows it)</th></tr>"
-        f"{rows}</table></details>"
-    )
+    rows = [(d.get("apifox", ""), d.get("server", "")) for d in _find_differences(contract)]
+    return str(_parts().differences(rows))
 
 
 def _find_differences(node: Any) -> list[dict[str, Any]]:
