@@ -27,6 +27,10 @@ from newapi_contract.suite.run_context import Actor, RunContext
 __all__ = ["KeyRing", "TokenFactory", "TokenRef"]
 
 BATCH = 8  # tokens made at a time: one list call finds them all
+# The second user's batch: it needs few tokens (DEL-AUTH-6, DEL-BATCH-2, the state machine's and
+# at times the generated layer's): four, of which the newest fences until the owner's next batch,
+# cover them in one batch where three took two (four requests more).
+PEER_BATCH = 4
 # What each token is made with besides its name (`NewApi.create_token`: unlimited, never
 # expiring): a remaining quota too, which an unlimited token never spends, so that a delete
 # that credits it to the owner's account shows there (the audit, DEL-ALL-2).
@@ -127,8 +131,8 @@ class TokenFactory:
                         raise LookupError(f"no {n} token id(s) of the kind asked for in the pool")
                     extra_batches -= 1
                 # One more than missing: the newest of the batch fences the others. The
-                # second user needs few tokens: small batches waste no creates.
-                batch = self._batch if actor is self._default else 3
+                # second user needs few tokens: a small batch (PEER_BATCH).
+                batch = self._batch if actor is self._default else PEER_BATCH
                 pool.extend(self._make(actor, max(batch, n - len(chosen) + 1)))
 
     def keyed(self, actor: Actor | None = None) -> TokenRef:
