@@ -157,3 +157,31 @@ def test_whole_effect_fault_turns_a_default_run_red_on_the_audit(run_suite, faul
     observed = " ".join(f["observed"] for f in row["failures"])
     for name in AUDIT_NAMES[clause]:
         assert name in observed, observed[:2000]
+
+
+@pytest.mark.parametrize(
+    ("fault", "verdict"),
+    cases(
+        [
+            ("healthy", (None, "held")),
+            ("delete-also-removes-sibling", ("delete-also-removes-sibling", "failed")),
+        ],
+        {"healthy"},
+    ),
+)
+def test_under_xdist_every_workers_tokens_are_audited(run_suite, fault, verdict):
+    """Each worker audits its own ledger: by the audit's tests where they run, at the end of
+    every other worker (before its cleanup); another worker's deletes are never judged."""
+    faults = ["--embedded-faults", fault] if fault else []
+    run = run_suite("--embedded-generation", "legacy", *faults, "--", "-q", "-n", "2")
+    assert run.exit_code == (1 if fault else 0), run.output[-3000:]
+    rows = run.summary["clauses"]
+    clauses = ("DEL-ALL-1",) if fault else ("DEL-ALL-1", "DEL-ALL-2", "DEL-ALL-3", "DEL-ALL-5")
+    for cid in clauses:
+        assert rows[cid]["verdict"] == verdict, rows[cid]
+        judged = rows[cid]["passed"] + rows[cid]["failed"]
+        # both workers' tokens, one verdict each (a worker whose tokens a broken server spared
+        # holds while the other fails: the clause fails)
+        assert len(judged) == 2, judged
+    prefixes = run.summary["run"]["run_prefix"]
+    assert "-gw0-" in prefixes and "-gw1-" in prefixes, prefixes
