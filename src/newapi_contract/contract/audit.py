@@ -467,7 +467,8 @@ def _changes(token: TokenModel, item: Mapping[str, Any]) -> list[str]:
     changes = []
     for name, value in (token.first_item or {}).items():
         if name in now and now[name] != value:
-            changes.append(f"{name} was {value!r}, now {now[name]!r}")
+            # A key (masked or a fingerprint) is never quoted: only that it changed.
+            changes.append("its key changed" if name == "key" else f"{name} was {value!r}, now {now[name]!r}")
     for name, value in token.created_with.items():
         if name in now and name not in (token.first_item or {}) and now[name] != value:
             changes.append(f"{name} made as {value!r}, now {now[name]!r}")
