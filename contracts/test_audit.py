@@ -48,7 +48,12 @@ def _cost(audited, record_property) -> None:
 
 def _judge(audited: Audit, clause: str) -> None:
     found = audited.findings[clause]
-    require(not found, expected=audit.EXPECTED[clause], observed=audit.observed_text(found, audited.tokens))
+    require(
+        not found,
+        expected=audit.EXPECTED[clause],
+        observed=audit.observed_text(found, audited.tokens),
+        answer=found[0].answer if found else None,  # the report marks the exchange it is about
+    )
 
 
 @pytest.mark.judges_the_run

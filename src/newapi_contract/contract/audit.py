@@ -82,6 +82,7 @@ class Finding:
     token_id: int
     text: str  # what was seen, one sentence, naming the token, its test, its last sighting
     culprits: tuple[str, ...] = ()  # requests that most likely did it, likely first
+    answer: Answer | None = field(default=None, compare=False, repr=False)  # the answer it is about
 
 
 @dataclass
@@ -310,7 +311,8 @@ def _judge_alive(
     if listing.has(tid):
         changes = _changes(token, listing.item(tid) or {})
         if changes:
-            found[CHANGED].append(Finding(CHANGED, tid, f"{_who(token, now)} changed: {'; '.join(changes)}"))
+            text = f"{_who(token, now)} changed: {'; '.join(changes)}"
+            found[CHANGED].append(Finding(CHANGED, tid, text, answer=listing.last))
         relay = observed.first.relay.get(tid)
         if relay is not None and relay.status != 200:
             found[CHANGED].append(
@@ -319,6 +321,7 @@ def _judge_alive(
                     tid,
                     f"{_who(token, now)} is listed, but its key is refused by the relay "
                     f"(GET /v1/models answered HTTP {relay.status})",
+                    answer=relay,
                 )
             )
         return
@@ -335,6 +338,7 @@ def _judge_alive(
                 tid,
                 f"{_who(token, now)} is alive (GET answers it) but missing from two complete "
                 f"listings of its user's tokens",
+                answer=again.last,
             )
         )
     elif get.success is False and get.message == NOT_FOUND:
@@ -345,6 +349,7 @@ def _judge_alive(
                 f"{_who(token, now)} vanished: the run never asked to delete it, yet two complete "
                 f"listings leave it out and GET /api/token/{tid} answers {NOT_FOUND!r}",
                 likely_culprits(token, intents, now),
+                get,
             )
         )
 
@@ -378,7 +383,10 @@ def _judge_deleted(
         if relay_later is not None and relay_later.status != 401:
             seen.append(f"its key is accepted after the settle window (HTTP {relay_later.status})")
     if seen:
-        found[LASTS].append(Finding(LASTS, tid, f"{what} {'; '.join(seen)}"))
+        about = (
+            get if get is not None and get.success is True else listing.last if listing.has(tid) else relay
+        )
+        found[LASTS].append(Finding(LASTS, tid, f"{what} {'; '.join(seen)}", answer=about))
 
 
 def _judge_accounts(
@@ -410,6 +418,7 @@ def _judge_accounts(
                 f"user {user}'s account quota was {before[user]} before the run's first delete and is "
                 f"{quota} at its end ({quota - before[user]:+d}) after {len(deleted)} deletes of its "
                 f"tokens (made with remain_quota {', '.join(made) or 'unknown'}): a delete moved it",
+                answer=answer,
             )
         )
 
@@ -456,6 +465,7 @@ def _judge_search(model: Sequence[TokenModel], observed: Observed, found: dict[s
                         token.token_id,
                         f"token {token.token_id} ({token.name}) is listed but a search by the "
                         "run's prefix does not find it",
+                        answer=search.last,
                     )
                 )
 

@@ -184,7 +184,8 @@ def _audit_at_session_end(ctx: RunContext, session: pytest.Session) -> None:
         found = findings[cid]
         verdict: dict[str, Any] = {"test": test, "verdict": "failed" if found else "held"}
         if found:
-            violation = ClauseViolation(audit.EXPECTED[cid], audit.observed_text(found, tokens), cid)
+            observed = audit.observed_text(found, tokens)
+            violation = ClauseViolation(audit.EXPECTED[cid], observed, cid, answer=found[0].answer)
             failure = failure_from(
                 violation,
                 test=test,
