@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from newapi_contract.target.server import ServerConfig, start
+from newapi_contract.refserver.server import ServerConfig, start
 
 ROOT_USER, ROOT_PASSWORD = "safetyroot", "safety-root-password-1"
 FOREIGN_USERS = ("bystander1", "bystander2", "bystander3")

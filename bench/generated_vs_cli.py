@@ -25,7 +25,7 @@ import httpx
 
 from newapi_contract.contract.generated_schema import SCHEMATHESIS_CONFIG
 from newapi_contract.paths import EFFECTIVE_CONTRACT, PROJECT_ROOT
-from newapi_contract.target.server import ServerConfig, start
+from newapi_contract.refserver.server import ServerConfig, start
 
 ROOT_USER, ROOT_PASSWORD = "benchroot", "bench-password-1"
 

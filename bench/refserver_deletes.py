@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from newapi_contract.target.server import ServerConfig, start
+from newapi_contract.refserver.server import ServerConfig, start
 
 PASSWORD = "password123"
 

@@ -1,5 +1,5 @@
 """One table of Go `strconv.Atoi` cases (tests/data/go_atoi_cases.json) that Go itself and
-both Python ports agree on: `client/ids.py go_atoi` (the guard's) and `target/goparse.py
+both Python ports agree on: `client/ids.py go_atoi` (the guard's) and `refserver/goparse.py
 atoi` (the reference server's, which also gives the error text upstream quotes).
 
 The reference server must stay independent of the suite, hence two ports; this table is
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from newapi_contract.client.ids import go_atoi, go_unescape_path
-from newapi_contract.target.goparse import atoi
+from newapi_contract.refserver.goparse import atoi
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "tests" / "data" / "go_atoi_cases.json"

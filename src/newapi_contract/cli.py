@@ -31,8 +31,8 @@ class _Parser(argparse.ArgumentParser):
 ROOMS = {
     "convert": "apifox",
     "lint": "apifox",
-    "serve": "target",
-    "proxy": "target",
+    "serve": "refserver",
+    "proxy": "refserver",
     "run": "suite",
     "cleanup": "suite",
     "selftest": "suite",

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from newapi_contract.paths import PROJECT_ROOT
-from newapi_contract.target.server import RunningServer, ServerConfig, start
+from newapi_contract.refserver.server import RunningServer, ServerConfig, start
 
 
 def _population() -> ModuleType:

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from newapi_contract.paths import PROJECT_ROOT
-from newapi_contract.target.server import RunningServer
+from newapi_contract.refserver.server import RunningServer
 
 
 def _load_population() -> ModuleType:

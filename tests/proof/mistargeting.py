@@ -1,4 +1,4 @@
-"""The servers that read or aim DELETE's path id wrongly (target/misparse.py and the
+"""The servers that read or aim DELETE's path id wrongly (refserver/misparse.py and the
 off-by-one faults), the generation each is proven in, and the clause that must catch it.
 Shared by test_misparsing_servers.py (the runs) and test_fault_matrix.py (every
 deletion-related fault has a killer)."""

@@ -13,8 +13,8 @@ import pytest
 from mistargeting import MISTARGETING
 from tiers import cases
 
+from newapi_contract.refserver.faults import FAULTS
 from newapi_contract.suite.selftest import TOLERATED
-from newapi_contract.target.faults import FAULTS
 
 # fault -> (generation, the clause that must fail). Faults left out are not about deletion
 # (FAULTS[...].deletion_related is False) or tolerated with a reason (selftest.TOLERATED).

@@ -19,9 +19,9 @@ from contextlib import contextmanager
 import pytest
 from tiers import cases
 
-from newapi_contract.target.flaky import RunningProxy, start_proxy
-from newapi_contract.target.flaky_spec import parse_spec
-from newapi_contract.target.server import RunningServer, ServerConfig, start
+from newapi_contract.refserver.flaky import RunningProxy, start_proxy
+from newapi_contract.refserver.flaky_spec import parse_spec
+from newapi_contract.refserver.server import RunningServer, ServerConfig, start
 
 ROOT_PASSWORD = "flaky-network-root-pw"
 # Each kind alone, "high" for its cost: every latency hit adds 2 s, every timeout hit the

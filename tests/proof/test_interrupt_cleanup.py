@@ -12,8 +12,8 @@ import time
 import httpx
 import pytest
 
+from newapi_contract.refserver.server import ServerConfig, start
 from newapi_contract.suite.bootstrap import OWNER_NAME, PEER_NAME, derived_password
-from newapi_contract.target.server import ServerConfig, start
 
 ROOT_PASSWORD = "interrupt-root-pw"
 

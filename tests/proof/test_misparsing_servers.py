@@ -18,7 +18,7 @@ from bystanders import bystanders
 from mistargeting import MISTARGETING
 from tiers import cases
 
-from newapi_contract.target.server import ServerConfig, start
+from newapi_contract.refserver.server import ServerConfig, start
 
 
 def _env(extra: dict[str, str]) -> dict[str, str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from newapi_contract.errors import Exit
+from newapi_contract.refserver.faults import ABSENT_IN, FAULTS
 from newapi_contract.suite.selftest import HEALTHY, Outcome, _verdict
-from newapi_contract.target.faults import ABSENT_IN, FAULTS
 
 
 def _outcome(generation: str, fault: str, exit_code: int, failed: tuple[str, ...] = ()) -> Outcome:

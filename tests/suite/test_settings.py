@@ -7,8 +7,8 @@ import re
 import pytest
 
 from newapi_contract.errors import UsageError
+from newapi_contract.refserver.flaky_spec import FlakySpec
 from newapi_contract.suite.settings import WAIT_BUDGET_S, RunSettings
-from newapi_contract.target.flaky_spec import FlakySpec
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from newapi_contract.target.server import ServerConfig, start
+from newapi_contract.refserver.server import ServerConfig, start
 from tools.upstream.compare import (
     ABSENT,
     Answer,

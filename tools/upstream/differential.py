@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newapi_contract.target.ratelimit import RateLimits
-from newapi_contract.target.server import ServerConfig, start
+from newapi_contract.refserver.ratelimit import RateLimits
+from newapi_contract.refserver.server import ServerConfig, start
 from tools.upstream.compare import Difference, KnownDifference, Verdict, compare, judge, normalise
 from tools.upstream.instance import PortRange, UpstreamInstance
 from tools.upstream.sequence import HERE, Outcome, load_sequence, run_sequence

@@ -5,7 +5,7 @@ Each binary is started on a fresh SQLite (`UpstreamInstance`, upstream's default
 `--env`), bootstrapped by the comparison itself with root credentials, exactly as a staging
 server given root's login. The two lists of changes (`classify.Change`: kind, place, both
 values, the steps that show it) must be the same: a change only upstream shows is one the
-reference server does not imitate (fix it in `target/`), one only it shows is one it invents.
+reference server does not imitate (fix it in `refserver/`), one only it shows is one it invents.
 """
 
 from __future__ import annotations

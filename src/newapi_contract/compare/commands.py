@@ -15,18 +15,16 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from newapi_contract.errors import UsageError
-from newapi_contract.suite.settings import check_report_dir, duration_s
+from newapi_contract.suite.settings import add_arguments, check_report_dir, cli_values
 
 __all__ = ["register"]
 
 
 def register(sub: Any) -> None:
     from newapi_contract.compare.classify import ALLOWABLE
-    from newapi_contract.suite.commands import road_options
 
     parser = sub.add_parser(
         "compare",
@@ -49,16 +47,9 @@ def register(sub: Any) -> None:
         help="accept this kind of difference (exit 0): text (message wording), shape; repeatable",
     )
     parser.add_argument("--step", action="append", metavar="PATTERN", help="only steps matching (repeatable)")
-    parser.add_argument("--report-dir", type=Path, help="where the reports go (default reports/)")
-    road_options(parser, per_server=True)
-    parser.add_argument(
-        "--embedded-network",
-        metavar="direct|flaky[:SPEC]",
-        help="a flaky network in front of each embedded server (see `newapi-contract proxy --help`)",
-    )
-    parser.add_argument(
-        "--revocation-bound", metavar="DURATION", default="2s", help="how long a deleted key may still work"
-    )
+    # The run options compare shares with `run` (the one table, suite.settings.OPTIONS): report
+    # directory, pacing and patience (for each server), the embedded network, the revocation bound.
+    add_arguments(parser, "compare")
     parser.set_defaults(handler=compare_command)
 
 
@@ -92,20 +83,14 @@ def compare_command(args: argparse.Namespace) -> int:
             "--embedded-network puts a flaky network in front of an embedded side; for URLs use "
             "`newapi-contract proxy --upstream URL` and compare through the proxy"
         )
-    common = {
-        "newapi_report_dir": str(args.report_dir) if args.report_dir else None,
-        "newapi_rate": args.rate,
-        "newapi_max_wait": args.max_wait,
-        "newapi_network_patience": args.network_patience,
-        "newapi_embedded_network": args.embedded_network,
-    }
+    common = cli_values(args)
     # Everything that can be checked before a request is, before any report is touched.
     settings = [
         side_settings(spec, role, common) for spec, role in ((baseline, "baseline"), (candidate, "candidate"))
     ]
     report_dir = settings[0].report_dir
     check_report_dir(report_dir)
-    bound = duration_s(args.revocation_bound, "--revocation-bound")
+    bound = settings[0].revocation_bound_s
     steps = select_steps(args.step)
     allowed = tuple(dict.fromkeys(args.allow))
     for side in settings:

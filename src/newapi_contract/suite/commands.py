@@ -25,11 +25,11 @@ from newapi_contract.contract.clauses import load_clauses
 from newapi_contract.errors import Exit, UsageError
 from newapi_contract.paths import CONTRACTS_DIR, PROJECT_ROOT
 from newapi_contract.suite.settings import (
-    EMBEDDED_PROFILES,
-    GENERATIONS,
-    PROFILES,
     RunSettings,
+    add_arguments,
     check_report_dir,
+    cli_values,
+    pytest_flags,
 )
 
 __all__ = ["register"]
@@ -58,34 +58,7 @@ def register(sub: Any) -> None:
         "and NEWAPI_PEER_ACCESS_TOKEN + NEWAPI_PEER_USER_ID, or NEWAPI_ROOT_USERNAME + "
         "NEWAPI_ROOT_PASSWORD. Arguments after `--` go to pytest.",
     )
-    _target_options(run)
-    run.add_argument("--profile", choices=PROFILES, help="generated-case budget (default quick)")
-    road_options(run)
-    run.add_argument(
-        "--embedded-generation", choices=EMBEDDED_PROFILES, help="the embedded reference server's release"
-    )
-    run.add_argument("--embedded-faults", metavar="F1,F2", help="fault modes of the embedded server")
-    run.add_argument("--embedded-rate-limits", choices=("on", "off"), help="embedded server rate limits")
-    run.add_argument(
-        "--embedded-network",
-        metavar="direct|flaky[:SPEC]",
-        help="a flaky network between the suite and the embedded server, e.g. "
-        "flaky:seed=7,rate=0.04,kinds=reset+lost (see `newapi-contract proxy --help`)",
-    )
-    run.add_argument(
-        "--embedded-limit",
-        metavar="NAME=N/S,...",
-        help="embedded limiters (global, web, critical, search), e.g. global=180/180,critical=off",
-    )
-    run.add_argument(
-        "--token-cache", choices=("on", "off"), help="embedded server imitates the Redis token cache"
-    )
-    run.add_argument(
-        "--revocation-bound", metavar="DURATION", help="how long a deleted key may still work (default 2s)"
-    )
-    run.add_argument(
-        "--latency-budget", metavar="OP=DURATION,...", help="e.g. delete=500ms: slower answers fail DEL-LAT-*"
-    )
+    add_arguments(run, "run")
     run.add_argument("--clause", action="append", metavar="ID", help="only this clause (repeatable)")
     run.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="passed to pytest")
     run.set_defaults(handler=run_command)
@@ -94,7 +67,7 @@ def register(sub: Any) -> None:
         "cleanup",
         help="delete tokens left behind by earlier runs (names starting with the run prefix)",
     )
-    _target_options(cleanup)
+    add_arguments(cleanup, "cleanup")
     cleanup.add_argument("--prefix", default="nac-", help="token name prefix of the suite's runs")
     cleanup.set_defaults(handler=cleanup_command)
 
@@ -104,50 +77,8 @@ def register(sub: Any) -> None:
     doctor.register(sub)
 
 
-def road_options(parser: argparse.ArgumentParser, *, per_server: bool = False) -> None:
-    """How the client meets the road: its own rate cap, the waiting budget for the server's
-    rate limits, the retrying after network faults (for compare, each server has its own)."""
-    each = " per server" if per_server else ""
-    parser.add_argument(
-        "--rate", type=float, help=f"a client-side cap, requests per second{each} (default none)"
-    )
-    parser.add_argument(
-        "--max-wait", type=float, metavar="S", help=f"seconds to wait for rate limits{each or ' in all'}"
-    )
-    parser.add_argument(
-        "--network-patience",
-        type=float,
-        metavar="S",
-        help="seconds to retry one request after network faults",
-    )
-
-
-def _target_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--base-url", help="the new-api to check (env NEWAPI_BASE_URL); none: embedded")
-    parser.add_argument("--server-generation", choices=GENERATIONS, help="skip generation detection")
-    parser.add_argument("--report-dir", type=Path, help="where the reports go (default reports/)")
-
-
 def _settings(args: argparse.Namespace) -> RunSettings:
-    return RunSettings.from_values(
-        {
-            "base_url": args.base_url,
-            "newapi_generation": args.server_generation,
-            "newapi_report_dir": str(args.report_dir) if args.report_dir else None,
-            "newapi_profile": getattr(args, "profile", None),
-            "newapi_rate": getattr(args, "rate", None),
-            "newapi_max_wait": getattr(args, "max_wait", None),
-            "newapi_network_patience": getattr(args, "network_patience", None),
-            "newapi_embedded_generation": getattr(args, "embedded_generation", None),
-            "newapi_faults": getattr(args, "embedded_faults", None),
-            "newapi_embedded_rate_limits": getattr(args, "embedded_rate_limits", None),
-            "newapi_embedded_network": getattr(args, "embedded_network", None),
-            "newapi_embedded_limit": getattr(args, "embedded_limit", None),
-            "newapi_token_cache": getattr(args, "token_cache", None),
-            "newapi_revocation_bound": getattr(args, "revocation_bound", None),
-            "newapi_latency_budget": getattr(args, "latency_budget", None),
-        }
-    )
+    return RunSettings.from_values(cli_values(args))
 
 
 def preflight(settings: RunSettings) -> None:
@@ -188,24 +119,12 @@ _VALUE_OPTIONS = frozenset({"-k", "-m", "-p", "-o", "-W", "-c", "--deselect", "-
 
 def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
     report_dir = settings.report_dir
-    forwarded = {
-        "--base-url": settings.base_url,
-        "--server-generation": args.server_generation,
-        "--report-dir": str(report_dir),
-        "--profile": args.profile,
-        "--rate": None if args.rate is None else str(args.rate),
-        "--max-wait": None if args.max_wait is None else str(args.max_wait),
-        "--network-patience": None if args.network_patience is None else str(args.network_patience),
-        "--embedded-generation": args.embedded_generation,
-        "--embedded-faults": args.embedded_faults,
-        "--embedded-rate-limits": args.embedded_rate_limits,
-        # The spec in full: a seed drawn here is the one the run uses and reports.
-        "--embedded-network": settings.embedded_network.describe() if settings.embedded_network else None,
-        "--embedded-limit": args.embedded_limit,
-        "--token-cache": args.token_cache,
-        "--revocation-bound": args.revocation_bound,
-        "--latency-budget": args.latency_budget,
-    }
+    forwarded = cli_values(args)
+    forwarded["base_url"] = settings.base_url
+    forwarded["newapi_report_dir"] = str(report_dir)
+    # The spec in full: a seed drawn here is the one the run uses and reports.
+    network = settings.embedded_network
+    forwarded["newapi_embedded_network"] = network.describe() if network else None
     extra = list(args.pytest_args)
     # A replay line names one test: run only that one, not the whole of contracts/ as well.
     tests = [] if _test_paths(extra) else [str(CONTRACTS_DIR)]
@@ -228,7 +147,7 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         f"--junitxml={report_dir / 'junit.xml'}",
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
-        *(f"{flag}={value}" for flag, value in forwarded.items() if value is not None),
+        *pytest_flags(forwarded),
         *(f"--clause={clause}" for clause in args.clause or ()),
         *extra,
     ]

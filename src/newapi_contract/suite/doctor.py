@@ -26,7 +26,7 @@ from newapi_contract.contract.features import Features, detect
 from newapi_contract.errors import CredentialsRejected, UsageError
 from newapi_contract.suite.bootstrap import OWNER_NAME, PEER_NAME, ROLE_ROOT, derived_password
 from newapi_contract.suite.run_context import RunContext
-from newapi_contract.suite.settings import GENERATIONS, RunSettings
+from newapi_contract.suite.settings import RunSettings, add_arguments, cli_values
 
 __all__ = ["Plan", "diagnose", "register", "runnable_clauses"]
 
@@ -64,15 +64,12 @@ def register(sub: Any) -> None:
         "test users a run would use or create), the rate limits and pacing, and which clauses a run "
         "could check. Changes nothing on the server.",
     )
-    doctor.add_argument("--base-url", help="the new-api to check (env NEWAPI_BASE_URL); none: embedded")
-    doctor.add_argument("--server-generation", choices=GENERATIONS, help="skip generation detection")
+    add_arguments(doctor, "doctor")
     doctor.set_defaults(handler=doctor_command)
 
 
 def doctor_command(args: argparse.Namespace) -> int:
-    settings = RunSettings.from_values(
-        {"base_url": args.base_url, "newapi_generation": args.server_generation}
-    )
+    settings = RunSettings.from_values(cli_values(args))
     diagnose(settings, say=print)
     return 0
 

@@ -232,9 +232,9 @@ class RunContext:
         return adopted
 
     def _start_embedded(self) -> str:
-        from newapi_contract.target.faults import FAULTS
-        from newapi_contract.target.ratelimit import RateLimits, parse_limit_spec
-        from newapi_contract.target.server import ServerConfig, start
+        from newapi_contract.refserver.faults import FAULTS
+        from newapi_contract.refserver.ratelimit import RateLimits, parse_limit_spec
+        from newapi_contract.refserver.server import ServerConfig, start
 
         unknown = [f for f in self.settings.embedded_faults if f not in FAULTS]
         if unknown:
@@ -254,7 +254,7 @@ class RunContext:
         network = self.settings.embedded_network
         if network is None:
             return self._server.base_url
-        from newapi_contract.target.flaky import start_proxy
+        from newapi_contract.refserver.flaky import start_proxy
 
         self._proxy = start_proxy(self._server.base_url, network)
         return self._proxy.base_url

@@ -96,7 +96,7 @@ def _run(generation: str, fault: str, workdir: Path, extra: list[str]) -> Outcom
 
 
 def selftest_command(args: argparse.Namespace) -> int:
-    from newapi_contract.target.faults import FAULTS
+    from newapi_contract.refserver.faults import FAULTS
 
     unknown = [f for f in args.fault if f not in FAULTS]
     if unknown:
@@ -125,7 +125,7 @@ def selftest_command(args: argparse.Namespace) -> int:
 
 
 def _verdict(outcome: Outcome, deletion_related: bool) -> str:
-    from newapi_contract.target.faults import ABSENT_IN
+    from newapi_contract.refserver.faults import ABSENT_IN
 
     if outcome.fault == HEALTHY:
         return "clean" if outcome.exit_code == Exit.HELD else "FALSE ALARM"

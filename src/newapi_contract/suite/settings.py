@@ -8,6 +8,7 @@ NEWAPI_BASE_URL is read as a further default.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import tempfile
@@ -21,9 +22,9 @@ import pytest
 from newapi_contract.contract.revocation import DEFAULT_BOUND_S
 from newapi_contract.errors import CredentialsRejected, UsageError
 from newapi_contract.paths import REPORTS_DIR
+from newapi_contract.refserver.config import GENERATIONS as EMBEDDED_PROFILES
+from newapi_contract.refserver.flaky_spec import FlakySpec, parse_network
 from newapi_contract.report.timings import BUDGET_OPERATIONS
-from newapi_contract.target.config import GENERATIONS as EMBEDDED_PROFILES
-from newapi_contract.target.flaky_spec import FlakySpec, parse_network
 
 __all__ = [
     "EMBEDDED_PROFILES",
@@ -33,10 +34,13 @@ __all__ = [
     "WAIT_BUDGET_S",
     "RunSettings",
     "UserSecret",
+    "add_arguments",
     "add_options",
     "check_report_dir",
+    "cli_values",
     "duration_s",
     "latency_budgets",
+    "pytest_flags",
 ]
 
 PROFILES = ("quick", "thorough")
@@ -92,6 +96,10 @@ def _env(name: str) -> str | None:
 
 @dataclass(frozen=True)
 class _Option:
+    """One run option, declared once: pytest's option (`add_options`), the CLI's argument for
+    each command in `commands` (`add_arguments`), the forwarding from the CLI to pytest
+    (`pytest_flags`) and the settings (`RunSettings.from_values`) all come from it."""
+
     flag: str
     dest: str
     help: str
@@ -99,6 +107,13 @@ class _Option:
     default: Any = None
     type: Any = None
     choices: tuple[str, ...] | None = None
+    commands: tuple[str, ...] = ()  # the newapi-contract commands that take it (none: env only)
+    metavar: str | None = None
+    pytest: bool = True  # False: another plugin declares it (pytest-base-url's --base-url)
+
+    @property
+    def cli_dest(self) -> str:
+        return self.flag.removeprefix("--").replace("-", "_")
 
     def default_value(self) -> Any:
         """The environment variable's value if set, else the built-in default."""
@@ -110,11 +125,20 @@ class _Option:
 
 OPTIONS: tuple[_Option, ...] = (
     _Option(
+        "--base-url",
+        "base_url",
+        "the new-api to check; none: the embedded reference server",
+        env="NEWAPI_BASE_URL",
+        commands=("run", "cleanup", "doctor"),
+        pytest=False,
+    ),
+    _Option(
         "--server-generation",
         "newapi_generation",
         "skip detection: legacy or current (ref §2)",
         env="NEWAPI_SERVER_GENERATION",
         choices=GENERATIONS,
+        commands=("run", "cleanup", "doctor"),
     ),
     _Option("--access-token", "newapi_access_token", "the tester's access token", env="NEWAPI_ACCESS_TOKEN"),
     _Option("--user-id", "newapi_user_id", "the tester's user id", env="NEWAPI_USER_ID"),
@@ -138,6 +162,7 @@ OPTIONS: tuple[_Option, ...] = (
         "where summary.json and the ledger go",
         env="NEWAPI_REPORT_DIR",
         default=str(REPORTS_DIR),
+        commands=("run", "cleanup", "compare"),
     ),
     _Option(
         "--rate",
@@ -146,6 +171,8 @@ OPTIONS: tuple[_Option, ...] = (
         "rate limits allow, learned from its 429s)",
         env="NEWAPI_RATE",
         type=float,
+        commands=("run", "compare"),
+        metavar="N",
     ),
     _Option(
         "--max-wait",
@@ -155,6 +182,8 @@ OPTIONS: tuple[_Option, ...] = (
         + "); past it the throttled clauses are unverified (exit 3)",
         env="NEWAPI_MAX_WAIT",
         type=float,
+        commands=("run", "compare"),
+        metavar="S",
     ),
     _Option(
         "--network-patience",
@@ -164,6 +193,8 @@ OPTIONS: tuple[_Option, ...] = (
         env="NEWAPI_NETWORK_PATIENCE",
         type=float,
         default=NETWORK_PATIENCE_S,
+        commands=("run", "compare"),
+        metavar="S",
     ),
     _Option(
         "--profile",
@@ -172,6 +203,7 @@ OPTIONS: tuple[_Option, ...] = (
         env="NEWAPI_PROFILE",
         default="quick",
         choices=PROFILES,
+        commands=("run",),
     ),
     _Option(
         "--request-timeout", "newapi_timeout", "seconds to wait for one answer", default=15.0, type=float
@@ -183,6 +215,7 @@ OPTIONS: tuple[_Option, ...] = (
         env="NEWAPI_EMBEDDED_GENERATION",
         default="current",
         choices=EMBEDDED_PROFILES,
+        commands=("run",),
     ),
     _Option(
         "--embedded-faults",
@@ -190,6 +223,8 @@ OPTIONS: tuple[_Option, ...] = (
         "comma-separated fault modes of the embedded server "
         "(self-tests; see `newapi-contract serve --list-faults`)",
         env="NEWAPI_EMBEDDED_FAULTS",
+        commands=("run",),
+        metavar="F1,F2",
     ),
     _Option(
         "--embedded-network",
@@ -199,6 +234,8 @@ OPTIONS: tuple[_Option, ...] = (
         "(a fault-injecting proxy)",
         env="NEWAPI_EMBEDDED_NETWORK",
         default="direct",
+        commands=("run", "compare"),
+        metavar="direct|flaky[:SPEC]",
     ),
     _Option(
         "--revocation-bound",
@@ -207,6 +244,8 @@ OPTIONS: tuple[_Option, ...] = (
         f"(default {DEFAULT_BOUND_S:g}s; 0: the very next request must be refused)",
         env="NEWAPI_REVOCATION_BOUND",
         default=f"{DEFAULT_BOUND_S:g}s",
+        commands=("run", "compare"),
+        metavar="DURATION",
     ),
     _Option(
         "--settle",
@@ -223,6 +262,8 @@ OPTIONS: tuple[_Option, ...] = (
         "budgets that turn latency into verdicts, e.g. delete=500ms,relay=1s "
         f"(operations: {', '.join(BUDGET_OPERATIONS)}; none by default: latency is only observed)",
         env="NEWAPI_LATENCY_BUDGET",
+        commands=("run",),
+        metavar="OP=DURATION,...",
     ),
     _Option(
         "--token-cache",
@@ -232,6 +273,7 @@ OPTIONS: tuple[_Option, ...] = (
         env="NEWAPI_TOKEN_CACHE",
         default="off",
         choices=("on", "off"),
+        commands=("run",),
     ),
     _Option(
         "--embedded-rate-limits",
@@ -240,6 +282,7 @@ OPTIONS: tuple[_Option, ...] = (
         env="NEWAPI_EMBEDDED_RATE_LIMITS",
         default="off",
         choices=("on", "off"),
+        commands=("run",),
     ),
     _Option(
         "--embedded-limit",
@@ -247,6 +290,8 @@ OPTIONS: tuple[_Option, ...] = (
         "the embedded server's limiters, e.g. global=180/180,critical=20/1200,search=off "
         "(with --embedded-rate-limits on; unnamed ones keep upstream's defaults)",
         env="NEWAPI_EMBEDDED_LIMIT",
+        commands=("run",),
+        metavar="NAME=N/S,...",
     ),
 )
 
@@ -262,13 +307,36 @@ def add_options(parser: pytest.Parser) -> None:
         help="run only the tests of this clause (repeatable; e.g. DEL-OWN-2)",
     )
     for option in OPTIONS:
-        env = f" (env {option.env})" if option.env else ""
-        kwargs: dict[str, Any] = {"dest": option.dest, "default": None, "help": option.help + env}
-        if option.type is not None:
-            kwargs["type"] = option.type
-        if option.choices is not None:
-            kwargs["choices"] = option.choices
-        group.addoption(option.flag, **kwargs)
+        if option.pytest:
+            group.addoption(option.flag, dest=option.dest, **_declared(option))
+
+
+def _declared(option: _Option) -> dict[str, Any]:
+    """What pytest's addoption and argparse's add_argument share of an option."""
+    env = f" (env {option.env})" if option.env else ""
+    kwargs: dict[str, Any] = {"default": None, "help": option.help + env}
+    for name in ("type", "choices", "metavar"):
+        if getattr(option, name) is not None:
+            kwargs[name] = getattr(option, name)
+    return kwargs
+
+
+def add_arguments(parser: argparse.ArgumentParser, command: str) -> None:
+    """The options of `command` (`run`, `cleanup`, `doctor`, `compare`), as the table says."""
+    for option in OPTIONS:
+        if command in option.commands:
+            parser.add_argument(option.flag, dest=option.cli_dest, **_declared(option))
+
+
+def cli_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The table's options a command was given, keyed by their settings name (`dest`)."""
+    given = vars(args)
+    return {o.dest: given[o.cli_dest] for o in OPTIONS if given.get(o.cli_dest) is not None}
+
+
+def pytest_flags(values: dict[str, Any]) -> list[str]:
+    """`--flag=value` for each option in `values` (keyed by `dest`): what `run` hands pytest."""
+    return [f"{o.flag}={values[o.dest]}" for o in OPTIONS if values.get(o.dest) is not None]
 
 
 @dataclass(frozen=True)
@@ -298,7 +366,7 @@ class RunSettings:
     embedded_faults: tuple[str, ...]
     embedded_rate_limits: bool
     embedded_network: FlakySpec | None = None  # None: the suite talks to the server directly
-    embedded_limit: str | None = None  # a limit spec (target.ratelimit.parse_limit_spec)
+    embedded_limit: str | None = None  # a limit spec (refserver.ratelimit.parse_limit_spec)
     revocation_bound_s: float = DEFAULT_BOUND_S
     settle_s: float = 0.0  # the audit's settle window (contract.audit)
     latency_budgets: tuple[tuple[str, float], ...] = ()  # (operation, seconds)
@@ -350,7 +418,7 @@ class RunSettings:
             )
         limit_spec = merged.get("newapi_embedded_limit")
         if limit_spec:
-            from newapi_contract.target.ratelimit import parse_limit_spec
+            from newapi_contract.refserver.ratelimit import parse_limit_spec
 
             parse_limit_spec(limit_spec)  # a UsageError names what is wrong
             if merged["newapi_embedded_rate_limits"] != "on":
@@ -388,7 +456,7 @@ def _check_faults(faults: tuple[str, ...]) -> None:
     """Fault modes of the embedded server are known names (checked before any report)."""
     if not faults:
         return
-    from newapi_contract.target.faults import FAULTS
+    from newapi_contract.refserver.faults import FAULTS
 
     unknown = [f for f in faults if f not in FAULTS]
     if unknown:
