@@ -255,6 +255,8 @@ OPTIONS: tuple[_Option, ...] = (
         + ", ".join(f"{s:g}s {p}" for p, s in SETTLE_S.items())
         + "; 0: one look at the end of the run)",
         env="NEWAPI_SETTLE",
+        commands=("run",),
+        metavar="DURATION",
     ),
     _Option(
         "--latency-budget",
