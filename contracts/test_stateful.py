@@ -36,10 +36,16 @@ def test_lifecycle(
         refs[ref.id] = ref  # its key() comes from the list where a release answers keys whole
         return ref
 
+    def mint_keyed(actor: Any) -> Any:
+        ref = make_token.keyed(actor)
+        refs[ref.id] = ref
+        return ref
+
     world = LifecycleWorld(
         owner=owner,
         peer=peer,
         mint=mint,
+        mint_keyed=mint_keyed,
         key_of=lambda token_id: refs[token_id].key(),
         ledger=ledger,
         relay_reveals=RELAY_REVEALS,

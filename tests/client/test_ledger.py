@@ -180,3 +180,50 @@ def test_an_interrupt_just_after_the_rename_goes_on_and_the_new_ledger_stays(
     with pytest.raises(KeyboardInterrupt):
         ledger.record(2, "nac-1-b", 2)
     assert [e.token_id for e in Ledger.load(path).entries()] == [1, 2]
+
+
+# -- the model (issue 18): memory only --------------------------------------------------
+
+
+def test_the_model_keeps_what_each_token_was_made_with_and_never_writes_it_or_its_key(tmp_path: Path) -> None:
+    from newapi_contract.client.ledger import DeleteIntent, Sighting
+
+    path = tmp_path / "ledger.json"
+    ledger = Ledger("nac-1-", path)
+    full = "Z" * 48
+    ledger.note_key(9, full)
+    ledger.record(
+        9, "nac-1-x", 4, created_with={"name": "nac-1-x", "expired_time": -1}, item={"id": 9, "key": full}
+    )
+    ledger.note_used_by([9], "test_a")
+    ledger.note_seen([9], Sighting(5.0, "test_a", "list"))
+    ledger.note_seen([9], Sighting(6.0, "test_b", "get"))
+    ledger.note_intent(DeleteIntent((9,), "DELETE /api/token/9", "test_b", 7.0, "success", by=4))
+    (token,) = ledger.model()
+    assert token.created_with == {"name": "nac-1-x", "expired_time": -1} and token.key == full
+    assert token.first_item is not None and token.first_item["key"].startswith("sha256:")
+    assert (token.used_by, token.last_seen, token.last_listed) == (
+        "test_a",
+        Sighting(6.0, "test_b", "get"),
+        Sighting(5.0, "test_a", "list"),
+    )
+    assert token.deleted_at == 7.0 and token.asked and not token.deleted
+    assert full not in path.read_text(encoding="utf-8") and "sha256" not in path.read_text(encoding="utf-8")
+    assert full not in repr(token)  # the key is left out of its repr
+    assert Ledger.load(path).entries() == ledger.entries()  # the file format is unchanged
+
+
+def test_who_may_rightly_have_deleted_a_token() -> None:
+    from newapi_contract.client.ledger import DeleteIntent
+
+    def intent(outcome: str, by: int | None, ids: tuple[int, ...] = (9,)) -> DeleteIntent:
+        return DeleteIntent(ids, "r", "t", 0.0, outcome, by=by)
+
+    assert intent("success", 4).may_have_deleted(9, 4)
+    assert intent("lost", 4).may_have_deleted(9, 4) and intent("http 500", None).may_have_deleted(9, 4)
+    assert not intent("success", 5).may_have_deleted(9, 4)  # another user's
+    assert not intent("success", 0).may_have_deleted(9, 4)  # no credential
+    assert not intent("refused", 4).may_have_deleted(9, 4) and not intent("throttled", 4).may_have_deleted(
+        9, 4
+    )
+    assert not intent("success", 4, (8, 10)).may_have_deleted(9, 4)  # not named

@@ -20,6 +20,10 @@ from newapi_contract.paths import CONTRACTS_DIR
 # Clauses about the whole run rather than a kind of request: generated cases, the lifecycle
 # state machine, latency budgets. The scenario sends what their tests send, step by step.
 NOT_A_STEP = {"DEL-GEN-1", "DEL-GEN-2", "DEL-STATE-1", "DEL-LAT-1", "DEL-LAT-2", "DEL-LAT-3", "DEL-LAT-4"}
+# The audit judges the whole run's world against its model at its end (contract.audit): no step.
+# DEL-ALL-4 (a batch's full effect: list, search, keys) has none yet: the scenario's batch step
+# judges DEL-BATCH-1's answer and GETs only.
+NOT_A_STEP |= {"DEL-ALL-1", "DEL-ALL-2", "DEL-ALL-3", "DEL-ALL-4", "DEL-ALL-5"}
 
 
 def _odd_id_module() -> ModuleType:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from newapi_contract.client.api import Answer
 from newapi_contract.client.ids import token_id_acted_on
-from newapi_contract.client.ledger import Ledger
+from newapi_contract.client.ledger import DeleteIntent, Ledger
 from newapi_contract.client.listing import Listing, read_all
 from newapi_contract.contract.generated import (
     OVERFLOW_CLAMP,
@@ -33,7 +33,8 @@ class FakeApi:
     live: set[int] = field(default_factory=set)
 
     def get_token(self, token_id: int) -> Any:
-        return SimpleNamespace(success=token_id in self.live)
+        alive = token_id in self.live
+        return SimpleNamespace(success=alive, message="" if alive else "record not found")
 
     def list_tokens(self, page: int | None = None, page_size: int = 100) -> Any:
         listed = [{"id": i} for i in sorted(self.live)]
@@ -347,11 +348,22 @@ def test_a_bare_array_list_is_read_too() -> None:
     assert settled is not None and settled.still_listed is True and settled.missing_bystanders == ()
 
 
-def test_only_the_arenas_own_live_tokens_are_missed() -> None:
+def test_a_token_another_test_asked_to_delete_is_not_missed() -> None:
     arena = make_arena()
-    arena.ledger.record(50, "nac-test-50", 2)  # not minted here: not expected in the list
+    arena.ledger.record(50, "nac-test-50", 2)  # not minted here, deleted by another test
+    arena.ledger.note_intent(DeleteIntent((50,), "DELETE /api/token/50", "other", 0.0, "success", by=2))
     c = case(1)
     arena.aim(c)
     arena.owner.api.live.discard(100)
     settled = arena.settle(c.id, {"success": True})
     assert settled is not None and settled.missing_bystanders == ()
+
+
+def test_any_token_of_the_run_never_asked_to_delete_is_missed_once_get_confirms() -> None:
+    arena = make_arena()
+    arena.ledger.record(50, "nac-test-50", 2)  # another test's live token, taken by this delete
+    c = case(1)
+    arena.aim(c)
+    arena.owner.api.live.discard(100)
+    settled = arena.settle(c.id, {"success": True})
+    assert settled is not None and settled.missing_bystanders == (50,)

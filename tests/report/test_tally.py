@@ -77,3 +77,23 @@ def test_page_top_leads_with_the_root_cause() -> None:
         verdict_sentence(tally) == f"FAILED: the server breaks 3 of {total} clauses; root cause: DEL-OWN-2."
     )
     assert page_title(tally).startswith("newapi-contract: failed, 3 failed")
+
+
+def test_verdicts_reached_outside_a_test_count_like_a_tests():
+    # An xdist worker's audit at its session's end (suite.plugin): held, failed with its bug
+    # report, unverified or skipped with the reason; a test's verdict of the clause still counts.
+    tally = _tally(held=("DEL-ALL-1",))
+    failure = Failure.from_dict(json.loads(_failure("DEL-ALL-3")))
+    tally.note_verdict("DEL-ALL-1", "(audit of gw0)", "held")
+    tally.note_verdict("DEL-ALL-3", "(audit of gw0)", "failed", failure)
+    tally.note_verdict("DEL-ALL-5", "(audit of gw0)", "unverified", reason="lost answer")
+    tally.note_verdict("DEL-ALL-2", "(audit of gw0)", "skipped", reason="no token")
+    verdicts = {cid: tally.verdict_of(cid) for cid in ("DEL-ALL-1", "DEL-ALL-2", "DEL-ALL-3", "DEL-ALL-5")}
+    assert verdicts == {
+        "DEL-ALL-1": "held",
+        "DEL-ALL-2": "skipped",
+        "DEL-ALL-3": "failed",
+        "DEL-ALL-5": "unverified",
+    }
+    assert tally.failures["DEL-ALL-3"] == [failure] and tally.verdict() == "failed"
+    assert tally.as_dict()["clauses"]["DEL-ALL-1"]["passed"] == ["DEL-ALL-1", "(audit of gw0)"]

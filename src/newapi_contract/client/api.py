@@ -22,7 +22,15 @@ from newapi_contract.client.listing import Listing, read_all
 from newapi_contract.client.redaction import REDACTOR, Redactor
 from newapi_contract.errors import FeatureAbsent, TargetError
 
-__all__ = ["ANTHROPIC_VERSION", "OPTIONAL_ROUTES", "Answer", "Credentials", "NewApi", "token_path"]
+__all__ = [
+    "ANTHROPIC_VERSION",
+    "OPTIONAL_ROUTES",
+    "Answer",
+    "Credentials",
+    "NewApi",
+    "create_body",
+    "token_path",
+]
 
 # Routes some releases lack (reference §10: a late-2024 release has none of them; batch delete
 # came in 2025-06, key reveal in 2026-03, batch keys in 2026-04). A request to one that answers
@@ -102,6 +110,12 @@ class Answer:
         return self.status == 404 and isinstance(message, str) and message.startswith("Invalid URL")
 
 
+def create_body(name: str, **fields: Any) -> dict[str, Any]:
+    """The body `NewApi.create_token` sends: unlimited quota, never expiring, unless `fields`
+    say otherwise (the run's model keeps it as what the token was made with)."""
+    return {"name": name, "unlimited_quota": True, "expired_time": -1, **fields}
+
+
 def token_path(segment: int | str, suffix: str = "") -> str:
     """`/api/token/<segment><suffix>` with the segment sent as given (see module doc)."""
     text = str(segment)
@@ -169,8 +183,7 @@ class NewApi:
     def create_token(self, name: str, **fields: Any) -> Answer:
         """Create a token (unlimited quota, never expiring, unless `fields` say otherwise).
         Upstream answers no id: find it by its unique name in `list_tokens()` (newest first)."""
-        body = {"name": name, "unlimited_quota": True, "expired_time": -1, **fields}
-        return self.call("POST", "/api/token/", json=body)
+        return self.call("POST", "/api/token/", json=create_body(name, **fields))
 
     def list_tokens(self, page: int | None = None, page_size: int = 100) -> Answer:
         """Newest first. Without `page` no `p` is sent, so that a build counting pages from 0
@@ -183,6 +196,17 @@ class NewApi:
     def list_all(self) -> Listing:
         """Every page of the caller's tokens (see `client.listing`)."""
         return read_all(lambda page: self.list_tokens(page=page))
+
+    def search_all(self, keyword: str) -> Listing:
+        """Every page of a search (`keyword` matches names; a `%` makes it a pattern)."""
+
+        def page(number: int | None) -> Answer:
+            params: dict[str, Any] = {"keyword": keyword, "page_size": 100, "size": 100}
+            if number is not None:
+                params["p"] = number
+            return self.call("GET", "/api/token/search", params=params)
+
+        return read_all(page)
 
     def get_token(self, token_id: int | str) -> Answer:
         return self.call("GET", token_path(token_id))

@@ -12,7 +12,7 @@ import re
 import shlex
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -103,6 +103,11 @@ class Exchange:
 _current_scope: contextvars.ContextVar[str] = contextvars.ContextVar("newapi_contract_scope")
 
 
+def current_scope(default: str = "(session)") -> str:
+    """The scope exchanges recorded here and now go to (a test's node id, usually)."""
+    return _current_scope.get(default)
+
+
 class Recorder:
     """Thread-safe store of exchanges by scope (a test's node id, usually).
 
@@ -120,6 +125,13 @@ class Recorder:
         # The latest exchanges of the whole process, for clauses that judge every answer of
         # a kind the run received (DEL-SHAPE-1), whatever test sent it.
         self._history: deque[Exchange] = deque(maxlen=history)
+        # Told (exchange, scope) of every exchange added (the run's model, `client.ledger`).
+        self._listeners: list[Callable[[Exchange, str], None]] = []
+
+    def listen(self, listener: Callable[[Exchange, str], None]) -> None:
+        """Call `listener(exchange, scope)` for every exchange added from now on."""
+        with self._lock:
+            self._listeners.append(listener)
 
     @contextmanager
     def scope(self, name: str) -> Iterator[None]:
@@ -140,6 +152,9 @@ class Recorder:
             self._by_scope.setdefault(name, []).append(exchange)
             self._counts[name] = self._counts.get(name, 0) + 1
             self._history.append(exchange)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(exchange, name)
 
     def attach(self, exchanges: list[Exchange], *, counted: bool, scope: str | None = None) -> None:
         """Put exchanges recorded elsewhere (an observation several tests share) into `scope`

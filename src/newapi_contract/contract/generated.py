@@ -27,9 +27,11 @@ from typing import Any, Protocol
 from urllib.parse import unquote
 
 from newapi_contract.client.ids import confine, go_atoi, is_harmless, plausible_targets, token_id_acted_on
+from newapi_contract.contract.audit import vanished
 
 __all__ = [
     "OVERFLOW_CLAMP",
+    "SENT",
     "Aim",
     "Arena",
     "Party",
@@ -251,7 +253,8 @@ class Arena:
     def _look_in_list(self, party: Party, token_id: int) -> tuple[bool, tuple[int, ...]]:
         """Every page of the list: is the token still listed, and which other tokens minted
         here went missing."""
-        listed_ids = party.api.list_all().ids()
+        listing = party.api.list_all()
+        listed_ids = listing.ids()
         owner_id = party.creds.user_id
         expected = [
             e.token_id
@@ -261,13 +264,37 @@ class Arena:
             and not e.deleted
             and e.token_id != token_id
         ]
-        return token_id in listed_ids, tuple(i for i in expected if i not in listed_ids)
+        missing = [i for i in expected if i not in listed_ids]
+        # The run's model: any token of this user the run never asked to delete, made by any
+        # test of this process, that this delete took with it (GET confirms).
+        model = getattr(self.ledger, "model", None)
+        if model is not None:
+            others = vanished(model(), listing, owner_id, party.api.get_token, besides=[token_id, *missing])
+            missing += others
+        return token_id in listed_ids, tuple(missing)
 
     def aimed(self) -> list[Aim]:
         return list(self._aims.values())
 
 
 _ACTIVE: list[Arena] = []
+
+# Every DELETE the generated test sent in this process, as recorded: (url, ledger ids then).
+# DEL-GEN-2 judges them (`strays`): in its test, or, under xdist in a worker that ran the
+# generated test but not DEL-GEN-2's, at that worker's session's end (`suite.plugin`).
+SENT: list[tuple[str, frozenset[int]]] = []
+
+
+def strays(sent: list[tuple[str, frozenset[int]]]) -> list[str]:
+    """The sent DELETEs that acted, as the server parses their id, on an id a row can have and
+    the ledger did not hold then."""
+    found = []
+    for url, owned in sent:
+        segment = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        acted = token_id_acted_on(segment)
+        if acted > 0 and acted != OVERFLOW_CLAMP and acted not in owned:
+            found.append(f"{url} (acts on {acted})")
+    return found
 
 
 def active_arena() -> Arena | None:

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from newapi_contract.client.ids import confine, is_harmless, plausible_targets
+from newapi_contract.contract.audit import vanished
 from newapi_contract.contract.doors import is_refusal
 from newapi_contract.contract.revocation import refused_within
 from newapi_contract.errors import FeatureAbsent
@@ -49,6 +50,9 @@ class LifecycleWorld:
     # token id -> its full key (a TokenRef's key(): from the list on releases that answer keys
     # whole); None: revealed with POST /api/token/{id}/key
     key_of: Callable[[int], str] | None = None
+    # actor -> a TokenRef whose key was revealed with others' in one request (`TokenFactory.keyed`);
+    # None: the opening's token is minted and its key revealed alone
+    mint_keyed: Callable[[Any], Any] | None = None
 
 
 ISOLATION = "DEL-STATE-1 isolation"  # the second user's attempts, interleaved
@@ -88,10 +92,13 @@ class TokenLifecycle(RuleBasedStateMachine):
         return api.get_token(token_id).success is True
 
     def _listed_ids(self, api: Any) -> set[int]:
+        return set(self._listing(api).ids())
+
+    def _listing(self, api: Any) -> Any:
         listing = api.list_all()
         if not listing.complete:
             _fail("DEL-STATE-1", f"the token list could not be read to its end: {listing.last.text[:200]!r}")
-        return set(listing.ids())
+        return listing
 
     def _new(self, actor: Any) -> int:
         return int(self.world.mint(actor).id)
@@ -111,19 +118,38 @@ class TokenLifecycle(RuleBasedStateMachine):
         self.world.ledger.mark_deleted(token_id)
         if self._exists(self.world.owner.api, token_id):
             _fail("DEL-STATE-1", f"token {token_id} answered deleted but GET still finds it")
-        listed = self._listed_ids(self.world.owner.api)
+        listing = self._listing(self.world.owner.api)
+        listed = set(listing.ids())
         if token_id in listed:
             _fail("DEL-STATE-1", f"token {token_id} answered deleted but is still listed")
         gone = [i for i in self.live if i not in listed]
         if gone:
             _fail("DEL-STATE-1", f"deleting token {token_id} also removed live tokens {gone}")
+        self._nothing_else_vanished(listing, token_id)
+
+    def _nothing_else_vanished(self, listing: Any, token_id: int) -> None:
+        """The run's model (`client.ledger`): no token of the owner the run never asked to
+        delete, made by any test of this process, went with this delete (GET confirms)."""
+        model = getattr(self.world.ledger, "model", None)
+        if model is None:
+            return
+        owner = self.world.owner
+        others = vanished(model(), listing, owner.user_id, owner.api.get_token, besides=[token_id])
+        if others:
+            _fail(
+                "DEL-STATE-1",
+                f"deleting token {token_id} also removed tokens {others} that the run never asked "
+                "to delete (absent from the whole list, GET answers record not found)",
+            )
 
     # -- the fixed opening -----------------------------------------------------------
 
     @initialize()
     def opening(self) -> None:
         owner, peer = self.world.owner, self.world.peer
-        first, bystander = self._new(owner), self._new(owner)
+        keyed = self.world.mint_keyed is not None and len(self.world.spent_reveals) < self.world.relay_reveals
+        first = int(self.world.mint_keyed(owner).id) if keyed and self.world.mint_keyed else self._new(owner)
+        bystander = self._new(owner)
         self.live += [first, bystander]
         key = self._warm_key(first)
         if peer is not None:

@@ -115,6 +115,24 @@ class ClauseTally:
         elif report.when == "call":
             result.passed.append(report.nodeid)
 
+    def note_verdict(
+        self, clause: str, test: str, verdict: str, failure: Failure | None = None, reason: str = ""
+    ) -> None:
+        """A verdict reached outside any test (an xdist worker's audit at its session's end):
+        "held", "failed" (with its bug report), "unverified" or "skipped" (with the reason)."""
+        result = self.results[clause]
+        if verdict == "held":
+            result.passed.append(test)
+        elif verdict == "failed":
+            result.failed.append(test)
+            if failure is not None:
+                self.failures[clause].append(failure)
+        elif verdict == "unverified":
+            result.unverified.append(test)
+            result.unverified_reasons.append(reason)
+        else:
+            result.skipped.append((test, reason))
+
     def verdict_of(self, cid: str) -> str:
         return self.results[cid].verdict if cid in self.results else "not run"
 

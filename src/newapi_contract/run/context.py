@@ -15,15 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from newapi_contract.client.api import Credentials, NewApi
 from newapi_contract.client.guard import Guard
 from newapi_contract.client.ids import MAX_INT64, token_id_acted_on
-from newapi_contract.client.ledger import Ledger, new_run_prefix
+from newapi_contract.client.ledger import DeleteIntent, Ledger, Sighting, new_run_prefix
 from newapi_contract.client.pacing import Pacer
-from newapi_contract.client.recording import Recorder
+from newapi_contract.client.recording import Exchange, Recorder
 from newapi_contract.client.redaction import REDACTOR
 from newapi_contract.client.road import Attempt, Road
 from newapi_contract.client.transport import build_client
@@ -108,6 +109,14 @@ class RunContext:
     # Names of tokens asked for whose ids are not in the ledger yet (an interrupt or a lost
     # answer in between): cleanup then looks for them by the run prefix.
     pending_names: set[str] = field(default_factory=set)
+    audited: bool = False  # the audit (contract.audit) has looked at this process's tokens
+    audit_result: Any = None  # its (findings, tokens, observation), shared by its clauses
+    # Clauses a test of this process reported that, under xdist, a worker that ran none of
+    # their tests judges at its session's end instead (the audit's, DEL-GEN-2: suite.plugin).
+    reported_here: set[str] = field(default_factory=set)
+    # Under xdist: the verdicts of those clauses no test of this worker reported, judged at its
+    # session's end (suite.plugin), for the controller's tally.
+    audit_verdicts: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         prefix = new_run_prefix(self.worker, self.run_id)
@@ -118,6 +127,7 @@ class RunContext:
         self.ledger = Ledger(prefix, ledger_path)
         self.pacer = Pacer(self.settings.rate, budget_s=self.settings.max_wait)
         self.road = Road(self._settle, patience_s=self.settings.network_patience)
+        self.recorder.listen(self._observe)
 
     @property
     def run_prefix(self) -> str:
@@ -285,6 +295,27 @@ class RunContext:
         if len(asked) == deleted:
             for token_id in asked:
                 self.ledger.mark_deleted(token_id)
+
+    def _observe(self, exchange: Exchange, scope: str) -> None:
+        """Feed the run's model (`client.ledger`) from every exchange of every layer: what
+        each delete and batch delete was meant to delete and what came of it, and which
+        tokens each list, search and GET answer showed alive."""
+        _observe_exchange(self.ledger, exchange, scope, time.time(), self._sender(exchange))
+
+    def _sender(self, exchange: Exchange) -> int | None:
+        """Whose credential a recorded request carried (its Authorization is redacted: the
+        actors' access tokens are compared in the redacted form), 0 for none at all."""
+        sent = next((v for k, v in exchange.request_headers.items() if k.lower() == "authorization"), None)
+        if not sent:
+            return 0
+        shown = {
+            actor.user_id: self.redactor.text(actor.creds.access_token)
+            for actor in (self.owner, self.peer)
+            if actor is not None
+        }
+        if len(set(shown.values())) < len(shown):
+            return None  # one placeholder for both: the run cannot tell them apart
+        return next((user for user, text in shown.items() if text in sent), None)
 
     def actor(self, user_id: int) -> Actor | None:
         return next((a for a in (self.owner, self.peer) if a and a.user_id == user_id), None)
@@ -462,6 +493,86 @@ class RunContext:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+
+def _outcome(exchange: Exchange) -> str:
+    if exchange.error is not None or exchange.status is None:
+        return "lost"
+    if exchange.status == 429:
+        return "throttled"  # limiters run before the handler: no effect (ref §7)
+    if 300 <= exchange.status < 400 or exchange.status in (401, 403, 404):
+        return "refused"  # a redirect runs no handler (ref §1); auth refused; no route
+    try:
+        body = json.loads(exchange.response_body)
+    except ValueError:
+        body = None
+    success = body.get("success") if isinstance(body, dict) else None
+    if exchange.status == 200 and success is True:
+        return "success"
+    if exchange.status == 200 and success is False:
+        return "refused"
+    return f"http {exchange.status}"
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _observe_exchange(
+    ledger: Ledger, exchange: Exchange, scope: str, now: float, by: int | None = None
+) -> None:
+    """One exchange into the model (see `RunContext._observe`)."""
+    path = urlsplit(exchange.url).path
+    found = _TOKEN_ID_PATH.fullmatch(path)
+    if exchange.method == "DELETE" and found:
+        token_id = token_id_acted_on(found.group(1))
+        outcome = _outcome(exchange)  # gin redirects "N/" (307: refused, it ran no handler)
+        ledger.note_intent(DeleteIntent((token_id,), f"DELETE {path}", scope, now, outcome, by=by))
+        return
+    if exchange.method == "POST" and path == "/api/token/batch":
+        sent = _json(exchange.request_body)
+        asked = sent.get("ids") if isinstance(sent, dict) else None
+        ids = [i for i in asked if type(i) is int] if isinstance(asked, list) else []
+        answer = _json(exchange.response_body)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        count = data if isinstance(data, int) and not isinstance(data, bool) else None
+        request = f"POST /api/token/batch {ids}"
+        ledger.note_intent(DeleteIntent(tuple(ids), request, scope, now, _outcome(exchange), count, by))
+        return
+    if (exchange.method, path) in (("POST", "/api/user/login"), ("GET", "/api/user/self")):
+        _observe_quota(ledger, exchange, now)
+        return
+    if exchange.method != "GET" or exchange.status != 200:
+        return
+    body = _json(exchange.response_body)
+    if not isinstance(body, dict) or body.get("success") is not True:
+        return
+    if path in ("/api/token/", "/api/token/search"):
+        data = body.get("data")
+        listed = data.get("items") if isinstance(data, dict) else data
+        shown = [i.get("id") for i in listed if isinstance(i, dict)] if isinstance(listed, list) else []
+        how = "list" if path == "/api/token/" else "search"
+        ledger.note_seen([i for i in shown if isinstance(i, int)], Sighting(now, scope, how))
+    elif found and not found.group(2):
+        item = body.get("data")
+        read = item.get("id") if isinstance(item, dict) else None
+        if isinstance(read, int):
+            ledger.note_seen([read], Sighting(now, scope, "get"))
+
+
+def _observe_quota(ledger: Ledger, exchange: Exchange, now: float) -> None:
+    """A user's account quota from a login (legacy `data`, current `data.user`) or a
+    GET /api/user/self answer."""
+    body = _json(exchange.response_body)
+    if exchange.status != 200 or not isinstance(body, dict) or body.get("success") is not True:
+        return
+    data = body.get("data")
+    user = data.get("user") if isinstance(data, dict) and isinstance(data.get("user"), dict) else data
+    if isinstance(user, dict) and type(user.get("id")) is int and type(user.get("quota")) is int:
+        ledger.note_quota(user["id"], user["quota"], now)
 
 
 PREFLIGHT_TIMEOUT_S = 5.0

@@ -50,6 +50,9 @@ GENERATIONS = ("legacy", "current")  # how auth answers (ref §2); releases diff
 # Seconds a run may spend waiting for the server's rate limits, by profile: the thorough
 # profile needs several windows of upstream's default limit (180 or 360 per 180 s per IP).
 WAIT_BUDGET_S = {"quick": 600.0, "thorough": 7200.0}
+# The audit's settle window by profile (`--settle`): quick looks once at the end of the run
+# (the run's earlier deletes have had its length to be undone); thorough looks again after.
+SETTLE_S = {"quick": 0.0, "thorough": 5.0}
 NETWORK_PATIENCE_S = 60.0
 # Upstream issues access tokens of 29 to 32 characters (controller/user.go GenerateAccessToken:
 # common.GenerateRandomKey(29 + randI), both generations). One shorter than the redactor's
@@ -247,6 +250,17 @@ OPTIONS: tuple[_Option, ...] = (
         metavar="DURATION",
     ),
     _Option(
+        "--settle",
+        "newapi_settle",
+        "the audit's settle window: how long it waits at the end of the run before a second "
+        "look at every token, to catch deletes that do not last (default "
+        + ", ".join(f"{s:g}s {p}" for p, s in SETTLE_S.items())
+        + "; 0: one look at the end of the run)",
+        env="NEWAPI_SETTLE",
+        commands=("run",),
+        metavar="DURATION",
+    ),
+    _Option(
         "--latency-budget",
         "newapi_latency_budget",
         "budgets that turn latency into verdicts, e.g. delete=500ms,relay=1s "
@@ -358,6 +372,7 @@ class RunSettings:
     embedded_network: FlakySpec | None = None  # None: the suite talks to the server directly
     embedded_limit: str | None = None  # a limit spec (refserver.ratelimit.parse_limit_spec)
     revocation_bound_s: float = DEFAULT_BOUND_S
+    settle_s: float = 0.0  # the audit's settle window (contract.audit)
     latency_budgets: tuple[tuple[str, float], ...] = ()  # (operation, seconds)
     embedded_token_cache: bool = False
 
@@ -431,6 +446,11 @@ class RunSettings:
             embedded_network=network,
             embedded_limit=limit_spec or None,
             revocation_bound_s=duration_s(str(merged["newapi_revocation_bound"]), "--revocation-bound"),
+            settle_s=(
+                SETTLE_S[merged["newapi_profile"]]
+                if merged.get("newapi_settle") in (None, "")
+                else duration_s(str(merged["newapi_settle"]), "--settle")
+            ),
             latency_budgets=tuple(latency_budgets(merged["newapi_latency_budget"]).items()),
             embedded_token_cache=merged["newapi_token_cache"] == "on",
         )

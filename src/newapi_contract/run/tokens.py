@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
+from newapi_contract.client.api import create_body
+from newapi_contract.client.recording import current_scope
 from newapi_contract.contract.features import full_key
 from newapi_contract.contract.probes import items
 from newapi_contract.errors import RoadFault
@@ -25,9 +27,18 @@ from newapi_contract.run.context import Actor, RunContext
 __all__ = ["KeyRing", "TokenFactory", "TokenRef"]
 
 BATCH = 8  # tokens made at a time: one list call finds them all
+# The second user's batch: it needs few tokens (DEL-AUTH-6, DEL-BATCH-2, the state machine's and
+# at times the generated layer's): four, of which the newest fences until the owner's next batch,
+# cover them in one batch where three took two (four requests more).
+PEER_BATCH = 4
+# What each token is made with besides its name (`NewApi.create_token`: unlimited, never
+# expiring): a remaining quota too, which an unlimited token never spends, so that a delete
+# that credits it to the owner's account shows there (the audit, DEL-ALL-2).
+MADE_WITH = {"remain_quota": 1000}
 # Tokens whose keys are revealed together: one for each test that sends a key (DEL-AUTH-7,
-# DEL-ISO-1, the owner's deletion of DEL-OWN-1..6, the relay doors): one critical request, not four.
-KEYED = 4
+# DEL-ISO-1, the owner's deletion of DEL-OWN-1..6, the relay doors, the batch of DEL-ALL-4
+# (two), the state machine's opening): one critical request, not seven.
+KEYED = 7
 
 
 @dataclass(frozen=True, order=True)
@@ -49,26 +60,36 @@ class KeyRing:
     `POST /api/token/batch/keys`; a key not revealed that way (a server without the route, or
     refusing it) is revealed alone when asked for."""
 
-    def __init__(self) -> None:
+    def __init__(self, note: Callable[[int, str], None] | None = None) -> None:
         self._keys: dict[int, str] = {}
         self._lock = threading.Lock()
+        self._note = note  # the run's model is told every key (in memory only)
+
+    def _told(self, found: dict[int, str]) -> None:
+        if self._note is not None:
+            for token_id, key in found.items():
+                self._note(token_id, key)
 
     def learn(self, token_id: int, key: str) -> None:
         """A key the list answered whole (releases before 2026-03, reference §10)."""
         with self._lock:
             self._keys.setdefault(token_id, key)
+        self._told({token_id: key})
 
     def reveal(self, refs: list[TokenRef]) -> None:
         with self._lock:
             wanted = [ref.id for ref in refs if ref.id not in self._keys]
-            if wanted:
-                self._keys.update(refs[0]._actor.api.reveal_keys(wanted[:100]))
+            found = refs[0]._actor.api.reveal_keys(wanted[:100]) if wanted else {}
+            self._keys.update(found)
+        self._told(found)
 
     def key_of(self, ref: TokenRef) -> str:
         with self._lock:
             if ref.id not in self._keys:
                 self._keys[ref.id] = ref._actor.api.reveal_key(ref.id)
-            return self._keys[ref.id]
+            key = self._keys[ref.id]
+        self._told({ref.id: key})
+        return key
 
 
 class TokenFactory:
@@ -81,7 +102,8 @@ class TokenFactory:
         self._serial = count(1)
         self._pools: dict[int, list[TokenRef]] = {}
         self._lock = threading.Lock()
-        self.keys = KeyRing()
+        self.keys = KeyRing(ctx.ledger.note_key)
+        self._account_seen = False
         self._keyed: dict[int, list[TokenRef]] = {}
 
     def __call__(self, actor: Actor | None = None, where: Callable[[int], bool] | None = None) -> TokenRef:
@@ -102,14 +124,15 @@ class TokenFactory:
                 if len(chosen) >= n:
                     for ref in chosen[:n]:
                         pool.remove(ref)
+                    self._ctx.ledger.note_used_by([ref.id for ref in chosen[:n]], current_scope())
                     return chosen[:n]
                 if len(usable) >= n:  # enough tokens, none of them as `where` wants
                     if extra_batches == 0:
                         raise LookupError(f"no {n} token id(s) of the kind asked for in the pool")
                     extra_batches -= 1
                 # One more than missing: the newest of the batch fences the others. The
-                # second user needs few tokens: small batches waste no creates.
-                batch = self._batch if actor is self._default else 3
+                # second user needs few tokens: a small batch (PEER_BATCH).
+                batch = self._batch if actor is self._default else PEER_BATCH
                 pool.extend(self._make(actor, max(batch, n - len(chosen) + 1)))
 
     def keyed(self, actor: Actor | None = None) -> TokenRef:
@@ -120,7 +143,9 @@ class TokenFactory:
             with self._lock:
                 spare = self._keyed.setdefault(actor.user_id, [])
                 if spare:
-                    return spare.pop(0)
+                    ref = spare.pop(0)
+                    self._ctx.ledger.note_used_by([ref.id], current_scope())
+                    return ref
             refs = self.many(KEYED, actor)
             self.keys.reveal(refs)
             with self._lock:
@@ -142,20 +167,31 @@ class TokenFactory:
         return (token_id - 1 <= 0 or knows(token_id - 1)) and knows(token_id + 1)
 
     def _make(self, actor: Actor, n: int) -> list[TokenRef]:
+        if actor is self._default and not self._account_seen:
+            # The owner's account before any token of the run exists, let alone is deleted: the
+            # audit's baseline for "a delete moves nothing but its token" (one request a run,
+            # none when the start-up already read it: given users' check, older releases).
+            self._account_seen = True
+            if self._ctx.ledger.quota_seen(actor.user_id)[0] is None:
+                actor.api.self_info()
         prefix = self._ctx.run_prefix
         names = [f"{prefix}{next(self._serial):03d}{random.randrange(16**4):04x}" for _ in range(n)]
         self._ctx.pending_names.update(names)
         for name in names:
+            self._ctx.ledger.note_asked(name)
+        for name in names:
             try:
-                created = actor.api.create_token(name)
+                created = actor.api.create_token(name, **MADE_WITH)
             except RoadFault as fault:
                 if fault.kind != "lost":
                     raise
                 continue  # it may exist: the list below tells
             if created.success is not True:
                 raise RuntimeError(f"could not create a test token: {created.message!r}")
+            self._ctx.ledger.note_created(name)
         listed = items(actor.api.list_tokens())
         by_name = {item.get("name"): item.get("id") for item in listed}
+        item_of = {item.get("name"): item for item in listed}
         self._learn_keys([item for item in listed if item.get("name") in names])
         kin = self._ctx.run_family
         self._ctx.ledger.note_kin(
@@ -169,7 +205,13 @@ class TokenFactory:
         for name in names:
             token_id = by_name.get(name)
             if isinstance(token_id, int):
-                self._ctx.ledger.record(token_id, name, actor.user_id)
+                self._ctx.ledger.record(
+                    token_id,
+                    name,
+                    actor.user_id,
+                    created_with=create_body(name, **MADE_WITH),
+                    item=item_of[name],
+                )
                 refs.append(TokenRef(token_id, name, actor.user_id, actor, self.keys))
             self._ctx.pending_names.discard(name)  # recorded, or never made (not listed)
         if not refs:

@@ -29,8 +29,10 @@ import pytest
 from newapi_contract.contract.clauses import NO_PEER, load_clauses
 from newapi_contract.contract.expectations import Expectations, for_server
 from newapi_contract.contract.features import Features
+from newapi_contract.contract.verdict import ClauseViolation
 from newapi_contract.errors import ContractError, RoadFault
 from newapi_contract.paths import CONTRACTS_DIR
+from newapi_contract.report.failure import Failure, failure_from
 from newapi_contract.report.summary import ClauseTally
 from newapi_contract.report.timings import RunTimings
 from newapi_contract.run.context import Actor, RunContext, Target
@@ -123,7 +125,76 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if hasattr(session.config, "workerinput"):
-        worker_sessionfinish(session.config, session.config.stash.get(CTX, None))
+        ctx = session.config.stash.get(CTX, None)
+        worker_sessionfinish(session.config, ctx)
+        if ctx is not None and ctx.audit_verdicts and hasattr(session.config, "workeroutput"):
+            session.config.workeroutput["newapi_audit"] = json.dumps(ctx.audit_verdicts)
+
+
+def _generated_at_session_end(ctx: RunContext, session: pytest.Session) -> None:
+    """DEL-GEN-2 judges what the generated test sent in its own process (contract.generated.SENT):
+    under xdist a worker that ran the generated test but not DEL-GEN-2's test judges it here."""
+    from newapi_contract.contract.generated import SENT, strays
+
+    cid = "DEL-GEN-2"
+    if not SENT or cid in ctx.reported_here or not any(_clause_id(i) == cid for i in session.items):
+        return
+    test = f"(DEL-GEN-2 over worker {ctx.worker}'s generated requests at its session's end)"
+    found = strays(SENT)
+    verdict: dict[str, Any] = {"test": test, "verdict": "failed" if found else "held"}
+    if found:
+        failure = failure_from(
+            AssertionError(f"[DEL-GEN-2] generated DELETEs reached ids outside the ledger: {found}"),
+            test=test,
+            test_clause=cid,
+            exchanges=[],
+            redact=ctx.redactor.text,
+        )
+        verdict["failure"] = failure.as_dict()
+    ctx.audit_verdicts[cid] = verdict
+
+
+def _audit_at_session_end(ctx: RunContext, session: pytest.Session) -> None:
+    """Under xdist, the audit clauses (contract.audit) no test of this worker reported: this
+    worker's tokens are audited here, after its last test and before its cleanup, and the
+    verdicts go to the controller's tally (`_XdistController.pytest_testnodedown`). Each
+    worker audits only its own ledger: another worker's deletes are never judged here."""
+    from newapi_contract.contract import audit
+
+    _generated_at_session_end(ctx, session)
+    wanted = {cid for item in session.items if (cid := _clause_id(item)) in audit.CLAUSES}
+    left = sorted(wanted - ctx.reported_here)
+    if not left or ctx.target is None:
+        return
+    test = f"(audit of worker {ctx.worker}'s tokens at its session's end)"
+    try:
+        findings, tokens, observation = audit.run(ctx, ctx.recorder)
+    except (ContractError, RoadFault) as exc:  # no answer, no verdict: never a false alarm
+        for cid in left:
+            ctx.audit_verdicts[cid] = {"test": test, "verdict": "unverified", "reason": str(exc)}
+        return
+    for cid in left:
+        if tokens == 0:
+            ctx.audit_verdicts[cid] = {
+                "test": test,
+                "verdict": "skipped",
+                "reason": "this worker made no token",
+            }
+            continue
+        found = findings[cid]
+        verdict: dict[str, Any] = {"test": test, "verdict": "failed" if found else "held"}
+        if found:
+            observed = audit.observed_text(found, tokens)
+            violation = ClauseViolation(audit.EXPECTED[cid], observed, cid, answer=found[0].answer)
+            failure = failure_from(
+                violation,
+                test=test,
+                test_clause=cid,
+                exchanges=observation.exchanges,
+                redact=ctx.redactor.text,
+            )
+            verdict["failure"] = failure.as_dict()
+        ctx.audit_verdicts[cid] = verdict
 
 
 def _report_dir(config: pytest.Config) -> Path:
@@ -250,9 +321,21 @@ class _XdistController:
         node.workerinput["newapi_shared"] = self.shared
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        final = getattr(node, "workeroutput", {}).get("newapi_run_info")
+        output = getattr(node, "workeroutput", {})
+        final = output.get("newapi_run_info")
         if final and TALLY in self.config.stash:
             self.config.stash[TALLY].note_info(json.loads(final))
+        audited = output.get("newapi_audit")
+        if audited and TALLY in self.config.stash:
+            for cid, verdict in json.loads(audited).items():
+                failure = verdict.get("failure")
+                self.config.stash[TALLY].note_verdict(
+                    cid,
+                    verdict["test"],
+                    verdict["verdict"],
+                    Failure.from_dict(failure) if failure else None,
+                    verdict.get("reason", ""),
+                )
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if CTX in config.stash:
@@ -282,7 +365,7 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Ite
 
 
 @pytest.fixture(scope="session")
-def run_context(pytestconfig: pytest.Config) -> Iterator[RunContext]:
+def run_context(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> Iterator[RunContext]:
     try:
         ctx = _context(pytestconfig)
         with ctx.recorder.scope("(bootstrap)"):  # not counted against the first test's clause
@@ -295,6 +378,8 @@ def run_context(pytestconfig: pytest.Config) -> Iterator[RunContext]:
     try:
         yield ctx
     finally:
+        if ctx.worker is not None:
+            _audit_at_session_end(ctx, request.session)
         left = ctx.cleanup(report=lambda line: pytestconfig.get_terminal_writer().line(line, yellow=True))
         if left:
             pytestconfig.get_terminal_writer().line(f"newapi-contract: {ctx.cleanup_hint(left)}", yellow=True)

@@ -1,0 +1,368 @@
+"""The audit (contract.audit): judging the world against the run's model, with fakes only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from newapi_contract.client.api import Answer
+from newapi_contract.client.ledger import DeleteIntent, Ledger, Sighting
+from newapi_contract.client.listing import Listing
+from newapi_contract.contract import audit
+from newapi_contract.errors import FeatureAbsent
+
+OWNER, PEER = 2, 3
+PREFIX = "nac-0000abcd-"
+
+
+def answer(body: Any, status: int = 200) -> Answer:
+    text = json.dumps(body)
+    return Answer(status, httpx.Headers({"content-type": "application/json"}), text, body)
+
+
+def item(token_id: int, **fields: Any) -> dict[str, Any]:
+    base = {
+        "id": token_id,
+        "name": f"{PREFIX}{token_id:03d}",
+        "status": 1,
+        "key": "abcd**********wxyz",
+        "unlimited_quota": True,
+        "expired_time": -1,
+        "remain_quota": 0,
+        "accessed_time": 0,
+    }
+    return {**base, **fields}
+
+
+def listing(tokens: Iterable[dict[str, Any]], complete: bool = True) -> Listing:
+    found = tuple(tokens)
+    return Listing(found, (answer({"success": True, "data": {"items": list(found)}}),), complete)
+
+
+NOT_FOUND = answer({"success": False, "message": "record not found"})
+ALIVE = answer({"success": True, "message": "", "data": {"id": 0}})
+
+
+def ledger_with(*ids: int, owner: int = OWNER) -> Ledger:
+    ledger = Ledger(PREFIX)
+    for token_id in ids:
+        ledger.note_asked(f"{PREFIX}{token_id:03d}")
+        ledger.record(
+            token_id,
+            f"{PREFIX}{token_id:03d}",
+            owner,
+            created_with={"name": f"{PREFIX}{token_id:03d}", "unlimited_quota": True, "expired_time": -1},
+            item=item(token_id),
+        )
+        ledger.note_seen([token_id], Sighting(100.0, "test_made", "list"))
+    return ledger
+
+
+def delete(
+    ledger: Ledger, token_id: int, at: float, outcome: str = "success", by: int | None = OWNER
+) -> None:
+    ledger.note_intent(
+        DeleteIntent((token_id,), f"DELETE /api/token/{token_id}", f"test_{token_id}", at, outcome, by=by)
+    )
+    if outcome == "success" and by == OWNER:
+        ledger.mark_deleted(token_id)
+
+
+def judged(ledger: Ledger, observed: audit.Observed) -> dict[str, list[audit.Finding]]:
+    return audit.judge(ledger.model(), observed, ledger.intents(), prefix=PREFIX, asked_for=ledger.asked_for)
+
+
+def look(*tokens: dict[str, Any], complete: bool = True, at: float = 200.0) -> audit.Look:
+    return audit.Look(at, lists={OWNER: listing(tokens, complete)})
+
+
+def only(found: dict[str, list[audit.Finding]]) -> dict[str, list[int]]:
+    return {cid: [f.token_id for f in fs] for cid, fs in found.items() if fs}
+
+
+def test_a_world_that_matches_the_model_holds_every_clause():
+    ledger = ledger_with(10, 11, 12)
+    delete(ledger, 11, 150.0)
+    assert only(judged(ledger, audit.Observed(look(item(10), item(12))))) == {}
+
+
+def test_a_vanished_token_is_judged_once_a_second_listing_and_get_confirm_it_with_the_likely_culprit_first():
+    ledger = ledger_with(10, 11, 12, 20)
+    delete(ledger, 20, 120.0)  # far away, earlier
+    delete(ledger, 11, 150.0)  # its neighbour: the likely culprit
+    observed = audit.Observed(look(item(12)), again={OWNER: listing([item(12)])}, gets={10: NOT_FOUND})
+    found = judged(ledger, observed)
+    assert only(found) == {"DEL-ALL-1": [10]}
+    (finding,) = found["DEL-ALL-1"]
+    assert finding.culprits[0].startswith("DELETE /api/token/11 as user 2 -> success (test_11")
+    assert finding.culprits[1].startswith("DELETE /api/token/20")
+    assert "last seen alive 100.0 s before the audit (list, in test_made)" in finding.text
+    assert "token 10" in audit.report(found["DEL-ALL-1"]) and "likely culprit first" in audit.report(
+        found["DEL-ALL-1"]
+    )
+
+
+def test_a_missing_token_is_not_judged_vanished_without_confirmation():
+    ledger = ledger_with(10, 12)
+    unconfirmed = [
+        audit.Observed(look(item(12))),  # no second look at all
+        audit.Observed(look(item(12)), again={OWNER: listing([item(10), item(12)])}, gets={10: NOT_FOUND}),
+        audit.Observed(
+            look(item(12)), again={OWNER: listing([item(12)], complete=False)}, gets={10: NOT_FOUND}
+        ),
+        audit.Observed(look(item(12), complete=False)),  # absent from an incomplete list: nothing
+    ]
+    for observed in unconfirmed:
+        assert only(judged(ledger, observed)) == {}
+
+
+def test_a_live_token_the_list_hides_breaks_the_list_clause_not_the_delete_clause():
+    ledger = ledger_with(10, 12)
+    observed = audit.Observed(look(item(12)), again={OWNER: listing([item(12)])}, gets={10: ALIVE})
+    assert only(judged(ledger, observed)) == {"DEL-ALL-5": [10]}
+
+
+def test_a_token_its_owner_asked_to_delete_is_not_judged_whatever_the_answer():
+    ledger = ledger_with(10, 12)
+    for outcome in ("lost", "http 500", "success"):
+        ledger.note_intent(DeleteIntent((10,), "DELETE /api/token/10", "t", 150.0, outcome, by=OWNER))
+    observed = audit.Observed(look(item(12)), again={OWNER: listing([item(12)])}, gets={10: NOT_FOUND})
+    assert only(judged(ledger, observed)) == {}
+
+
+def test_a_delete_by_another_user_or_refused_never_counts_as_asked():
+    for intent in (
+        DeleteIntent((10,), "DELETE /api/token/10", "peer", 150.0, "success", by=PEER),
+        DeleteIntent((10,), "DELETE /api/token/10", "no auth", 150.0, "success", by=0),
+        DeleteIntent((10,), "DELETE /api/token/10", "refused", 150.0, "refused", by=OWNER),
+        DeleteIntent((10,), "DELETE /api/token/10", "429", 150.0, "throttled", by=OWNER),
+    ):
+        ledger = ledger_with(10, 12)
+        ledger.note_intent(intent)
+        observed = audit.Observed(look(item(12)), again={OWNER: listing([item(12)])}, gets={10: NOT_FOUND})
+        found = judged(ledger, observed)
+        assert only(found) == {"DEL-ALL-1": [10]}, intent
+        if intent.outcome != "throttled":
+            assert found["DEL-ALL-1"][0].culprits[0].startswith("DELETE /api/token/10")
+
+
+def test_an_unknown_sender_counts_as_asked_no_false_alarm():
+    ledger = ledger_with(10, 12)
+    ledger.note_intent(DeleteIntent((10,), "DELETE /api/token/10", "gen", 150.0, "success", by=None))
+    observed = audit.Observed(look(item(12)), again={OWNER: listing([item(12)])}, gets={10: NOT_FOUND})
+    assert only(judged(ledger, observed)) == {}
+
+
+def test_a_sibling_changed_or_its_key_refused_breaks_the_unchanged_clause():
+    ledger = ledger_with(10, 11, 12)
+    ledger.note_key(12, "k" * 48)
+    observed = audit.Observed(look(item(10, status=2), item(11, remain_quota=5, accessed_time=99), item(12)))
+    observed.first.relay[12] = answer({"error": {"message": "Invalid token"}}, 401)
+    found = judged(ledger, observed)
+    assert only(found) == {"DEL-ALL-2": [10, 11, 12]}
+    texts = " ".join(f.text for f in found["DEL-ALL-2"])
+    assert "status was 1, now 2" in texts and "remain_quota was 0, now 5" in texts
+    assert "accessed_time" not in texts  # changes with use
+    assert "GET /v1/models answered HTTP 401" in texts
+
+
+def test_a_full_key_in_the_list_is_kept_only_as_a_fingerprint_and_compared_so():
+    ledger = Ledger(PREFIX)
+    full = "A" * 48
+    ledger.record(10, f"{PREFIX}010", OWNER, item=item(10, key=full))
+    (token,) = ledger.model()
+    assert token.first_item is not None and full not in json.dumps(token.first_item)
+    assert only(judged(ledger, audit.Observed(look(item(10, key=full))))) == {}
+    found = judged(ledger, audit.Observed(look(item(10, key="B" * 48))))
+    assert only(found) == {"DEL-ALL-2": [10]}
+    assert "its key changed" in found["DEL-ALL-2"][0].text and "sha256" not in found["DEL-ALL-2"][0].text
+
+
+def test_a_deleted_token_back_in_the_list_search_get_or_relay_breaks_the_deletion_lasts():
+    ledger = ledger_with(10, 11)
+    delete(ledger, 10, 150.0)
+    ledger.note_key(10, "k" * 48)
+    first = look(item(10), item(11))
+    first.searches[OWNER] = listing([item(10), item(11)])
+    first.relay[10] = answer({"success": True, "data": []})
+    observed = audit.Observed(first, again={OWNER: listing([item(10), item(11)])}, gets={10: ALIVE})
+    (finding,) = judged(ledger, observed)["DEL-ALL-3"]
+    for seen in (
+        "listed again",
+        "GET /api/token/10 answers it",
+        "search by the run's prefix finds it",
+        "HTTP 200",
+    ):
+        assert seen in finding.text
+    assert "by DELETE /api/token/10 as user 2 -> success (test_10" in finding.text
+
+
+def test_the_second_look_after_the_settle_window_catches_a_delete_undone_later():
+    ledger = ledger_with(10, 11)
+    delete(ledger, 10, 150.0)
+    second = audit.Look(205.0, lists={OWNER: listing([item(10), item(11)])})
+    found = judged(ledger, audit.Observed(look(item(11)), second=second))
+    assert only(found) == {"DEL-ALL-3": [10]} and "5.0 s later (settle window)" in found["DEL-ALL-3"][0].text
+
+
+def test_a_stranger_under_the_runs_prefix_breaks_the_list_clause_unless_the_run_asked_for_its_name():
+    ledger = ledger_with(10)
+    ledger.note_asked(f"{PREFIX}099")  # asked for, its create's answer lost: the run's own
+    stranger = {"id": 77, "name": f"{PREFIX}zzz"}
+    others = [{"id": 78, "name": "someone-elses"}, {"id": 79, "name": f"{PREFIX}099"}]
+    found = judged(ledger, audit.Observed(look(item(10), stranger, *others)))
+    assert only(found) == {"DEL-ALL-5": [77]}
+
+
+def test_search_misses_a_live_token_only_when_it_finds_another():
+    ledger = ledger_with(10, 11)
+    first = look(item(10), item(11))
+    first.searches[OWNER] = listing([item(11)])
+    assert only(judged(ledger, audit.Observed(first))) == {"DEL-ALL-5": [10]}
+    first.searches[OWNER] = listing([])  # a release whose search takes no pattern: no proof
+    assert only(judged(ledger, audit.Observed(first))) == {}
+
+
+def test_tokens_of_users_not_looked_at_are_not_judged():
+    ledger = ledger_with(30, owner=PEER)
+    assert only(judged(ledger, audit.Observed(look()))) == {}
+
+
+@dataclass
+class FakeApi:
+    """A user's token API over a set of live ids; counts what it is asked."""
+
+    live: dict[int, dict[str, Any]] = field(default_factory=dict)
+    keys: dict[str, int] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+    search: bool = True
+    hide: set[int] = field(default_factory=set)
+
+    def list_all(self) -> Listing:
+        self.calls.append("list")
+        return listing([t for i, t in sorted(self.live.items()) if i not in self.hide])
+
+    def search_all(self, keyword: str) -> Listing:
+        self.calls.append(f"search {keyword}")
+        if not self.search:
+            raise FeatureAbsent("token search", "no search")
+        return listing([t for t in self.live.values() if t["name"].startswith(keyword.rstrip("%"))])
+
+    def get_token(self, token_id: int | str) -> Answer:
+        self.calls.append(f"get {token_id}")
+        return ALIVE if token_id in self.live else NOT_FOUND
+
+    def relay_models(self, key: str | None, form: str = "bearer-sk") -> Answer:
+        self.calls.append("relay")
+        alive = key in self.keys and self.keys[key] in self.live
+        return answer({"success": True}) if alive else answer({"error": {}}, 401)
+
+
+def test_observe_costs_one_list_per_user_and_one_search_when_nothing_is_suspect():
+    ledger = ledger_with(10, 11)
+    ledger.record(30, f"{PREFIX}030", PEER, item=item(30))
+    ledger.note_key(10, "k10")
+    owner, peer = FakeApi({10: item(10), 11: item(11)}, {"k10": 10}), FakeApi({30: item(30)})
+    observed = audit.observe(ledger.model(), {OWNER: owner, PEER: peer}, prefix=PREFIX, bound_s=2.0)
+    assert owner.calls == ["list", f"search {PREFIX}%", "relay"] and peer.calls == ["list"]
+    assert observed.requests() == 3
+    assert only(audit.judge(ledger.model(), observed, [], prefix=PREFIX)) == {}
+
+
+def test_observe_confirms_suspects_and_looks_again_after_the_settle_window():
+    ledger = ledger_with(10, 11, 12)
+    delete(ledger, 12, 0.0)
+    api = FakeApi({11: item(11), 12: item(12)})  # 10 vanished, 12 still there
+    slept: list[float] = []
+    observed = audit.observe(
+        ledger.model(),
+        {OWNER: api},
+        prefix=PREFIX,
+        bound_s=0.0,
+        settle_s=3.0,
+        sleep=slept.append,
+        clock=lambda: 500.0,
+    )
+    assert api.calls == ["list", f"search {PREFIX}%", "list", "get 10", "get 12", "list"] and slept == [3.0]
+    assert only(audit.judge(ledger.model(), observed, ledger.intents(), prefix=PREFIX)) == {
+        "DEL-ALL-1": [10],
+        "DEL-ALL-3": [12],
+    }
+
+
+def test_observe_without_search_says_why():
+    ledger = ledger_with(10)
+    observed = audit.observe(
+        ledger.model(), {OWNER: FakeApi({10: item(10)}, search=False)}, prefix=PREFIX, bound_s=0
+    )
+    assert observed.search_absent and not observed.first.searches
+
+
+def test_a_deleted_key_is_probed_until_refused_within_the_bound():
+    ledger = ledger_with(10)
+    delete(ledger, 10, 1000.0)
+    ledger.note_key(10, "k10")
+    api = FakeApi({}, {"k10": 10})
+    observed = audit.observe(ledger.model(), {OWNER: api}, prefix=PREFIX, bound_s=2.0, clock=lambda: 1000.5)
+    assert observed.first.relay[10].status == 401
+
+
+def test_vanished_after_a_delete_needs_a_complete_list_and_get():
+    ledger = ledger_with(10, 11, 12)
+    api = FakeApi({12: item(12)})
+    model = ledger.model()
+    assert audit.vanished(model, api.list_all(), OWNER, api.get_token, besides=[11]) == [10]
+    assert audit.vanished(model, listing([], complete=False), OWNER, api.get_token) == []
+    api.live[10] = item(10)
+    assert audit.vanished(model, listing([item(12)]), OWNER, api.get_token, besides=[11]) == []
+
+
+def test_a_token_created_with_success_that_no_list_shows_breaks_the_list_clause():
+    ledger = ledger_with(10)
+    names = [f"{PREFIX}hidden", f"{PREFIX}shown"]
+    observed = audit.Observed(look(item(10), {"id": 11, "name": f"{PREFIX}shown"}))
+    found = audit.judge(
+        ledger.model(), observed, [], prefix=PREFIX, asked_for=lambda n: True, created_unrecorded=names
+    )
+    assert [f.text.split(" was created")[0] for f in found["DEL-ALL-5"]] == [
+        f"the token named {PREFIX}hidden"
+    ]
+    incomplete = audit.Observed(look(item(10), complete=False))
+    assert not audit.judge(ledger.model(), incomplete, [], prefix=PREFIX, created_unrecorded=names)[
+        "DEL-ALL-5"
+    ]
+
+
+def test_the_ledger_names_what_was_created_but_never_recorded():
+    ledger = ledger_with(10)
+    ledger.note_created(f"{PREFIX}010")
+    ledger.note_created(f"{PREFIX}lost")
+    assert ledger.created_unrecorded() == [f"{PREFIX}lost"]
+
+
+def test_the_owners_account_quota_moved_by_a_delete_breaks_the_unchanged_clause():
+    ledger = ledger_with(10, 11)
+    delete(ledger, 11, 150.0)
+    first = look(item(10))
+    moved = audit.Observed(
+        first, accounts={OWNER: answer({"success": True, "data": {"id": OWNER, "quota": 1000}})}
+    )
+    (finding,) = audit.judge(ledger.model(), moved, [], prefix=PREFIX, quota_before={OWNER: 0})["DEL-ALL-2"]
+    assert "quota was 0 before the run's first delete and is 1000 at its end (+1000)" in finding.text
+    kept = audit.Observed(
+        first, accounts={OWNER: answer({"success": True, "data": {"id": OWNER, "quota": 0}})}
+    )
+    assert not audit.judge(ledger.model(), kept, [], prefix=PREFIX, quota_before={OWNER: 0})["DEL-ALL-2"]
+    assert not audit.judge(ledger.model(), moved, [], prefix=PREFIX)["DEL-ALL-2"]  # no baseline: not judged
+
+
+def test_a_quota_baseline_counts_only_when_seen_before_the_first_delete():
+    ledger = ledger_with(10)
+    ledger.note_quota(OWNER, 5, 100.0)
+    ledger.note_quota(PEER, 7, 300.0)
+    intents = [DeleteIntent((10,), "DELETE /api/token/10", "t", 200.0, "success", by=OWNER)]
+    assert audit._quota_before(ledger, [OWNER, PEER], intents) == {OWNER: 5}
