@@ -12,7 +12,8 @@ from newapi_contract.client.api import Credentials
 from newapi_contract.client.ledger import DeleteIntent, Ledger
 from newapi_contract.client.recording import Exchange
 from newapi_contract.client.redaction import Redactor
-from newapi_contract.run.context import Actor, RunContext, _observe_exchange
+from newapi_contract.run.context import Actor, RunContext
+from newapi_contract.run.model_feed import observe_exchange
 from newapi_contract.run.settings import RunSettings
 
 BASE = "http://127.0.0.1:9"
@@ -40,7 +41,7 @@ def fed(*exchanges: Exchange) -> Ledger:
     for token_id in (5, 6, 7):
         ledger.record(token_id, f"nac-1-{token_id}", 2)
     for ex in exchanges:
-        _observe_exchange(ledger, ex, "test_x", 10.0, by=2)
+        observe_exchange(ledger, ex, "test_x", 10.0, by=2)
     return ledger
 
 

@@ -9,20 +9,17 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from newapi_contract.client.api import Credentials, NewApi
 from newapi_contract.client.guard import Guard
 from newapi_contract.client.ids import MAX_INT64, token_id_acted_on
-from newapi_contract.client.ledger import DeleteIntent, Ledger, Sighting, new_run_prefix
+from newapi_contract.client.ledger import Ledger, new_run_prefix
 from newapi_contract.client.pacing import Pacer
 from newapi_contract.client.recording import Exchange, Recorder
 from newapi_contract.client.redaction import REDACTOR
@@ -31,7 +28,7 @@ from newapi_contract.client.transport import build_client
 from newapi_contract.contract.answers import NOT_FOUND
 from newapi_contract.contract.features import Features, detect
 from newapi_contract.contract.probes import items
-from newapi_contract.errors import FeatureAbsent, GuardRefusal, RoadFault, UsageError
+from newapi_contract.errors import UsageError
 from newapi_contract.run.bootstrap import (
     Probe,
     block_cookies,
@@ -40,6 +37,8 @@ from newapi_contract.run.bootstrap import (
     probe,
     resolve_users,
 )
+from newapi_contract.run.cleanup import clean_up, hint
+from newapi_contract.run.model_feed import TOKEN_ID_PATH, observe_exchange
 from newapi_contract.run.settings import RunSettings
 
 __all__ = ["NETWORK_FILE", "Actor", "RunContext", "Target", "preflight"]
@@ -50,11 +49,7 @@ NETWORK_FILE = "network.json"
 
 log = logging.getLogger(__name__)
 
-_TOKEN_ID_PATH = re.compile(r"/api/token/([^/]+)(/?)")
 CLEANUP_PATIENCE_S = 120.0
-# The clean-up may wait this long for the rate limits even when the run's budget is spent:
-# one window of upstream's default limit, and a little more.
-CLEANUP_WAIT_S = 200.0
 
 
 @dataclass(frozen=True)
@@ -300,7 +295,7 @@ class RunContext:
         """Feed the run's model (`client.ledger`) from every exchange of every layer: what
         each delete and batch delete was meant to delete and what came of it, and which
         tokens each list, search and GET answer showed alive."""
-        _observe_exchange(self.ledger, exchange, scope, time.time(), self._sender(exchange))
+        observe_exchange(self.ledger, exchange, scope, time.time(), self._sender(exchange))
 
     def _sender(self, exchange: Exchange) -> int | None:
         """Whose credential a recorded request carried (its Authorization is redacted: the
@@ -331,7 +326,7 @@ class RunContext:
         """Did a request whose answer was lost act? Read the server's state back: a token
         still there was not deleted, a name not listed was not created (see `client.road`)."""
         path = attempt.path
-        found = _TOKEN_ID_PATH.fullmatch(path)
+        found = TOKEN_ID_PATH.fullmatch(path)
         if attempt.method == "DELETE" and found:
             if found.group(2):
                 return False  # gin redirects the trailing-slash form without acting (ref §1)
@@ -364,110 +359,12 @@ class RunContext:
         patience_s: float = CLEANUP_PATIENCE_S,
         sleep: Callable[[float], None] = time.sleep,
     ) -> list[int]:
-        """Delete every live token this run created, one batch call per user (requests are
-        rate-limited upstream), and keep trying for `patience_s` while the road fails (a
-        restarting server, a flaky proxy); return the ids that could not be deleted."""
-        deadline = time.monotonic() + patience_s
-        pause = 1.0
-        rounds = 3  # a server that answers and still keeps tokens is asked again, twice
-        self.pacer.allow(CLEANUP_WAIT_S)
-        with self.recorder.scope("(cleanup)"):
-            while True:
-                try:
-                    left = self._cleanup_once(report)
-                    rounds -= 1
-                    if not left or rounds == 0 or time.monotonic() + pause > deadline:
-                        break
-                except RoadFault as fault:
-                    if time.monotonic() + pause > deadline:
-                        report(f"cleanup gave up after {patience_s:.0f} s: {fault}")
-                        left = [entry.token_id for entry in self.ledger.live()]
-                        break
-                sleep(pause)
-                pause = min(pause * 2, 15.0)
-        if not left and self.ledger.path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                Path(self.ledger.path).unlink()
-        return left
+        """Delete every live token this run created (see `run.cleanup`); the ids left."""
+        return clean_up(self, report, patience_s, sleep)
 
     def cleanup_hint(self, left: list[int]) -> str:
         """What to tell the user about tokens the cleanup could not delete."""
-        if self.target is not None and self.target.embedded:
-            return f"{len(left)} token(s) of this run were not deleted; the embedded server is gone with them"
-        base = self.target.base_url if self.target else (self.settings.base_url or "URL")
-        return (
-            f"{len(left)} token(s) of this run could not be deleted (ids {left}); once the server "
-            f"answers again, run: newapi-contract cleanup --base-url {base} --prefix {self.run_prefix}"
-        )
-
-    def _cleanup_once(self, report: Callable[[str], None]) -> list[int]:
-        # A token whose create was answered but whose id was not yet recorded (an interrupt
-        # in between) still carries this run's unique prefix: adopt it.
-        if self.pending_names:
-            self.adopt_leftovers(self.run_prefix)
-            self.pending_names.clear()
-        left: list[int] = []
-        for owner_id in sorted({entry.owner_id for entry in self.ledger.live()}):
-            # Every id of the user, also those a delete answered success for: a broken server
-            # may have kept them. The count tells whether the list must be read to be sure.
-            ids = [e.token_id for e in self.ledger.entries() if e.owner_id == owner_id]
-            expected = sum(1 for e in self.ledger.live() if e.owner_id == owner_id)
-            actor = self.actor(owner_id)
-            if actor is None:
-                left.extend(ids)
-                continue
-            try:
-                answer = actor.api.batch_delete(ids)
-            except RoadFault as fault:
-                if fault.kind != "lost":
-                    raise
-                answer = None  # it may have deleted them: the list below tells
-            except FeatureAbsent:  # a release without batch delete (ref §10): one by one
-                answer = None
-                live = [e.token_id for e in self.ledger.live() if e.owner_id == owner_id]
-                self._delete_one_by_one(actor, live, report)
-            if answer is not None and answer.success is not True:
-                report(f"cleanup: batch delete of {ids} answered {answer.message!r}")
-            if answer is not None and answer.success is True and answer.data == expected:
-                remaining: set[int] = set()  # the live ones deleted, says the count (ref §3)
-            else:
-                remaining = self._listed_ids(actor) & set(ids)
-            for token_id in ids:
-                if token_id in remaining:
-                    left.append(token_id)
-                else:
-                    self.ledger.mark_deleted(token_id)
-        return left
-
-    def _delete_one_by_one(self, actor: Actor, ids: list[int], report: Callable[[str], None]) -> None:
-        """The clean-up of a release without batch delete. The run's newest token has a
-        neighbour that is not the run's, which the guard's off-by-one rule protects: it is
-        vouched for once its GET shows it is none of the user's tokens (`Guard.vouch`)."""
-        for token_id in ids:
-            try:
-                try:
-                    actor.api.delete_token(token_id)
-                except GuardRefusal:
-                    if not self._vouch_neighbours(actor, token_id):
-                        report(f"cleanup: token {token_id} left: a neighbour id is one of the user's tokens")
-                        continue
-                    actor.api.delete_token(token_id)
-            except RoadFault as fault:
-                if fault.kind != "lost":
-                    raise  # the list afterwards tells what a lost answer did
-
-    def _vouch_neighbours(self, actor: Actor, token_id: int) -> bool:
-        assert self.guard is not None
-        for beside in (token_id - 1, token_id + 1):
-            if beside <= 0 or self.ledger.knows(beside):
-                continue
-            if actor.api.get_token(beside).message != NOT_FOUND:
-                return False
-            self.guard.vouch(beside)
-        return True
-
-    def _listed_ids(self, actor: Actor) -> set[int]:
-        return actor.api.list_all().ids()
+        return hint(self, left)
 
     def _record_network(self) -> None:
         """What the flaky network injected, in the report directory (`NETWORK_FILE`)."""
@@ -493,86 +390,6 @@ class RunContext:
         if self._server is not None:
             self._server.stop()
             self._server = None
-
-
-def _outcome(exchange: Exchange) -> str:
-    if exchange.error is not None or exchange.status is None:
-        return "lost"
-    if exchange.status == 429:
-        return "throttled"  # limiters run before the handler: no effect (ref §7)
-    if 300 <= exchange.status < 400 or exchange.status in (401, 403, 404):
-        return "refused"  # a redirect runs no handler (ref §1); auth refused; no route
-    try:
-        body = json.loads(exchange.response_body)
-    except ValueError:
-        body = None
-    success = body.get("success") if isinstance(body, dict) else None
-    if exchange.status == 200 and success is True:
-        return "success"
-    if exchange.status == 200 and success is False:
-        return "refused"
-    return f"http {exchange.status}"
-
-
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
-def _observe_exchange(
-    ledger: Ledger, exchange: Exchange, scope: str, now: float, by: int | None = None
-) -> None:
-    """One exchange into the model (see `RunContext._observe`)."""
-    path = urlsplit(exchange.url).path
-    found = _TOKEN_ID_PATH.fullmatch(path)
-    if exchange.method == "DELETE" and found:
-        token_id = token_id_acted_on(found.group(1))
-        outcome = _outcome(exchange)  # gin redirects "N/" (307: refused, it ran no handler)
-        ledger.note_intent(DeleteIntent((token_id,), f"DELETE {path}", scope, now, outcome, by=by))
-        return
-    if exchange.method == "POST" and path == "/api/token/batch":
-        sent = _json(exchange.request_body)
-        asked = sent.get("ids") if isinstance(sent, dict) else None
-        ids = [i for i in asked if type(i) is int] if isinstance(asked, list) else []
-        answer = _json(exchange.response_body)
-        data = answer.get("data") if isinstance(answer, dict) else None
-        count = data if isinstance(data, int) and not isinstance(data, bool) else None
-        request = f"POST /api/token/batch {ids}"
-        ledger.note_intent(DeleteIntent(tuple(ids), request, scope, now, _outcome(exchange), count, by))
-        return
-    if (exchange.method, path) in (("POST", "/api/user/login"), ("GET", "/api/user/self")):
-        _observe_quota(ledger, exchange, now)
-        return
-    if exchange.method != "GET" or exchange.status != 200:
-        return
-    body = _json(exchange.response_body)
-    if not isinstance(body, dict) or body.get("success") is not True:
-        return
-    if path in ("/api/token/", "/api/token/search"):
-        data = body.get("data")
-        listed = data.get("items") if isinstance(data, dict) else data
-        shown = [i.get("id") for i in listed if isinstance(i, dict)] if isinstance(listed, list) else []
-        how = "list" if path == "/api/token/" else "search"
-        ledger.note_seen([i for i in shown if isinstance(i, int)], Sighting(now, scope, how))
-    elif found and not found.group(2):
-        item = body.get("data")
-        read = item.get("id") if isinstance(item, dict) else None
-        if isinstance(read, int):
-            ledger.note_seen([read], Sighting(now, scope, "get"))
-
-
-def _observe_quota(ledger: Ledger, exchange: Exchange, now: float) -> None:
-    """A user's account quota from a login (legacy `data`, current `data.user`) or a
-    GET /api/user/self answer."""
-    body = _json(exchange.response_body)
-    if exchange.status != 200 or not isinstance(body, dict) or body.get("success") is not True:
-        return
-    data = body.get("data")
-    user = data.get("user") if isinstance(data, dict) and isinstance(data.get("user"), dict) else data
-    if isinstance(user, dict) and type(user.get("id")) is int and type(user.get("quota")) is int:
-        ledger.note_quota(user["id"], user["quota"], now)
 
 
 PREFLIGHT_TIMEOUT_S = 5.0
