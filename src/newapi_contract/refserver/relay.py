@@ -85,15 +85,7 @@ def read_key(request: Request, current: bool) -> RelayKey:
     """The key and its door, exactly in upstream's order of precedence."""
     headers = request.headers
     path = request.url.path
-    auth, door, raw = headers.get("authorization", ""), "authorization", headers.get("authorization", "")
-    protocol = headers.get("sec-websocket-protocol", "")
-    if protocol:
-        key = protocol
-        for part in (p.strip() for p in protocol.split(",")):
-            if part.startswith(_WS_PREFIX):
-                key = part.removeprefix(_WS_PREFIX + ".")
-                break
-        auth, door, raw = "Bearer " + key, "websocket", protocol
+    auth, door, raw = _authorization_or_websocket(headers)
     if "/v1/messages" in path or "/v1/models" in path:
         anthropic = headers.get("x-api-key", "")
         if anthropic:
@@ -178,18 +170,25 @@ def _usable(inst: Instance, token: dict[str, Any]) -> bool:
     return True
 
 
+def _authorization_or_websocket(headers: Any) -> tuple[str, str, str]:
+    """(Authorization as TokenAuth goes on with it, the door, the header text as sent): the
+    WebSocket subprotocol's key, read first, replaces Authorization (every generation)."""
+    auth = headers.get("authorization", "")
+    protocol = headers.get("sec-websocket-protocol", "")
+    if not protocol:
+        return auth, "authorization", auth
+    key = protocol
+    for part in (p.strip() for p in protocol.split(",")):
+        if part.startswith(_WS_PREFIX):
+            key = part.removeprefix(_WS_PREFIX + ".")
+            break
+    return "Bearer " + key, "websocket", protocol
+
+
 def read_key_late2024(request: Request) -> RelayKey:
     """c6ae8273 TokenAuth's reading of the key: WebSocket, Authorization, mj-api-secret."""
     headers = request.headers
-    auth, door, raw = headers.get("authorization", ""), "authorization", headers.get("authorization", "")
-    protocol = headers.get("sec-websocket-protocol", "")
-    if protocol:
-        key = protocol
-        for part in (p.strip() for p in protocol.split(",")):
-            if part.startswith(_WS_PREFIX):
-                key = part.removeprefix(_WS_PREFIX + ".")
-                break
-        auth, door, raw = "Bearer " + key, "websocket", protocol
+    auth, door, raw = _authorization_or_websocket(headers)
     key = auth.removeprefix("Bearer ")
     if key in ("", "midjourney-proxy"):
         raw = headers.get("mj-api-secret", "")

@@ -253,21 +253,37 @@ async def create_token(inst: Instance, call: Call) -> Response:
     return ok(with_data=False)
 
 
-async def update_token(inst: Instance, call: Call) -> Response:
-    body = await _bound_token(inst, call)
-    if isinstance(body, Response):
-        return body
+def _updatable(
+    inst: Instance, call: Call, body: dict[str, Any], expired: str, exhausted: str
+) -> dict[str, Any] | Response:
+    """The caller's token an update names, or the refusal UpdateToken answers (a missing id,
+    no such token, enabling an expired or exhausted one: `expired`/`exhausted` messages)."""
     if body["id"] == 0:
         return fail(ID_EMPTY)
     token = inst.store.token(body["id"], call.user_id)
     if token is None:
         return fail(NOT_FOUND)
     if body["status"] == TOKEN_ENABLED:
-        now = inst.store.now()
-        if token["status"] == TOKEN_EXPIRED and -1 != token["expired_time"] <= now:
-            return fail(text("token.expired_cannot_enable", call.lang))
+        if token["status"] == TOKEN_EXPIRED and -1 != token["expired_time"] <= inst.store.now():
+            return fail(expired)
         if token["status"] == TOKEN_EXHAUSTED and token["remain_quota"] <= 0 and not token["unlimited_quota"]:
-            return fail(text("token.exhausted_cannot_enable", call.lang))
+            return fail(exhausted)
+    return token
+
+
+async def update_token(inst: Instance, call: Call) -> Response:
+    body = await _bound_token(inst, call)
+    if isinstance(body, Response):
+        return body
+    token = _updatable(
+        inst,
+        call,
+        body,
+        text("token.expired_cannot_enable", call.lang),
+        text("token.exhausted_cannot_enable", call.lang),
+    )
+    if isinstance(token, Response):
+        return token
     if call.request.query_params.get("status_only", ""):
         changes: dict[str, Any] = {"status": body["status"]}
     else:
@@ -444,17 +460,15 @@ async def update_token_late2024(inst: Instance, call: Call) -> Response:
     body = await _bound_late2024(call)
     if isinstance(body, Response):
         return body
-    if body["id"] == 0:
-        return fail(ID_EMPTY)
-    token = inst.store.token(body["id"], call.user_id)
-    if token is None:
-        return fail(NOT_FOUND)
-    if body["status"] == TOKEN_ENABLED:
-        now = inst.store.now()
-        if token["status"] == TOKEN_EXPIRED and -1 != token["expired_time"] <= now:
-            return fail("令牌已过期，无法启用，请先修改令牌过期时间，或者设置为永不过期")
-        if token["status"] == TOKEN_EXHAUSTED and token["remain_quota"] <= 0 and not token["unlimited_quota"]:
-            return fail("令牌可用额度已用尽，无法启用，请先修改令牌剩余额度，或者设置为无限额度")
+    token = _updatable(
+        inst,
+        call,
+        body,
+        "令牌已过期，无法启用，请先修改令牌过期时间，或者设置为永不过期",
+        "令牌可用额度已用尽，无法启用，请先修改令牌剩余额度，或者设置为无限额度",
+    )
+    if isinstance(token, Response):
+        return token
     if call.request.query_params.get("status_only", ""):
         changes: dict[str, Any] = {"status": body["status"]}
     else:
