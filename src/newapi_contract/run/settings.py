@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from newapi_contract.contract.revocation import DEFAULT_BOUND_S
-from newapi_contract.errors import CredentialsRejected, UsageError
+from newapi_contract.errors import UsageError
 from newapi_contract.paths import REPORTS_DIR
 from newapi_contract.refserver.config import GENERATIONS as EMBEDDED_PROFILES
 from newapi_contract.refserver.flaky_spec import FlakySpec, parse_network
@@ -36,6 +36,7 @@ __all__ = [
     "UserSecret",
     "add_arguments",
     "add_options",
+    "check_credentials",
     "check_report_dir",
     "cli_values",
     "duration_s",
@@ -427,6 +428,7 @@ class RunSettings:
             parse_limit_spec(limit_spec)  # a UsageError names what is wrong
             if merged["newapi_embedded_rate_limits"] != "on":
                 raise UsageError("--embedded-limit needs --embedded-rate-limits on")
+        _check_root_pair(merged["newapi_root_username"], merged["newapi_root_password"])
         return cls(
             base_url=base_url.rstrip("/") if base_url else None,
             generation=merged["newapi_generation"],
@@ -454,6 +456,28 @@ class RunSettings:
             latency_budgets=tuple(latency_budgets(merged["newapi_latency_budget"]).items()),
             embedded_token_cache=merged["newapi_token_cache"] == "on",
         )
+
+
+NO_CREDENTIALS = (
+    "no credentials: set NEWAPI_ACCESS_TOKEN and NEWAPI_USER_ID (and the NEWAPI_PEER_* "
+    "pair), or NEWAPI_ROOT_USERNAME and NEWAPI_ROOT_PASSWORD"
+)
+
+
+def _check_root_pair(username: str | None, password: str | None) -> None:
+    """Root's username and password come together; one alone names the other as missing."""
+    if bool(username) != bool(password):
+        missing = "NEWAPI_ROOT_PASSWORD" if username else "NEWAPI_ROOT_USERNAME"
+        raise UsageError(f"{missing} is missing: give root's username and password together")
+
+
+def check_credentials(settings: RunSettings) -> None:
+    """A run against a given server has credentials to start with (checked before any report
+    is touched; the embedded server needs none): else one line, exit 2."""
+    if settings.base_url is None or settings.owner is not None:
+        return
+    if not (settings.root_username and settings.root_password):
+        raise UsageError(NO_CREDENTIALS)
 
 
 def _check_faults(faults: tuple[str, ...]) -> None:
@@ -491,9 +515,9 @@ def _user(kind: str, token: str | None, user_id: str | None) -> UserSecret | Non
     if not str(user_id).isdigit() or int(user_id) <= 0:
         raise UsageError(f"NEWAPI_{kind}USER_ID {user_id!r}: expected a positive integer")
     if len(token) < MIN_ACCESS_TOKEN:
-        # The server would refuse it (exit 3, like any rejected credential); sending it is not
-        # needed to know that, and a secret this short could not be redacted reliably.
-        raise CredentialsRejected(
+        # Caught here, before any request: a usage error (exit 2), like a missing one; a
+        # secret this short could not be redacted reliably, so it is never sent.
+        raise UsageError(
             f"{variable} ({len(token)} characters) is not an access token new-api issues "
             "(29 to 32 characters): the server would refuse it; copy it again from Personal settings"
         )
