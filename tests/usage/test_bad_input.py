@@ -124,8 +124,11 @@ def _untouched(reports: Path) -> bool:
         (["--embedded-faults", "delete-noop,no-such-fault"], "unknown fault mode(s) no-such-fault"),
         (["--clause", "DEL-NOPE-9"], "unknown clause(s) DEL-NOPE-9"),
         (["--", "--no-such-pytest-option"], "unrecognized arguments: --no-such-pytest-option"),
+        (["--", "--report-dir", "elsewhere"], "--report-dir after `--` is an option of run itself"),
+        (["--", "--profile=thorough"], "--profile after `--` is an option of run itself: put it before"),
+        (["--", "-k", "x", "--clause", "DEL-OWN-1"], "--clause after `--`"),
     ],
-    ids=["unknown-fault", "unknown-clause", "bad-pytest-argument"],
+    ids=["unknown-fault", "unknown-clause", "bad-pytest-argument", "report-dir-after", "profile-after", "clause"],
 )
 def test_configuration_errors_leave_reports_alone(
     run_script: Any, old_reports: Path, args: list[str], says: str

@@ -39,6 +39,7 @@ __all__ = [
     "check_credentials",
     "check_report_dir",
     "cli_values",
+    "owned_flags",
     "duration_s",
     "latency_budgets",
     "pytest_flags",
@@ -331,6 +332,11 @@ def add_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     for option in OPTIONS:
         if command in option.commands:
             parser.add_argument(option.flag, dest=option.cli_dest, **_declared(option))
+
+
+def owned_flags(command: str) -> frozenset[str]:
+    """The flags the table gives `command`: after `--` they would reach pytest alone."""
+    return frozenset(o.flag for o in OPTIONS if command in o.commands)
 
 
 def cli_values(args: argparse.Namespace) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from newapi_contract.run.settings import (
     check_credentials,
     check_report_dir,
     cli_values,
+    owned_flags,
     pytest_flags,
 )
 
@@ -241,8 +242,19 @@ def _network_line(path: Path) -> str:
         return f"newapi-contract: flaky network: {path} is unreadable ({exc})"
 
 
+def _check_forwarded(pytest_args: list[str]) -> None:
+    """An option of `run` itself after `--` would reach pytest's copy alone (the summary in
+    one place, the HTML and JUnit in another): refused, naming it."""
+    owned = owned_flags("run") | {"--clause"}
+    for arg in pytest_args:
+        flag = arg.split("=", 1)[0]
+        if flag in owned:
+            raise UsageError(f"{flag} after `--` is an option of run itself: put it before `--`")
+
+
 def run_command(args: argparse.Namespace) -> Exit:
     # Everything that can be checked before the run is, before any report is touched.
+    _check_forwarded(list(args.pytest_args))
     settings = _settings(args)
     check_report_dir(settings.report_dir)
     if unknown := sorted(set(args.clause or ()) - set(load_clauses())):
