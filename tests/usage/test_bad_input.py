@@ -128,7 +128,14 @@ def _untouched(reports: Path) -> bool:
         (["--", "--profile=thorough"], "--profile after `--` is an option of run itself: put it before"),
         (["--", "-k", "x", "--clause", "DEL-OWN-1"], "--clause after `--`"),
     ],
-    ids=["unknown-fault", "unknown-clause", "bad-pytest-argument", "report-dir-after", "profile-after", "clause"],
+    ids=[
+        "unknown-fault",
+        "unknown-clause",
+        "bad-pytest-argument",
+        "report-dir-after",
+        "profile-after",
+        "clause-after",
+    ],
 )
 def test_configuration_errors_leave_reports_alone(
     run_script: Any, old_reports: Path, args: list[str], says: str

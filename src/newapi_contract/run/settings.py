@@ -39,9 +39,9 @@ __all__ = [
     "check_credentials",
     "check_report_dir",
     "cli_values",
-    "owned_flags",
     "duration_s",
     "latency_budgets",
+    "owned_flags",
     "pytest_flags",
 ]
 
