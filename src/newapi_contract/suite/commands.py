@@ -69,9 +69,14 @@ def register(sub: Any) -> None:
     cleanup = sub.add_parser(
         "cleanup",
         help="delete tokens left behind by earlier runs (names starting with the run prefix)",
+        description="Delete the tokens earlier runs left behind on a new-api (a run killed before "
+        "its own clean-up): every token of the test users whose name starts with --prefix. Needs "
+        "--base-url and the same credentials as `run` (from the environment); touches nothing else.",
     )
     add_arguments(cleanup, "cleanup")
-    cleanup.add_argument("--prefix", default="nac-", help="token name prefix of the suite's runs")
+    cleanup.add_argument(
+        "--prefix", default="nac-", help="token name prefix of the suite's runs (default nac-)"
+    )
     cleanup.set_defaults(handler=cleanup_command)
 
     from newapi_contract.suite import doctor, selftest
