@@ -33,7 +33,9 @@ from newapi_contract.run.settings import (
     check_report_dir,
     cli_values,
     owned_flags,
-    pytest_flags,
+)
+from newapi_contract.run.settings import (
+    pytest_flags as _flags_for_pytest,
 )
 
 __all__ = ["register"]
@@ -132,6 +134,8 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         "-v",
         "-p",
         "no:cacheprovider",
+        "-p",
+        __name__,  # pytest_configure below, in xdist's workers too
         # Clause tests judge with `require` (expected vs observed), not assert introspection;
         # rewriting every plugin module (schemathesis's 300) cost 2-3 s a run.
         "--assert=plain",
@@ -140,7 +144,7 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         f"--junitxml={report_dir / 'junit.xml'}",
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
-        *pytest_flags(forwarded),
+        *_flags_for_pytest(forwarded),
         *(f"--clause={clause}" for clause in args.clause or ()),
         *extra,
     ]
@@ -257,6 +261,29 @@ def _check_forwarded(pytest_args: list[str]) -> None:
             raise UsageError(f"{flag} after `--` is an option of run itself: put it before `--`")
 
 
+def _hypothesis_home(report_dir: Path) -> None:
+    """Hypothesis's files (its constants cache; the run keeps no example database) go where
+    the run's files go, not into the folder the run starts in."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(report_dir / ".hypothesis")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """This module is a pytest plugin of `run`'s sessions too (`-p`, which xdist hands every
+    worker): each process keeps hypothesis's files in the report directory, and test ids
+    print as the report has them (`contracts/test_x.py::test_y`, relative to the folder
+    holding contracts/), not relative to the current folder (`../venv/lib/...`)."""
+    report_dir = config.getoption("newapi_report_dir", None)
+    if report_dir:
+        _hypothesis_home(Path(report_dir))
+    setattr(config, "cwd_relative_nodeid", _short_nodeid)  # noqa: B010 (a method of this config only)
+
+
+def _short_nodeid(nodeid: str) -> str:
+    return nodeid
+
+
 def run_command(args: argparse.Namespace) -> Exit:
     # Everything that can be checked before the run is, before any report is touched.
     _check_forwarded(list(args.pytest_args))
@@ -272,6 +299,7 @@ def run_command(args: argparse.Namespace) -> Exit:
 
     network_file = settings.report_dir / NETWORK_FILE
     network_file.unlink(missing_ok=True)  # an earlier run's
+    _hypothesis_home(settings.report_dir)
     earlier = _EarlierReports(settings.report_dir)
     verdict = _Verdict(earlier)
     held = io.StringIO()
