@@ -233,7 +233,7 @@ def test_the_installed_wheel_runs_from_any_folder_and_leaves_other_projects_alon
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     done = subprocess.run(
-        [script, "run", "--", "-q"],
+        [script, "run"],  # verbose: the test ids print
         cwd=elsewhere,
         env=_clean_env(),
         capture_output=True,
@@ -243,10 +243,35 @@ def test_the_installed_wheel_runs_from_any_folder_and_leaves_other_projects_alon
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     reports = elsewhere / "reports"
-    assert sorted(p.name for p in reports.iterdir()) == ["junit.xml", "report.html", "summary.json"]
+    assert sorted(p.name for p in reports.iterdir()) == [
+        ".hypothesis",
+        "junit.xml",
+        "report.html",
+        "summary.json",
+    ]
+    # Nothing else in the folder the run started in (hypothesis's files went to the reports).
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["reports"]
+    # Test ids print short, as the report has them, not through ../venv/lib/...
+    ids = [line.split(" ")[0] for line in done.stdout.splitlines() if "::" in line]
+    assert ids and all(i.startswith("contracts/test_") for i in ids), ids[:3]
+    assert "../" not in done.stdout
     assert '"verdict": "held"' in (reports / "summary.json").read_text(encoding="utf-8")
     # The clause tests ran from the installed package, not from this checkout.
     assert str(CHECKOUT) not in (reports / "junit.xml").read_text(encoding="utf-8")
+
+    # convert without a SOURCE writes ./openapi of the current folder, never the package.
+    package = Path(where).parent
+    before = {p: p.read_bytes() for p in (package / "openapi").iterdir()}
+    converted = subprocess.run(
+        [script, "convert"], cwd=elsewhere, env=_clean_env(), capture_output=True, text=True, check=False
+    )
+    assert converted.returncode == 0, converted.stderr[-2000:]
+    assert sorted(p.name for p in (elsewhere / "openapi").iterdir()) == sorted(p.name for p in before)
+    assert {p: p.read_bytes() for p in (package / "openapi").iterdir()} == before
+    checked = subprocess.run(
+        [script, "convert", "--check"], cwd=tmp_path, env=_clean_env(), capture_output=True, text=True
+    )
+    assert checked.returncode == 0 and "up to date" in checked.stdout, checked.stdout + checked.stderr
 
     project = _unrelated_project(tmp_path / "unrelated")
     _assert_unaffected(_pytest_in(python, project), project)

@@ -13,13 +13,44 @@ import importlib
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 from newapi_contract import __version__
 from newapi_contract.errors import ContractError, Exit, RoadFault
 
+# What each exit code means, for the help's epilog; the codes are `Exit`'s (the one table).
+_MEANING = {
+    Exit.HELD: "every clause checked held (other commands: done)",
+    Exit.FAILED: "a clause failed: the server breaks the contract",
+    Exit.USAGE: "bad usage, configuration or input (nothing touched)",
+    Exit.TARGET: "the target cannot be used, or a clause is unverified (the road failed)",
+    Exit.INTERNAL: "an internal error of the suite: no verdict on the server",
+    Exit.INTERRUPTED: "interrupted (Ctrl-C, SIGTERM)",
+}
+
+
+def exit_codes_epilog() -> str:
+    """The exit-code table, as every help ends."""
+    return "exit codes:\n" + "\n".join(f"  {int(code):>3}  {_MEANING[code]}" for code in Exit)
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter; a text of several lines (the exit-code table) keeps its lines."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exit code 2."""
+    """argparse, but a usage error is one line and exit code 2; every help ends with the
+    exit-code table."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("epilog", exit_codes_epilog())
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         print(f"{self.prog}: error: {message}", file=sys.stderr)

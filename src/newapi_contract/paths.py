@@ -9,7 +9,8 @@ checkout. The wheel carries that copy inside the package (`newapi_contract/contr
 - run from a checkout (an editable install), they are the checkout's folders, and the
   reports go to the checkout's `reports/`;
 - installed (`pip install <path or URL>`), they are the package's, found with
-  `importlib.resources`, and the reports go to `./reports` of the current folder.
+  `importlib.resources`, and the reports go to `./reports` of the current folder (and
+  `convert`'s files to `./openapi`): nothing is written into the installed package.
 
 Nothing here reads a file: importing this module is free for any pytest session.
 """
@@ -23,6 +24,7 @@ __all__ = [
     "CHECKOUT",
     "CLAUSES_FILE",
     "CONTRACTS_DIR",
+    "CONVERT_DIR",
     "EFFECTIVE_CONTRACT",
     "OPENAPI_DIR",
     "OVERLAY_FILE",
@@ -55,6 +57,9 @@ PROJECT_ROOT = CHECKOUT if CHECKOUT is not None else _installed_root()
 CONTRACTS_DIR = PROJECT_ROOT / "contracts"
 OPENAPI_DIR = PROJECT_ROOT / "openapi"
 REPORTS_DIR = (CHECKOUT if CHECKOUT is not None else Path.cwd()) / "reports"
+# Where `convert` without a SOURCE writes: the checkout's openapi/, or installed, ./openapi of
+# the current folder (nothing is ever written into the installed package).
+CONVERT_DIR = OPENAPI_DIR if CHECKOUT is not None else Path.cwd() / "openapi"
 SEED_SOURCE = CONTRACTS_DIR / "apifox" / "000_delete_token.apifox.txt"
 OVERLAY_FILE = CONTRACTS_DIR / "overlay.yaml"
 CLAUSES_FILE = CONTRACTS_DIR / "clauses.yaml"

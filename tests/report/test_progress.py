@@ -18,16 +18,35 @@ class _Clock:
 
 def test_status_says_done_total_requests_waiting_and_time_left() -> None:
     clock = _Clock()
-    progress = Progress(lambda: Counters(140, 20.4, 3), clock=clock)
+    progress = Progress(lambda: Counters(140, 0, 0), clock=clock)
     progress.total = 31
-    assert (
-        progress.status()
-        == "newapi-contract: 0/31 tests, 140 requests, waited 20 s for rate limits (3 answers 429)"
-    )
+    assert progress.status() == "newapi-contract: 0/31 tests, 140 requests"
     for _ in range(10):
         progress.done += 1
     clock.now += 50  # 5 s a test, 21 tests left
     assert progress.status().endswith("about 1 min 45 s left")
+
+
+def test_a_rate_limit_wait_is_said_and_never_extrapolated() -> None:
+    """Issue 21: "about 69 min 08 s left" while the run waited out a 179 s window."""
+    clock, counters = _Clock(), {"waited": 0.0, "throttled": 0}
+    progress = Progress(lambda: Counters(140, counters["waited"], counters["throttled"]), clock=clock)
+    progress.total = 12
+    clock.now += 10
+    progress.done = 10  # 1 s a test
+    counters["waited"], counters["throttled"] = 179.0, 1  # the pacer starts a 179 s wait
+    assert progress.status() == (
+        "newapi-contract: 10/12 tests, 140 requests, waiting 2 min 59 s for the server's rate limit, "
+        "about 3 min 01 s left"
+    )
+    clock.now += 100
+    assert "waiting 1 min 19 s for the server's rate limit, about 1 min 21 s left" in progress.status()
+    clock.now += 79 + 1  # the wait is over; one more second of work
+    progress.done = 11
+    assert progress.status() == (
+        "newapi-contract: 11/12 tests, 140 requests, waited 179 s for rate limits (1 answers 429), "
+        "about 1 s left"
+    )
 
 
 def test_plain_lines_come_at_most_every_period() -> None:

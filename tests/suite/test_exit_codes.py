@@ -124,7 +124,10 @@ def test_a_stop_of_the_plugin_ends_with_its_own_code_whatever_pytest_says(
     stash = {FATAL: "root's login was refused", FATAL_EXIT: code}
     assert _run(monkeypatch, tmp_path, int(code), stash) == code
     line = capsys.readouterr().err.strip().splitlines()[-1]
-    assert line == f"newapi-contract: error: root's login was refused (no reports written; exit {code:d})"
+    assert line == (
+        "newapi-contract: error: root's login was refused "
+        f"(no reports written, earlier ones left as they were; exit {code:d})"
+    )
 
 
 def test_the_plugin_stops_with_the_errors_own_code(monkeypatch):

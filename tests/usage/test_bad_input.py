@@ -124,8 +124,18 @@ def _untouched(reports: Path) -> bool:
         (["--embedded-faults", "delete-noop,no-such-fault"], "unknown fault mode(s) no-such-fault"),
         (["--clause", "DEL-NOPE-9"], "unknown clause(s) DEL-NOPE-9"),
         (["--", "--no-such-pytest-option"], "unrecognized arguments: --no-such-pytest-option"),
+        (["--", "--report-dir", "elsewhere"], "--report-dir after `--` is an option of run itself"),
+        (["--", "--profile=thorough"], "--profile after `--` is an option of run itself: put it before"),
+        (["--", "-k", "x", "--clause", "DEL-OWN-1"], "--clause after `--`"),
     ],
-    ids=["unknown-fault", "unknown-clause", "bad-pytest-argument"],
+    ids=[
+        "unknown-fault",
+        "unknown-clause",
+        "bad-pytest-argument",
+        "report-dir-after",
+        "profile-after",
+        "clause-after",
+    ],
 )
 def test_configuration_errors_leave_reports_alone(
     run_script: Any, old_reports: Path, args: list[str], says: str
@@ -152,15 +162,33 @@ def test_a_run_selecting_nothing_leaves_no_old_verdict(run_script: Any, old_repo
         run_script("run", "--report-dir", str(old_reports), "--", "-k", "no_test_is_named_so"), EXIT_USAGE
     )
     assert "no test matched" in line and "no reports written" in line
-    assert not any((old_reports / name).exists() for name in OLD_REPORTS)
+    assert _untouched(old_reports)
 
 
 def test_too_short_access_token_names_its_variable(run_script: Any) -> None:
+    # Caught before any request: a usage error (exit 2), not a target one.
     env = {"NEWAPI_ACCESS_TOKEN": "bad", "NEWAPI_USER_ID": "2"}
-    line = _one_line(run_script("run", "--base-url", "http://127.0.0.1:9", env=env), EXIT_TARGET)
+    line = _one_line(run_script("run", "--base-url", "http://127.0.0.1:9", env=env), EXIT_USAGE)
     assert (
         "NEWAPI_ACCESS_TOKEN" in line and "would refuse it" in line and "bad" not in line.split("(")[0][-5:]
     )
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({"NEWAPI_ROOT_USERNAME": "root"}, "NEWAPI_ROOT_PASSWORD is missing"),
+        ({"NEWAPI_ROOT_PASSWORD": "s3cret-pass"}, "NEWAPI_ROOT_USERNAME is missing"),
+    ],
+    ids=["username-alone", "password-alone"],
+)
+def test_half_of_roots_pair_names_the_other_half(
+    run_script: Any, old_reports: Path, env: dict[str, str], missing: str
+) -> None:
+    result = run_script("run", "--base-url", "http://127.0.0.1:9", "--report-dir", str(old_reports), env=env)
+    line = _one_line(result, EXIT_USAGE)
+    assert missing in line and "no credentials" not in line and "s3cret" not in line
+    assert _untouched(old_reports)
 
 
 def test_a_working_token_of_another_user_says_so(run_script: Any, populated: tuple[str, list[Any]]) -> None:
@@ -182,6 +210,48 @@ def test_root_login_refused_during_the_run(
     )
     assert "no reports written" in line and "not-the-root-password" not in line
     assert not any((reports / name).exists() for name in OLD_REPORTS)
+
+
+def test_root_login_refused_during_the_run_leaves_earlier_reports(
+    run_script: Any, populated: tuple[str, list[Any]], old_reports: Path
+) -> None:
+    # Found in the run's own bootstrap, after pytest started: the earlier reports come back.
+    base_url, _ = populated
+    env = {"NEWAPI_ROOT_USERNAME": "root", "NEWAPI_ROOT_PASSWORD": "not-the-root-password"}
+    result = run_script("run", "--base-url", base_url, "--report-dir", str(old_reports), env=env)
+    assert "earlier ones left as they were" in _last_line(result, EXIT_TARGET)
+    assert _untouched(old_reports)
+    # hypothesis's files may have come (the run had started); nothing of the reports did.
+    assert sorted(p.name for p in old_reports.iterdir() if p.name != ".hypothesis") == sorted(OLD_REPORTS)
+
+
+def _last_line(result: Any, code: int) -> str:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    return str(result.stderr.strip().splitlines()[-1])
+
+
+def test_early_stops_leave_earlier_reports_byte_identical(
+    run_script: Any, old_reports: Path, closed_port: int, html_server: str, populated: tuple[str, list[Any]]
+) -> None:
+    """Every kind of early stop (usage, no credentials, unreachable, credentials rejected,
+    not a new-api): the planted reports stay as they were, and pytest's header never shows."""
+    before = {name: (old_reports / name).read_bytes() for name in OLD_REPORTS}
+    user = {"NEWAPI_ACCESS_TOKEN": "x" * 30, "NEWAPI_USER_ID": "2"}
+    cases = [
+        (["--profile", "nope"], {}, EXIT_USAGE, "--profile"),
+        (["--base-url", populated[0]], {}, EXIT_USAGE, "no credentials"),
+        (["--base-url", f"http://127.0.0.1:{closed_port}"], user, EXIT_TARGET, ""),
+        (["--base-url", html_server], user, EXIT_TARGET, ""),
+        (["--base-url", populated[0]], user, EXIT_TARGET, "NEWAPI_ACCESS_TOKEN"),
+    ]
+    for args, env, code, says in cases:
+        result = run_script("run", "--report-dir", str(old_reports), *args, env=env)
+        line = _one_line(result, code)
+        assert says in line
+        assert "test session starts" not in result.stdout and "Generated html report" not in result.stdout
+        assert {name: (old_reports / name).read_bytes() for name in OLD_REPORTS} == before, args
+        assert sorted(p.name for p in old_reports.iterdir()) == sorted(OLD_REPORTS)
 
 
 def test_an_option_without_a_command_is_named(run_script: Any) -> None:

@@ -1,7 +1,8 @@
 """`newapi-contract convert` and `newapi-contract lint`.
 
 convert [SOURCE]: with no SOURCE, the seed page is converted and both contracts under
-openapi/ are written (plain, and effective = plain + contracts/overlay.yaml); with
+openapi/ are written (the checkout's; installed, ./openapi of the current folder), plain,
+and effective = plain + contracts/overlay.yaml; with
 SOURCE, the plain contract goes to --out (or stdout) and the effective one to
 --effective-out when --overlay is given. --check writes nothing and exits 1 naming
 each missing or stale file. lint SOURCE: the findings, one a line or as JSON.
@@ -26,7 +27,13 @@ from typing import TextIO
 from newapi_contract.apifox import ConversionRefused, Finding, convert_file
 from newapi_contract.apifox.outputs import build_outputs, stale_files, write_atomically
 from newapi_contract.errors import Exit, UsageError
-from newapi_contract.paths import EFFECTIVE_CONTRACT, OVERLAY_FILE, PLAIN_CONTRACT, SEED_SOURCE
+from newapi_contract.paths import (
+    CONVERT_DIR,
+    EFFECTIVE_CONTRACT,
+    OVERLAY_FILE,
+    PLAIN_CONTRACT,
+    SEED_SOURCE,
+)
 
 __all__ = ["register"]
 
@@ -44,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     convert.add_argument(
         "--out",
         type=Path,
-        help=f"plain contract file (default: stdout, or {_shown(PLAIN_CONTRACT)} without SOURCE)",
+        help=f"plain contract file (default: stdout, or {_shown(_written(PLAIN_CONTRACT))} without SOURCE)",
     )
     convert.add_argument("--overlay", type=Path, help="Overlay 1.0 file to apply")
     convert.add_argument("--effective-out", type=Path, help="effective contract file")
@@ -64,9 +71,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_convert(args: argparse.Namespace) -> int:
     if args.source is None:
         source = SEED_SOURCE
-        out = args.out or PLAIN_CONTRACT
+        # --check reads the contract the suite uses; writing never goes into an installed package.
+        out = args.out or (PLAIN_CONTRACT if args.check else _written(PLAIN_CONTRACT))
         overlay = args.overlay or OVERLAY_FILE
-        effective = args.effective_out or EFFECTIVE_CONTRACT
+        effective = args.effective_out or (EFFECTIVE_CONTRACT if args.check else _written(EFFECTIVE_CONTRACT))
     else:
         source, out, overlay, effective = args.source, args.out, args.overlay, args.effective_out
     if (overlay is None) != (effective is None):
@@ -115,6 +123,11 @@ def _print_findings(findings: Sequence[Finding], fmt: str, stream: TextIO) -> No
     else:
         for finding in findings:
             print(finding.line(), file=stream)
+
+
+def _written(path: Path) -> Path:
+    """Where `convert` without SOURCE writes one of the contract files (`paths.CONVERT_DIR`)."""
+    return CONVERT_DIR / path.name
 
 
 def _shown(path: Path) -> str:

@@ -1,5 +1,6 @@
 """Progress of a long run: tests done of the total, requests sent, seconds waited for the
-server's limits, and the time left.
+server's limits (or the wait under way), and the time left, extrapolated from the time the
+run worked, not from its waits.
 
 On a terminal it is one live line, redrawn every second after the running test's name (so a
 paced run is never silent for seconds) and erased before pytest writes the test's result;
@@ -58,6 +59,9 @@ class Progress:
         self._start = clock()
         self._last_line = self._start
         self._lock = threading.Lock()
+        self._wait_lock = threading.Lock()
+        self._seen_waited_s = 0.0  # the pacer's waiting total as last seen
+        self._wait_ends = self._start  # when the wait under way ends
         self._drawn = False
         self._active = False
         self._room_now = 0
@@ -66,13 +70,30 @@ class Progress:
 
     def status(self) -> str:
         c = self._counters()
+        now = self._clock()
+        waiting = self._waiting_s(c.waited_s, now)
         parts = [f"{self.done}/{self.total or '?'} tests", f"{c.requests} requests"]
-        if c.waited_s or c.throttled:
+        if waiting:
+            parts.append(f"waiting {format_duration(waiting)} for the server's rate limit")
+        elif c.waited_s or c.throttled:
             parts.append(f"waited {c.waited_s:.0f} s for rate limits ({c.throttled} answers 429)")
-        elapsed = self._clock() - self._start
         if self.done and self.total > self.done:
-            parts.append(f"about {format_duration(elapsed / self.done * (self.total - self.done))} left")
+            # Extrapolate from the time the run worked, never from a wait: a 179 s window
+            # waited out once says nothing about the tests left (the wait under way is added).
+            worked = max(now - self._start - (c.waited_s - waiting), 0.0)
+            left = worked / self.done * (self.total - self.done) + waiting
+            parts.append(f"about {format_duration(left)} left")
         return "newapi-contract: " + ", ".join(parts)
+
+    def _waiting_s(self, waited_s: float, now: float) -> float:
+        """Seconds left of the rate-limit wait under way (0: none). The pacer counts a wait
+        in `waited_s` as it begins one: a rise of N seconds is a wait of N seconds from the
+        moment it is seen (at most a redraw, 1 s, late)."""
+        with self._wait_lock:
+            if waited_s > self._seen_waited_s:
+                self._wait_ends = max(self._wait_ends, now) + (waited_s - self._seen_waited_s)
+                self._seen_waited_s = waited_s
+            return max(self._wait_ends - now, 0.0)
 
     # -- plain lines ------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """The run's settings: pytest options, with the NEWAPI_* environment as their defaults.
 
-Order of precedence, as pytest-base-url has it: command line > environment > ini.
-Credentials come only from options or the environment, never from files in the repo.
+Order of precedence: command line > environment > configuration file (`newapi-contract.toml`
+in the current folder, else `[tool.newapi-contract]` of its `pyproject.toml`, or `--config
+FILE`; keys are the flags without `--`) > built-in default. Credentials come only from
+options or the environment, never from a file: a credential key in one is refused.
 `--base-url` itself is pytest-base-url's option (env PYTEST_BASE_URL, ini base_url);
 NEWAPI_BASE_URL is read as a further default.
 """
@@ -12,6 +14,7 @@ import argparse
 import os
 import re
 import tempfile
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,13 +23,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from newapi_contract.contract.revocation import DEFAULT_BOUND_S
-from newapi_contract.errors import CredentialsRejected, UsageError
+from newapi_contract.errors import UsageError
 from newapi_contract.paths import REPORTS_DIR
 from newapi_contract.refserver.config import GENERATIONS as EMBEDDED_PROFILES
 from newapi_contract.refserver.flaky_spec import FlakySpec, parse_network
 
 __all__ = [
     "BUDGET_OPERATIONS",
+    "CONFIG_FILE",
     "EMBEDDED_PROFILES",
     "NETWORK_PATIENCE_S",
     "OPTIONS",
@@ -36,10 +40,13 @@ __all__ = [
     "UserSecret",
     "add_arguments",
     "add_options",
+    "check_credentials",
     "check_report_dir",
     "cli_values",
     "duration_s",
+    "file_values",
     "latency_budgets",
+    "owned_flags",
     "pytest_flags",
 ]
 
@@ -112,6 +119,12 @@ class _Option:
     commands: tuple[str, ...] = ()  # the newapi-contract commands that take it (none: env only)
     metavar: str | None = None
     pytest: bool = True  # False: another plugin declares it (pytest-base-url's --base-url)
+    help_for: tuple[tuple[str, str], ...] = ()  # (command, help) where a command differs
+
+    @property
+    def key(self) -> str:
+        """Its key in a configuration file (`newapi-contract.toml`): the flag without `--`."""
+        return self.flag.removeprefix("--")
 
     @property
     def cli_dest(self) -> str:
@@ -133,6 +146,7 @@ OPTIONS: tuple[_Option, ...] = (
         env="NEWAPI_BASE_URL",
         commands=("run", "cleanup", "doctor"),
         pytest=False,
+        help_for=(("cleanup", "the new-api to clean up (required: the embedded server keeps nothing)"),),
     ),
     _Option(
         "--server-generation",
@@ -315,10 +329,14 @@ def add_options(parser: pytest.Parser) -> None:
             group.addoption(option.flag, dest=option.dest, **_declared(option))
 
 
-def _declared(option: _Option) -> dict[str, Any]:
-    """What pytest's addoption and argparse's add_argument share of an option."""
+def _declared(option: _Option, command: str | None = None) -> dict[str, Any]:
+    """What pytest's addoption and argparse's add_argument share of an option: its help
+    (for `command` where it differs) with its default and environment variable."""
+    text = dict(option.help_for).get(command or "", option.help)
+    if option.default is not None and "default" not in text:
+        text += f" (default {option.default})"
     env = f" (env {option.env})" if option.env else ""
-    kwargs: dict[str, Any] = {"default": None, "help": option.help + env}
+    kwargs: dict[str, Any] = {"default": None, "help": (text + env).replace("%", "%%")}
     for name in ("type", "choices", "metavar"):
         if getattr(option, name) is not None:
             kwargs[name] = getattr(option, name)
@@ -329,13 +347,100 @@ def add_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     """The options of `command` (`run`, `cleanup`, `doctor`, `compare`), as the table says."""
     for option in OPTIONS:
         if command in option.commands:
-            parser.add_argument(option.flag, dest=option.cli_dest, **_declared(option))
+            parser.add_argument(option.flag, dest=option.cli_dest, **_declared(option, command))
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help=f"a configuration file of these options (default ./{CONFIG_FILE}, else "
+        f"[{PYPROJECT_TABLE}] of ./pyproject.toml); the command line and the environment win",
+    )
+
+
+# -- the configuration file -------------------------------------------------------------
+CONFIG_FILE = "newapi-contract.toml"
+PYPROJECT_TABLE = "tool.newapi-contract"
+# Options that carry a credential: from the command line or the environment only, never a file.
+CREDENTIAL_FLAGS = frozenset(
+    {
+        "--access-token",
+        "--user-id",
+        "--peer-access-token",
+        "--peer-user-id",
+        "--root-username",
+        "--root-password",
+    }
+)
+
+
+def _config_table(path: Path | None) -> tuple[str, dict[str, Any]]:
+    """The file's options table and its name for messages: `path` (a usage error if it
+    cannot be read), else ./newapi-contract.toml, else [tool.newapi-contract] of
+    ./pyproject.toml, else nothing."""
+    if path is None:
+        if Path(CONFIG_FILE).is_file():
+            path = Path(CONFIG_FILE)
+        elif Path("pyproject.toml").is_file():
+            table = _read_toml(Path("pyproject.toml")).get("tool", {}).get("newapi-contract", {})
+            return f"pyproject.toml [{PYPROJECT_TABLE}]", table if isinstance(table, dict) else {}
+        else:
+            return "", {}
+    return str(path), _read_toml(path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except OSError as exc:
+        raise UsageError(
+            f"--config {str(path)!r}: cannot read it ({exc.strerror or type(exc).__name__})"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+
+
+def file_values(path: Path | None = None) -> dict[str, Any]:
+    """The configuration file's options, keyed by their settings name (`dest`); a key no
+    option has, or a credential, is a usage error naming it."""
+    where, table = _config_table(path)
+    by_key = {o.key: o for o in OPTIONS}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        option = by_key.get(key)
+        if option is None:
+            raise UsageError(f"{where}: unknown option {key!r} (keys are run's options without --)")
+        if option.flag in CREDENTIAL_FLAGS:
+            raise UsageError(
+                f"{where}: {key!r} is a credential, never read from a file: set {option.env} instead"
+            )
+        if isinstance(value, bool) and option.choices == ("on", "off"):
+            value = "on" if value else "off"
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise UsageError(f"{where}: {key} = {value!r}: expected a string or a number")
+        try:
+            values[option.dest] = option.type(value) if option.type is not None else str(value)
+        except ValueError:
+            raise UsageError(f"{where}: {key} = {value!r}: not a valid value for {option.flag}") from None
+    return values
+
+
+def owned_flags(command: str) -> frozenset[str]:
+    """The flags the table gives `command`: after `--` they would reach pytest alone."""
+    return frozenset(o.flag for o in OPTIONS if command in o.commands)
 
 
 def cli_values(args: argparse.Namespace) -> dict[str, Any]:
-    """The table's options a command was given, keyed by their settings name (`dest`)."""
+    """The table's options a command was given, keyed by their settings name (`dest`):
+    on its command line, else (when its environment variable is not set) in the
+    configuration file. Order: command line > environment > file > built-in default."""
     given = vars(args)
-    return {o.dest: given[o.cli_dest] for o in OPTIONS if given.get(o.cli_dest) is not None}
+    values = {o.dest: given[o.cli_dest] for o in OPTIONS if given.get(o.cli_dest) is not None}
+    for dest, value in file_values(given.get("config")).items():
+        option = next(o for o in OPTIONS if o.dest == dest)
+        if dest not in values and not (option.env and _env(option.env)):
+            values[dest] = value
+    return values
 
 
 def pytest_flags(values: dict[str, Any]) -> list[str]:
@@ -427,6 +532,7 @@ class RunSettings:
             parse_limit_spec(limit_spec)  # a UsageError names what is wrong
             if merged["newapi_embedded_rate_limits"] != "on":
                 raise UsageError("--embedded-limit needs --embedded-rate-limits on")
+        _check_root_pair(merged["newapi_root_username"], merged["newapi_root_password"])
         return cls(
             base_url=base_url.rstrip("/") if base_url else None,
             generation=merged["newapi_generation"],
@@ -454,6 +560,28 @@ class RunSettings:
             latency_budgets=tuple(latency_budgets(merged["newapi_latency_budget"]).items()),
             embedded_token_cache=merged["newapi_token_cache"] == "on",
         )
+
+
+NO_CREDENTIALS = (
+    "no credentials: set NEWAPI_ACCESS_TOKEN and NEWAPI_USER_ID (and the NEWAPI_PEER_* "
+    "pair), or NEWAPI_ROOT_USERNAME and NEWAPI_ROOT_PASSWORD"
+)
+
+
+def _check_root_pair(username: str | None, password: str | None) -> None:
+    """Root's username and password come together; one alone names the other as missing."""
+    if bool(username) != bool(password):
+        missing = "NEWAPI_ROOT_PASSWORD" if username else "NEWAPI_ROOT_USERNAME"
+        raise UsageError(f"{missing} is missing: give root's username and password together")
+
+
+def check_credentials(settings: RunSettings) -> None:
+    """A run against a given server has credentials to start with (checked before any report
+    is touched; the embedded server needs none): else one line, exit 2."""
+    if settings.base_url is None or settings.owner is not None:
+        return
+    if not (settings.root_username and settings.root_password):
+        raise UsageError(NO_CREDENTIALS)
 
 
 def _check_faults(faults: tuple[str, ...]) -> None:
@@ -491,9 +619,9 @@ def _user(kind: str, token: str | None, user_id: str | None) -> UserSecret | Non
     if not str(user_id).isdigit() or int(user_id) <= 0:
         raise UsageError(f"NEWAPI_{kind}USER_ID {user_id!r}: expected a positive integer")
     if len(token) < MIN_ACCESS_TOKEN:
-        # The server would refuse it (exit 3, like any rejected credential); sending it is not
-        # needed to know that, and a secret this short could not be redacted reliably.
-        raise CredentialsRejected(
+        # Caught here, before any request: a usage error (exit 2), like a missing one; a
+        # secret this short could not be redacted reliably, so it is never sent.
+        raise UsageError(
             f"{variable} ({len(token)} characters) is not an access token new-api issues "
             "(29 to 32 characters): the server would refuse it; copy it again from Personal settings"
         )

@@ -6,8 +6,8 @@ with the HTML, JUnit and JSON reports switched on, and ends with one of the suit
 exit codes (`errors.Exit`): from the clause tally when the run judged clauses, from the
 error the plugin stopped the run with, else from pytest's status. Usage and
 configuration errors are found before any report is touched and come as one line on
-stderr; reports of an earlier run are removed when the run starts, and a run that stops
-without a verdict leaves none.
+stderr; reports of an earlier run are set aside when the run starts and come back exactly
+as they were when it stops before a verdict (exit 2 or 3), whenever that is found.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,9 +29,13 @@ from newapi_contract.paths import CONTRACTS_DIR, PROJECT_ROOT
 from newapi_contract.run.settings import (
     RunSettings,
     add_arguments,
+    check_credentials,
     check_report_dir,
     cli_values,
-    pytest_flags,
+    owned_flags,
+)
+from newapi_contract.run.settings import (
+    pytest_flags as _flags_for_pytest,
 )
 
 __all__ = ["register"]
@@ -65,9 +71,14 @@ def register(sub: Any) -> None:
     cleanup = sub.add_parser(
         "cleanup",
         help="delete tokens left behind by earlier runs (names starting with the run prefix)",
+        description="Delete the tokens earlier runs left behind on a new-api (a run killed before "
+        "its own clean-up): every token of the test users whose name starts with --prefix. Needs "
+        "--base-url and the same credentials as `run` (from the environment); touches nothing else.",
     )
     add_arguments(cleanup, "cleanup")
-    cleanup.add_argument("--prefix", default="nac-", help="token name prefix of the suite's runs")
+    cleanup.add_argument(
+        "--prefix", default="nac-", help="token name prefix of the suite's runs (default nac-)"
+    )
     cleanup.set_defaults(handler=cleanup_command)
 
     from newapi_contract.suite import doctor, selftest
@@ -123,6 +134,8 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         "-v",
         "-p",
         "no:cacheprovider",
+        "-p",
+        __name__,  # pytest_configure below, in xdist's workers too
         # Clause tests judge with `require` (expected vs observed), not assert introspection;
         # rewriting every plugin module (schemathesis's 300) cost 2-3 s a run.
         "--assert=plain",
@@ -131,7 +144,7 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         f"--junitxml={report_dir / 'junit.xml'}",
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
-        *pytest_flags(forwarded),
+        *_flags_for_pytest(forwarded),
         *(f"--clause={clause}" for clause in args.clause or ()),
         *extra,
     ]
@@ -139,17 +152,18 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
 
 class _Verdict:
     """What `run` needs from the pytest session: the clause tally and any fatal error, and
-    the moment the run really starts (then stale reports go; not on a usage error)."""
+    the moment the run really starts (then an earlier run's reports are set aside, to come
+    back exactly as they were if the run stops before a verdict)."""
 
-    def __init__(self, report_dir: Path) -> None:
-        self.report_dir = report_dir
+    def __init__(self, earlier: _EarlierReports) -> None:
+        self.earlier = earlier
         self.tally: Any = None
         self.fatal: str | None = None
         self.fatal_exit: Exit | None = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        _remove_reports(self.report_dir)
+        self.earlier.set_aside()
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -163,10 +177,40 @@ class _Verdict:
 REPORT_FILES = ("report.html", "junit.xml", "summary.json")
 
 
-def _remove_reports(report_dir: Path) -> None:
-    """An earlier run's reports must never pass for this run's verdict."""
-    for name in REPORT_FILES:
-        (report_dir / name).unlink(missing_ok=True)
+ASIDE_DIR = ".earlier-reports"  # in the report directory, while a run may still stop early
+
+
+class _EarlierReports:
+    """An earlier run's reports, set aside (renamed, bytes and times kept) when pytest starts
+    and either dropped once this run has a verdict, or put back exactly as they were when it
+    stops before one (exit 2 or 3, found in the preflight or in the run's own bootstrap):
+    an earlier verdict is never mixed with this run's files, nor lost to a run that judged
+    nothing."""
+
+    def __init__(self, report_dir: Path) -> None:
+        self.report_dir = report_dir
+        self.aside = report_dir / ASIDE_DIR
+
+    def set_aside(self) -> None:
+        if self.aside.exists():  # a run killed before it could tidy up: its earlier reports
+            self.restore()
+        self.aside.mkdir(parents=True, exist_ok=True)
+        for name in REPORT_FILES:
+            if (self.report_dir / name).exists():
+                os.replace(self.report_dir / name, self.aside / name)
+
+    def restore(self) -> None:
+        """Remove what this run wrote and put the earlier reports back."""
+        if not self.aside.exists():
+            return
+        for name in REPORT_FILES:
+            (self.report_dir / name).unlink(missing_ok=True)
+            if (self.aside / name).exists():
+                os.replace(self.aside / name, self.report_dir / name)
+        shutil.rmtree(self.aside, ignore_errors=True)
+
+    def drop(self) -> None:
+        shutil.rmtree(self.aside, ignore_errors=True)
 
 
 def _road_line(tally: Any) -> str:
@@ -207,8 +251,42 @@ def _network_line(path: Path) -> str:
         return f"newapi-contract: flaky network: {path} is unreadable ({exc})"
 
 
+def _check_forwarded(pytest_args: list[str]) -> None:
+    """An option of `run` itself after `--` would reach pytest's copy alone (the summary in
+    one place, the HTML and JUnit in another): refused, naming it."""
+    owned = owned_flags("run") | {"--clause"}
+    for arg in pytest_args:
+        flag = arg.split("=", 1)[0]
+        if flag in owned:
+            raise UsageError(f"{flag} after `--` is an option of run itself: put it before `--`")
+
+
+def _hypothesis_home(report_dir: Path) -> None:
+    """Hypothesis's files (its constants cache; the run keeps no example database) go where
+    the run's files go, not into the folder the run starts in."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(report_dir / ".hypothesis")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """This module is a pytest plugin of `run`'s sessions too (`-p`, which xdist hands every
+    worker): each process keeps hypothesis's files in the report directory, and test ids
+    print as the report has them (`contracts/test_x.py::test_y`, relative to the folder
+    holding contracts/), not relative to the current folder (`../venv/lib/...`)."""
+    report_dir = config.getoption("newapi_report_dir", None)
+    if report_dir:
+        _hypothesis_home(Path(report_dir))
+    setattr(config, "cwd_relative_nodeid", _short_nodeid)  # noqa: B010 (a method of this config only)
+
+
+def _short_nodeid(nodeid: str) -> str:
+    return nodeid
+
+
 def run_command(args: argparse.Namespace) -> Exit:
     # Everything that can be checked before the run is, before any report is touched.
+    _check_forwarded(list(args.pytest_args))
     settings = _settings(args)
     check_report_dir(settings.report_dir)
     if unknown := sorted(set(args.clause or ()) - set(load_clauses())):
@@ -216,15 +294,21 @@ def run_command(args: argparse.Namespace) -> Exit:
     from newapi_contract.run.context import NETWORK_FILE, preflight
 
     if settings.base_url is not None:
-        preflight(settings)
+        preflight(settings)  # the target first: an unreachable one is the thing to fix
+    check_credentials(settings)
 
     network_file = settings.report_dir / NETWORK_FILE
     network_file.unlink(missing_ok=True)  # an earlier run's
-    verdict = _Verdict(settings.report_dir)
+    _hypothesis_home(settings.report_dir)
+    earlier = _EarlierReports(settings.report_dir)
+    verdict = _Verdict(earlier)
     held = io.StringIO()
     real_stderr, sys.stderr = sys.stderr, held  # pytest's usage errors come as several lines
     try:
         status = int(pytest.main(_pytest_args(args, settings), plugins=[verdict]))
+    except BaseException:
+        earlier.restore()
+        raise
     finally:
         sys.stderr = real_stderr
     if network_file.exists():
@@ -240,10 +324,14 @@ def run_command(args: argparse.Namespace) -> Exit:
             if status == pytest.ExitCode.NO_TESTS_COLLECTED
             else _usage_message(held.getvalue())
         )
-        if verdict.tally is not None:  # the run had started: what it wrote claims nothing
-            _remove_reports(report_dir)
-        print(f"newapi-contract: error: {message} (no reports written; exit {code:d})", file=sys.stderr)
+        earlier.restore()  # what the run wrote claims nothing; the earlier reports stay
+        print(
+            f"newapi-contract: error: {message} (no reports written, earlier ones left as they were; "
+            f"exit {code:d})",
+            file=sys.stderr,
+        )
         return code
+    earlier.drop()
     sys.stderr.write(held.getvalue())
     if code == Exit.INTERNAL:
         print(

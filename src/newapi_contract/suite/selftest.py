@@ -53,6 +53,11 @@ def register(sub: Any) -> None:
     parser = sub.add_parser(
         "selftest",
         help="proof matrix: the suite against the reference server, healthy and with every fault",
+        description="The proof matrix: run the whole suite against the embedded reference server, "
+        "healthy and with each fault mode, in each generation (a fresh process each), and print "
+        "which clauses killed each fault. Good when the healthy server raises no false alarm and "
+        "every deletion-related fault is killed (exit 0); a false alarm or a surviving fault is a "
+        "bug of the suite (exit 1).",
     )
     parser.add_argument(
         "--generation",
