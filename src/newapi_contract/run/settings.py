@@ -297,6 +297,15 @@ OPTIONS: tuple[_Option, ...] = (
         commands=("run",),
         metavar="NAME=N/S,...",
     ),
+    _Option(
+        "--known-failures",
+        "newapi_known_failures",
+        "a YAML list of known defects (clause, ticket, reason, until): a listed clause that fails "
+        "before its `until` is reported as known and does not fail the run",
+        env="NEWAPI_KNOWN_FAILURES",
+        commands=("run",),
+        metavar="FILE",
+    ),
 )
 
 
@@ -375,6 +384,7 @@ class RunSettings:
     settle_s: float = 0.0  # the audit's settle window (contract.audit)
     latency_budgets: tuple[tuple[str, float], ...] = ()  # (operation, seconds)
     embedded_token_cache: bool = False
+    known_failures: str | None = None  # --known-failures FILE (report.known reads it)
 
     def __repr__(self) -> str:  # never print credentials
         return f"RunSettings(base_url={self.base_url!r}, generation={self.generation!r})"
@@ -453,6 +463,7 @@ class RunSettings:
             ),
             latency_budgets=tuple(latency_budgets(merged["newapi_latency_budget"]).items()),
             embedded_token_cache=merged["newapi_token_cache"] == "on",
+            known_failures=merged.get("newapi_known_failures") or None,
         )
 
 

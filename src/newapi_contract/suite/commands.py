@@ -24,6 +24,7 @@ import pytest
 from newapi_contract.contract.clauses import load_clauses
 from newapi_contract.errors import Exit, UsageError
 from newapi_contract.paths import CONTRACTS_DIR, PROJECT_ROOT
+from newapi_contract.report.known import load_known_failures
 from newapi_contract.run.settings import (
     RunSettings,
     add_arguments,
@@ -106,6 +107,8 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
     forwarded = cli_values(args)
     forwarded["base_url"] = settings.base_url
     forwarded["newapi_report_dir"] = str(report_dir)
+    if settings.known_failures:
+        forwarded["newapi_known_failures"] = str(Path(settings.known_failures).resolve())
     # The spec in full: a seed drawn here is the one the run uses and reports.
     network = settings.embedded_network
     forwarded["newapi_embedded_network"] = network.describe() if network else None
@@ -215,6 +218,8 @@ def run_command(args: argparse.Namespace) -> Exit:
         raise UsageError(f"--clause: unknown clause(s) {', '.join(unknown)} (contracts/clauses.yaml)")
     from newapi_contract.run.context import NETWORK_FILE, preflight
 
+    if settings.known_failures:  # a file that cannot be read: one line, exit 2, no report touched
+        load_known_failures(settings.known_failures, load_clauses())
     if settings.base_url is not None:
         preflight(settings)
 
@@ -262,6 +267,9 @@ def run_command(args: argparse.Namespace) -> Exit:
             print(_road_line(tally), file=sys.stderr)
             if any(kind == "internal" for _, kind, _ in tally.road_faults):
                 code = Exit.INTERNAL  # the guard refused one of the suite's own requests: a bug
+    if tally is not None:
+        for line in tally.known_warnings():  # so the file stays honest
+            print(f"newapi-contract: {line}", file=sys.stderr)
     written = [name for name in REPORT_FILES if (report_dir / name).exists()]
     what = ", ".join(written) if written else "none written"
     stopped = "interrupted; " if code == Exit.INTERRUPTED else ""

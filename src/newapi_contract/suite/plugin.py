@@ -33,6 +33,7 @@ from newapi_contract.contract.verdict import ClauseViolation
 from newapi_contract.errors import ContractError, RoadFault
 from newapi_contract.paths import CONTRACTS_DIR
 from newapi_contract.report.failure import Failure, failure_from
+from newapi_contract.report.known import KnownFailures, load_known_failures
 from newapi_contract.report.summary import ClauseTally
 from newapi_contract.report.timings import RunTimings
 from newapi_contract.run.context import Actor, RunContext, Target
@@ -96,6 +97,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.tbstyle = "short"
     if not worker:
         tally = config.stash[TALLY] = ClauseTally(load_clauses())
+        tally.known = _known_failures(config, tally)
         config.pluginmanager.register(
             Controller(
                 config,
@@ -214,6 +216,17 @@ def _check_settings(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"--clause: unknown clause(s) {', '.join(sorted(unknown))} (contracts/clauses.yaml)"
         )
+
+
+def _known_failures(config: pytest.Config, tally: ClauseTally) -> KnownFailures | None:
+    """`--known-failures FILE`, read once on the process that judges the run."""
+    path = RunSettings.from_config(config).known_failures
+    if not path:
+        return None
+    try:
+        return load_known_failures(path, tally.clauses)
+    except ContractError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 _SIGNALLED: list[int] = []
