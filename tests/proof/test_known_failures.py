@@ -5,6 +5,7 @@ file stops the run in one line before any report is touched."""
 from __future__ import annotations
 
 import json
+import os
 
 CLAUSES = ("--clause", "DEL-OWN-2", "--clause", "DEL-AUTH-1", "--embedded-faults", "delete-noop")
 
@@ -25,8 +26,15 @@ def test_known_failures_pass_the_run_and_keep_the_file_honest(run_suite, tmp_pat
     assert "known defect BUG-7" in (run.report_dir / "report.html").read_text(encoding="utf-8")
 
     known.write_text(_entry("DEL-OWN-2", "BUG-7", "2001-01-01"))
-    run = run_suite(*CLAUSES, "--known-failures", str(known))
+    step = tmp_path / "step-summary.md"
+    run = run_suite(
+        *CLAUSES, "--known-failures", str(known), env={**os.environ, "GITHUB_STEP_SUMMARY": str(step)}
+    )
     assert run.exit_code == 1, run.output[-3000:]
+    markdown = step.read_text(encoding="utf-8")
+    assert markdown.startswith("## newapi-contract: FAILED (exit 1)")
+    assert "| DEL-OWN-2 | DEL-OWN-2 failed: expected HTTP 200" in markdown
+    assert f"`{run.report_dir / 'report.html'}`" in markdown and "expired on 2001-01-01" in markdown
     assert run.clauses("failed") == {"DEL-OWN-2"}
     assert "known-failures: DEL-OWN-2 (BUG-7) expired on 2001-01-01" in run.output
 

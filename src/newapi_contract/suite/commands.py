@@ -25,6 +25,7 @@ from newapi_contract.contract.clauses import load_clauses
 from newapi_contract.errors import Exit, UsageError
 from newapi_contract.paths import CONTRACTS_DIR, PROJECT_ROOT
 from newapi_contract.report.known import load_known_failures
+from newapi_contract.report.step_summary import append_step_summary, error_markdown, run_markdown
 from newapi_contract.run.settings import (
     RunSettings,
     add_arguments,
@@ -248,6 +249,7 @@ def run_command(args: argparse.Namespace) -> Exit:
         if verdict.tally is not None:  # the run had started: what it wrote claims nothing
             _remove_reports(report_dir)
         print(f"newapi-contract: error: {message} (no reports written; exit {code:d})", file=sys.stderr)
+        append_step_summary(error_markdown(message, code))
         return code
     sys.stderr.write(held.getvalue())
     if code == Exit.INTERNAL:
@@ -273,6 +275,8 @@ def run_command(args: argparse.Namespace) -> Exit:
     written = [name for name in REPORT_FILES if (report_dir / name).exists()]
     what = ", ".join(written) if written else "none written"
     stopped = "interrupted; " if code == Exit.INTERRUPTED else ""
+    if tally is not None and tally.results:
+        append_step_summary(run_markdown(tally, code, report_dir, written))
     print(f"newapi-contract: {stopped}reports in {report_dir}: {what} (exit {code:d})", file=sys.stderr)
     return code
 
