@@ -39,6 +39,7 @@ from newapi_contract.report.timings import RunTimings
 from newapi_contract.run.context import Actor, RunContext, Target
 from newapi_contract.run.settings import RunSettings, add_options, check_report_dir
 from newapi_contract.run.tokens import TokenFactory
+from newapi_contract.suite.allure import AllureLabels, allure_wanted
 from newapi_contract.suite.reporting import (
     CSS_FILES,
     FATAL,
@@ -80,6 +81,8 @@ def pytest_configure(config: pytest.Config) -> None:
     worker = hasattr(config, "workerinput")
     config.pluginmanager.register(Timings(config.stash[TIMINGS], worker), "newapi-contract-timings")
     _check_settings(config)  # before any report is touched: one line, exit 2
+    if allure_wanted(config):  # `-- --alluredir DIR`: allure-pytest writes, this labels
+        config.pluginmanager.register(AllureLabels(load_clauses()), "newapi-contract-allure")
     # One seed for the whole run, chosen here so that it is printed and reported and
     # `--hypothesis-seed` replays the run (xdist hands the option to every worker).
     if config.getoption("hypothesis_seed", None) is None and hasattr(config.option, "hypothesis_seed"):
