@@ -408,11 +408,10 @@ class RunSettings:
         base_url = merged.get("base_url") or _env("NEWAPI_BASE_URL")
         if base_url and not base_url.startswith(("http://", "https://")):
             raise UsageError(f"--base-url {base_url!r}: expected an http:// or https:// URL")
-        if base_url and urlsplit(base_url).path.strip("/"):
-            # The guard judges paths as upstream routes them, from the root of the origin.
-            raise UsageError(
-                f"--base-url {base_url!r}: give the server's root; a path prefix is not supported"
-            )
+        if base_url and (urlsplit(base_url).query or urlsplit(base_url).fragment):
+            raise UsageError(f"--base-url {base_url!r}: expected no query or fragment")
+        # A path (https://host/newapi/) is the prefix a reverse proxy serves new-api under: the
+        # prefix is part of the origin (client.origin); every request goes under it.
         rate = merged["newapi_rate"] or 0.0
         if rate < 0:
             raise UsageError(f"--rate {rate}: must be 0 (no limit) or more")
