@@ -113,3 +113,9 @@ def test_a_broken_server_is_red_under_a_path_prefix(run_suite):
         assert outside == [], outside
         failure = run.summary["clauses"]["DEL-OWN-2"]["failures"][0]
         assert f"{PREFIX}/api/token/" in (failure["curl"] or ""), failure["curl"]
+        # No key of the run reaches a report, under the prefix as at the root.
+        keys = [row["key"] for row in server.store.all_tokens() if row["name"].startswith("nac-")]
+        assert keys
+        for name in ("report.html", "summary.json", "junit.xml"):
+            text = (run.report_dir / name).read_text(encoding="utf-8")
+            assert not [key for key in keys if key in text], name
