@@ -57,7 +57,7 @@ def test_option_beats_environment(monkeypatch):
     ("values", "fragment"),
     [
         ({"base_url": "staging.test"}, "http://"),
-        ({"base_url": "http://staging.test/newapi/"}, "path prefix"),
+        ({"base_url": "http://staging.test/newapi/?x=1"}, "no query or fragment"),
         ({"newapi_access_token": "tok"}, "NEWAPI_USER_ID is missing"),
         ({"newapi_user_id": "7"}, "NEWAPI_ACCESS_TOKEN is missing"),
         ({"newapi_access_token": "tok", "newapi_user_id": "seven"}, "positive integer"),

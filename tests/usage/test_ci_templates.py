@@ -132,3 +132,14 @@ def test_no_secret_literal_in_the_file(name: str) -> None:
     assignments = re.findall(r"^\s*(NEWAPI_\w+):\s*(.+)$", text, re.MULTILINE)
     assert all(value.startswith("${{ secrets.") for _, value in assignments), assignments
     assert not re.search(r"sk-[0-9A-Za-z]{20,}|[0-9A-Za-z+/]{28,}={0,2}\b", text)
+
+
+def test_github_writes_the_step_summary() -> None:
+    """The run appends its verdict to $GITHUB_STEP_SUMMARY itself (Actions sets it for every
+    step: the run step must not unset it); each failure step adds its line."""
+    _, steps = _github()
+    run = next(step for step in steps if step.get("id") == "contract")
+    assert "GITHUB_STEP_SUMMARY" not in run.get("env", {})
+    for code in ("1", "2", "3"):
+        step = next(s for s in steps if s.get("if") == f"steps.contract.outputs.exit_code == '{code}'")
+        assert f"**Exit {code}:**" in step["run"] and '>> "$GITHUB_STEP_SUMMARY"' in step["run"]

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from newapi_contract.client.ids import go_unescape_path, is_harmless, plausible_targets, token_id_acted_on
 from newapi_contract.client.ledger import Ledger
+from newapi_contract.client.origin import origin_of, prefix_of, register, under_prefix
 from newapi_contract.errors import GuardRefusal
 
 __all__ = ["ALLOWED_ROUTES", "Guard"]
@@ -56,18 +57,13 @@ ALLOWED_ROUTES: dict[str, tuple[str, ...]] = {
     "DELETE": ("/api/token/{id}", "/api/token/{id}/"),
 }
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
 
 class _Pairs(list[tuple[str, object]]):
     """A JSON object as its key/value pairs in order, duplicates kept."""
 
 
 def _origin(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
-    return scheme, (parts.hostname or "").lower(), port
+    return origin_of(url)
 
 
 class Guard:
@@ -76,6 +72,10 @@ class Guard:
     def __init__(self, ledger: Ledger, origin: str) -> None:
         self._ledger = ledger
         self._origin = _origin(origin)
+        # A base URL with a path (https://host/newapi/): the prefix is part of the origin. A
+        # request outside it is refused; inside, its path is judged with the prefix removed.
+        self._prefix = prefix_of(origin)
+        register(origin)
         self._refusals: list[str] = []
         self._lock = threading.Lock()
         self._vouched: set[int] = set()
@@ -102,7 +102,10 @@ class Guard:
         """Return if the request may be sent; raise GuardRefusal (and remember it) if not."""
         method = method.upper()
         raw_path = urlsplit(url).path or "/"
-        why = self._judge(method, url, raw_path, body)
+        if under_prefix(raw_path, self._prefix):
+            why = self._judge(method, url, raw_path[len(self._prefix) :] or "/", body)
+        else:
+            why = f"outside the path prefix {self._prefix}"
         if why is not None:
             message = f"{why}: {method} {raw_path}"
             with self._lock:

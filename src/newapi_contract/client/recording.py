@@ -15,8 +15,8 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
+from newapi_contract.client.origin import route_path
 from newapi_contract.client.redaction import Redactor
 
 __all__ = ["SESSION_SCOPE", "Exchange", "Observation", "Recorder"]
@@ -76,7 +76,7 @@ class Exchange:
         First the redactor learns any secret the answer hands out that only its route tells
         apart (the access token `GET /api/user/token` answers), so it is redacted here too.
         """
-        redactor.learn(method, urlsplit(url).path, response_body)
+        redactor.learn(method, route_path(url), response_body)
         return cls(
             method=method.upper(),
             url=redactor.text(url),

@@ -28,8 +28,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
-from urllib.parse import urlsplit
 
+from newapi_contract.client.origin import route_path
 from newapi_contract.errors import RoadFault
 
 __all__ = ["DEFAULT_PATIENCE_S", "Attempt", "Road", "Settler", "is_busy_answer", "is_proxy_answer"]
@@ -71,7 +71,7 @@ class Attempt:
 
     @property
     def path(self) -> str:
-        return urlsplit(self.url).path
+        return route_path(self.url)  # as upstream routes it: a base URL's path prefix removed
 
     def is_safe(self) -> bool:
         if self.method in _SAFE_METHODS:

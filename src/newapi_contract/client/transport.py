@@ -17,6 +17,7 @@ import httpx
 
 from newapi_contract.client.guard import Guard
 from newapi_contract.client.limits import buckets_for
+from newapi_contract.client.origin import route_path
 from newapi_contract.client.pacing import Pacer
 from newapi_contract.client.recording import Exchange, Recorder
 from newapi_contract.client.redaction import Redactor, install_log_filter
@@ -99,7 +100,7 @@ class PacingTransport(httpx.BaseTransport):
         self._pacer = pacer
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        keys = buckets_for(request.method, request.url.path, request.headers)
+        keys = buckets_for(request.method, route_path(str(request.url)), request.headers)
         return self._pacer.send(lambda: self._inner.handle_request(request), keys)
 
     def close(self) -> None:

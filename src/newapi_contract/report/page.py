@@ -57,6 +57,11 @@ def verdict_sentence(tally: ClauseTally) -> str:
             f"UNVERIFIED: {counts['unverified']} clause(s) could not be checked (the road to the "
             "server failed: throttling, network, a proxy), none failed."
         )
+    if verdict == "held" and counts["known"]:
+        return (
+            f"HELD, WITH KNOWN DEFECTS: {counts['held']} of {total} clauses held; {counts['known']} "
+            "failed as listed in --known-failures (known, with a ticket)."
+        )
     if verdict == "held":
         return f"HELD: every clause checked held ({counts['held']} of {total})."
     return "NO VERDICT: no clause was checked."
@@ -134,6 +139,11 @@ def _clause_table(tally: ClauseTally) -> str:
             note = row["skipped"][0]["reason"]
         elif row["verdict"] == "unverified" and row["unverified_reasons"]:
             note = row["unverified_reasons"][0]
+        elif row["verdict"] == "known" and "known" in row:
+            known = row["known"]
+            headline = row["failures"][0]["headline"] if row["failures"] else ""
+            note = f"known defect {known['ticket']} (until {known['until']}): {known['reason']}"
+            note += f"; {headline}" if headline else ""
         elif row["probably_because_of"]:
             note = f"probably because of {', '.join(row['probably_because_of'])}"
         elif cid in roots:

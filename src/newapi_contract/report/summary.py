@@ -14,11 +14,13 @@ import pytest
 
 from newapi_contract.contract.clauses import Clause
 from newapi_contract.report.failure import ABOUT_ANSWER, Failure
+from newapi_contract.report.known import KnownFailures
 from newapi_contract.report.rootcause import RootCauses, explain
 
 __all__ = ["VERDICTS", "ClauseTally"]
 
-VERDICTS = ("held", "failed", "unverified", "skipped", "not run")
+# "known": failed, but listed in --known-failures with an `until` not yet passed (report.known).
+VERDICTS = ("held", "failed", "known", "unverified", "skipped", "not run")
 # The run's verdict, worst first: what the top of every output says.
 RUN_VERDICTS = ("failed", "interrupted", "unverified", "held", "no verdict")
 
@@ -54,6 +56,7 @@ class ClauseTally:
     # Each failed clause's bug reports (`report.failure.Failure`), by the clause broken.
     failures: dict[str, list[Failure]] = field(default_factory=lambda: defaultdict(list))
     interrupted: bool = False  # Ctrl-C, SIGTERM, or -x stopped the run before its end
+    known: KnownFailures | None = None  # --known-failures: failed clauses with a ticket
     # The latest facts of each process (xdist worker), by its run prefix.
     _infos: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -134,7 +137,17 @@ class ClauseTally:
             result.skipped.append((test, reason))
 
     def verdict_of(self, cid: str) -> str:
-        return self.results[cid].verdict if cid in self.results else "not run"
+        verdict = self.results[cid].verdict if cid in self.results else "not run"
+        if verdict == "failed" and self.known is not None and self.known.shields(cid):
+            return "known"
+        return verdict
+
+    def verdicts(self) -> dict[str, str]:
+        return {cid: self.verdict_of(cid) for cid in self.clauses}
+
+    def known_warnings(self) -> list[str]:
+        """The --known-failures entries to update: expired, or their clause now holds."""
+        return self.known.warnings(self.verdicts()) if self.known is not None else []
 
     def counts(self) -> dict[str, int]:
         verdicts = [self.verdict_of(c) for c in self.clauses]
@@ -159,10 +172,12 @@ class ClauseTally:
         clauses = {}
         for cid, clause in self.clauses.items():
             result = self.results.get(cid, _ClauseResult())
+            entry = self.known.entries.get(cid) if self.known is not None else None
             clauses[cid] = {
                 "title": clause.title,
                 "source": clause.source,
-                "verdict": result.verdict,
+                "verdict": self.verdict_of(cid),
+                **({"known": entry.as_dict()} if entry is not None else {}),
                 "relies_on": list(clause.relies_on),
                 "probably_because_of": list(causes.because.get(cid, ())),
                 "failures": [_failure_summary(f) for f in self.failures.get(cid, ())],
@@ -182,6 +197,7 @@ class ClauseTally:
             "errors": self.errors,
             "road_faults": [{"test": t, "kind": k, "reason": r} for t, k, r in self.road_faults],
             "clauses": clauses,
+            **({"known_failures": self.known.as_dict(self.verdicts())} if self.known is not None else {}),
         }
 
     def write(self, path: Path, extra: dict[str, Any] | None = None) -> None:
@@ -199,9 +215,12 @@ class ClauseTally:
             if cid not in self.results:
                 continue
             result = self.results[cid]
-            line = f"{result.verdict:>7}  {cid}  {self.clauses[cid].title}"
-            if result.verdict == "skipped" and result.skipped:
+            verdict = self.verdict_of(cid)
+            line = f"{verdict:>7}  {cid}  {self.clauses[cid].title}"
+            if verdict == "skipped" and result.skipped:
                 line += f"  ({result.skipped[0][1]})"
+            elif verdict == "known" and self.known is not None and (entry := self.known.shields(cid)):
+                line += f"  (known: {entry.ticket}, until {entry.until.isoformat()})"
             out.append(line)
         return out
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from newapi_contract.client.ids import token_id_acted_on
 from newapi_contract.client.ledger import DeleteIntent, Ledger, Sighting
+from newapi_contract.client.origin import route_path
 from newapi_contract.client.recording import Exchange
 
 __all__ = ["TOKEN_ID_PATH", "observe_exchange"]
@@ -49,7 +49,7 @@ def observe_exchange(
     ledger: Ledger, exchange: Exchange, scope: str, now: float, by: int | None = None
 ) -> None:
     """One exchange into the model (see `RunContext._observe`)."""
-    path = urlsplit(exchange.url).path
+    path = route_path(exchange.url)  # a base URL's path prefix removed
     found = TOKEN_ID_PATH.fullmatch(path)
     if exchange.method == "DELETE" and found:
         token_id = token_id_acted_on(found.group(1))

@@ -311,6 +311,15 @@ OPTIONS: tuple[_Option, ...] = (
         commands=("run",),
         metavar="NAME=N/S,...",
     ),
+    _Option(
+        "--known-failures",
+        "newapi_known_failures",
+        "a YAML list of known defects (clause, ticket, reason, until): a listed clause that fails "
+        "before its `until` is reported as known and does not fail the run",
+        env="NEWAPI_KNOWN_FAILURES",
+        commands=("run",),
+        metavar="FILE",
+    ),
 )
 
 
@@ -480,6 +489,7 @@ class RunSettings:
     settle_s: float = 0.0  # the audit's settle window (contract.audit)
     latency_budgets: tuple[tuple[str, float], ...] = ()  # (operation, seconds)
     embedded_token_cache: bool = False
+    known_failures: str | None = None  # --known-failures FILE (report.known reads it)
 
     def __repr__(self) -> str:  # never print credentials
         return f"RunSettings(base_url={self.base_url!r}, generation={self.generation!r})"
@@ -503,11 +513,10 @@ class RunSettings:
         base_url = merged.get("base_url") or _env("NEWAPI_BASE_URL")
         if base_url and not base_url.startswith(("http://", "https://")):
             raise UsageError(f"--base-url {base_url!r}: expected an http:// or https:// URL")
-        if base_url and urlsplit(base_url).path.strip("/"):
-            # The guard judges paths as upstream routes them, from the root of the origin.
-            raise UsageError(
-                f"--base-url {base_url!r}: give the server's root; a path prefix is not supported"
-            )
+        if base_url and (urlsplit(base_url).query or urlsplit(base_url).fragment):
+            raise UsageError(f"--base-url {base_url!r}: expected no query or fragment")
+        # A path (https://host/newapi/) is the prefix a reverse proxy serves new-api under: the
+        # prefix is part of the origin (client.origin); every request goes under it.
         rate = merged["newapi_rate"] or 0.0
         if rate < 0:
             raise UsageError(f"--rate {rate}: must be 0 (no limit) or more")
@@ -559,6 +568,7 @@ class RunSettings:
             ),
             latency_budgets=tuple(latency_budgets(merged["newapi_latency_budget"]).items()),
             embedded_token_cache=merged["newapi_token_cache"] == "on",
+            known_failures=merged.get("newapi_known_failures") or None,
         )
 
 

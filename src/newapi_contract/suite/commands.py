@@ -26,6 +26,8 @@ import pytest
 from newapi_contract.contract.clauses import load_clauses
 from newapi_contract.errors import Exit, UsageError
 from newapi_contract.paths import CONTRACTS_DIR, PROJECT_ROOT
+from newapi_contract.report.known import load_known_failures
+from newapi_contract.report.step_summary import append_step_summary, error_markdown, run_markdown
 from newapi_contract.run.settings import (
     RunSettings,
     add_arguments,
@@ -117,6 +119,8 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
     forwarded = cli_values(args)
     forwarded["base_url"] = settings.base_url
     forwarded["newapi_report_dir"] = str(report_dir)
+    if settings.known_failures:
+        forwarded["newapi_known_failures"] = str(Path(settings.known_failures).resolve())
     # The spec in full: a seed drawn here is the one the run uses and reports.
     network = settings.embedded_network
     forwarded["newapi_embedded_network"] = network.describe() if network else None
@@ -293,6 +297,8 @@ def run_command(args: argparse.Namespace) -> Exit:
         raise UsageError(f"--clause: unknown clause(s) {', '.join(unknown)} (contracts/clauses.yaml)")
     from newapi_contract.run.context import NETWORK_FILE, preflight
 
+    if settings.known_failures:  # a file that cannot be read: one line, exit 2, no report touched
+        load_known_failures(settings.known_failures, load_clauses())
     if settings.base_url is not None:
         preflight(settings)  # the target first: an unreachable one is the thing to fix
     check_credentials(settings)
@@ -330,6 +336,7 @@ def run_command(args: argparse.Namespace) -> Exit:
             f"exit {code:d})",
             file=sys.stderr,
         )
+        append_step_summary(error_markdown(message, code))
         return code
     earlier.drop()
     sys.stderr.write(held.getvalue())
@@ -350,9 +357,14 @@ def run_command(args: argparse.Namespace) -> Exit:
             print(_road_line(tally), file=sys.stderr)
             if any(kind == "internal" for _, kind, _ in tally.road_faults):
                 code = Exit.INTERNAL  # the guard refused one of the suite's own requests: a bug
+    if tally is not None:
+        for line in tally.known_warnings():  # so the file stays honest
+            print(f"newapi-contract: {line}", file=sys.stderr)
     written = [name for name in REPORT_FILES if (report_dir / name).exists()]
     what = ", ".join(written) if written else "none written"
     stopped = "interrupted; " if code == Exit.INTERRUPTED else ""
+    if tally is not None and tally.results:
+        append_step_summary(run_markdown(tally, code, report_dir, written))
     print(f"newapi-contract: {stopped}reports in {report_dir}: {what} (exit {code:d})", file=sys.stderr)
     return code
 

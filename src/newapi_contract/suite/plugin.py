@@ -33,11 +33,13 @@ from newapi_contract.contract.verdict import ClauseViolation
 from newapi_contract.errors import ContractError, RoadFault
 from newapi_contract.paths import CONTRACTS_DIR
 from newapi_contract.report.failure import Failure, failure_from
+from newapi_contract.report.known import KnownFailures, load_known_failures
 from newapi_contract.report.summary import ClauseTally
 from newapi_contract.report.timings import RunTimings
 from newapi_contract.run.context import Actor, RunContext, Target
 from newapi_contract.run.settings import RunSettings, add_options, check_report_dir
 from newapi_contract.run.tokens import TokenFactory
+from newapi_contract.suite.allure import AllureLabels, allure_wanted
 from newapi_contract.suite.reporting import (
     CSS_FILES,
     FATAL,
@@ -79,6 +81,8 @@ def pytest_configure(config: pytest.Config) -> None:
     worker = hasattr(config, "workerinput")
     config.pluginmanager.register(Timings(config.stash[TIMINGS], worker), "newapi-contract-timings")
     _check_settings(config)  # before any report is touched: one line, exit 2
+    if allure_wanted(config):  # `-- --alluredir DIR`: allure-pytest writes, this labels
+        config.pluginmanager.register(AllureLabels(load_clauses()), "newapi-contract-allure")
     # One seed for the whole run, chosen here so that it is printed and reported and
     # `--hypothesis-seed` replays the run (xdist hands the option to every worker).
     if config.getoption("hypothesis_seed", None) is None and hasattr(config.option, "hypothesis_seed"):
@@ -96,6 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.tbstyle = "short"
     if not worker:
         tally = config.stash[TALLY] = ClauseTally(load_clauses())
+        tally.known = _known_failures(config, tally)
         config.pluginmanager.register(
             Controller(
                 config,
@@ -214,6 +219,17 @@ def _check_settings(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"--clause: unknown clause(s) {', '.join(sorted(unknown))} (contracts/clauses.yaml)"
         )
+
+
+def _known_failures(config: pytest.Config, tally: ClauseTally) -> KnownFailures | None:
+    """`--known-failures FILE`, read once on the process that judges the run."""
+    path = RunSettings.from_config(config).known_failures
+    if not path:
+        return None
+    try:
+        return load_known_failures(path, tally.clauses)
+    except ContractError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 _SIGNALLED: list[int] = []
