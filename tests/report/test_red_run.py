@@ -88,10 +88,19 @@ def test_html_rows_agree_with_the_clause_verdicts(red_run: FinishedRun) -> None:
         )
     generated = [r for r in rows if "test_generated[" in r["resultsTableRow"][2]]
     assert generated and generated[0]["result"] == "Failed"
-    # the counts of the terminal's last line and of the page agree
-    last = red_run.stdout.strip().splitlines()[-1]
-    n_failed = int(re.search(r"(\d+) failed", last).group(1))
+    # the counts of pytest's line of test counts and of the page agree; the verdict is last
+    lines = red_run.stdout.strip().splitlines()
+    counts = next(line for line in reversed(lines) if re.match(r"=+ \d+ failed", line))
+    n_failed = int(re.search(r"(\d+) failed", counts).group(1))
+    assert lines[-1].startswith("FAILED: the server breaks"), lines[-3:]
     assert sum(1 for r in rows if r["result"] == "Failed") == n_failed
+
+
+def test_the_red_terminal_is_short_and_has_no_harness_traceback(red_run: FinishedRun) -> None:
+    out = red_run.stdout
+    assert "Traceback" not in out and "verdict.py" not in out and "=== FAILURES ===" not in out
+    assert "refused at None" not in out and "short test summary" not in out
+    assert out.count("root cause: ") >= 1 and len(out.splitlines()) < 200
 
 
 def test_html_top_reads_as_a_bug_report(red_run: FinishedRun) -> None:

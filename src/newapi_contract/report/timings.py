@@ -176,10 +176,11 @@ class RunTimings:
             out.extend(f"           outlier: {text}" for text in row["outliers"][:3])
         late = [r for r in self.revocation if r.get("accepted_after_delete")]
         for row in late:
+            refused = row.get("refused_at_ms")
+            when = "never refused it" if refused is None else f"first refused it at {refused} ms"
             out.append(
                 f"revocation: door {row['door']} accepted the deleted key {row['accepted_after_delete']} "
-                f"time(s) after the delete; refused at {row.get('refused_at_ms')} ms "
-                f"(bound {row.get('bound_ms')} ms)"
+                f"time(s) after the delete and {when} (bound {row.get('bound_ms')} ms)"
             )
         return out
 
