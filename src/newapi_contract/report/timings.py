@@ -197,7 +197,7 @@ def _cell(value: Any) -> Any:
 def timings_html(timings: RunTimings) -> str:
     """The report's fragment: latency per operation, then revocation per door
     (`templates/timings.html.j2`)."""
-    parts = report_template("timings.html.j2").module
+    parts: Any = report_template("timings.html.j2").module
     out = []
     latency = timings.latency()
     if latency:
