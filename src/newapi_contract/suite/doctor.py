@@ -14,7 +14,7 @@ after the checks that passed have been said.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,7 +26,7 @@ from newapi_contract.contract.features import Features, detect
 from newapi_contract.errors import CredentialsRejected, UsageError
 from newapi_contract.run.bootstrap import OWNER_NAME, PEER_NAME, ROLE_ROOT, derived_password
 from newapi_contract.run.context import RunContext
-from newapi_contract.run.settings import RunSettings, add_arguments, cli_values
+from newapi_contract.run.settings import BUDGET_OPERATIONS, RunSettings, add_arguments, cli_values
 
 __all__ = ["Plan", "diagnose", "register", "runnable_clauses"]
 
@@ -74,14 +74,25 @@ def doctor_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def runnable_clauses(generation: str, has_peer: bool, features: Features | None = None) -> Plan:
-    """The clauses a run could check on a server of `generation`, and why the others are skipped
-    (the same reasons the plugin's clause gate gives)."""
+# The latency clauses, by the operation whose budget (--latency-budget) makes them a verdict
+# (contracts/test_latency.py): without one, a run observes latency and checks no clause.
+LATENCY_CLAUSES = {f"DEL-LAT-{n}": op for n, op in enumerate(BUDGET_OPERATIONS, start=1)}
+
+
+def runnable_clauses(
+    generation: str, has_peer: bool, features: Features | None = None, budgets: Collection[str] = ()
+) -> Plan:
+    """The clauses a run could check on a server of `generation` with latency budgets for the
+    operations `budgets`, and why the others are not checked (the same reasons the plugin's
+    clause gate and the latency tests give), so that the count is what a run checks."""
     checks: list[Clause] = []
     skips: list[tuple[Clause, str]] = []
     for clause in load_clauses().values():
         absent = features.absent_reason(clause.needs) if features is not None else None
         reason = clause.skip_reason(generation, has_peer, absent)
+        op = LATENCY_CLAUSES.get(clause.id)
+        if not reason and op is not None and op not in budgets:
+            reason = f"no {op} budget: latency is observed, not judged (--latency-budget {op}=500ms)"
         if reason:
             skips.append((clause, reason))
         else:
@@ -104,7 +115,8 @@ def diagnose(settings: RunSettings, say: Say) -> Plan:
     finally:
         ctx.close()
     _say_limits(settings, say)
-    plan = runnable_clauses(found.generation, has_peer, features)
+    budgets = [op for op, _ in settings.latency_budgets]
+    plan = runnable_clauses(found.generation, has_peer, features, budgets)
     _say_plan(plan, say)
     return plan
 
