@@ -134,3 +134,16 @@ def test_replay_line_runs_exactly_the_failing_test(red_run: FinishedRun, tmp_pat
     assert again.clauses("failed") == {"DEL-GEN-1"}
     ran = {cid for cid, row in again.summary["clauses"].items() if row["verdict"] != "not run"}
     assert ran == {"DEL-GEN-1"}
+
+
+def test_latency_counts_each_answer_once(red_run: FinishedRun) -> None:
+    """An answer a shared observation received (the doors' probes) is shown in the report of
+    every test that judges it, but is one answer: latency counts it once, so the answers per
+    operation never outnumber the run's requests (only the set-up's and clean-up's requests,
+    sent outside any test, are not among them)."""
+    summary = red_run.summary
+    answered = sum(row["n"] for row in summary["latency"].values())
+    assert 0.9 * summary["run"]["requests"] <= answered <= summary["run"]["requests"], (
+        answered,
+        summary["run"]["requests"],
+    )

@@ -64,6 +64,9 @@ FATAL_EXIT = pytest.StashKey[Exit]()  # and the exit code that stop means (error
 TIMINGS = pytest.StashKey[RunTimings]()  # this process's (under xdist, the controller's: all)
 SAMPLES = pytest.StashKey[list[Any]]()  # a test's answered exchanges, until its teardown report
 _SHOWN = pytest.StashKey[set[int]]()  # the shared observations already in a test's report
+# The shared observations whose answers are already among the process's latency samples (each
+# is shown in the report of every test judging it, but its answers were received once).
+_SAMPLED = pytest.StashKey[dict[int, Observation]]()
 # The report's styles, appended to pytest-html's: the verdict box both pages share, then its own.
 CSS_FILES = tuple(Path(__file__).resolve().parents[1] / "report" / f for f in ("verdict.css", "report.css"))
 
@@ -175,13 +178,19 @@ def _take(item: pytest.Item, ctx: Any, scope: str) -> list[Any]:
     it judges (a fixture value with an `observation`, see `client.recording.Observation`);
     their timings stay with the test (the "timings" property of its teardown report)."""
     shown = item.stash.setdefault(_SHOWN, set())
+    sampled = item.config.stash.setdefault(_SAMPLED, {})  # holds them: no id is reused
+    again: set[int] = set()
     for value in getattr(item, "funcargs", {}).values():
         observation = getattr(value, "observation", None)
         if isinstance(observation, Observation) and id(observation) not in shown:
             shown.add(id(observation))
+            if id(observation) in sampled:
+                again.update(id(exchange) for exchange in observation.exchanges)
+            sampled[id(observation)] = observation
             observation.attach_to(scope)
     taken = ctx.recorder.take(scope)
-    item.stash.setdefault(SAMPLES, []).extend(samples_of(taken))
+    # Latency counts each answer once, like the run's request count does.
+    item.stash.setdefault(SAMPLES, []).extend(samples_of([ex for ex in taken if id(ex) not in again]))
     return taken
 
 
