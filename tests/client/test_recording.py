@@ -226,3 +226,10 @@ def test_a_management_request_keeps_its_redaction() -> None:
         "GET", "http://h/api/user/self", {"Cookie": f"session={REDACTED}"}, "", 200, {}, "", 1.0
     )
     assert "$NEWAPI_TOKEN_KEY" not in recorded.curl() and not recorded.carries_key()
+
+
+def test_a_relay_key_sent_to_the_management_api_is_a_shell_variable_too() -> None:
+    recorded = Exchange(
+        "DELETE", "http://h/api/token/2", {"authorization": f"Bearer {REDACTED}"}, "", 200, {}, "", 1.0
+    )
+    assert REDACTED not in recorded.curl() and recorded.carries_key()

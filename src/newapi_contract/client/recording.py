@@ -33,8 +33,11 @@ _ENV_PLACEHOLDER = re.compile(r"(\$NEWAPI_[A-Z0-9_]+)")
 TOKEN_KEY_VAR = "NEWAPI_TOKEN_KEY"
 _REDACTED = "[REDACTED]"
 # Where a relay request carries its key: any header (Authorization, x-api-key, mj-api-secret,
-# the WebSocket subprotocol...) but a cookie, and the query's `key=` (Gemini).
+# the WebSocket subprotocol...) but a cookie, and the query's `key=` (Gemini). A management
+# request redacted as [REDACTED] in these headers carries a relay key too (DEL-AUTH-7 sends
+# one there): the access tokens have placeholders of their own.
 _NOT_KEY_HEADERS = frozenset({"cookie"})
+_KEY_HEADERS = frozenset({"authorization", "x-api-key", "mj-api-secret", "x-goog-api-key"})
 _KEY_QUERY = re.compile(r"([?&]key=)\[REDACTED\]")
 
 
@@ -99,7 +102,8 @@ class Exchange:
 
     @property
     def is_relay(self) -> bool:
-        """A relay request (`/v1/...`, `/v1beta/...`, `/mj/...`): any key it sends is a token's."""
+        """A relay request (`/v1/...`, `/v1beta/...`, `/mj/...`): any redacted secret it sends
+        is a token's key."""
         path = urlsplit(self.url).path
         return not (path == "/api" or path.startswith("/api/"))
 
@@ -116,7 +120,7 @@ class Exchange:
         words = ["curl", "-X", self.method, _shell_word(url)]
         for name, value in self.request_headers.items():
             if name.lower() not in _CURL_SKIPS:
-                if relay and name.lower() not in _NOT_KEY_HEADERS:
+                if name.lower() in _KEY_HEADERS or (relay and name.lower() not in _NOT_KEY_HEADERS):
                     value = value.replace(_REDACTED, var)
                 words += ["-H", _shell_word(f"{name}: {value}")]
         if self.request_body:
