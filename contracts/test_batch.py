@@ -94,6 +94,7 @@ def test_batch_deletes_own_ids_and_counts_them(batch):
         answer.data == 2,
         expected='"data": 2 (two live own ids; the deleted one skipped)',
         observed=describe(answer),
+        answer=answer,
     )
     assert_outcome(batch.get_after[batch.first.id], success=False, message=NOT_FOUND)
     assert_outcome(batch.get_after[batch.second.id], success=False, message=NOT_FOUND)
@@ -115,6 +116,7 @@ def test_batch_delete_has_the_full_effect_of_single_deletes(batch, revocation_bo
             batch.relay_before[token.id].status == 200,
             expected=f"the key of token {token.id} works on the relay before the batch",
             observed=f"{describe(batch.relay_before[token.id])} (positive control failed)",
+            answer=batch.relay_before[token.id],
         )
     listing = require_listing(batch.list_after)
     require(
@@ -163,7 +165,12 @@ def test_batch_never_deletes_another_users_token(owner, peer, make_token):
     theirs = make_token(peer)
     answer = peer.api.batch_delete([mine_a.id, mine_b.id, theirs.id])
     assert_outcome(answer, success=True)
-    require(answer.data == 1, expected='"data": 1 (only the peer\'s own token)', observed=describe(answer))
+    require(
+        answer.data == 1,
+        expected='"data": 1 (only the peer\'s own token)',
+        observed=describe(answer),
+        answer=answer,
+    )
     assert_readable(owner.api, mine_a.id)
     assert_readable(owner.api, mine_b.id)
     assert_unreadable(peer.api, theirs.id)

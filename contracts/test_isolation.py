@@ -25,6 +25,7 @@ def test_peer_cannot_delete_owners_token(owner, peer, make_token):
         (answer.status, answer.json) == (baseline.status, baseline.json),
         expected="the same answer as for an id that never existed",
         observed=f"another user's token: {describe(answer)}; missing id: {describe(baseline)}",
+        answer=answer,
     )
     assert_readable(owner.api, token.id)
     require(
@@ -37,4 +38,5 @@ def test_peer_cannot_delete_owners_token(owner, peer, make_token):
         relay.status == 200,
         expected="the owner's key still works on the relay (HTTP 200)",
         observed=describe(relay),
+        answer=relay,
     )

@@ -52,4 +52,5 @@ def test_never_existing_id_fails_like_a_second_delete(missing):
         (seen.never_existed.status, seen.never_existed.json) == (seen.again.status, seen.again.json),
         expected="the same answer as a second delete of a deleted token",
         observed=f"never existed: {describe(seen.never_existed)}; deleted before: {describe(seen.again)}",
+        answer=seen.never_existed,
     )

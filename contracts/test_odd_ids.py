@@ -94,7 +94,7 @@ def _each_answers(owner, cases: dict[str, str], *, message: str, bystanders) -> 
         raw = odd_id(form, n)
         with found.case(f"{label} {raw!r}"):
             answer = owner.api.delete_token(raw)
-            require(answer.status < 500, expected="no 5xx", observed=describe(answer))
+            require(answer.status < 500, expected="no 5xx", observed=describe(answer), answer=answer)
             assert_outcome(answer, success=False, message=message)
     _require_listed(owner, bystanders)
     found.raise_if_any()
@@ -123,7 +123,7 @@ def test_plus_and_zeros_name_the_same_token(owner, token_factory, ledger, bystan
         raw = odd_id(form, targets[label].id)
         with found.case(f"{label} {raw!r}"):
             answer = owner.api.delete_token(raw)
-            require(answer.status < 500, expected="no 5xx", observed=describe(answer))
+            require(answer.status < 500, expected="no 5xx", observed=describe(answer), answer=answer)
             assert_outcome(answer, success=True, message="")
     listed = _listed_ids(owner)
     gone = {t.id for t in targets.values()}

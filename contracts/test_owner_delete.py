@@ -110,6 +110,7 @@ def _require_success(answer: Answer, what: str) -> None:
         answer.status == 200 and answer.success is True,
         expected=f"{what} answers success:true",
         observed=describe(answer),
+        answer=answer,
     )
 
 
@@ -126,6 +127,7 @@ def test_deleted_token_is_gone_from_get(deletion):
         seen.get_before.success is True and data.get("id") == seen.token_id,
         expected=f"GET /api/token/{seen.token_id} answers the token before the delete",
         observed=f"{describe(seen.get_before)} (positive control failed)",
+        answer=seen.get_before,
     )
     assert_outcome(seen.delete, success=True)
     assert_outcome(seen.get_after, success=False, message=NOT_FOUND)
@@ -156,6 +158,7 @@ def test_deleted_token_is_gone_from_search(deletion):
         _has(seen.search_before, seen.token_id),
         expected=f"search finds {seen.name!r} before the delete",
         observed="GET /api/token/search does not find it (positive control failed)",
+        answer=seen.search_before,
     )
     assert_outcome(seen.delete, success=True)
     _require_success(seen.search_after, "GET /api/token/search")
@@ -163,6 +166,7 @@ def test_deleted_token_is_gone_from_search(deletion):
         not _has(seen.search_after, seen.token_id),
         expected=f"search no longer finds {seen.name!r}",
         observed="GET /api/token/search still finds it after a successful delete",
+        answer=seen.search_after,
     )
 
 
@@ -173,17 +177,20 @@ def test_deleted_key_is_rejected_by_the_relay(deletion):
         seen.relay_before.status == 200,
         expected="GET /v1/models with the live key answers 200",
         observed=f"{describe(seen.relay_before)} (positive control failed)",
+        answer=seen.relay_before,
     )
     assert_outcome(seen.delete, success=True)
     require(
         seen.relay_at_once.status == 401,
         expected="HTTP 401 on the relay within --revocation-bound of the delete's answer",
         observed=describe(seen.relay_at_once),
+        answer=seen.relay_at_once,
     )
     require(
         seen.relay_later.status == 401,
         expected=f"HTTP 401 still, {LATER_S} s after the delete",
         observed=describe(seen.relay_later),
+        answer=seen.relay_later,
     )
 
 
@@ -197,9 +204,11 @@ def test_deleted_key_looks_like_a_never_issued_key(deletion):
             f"deleted key: {describe(seen.relay_at_once)}; "
             f"never-issued key: {describe(seen.relay_never_issued)}"
         ),
+        answer=seen.relay_at_once,
     )
     require(
         seen.key not in seen.relay_at_once.text and seen.key[-8:] not in seen.relay_at_once.text,
         expected="no key text in the relay's answer",
         observed="the answer quotes the deleted key",
+        answer=seen.relay_at_once,
     )

@@ -31,7 +31,10 @@ def test_parallel_deletes_leave_one_consistent_outcome(owner, make_token, record
         answers = [f.result() for f in futures]
     for answer in answers:
         require(
-            answer.status == 200, expected="HTTP 200 for every parallel delete", observed=describe(answer)
+            answer.status == 200,
+            expected="HTTP 200 for every parallel delete",
+            observed=describe(answer),
+            answer=answer,
         )
         assert_shape(answer)
     successes = [a for a in answers if a.success is True]
@@ -45,6 +48,7 @@ def test_parallel_deletes_leave_one_consistent_outcome(owner, make_token, record
         all(a.message == NOT_FOUND for a in others),
         expected=f'every other delete answers success:false "{NOT_FOUND}"',
         observed="; ".join(describe(a) for a in others),
+        answer=next((a for a in others if a.message != NOT_FOUND), None),
     )
     if len(successes) > 1:
         record_property(

@@ -109,6 +109,7 @@ def _judge(request: pytest.FixtureRequest, run: DoorRun, name: str, target, prof
         run.delete.success is True,
         expected="the owner's delete of an own token answers success:true",
         observed=describe(run.delete),
+        answer=run.delete,
         clause="DEL-OWN-1",
     )
     seen = run.watches[name]
@@ -126,12 +127,14 @@ def _judge(request: pytest.FixtureRequest, run: DoorRun, name: str, target, prof
             f"accepted {len(seen.accepted)} time(s) after the delete, the last sent "
             f"{last.sent_s * 1000:.0f} ms after its answer: {describe(last.answer)}"
         ),
+        answer=last.answer,
     )
     assert later is not None and first is not None
     require(
         later.refused,
         expected=f"{where}: the deleted key still refused {LATER_S} s after the delete",
         observed=f"{later.sent_s:.1f} s after the delete: {describe(later.answer)}",
+        answer=later.answer,
     )
     stranger = run.never[name]
     for label, probe in (("first refusal", first), ("a moment later", later)):
@@ -139,11 +142,13 @@ def _judge(request: pytest.FixtureRequest, run: DoorRun, name: str, target, prof
             comparable_refusal(probe.answer) == comparable_refusal(stranger),
             expected=f"{where}: the same answer as a never-issued key gets there (up to the request id)",
             observed=f"deleted key ({label}): {describe(probe.answer)}; never-issued: {describe(stranger)}",
+            answer=probe.answer,
         )
         require(
             run.key not in probe.answer.text and run.key[-8:] not in probe.answer.text,
             expected=f"{where}: no key text in the refusal",
             observed=f"the answer ({label}) quotes the deleted key",
+            answer=probe.answer,
         )
 
 

@@ -22,6 +22,7 @@ def test_trailing_slash_is_redirected(owner, make_token):
         answer.status == 307 and location == token_path(token.id),
         expected=f"HTTP 307 with Location {token_path(token.id)}",
         observed=f"{describe(answer)}, Location {answer.headers.get('location')!r}",
+        answer=answer,
     )
     # Following it deletes the token: success here also shows the slashed request had not
     # deleted it (a second delete answers "record not found").

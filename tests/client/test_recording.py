@@ -195,3 +195,41 @@ def test_an_observation_is_recorded_once_and_counted_for_its_first_test_only() -
     seen.attach_to("test_b")
     assert recorder.take("test_a") == [one] and recorder.take("test_b") == [one]
     assert recorder.count_by_scope() == {"(shared: tokens)": 1, "test_a": 1}
+
+
+def test_a_relay_key_is_a_shell_variable_in_the_curl_line_never_redacted() -> None:
+    key = "k" * 48
+    redactor = Redactor()
+    for headers, url in (
+        ({"Authorization": f"Bearer sk-{key}"}, "http://h/v1/models"),
+        ({"mj-api-secret": key}, "http://h/mj/task/list"),
+        ({"sec-websocket-protocol": f"realtime, openai-insecure-api-key.sk-{key}"}, "http://h/v1/realtime"),
+        ({}, f"http://h/v1beta/models?key={key}"),
+    ):
+        recorded = Exchange.capture(
+            redactor, method="GET", url=url, request_headers=headers, request_body=None
+        )
+        line = recorded.curl()
+        assert key not in line and REDACTED not in line and recorded.carries_key()
+        echoed = subprocess.run(
+            ["sh", "-c", line.replace("curl", "printf '%s\\n'", 1)],
+            env={"NEWAPI_TOKEN_KEY": "the-key"},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert "the-key" in echoed
+
+
+def test_a_management_request_keeps_its_redaction() -> None:
+    recorded = Exchange(
+        "GET", "http://h/api/user/self", {"Cookie": f"session={REDACTED}"}, "", 200, {}, "", 1.0
+    )
+    assert "$NEWAPI_TOKEN_KEY" not in recorded.curl() and not recorded.carries_key()
+
+
+def test_a_relay_key_sent_to_the_management_api_is_a_shell_variable_too() -> None:
+    recorded = Exchange(
+        "DELETE", "http://h/api/token/2", {"authorization": f"Bearer {REDACTED}"}, "", 200, {}, "", 1.0
+    )
+    assert REDACTED not in recorded.curl() and recorded.carries_key()

@@ -73,6 +73,8 @@ def test_json_junit_and_page_say_the_same(tmp_path: Path) -> None:
     html = (tmp_path / "compare.html").read_text(encoding="utf-8")
     assert "&lt;b&gt;not&lt;/b&gt;" in html and "<b>not</b>" not in html
     assert page_title(document) in html.replace("&gt;", ">")
+    # the title counts what the headline counts: changes, not steps
+    assert page_title(document).startswith("newapi-contract compare: 1 contract, 0 shape, 1 text change(s)")
     for name in ("compare.json", "compare-junit.xml", "compare.html"):
         assert SECRET not in (tmp_path / name).read_text(encoding="utf-8"), name
 

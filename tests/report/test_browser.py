@@ -61,3 +61,41 @@ def test_every_failed_clause_shown_failed_and_never_passed(page, red_run: Finish
         assert "Failed" in results.get(cid, set()) and "Passed" not in results[cid], (cid, results.get(cid))
         badge = page.locator(f"#clause-{cid} .nac-badge").first.inner_text()
         assert badge == "failed", cid
+
+
+def test_figure_tables_are_padded_and_break_no_word(page) -> None:
+    """The latency table's cells are padded ("15.3" and "33.6" do not read "15.333.6"); the
+    revocation table breaks no word ("Verdic/t") and says yes/no, not True/False."""
+    padding = page.evaluate(
+        "() => parseFloat(getComputedStyle(document.querySelector('table.newapi-latency td')).paddingRight)"
+    )
+    assert padding >= 6
+    styles = page.evaluate(
+        """() => [...document.querySelectorAll('table.newapi-revocation th, table.newapi-revocation td')].map(
+            c => [getComputedStyle(c).overflowWrap, getComputedStyle(c).wordBreak])"""
+    )
+    assert styles and all(wrap == "normal" and brk == "normal" for wrap, brk in styles), set(
+        map(tuple, styles)
+    )
+    text = page.locator("table.newapi-revocation").inner_text()
+    assert "True" not in text and "False" not in text and "Verdict" in text
+    font = page.evaluate("() => getComputedStyle(document.body).fontFamily")
+    assert "Noto Sans CJK SC" in font and "Microsoft YaHei" in font
+
+
+def test_a_green_run_has_no_empty_why_column(browser, tmp_path_factory) -> None:
+    from finished_runs import run_suite
+
+    green = run_suite(
+        tmp_path_factory.mktemp("green-why") / "reports",
+        "--latency-budget",
+        "create=60s,list=60s,delete=60s,relay=60s",
+    )
+    assert green.exit_code == 0, green.stdout[-2000:]
+    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    page.goto((green.report_dir / "report.html").as_uri())
+    headers = page.evaluate(
+        "() => [...document.querySelectorAll('table.newapi-clauses th')].map(th => th.innerText)"
+    )
+    page.close()
+    assert headers and "Why" not in headers, headers

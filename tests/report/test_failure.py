@@ -116,3 +116,61 @@ def test_the_headline_is_one_line_and_bounded() -> None:
     failure = _failure(ClauseViolation("x\ny", "z" * 2000))
     headline = failure.headline()
     assert "\n" not in headline and len(headline) <= 600 and headline.endswith("...")
+
+
+def test_the_same_answer_to_several_requests_marks_the_one_judged_by_its_request_id() -> None:
+    body = '{"object":"list","data":[]}'
+    doors = [
+        Exchange(
+            "GET",
+            "http://127.0.0.1:9/v1/models",
+            {"x-api-key": "[REDACTED]"},
+            "",
+            200,
+            {"x-oneapi-request-id": rid},
+            body,
+            1.0,
+        )
+        for rid in ("r1", "r2", "r3")
+    ]
+    answer = Answer(200, httpx.Headers({"X-Oneapi-Request-Id": "r2"}), body, json.loads(body))
+    failure = _failure(ClauseViolation("refused", "accepted", answer=answer), exchanges=doors)
+    assert failure.about == 1 and failure.about_why == ABOUT_ANSWER
+
+
+def test_a_relay_key_in_the_curl_line_comes_with_how_to_get_it() -> None:
+    body = '{"object":"list","data":[]}'
+    exchanges = [
+        Exchange(
+            "POST",
+            "http://127.0.0.1:9/api/token/7/key",
+            {},
+            "",
+            200,
+            {},
+            '{"data":{"key":"[REDACTED]"}}',
+            1.0,
+        ),
+        Exchange(
+            "GET",
+            "http://127.0.0.1:9/v1/models",
+            {"authorization": "Bearer sk-[REDACTED]"},
+            "",
+            200,
+            {},
+            body,
+            1.0,
+        ),
+    ]
+    answer = Answer(200, httpx.Headers({}), body, json.loads(body))
+    failure = _failure(ClauseViolation("HTTP 401", "HTTP 200", answer=answer), exchanges=exchanges)
+    block = failure.text_block()
+    assert (
+        "'authorization: Bearer sk-'\"$NEWAPI_TOKEN_KEY\"" in block
+        and "[REDACTED]" not in block.split("curl:")[1]
+    )
+    assert (
+        "NEWAPI_TOKEN_KEY=the key of token 7" in failure.key_line()
+        and "POST /api/token/7/key" in failure.key_line()
+    )
+    assert _failure(ClauseViolation("x", "y", answer=_answer(200, GOT))).key_line() is None

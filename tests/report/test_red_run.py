@@ -88,10 +88,19 @@ def test_html_rows_agree_with_the_clause_verdicts(red_run: FinishedRun) -> None:
         )
     generated = [r for r in rows if "test_generated[" in r["resultsTableRow"][2]]
     assert generated and generated[0]["result"] == "Failed"
-    # the counts of the terminal's last line and of the page agree
-    last = red_run.stdout.strip().splitlines()[-1]
-    n_failed = int(re.search(r"(\d+) failed", last).group(1))
+    # the counts of pytest's line of test counts and of the page agree; the verdict is last
+    lines = red_run.stdout.strip().splitlines()
+    counts = next(line for line in reversed(lines) if re.match(r"=+ \d+ failed", line))
+    n_failed = int(re.search(r"(\d+) failed", counts).group(1))
+    assert lines[-1].startswith("FAILED: the server breaks"), lines[-3:]
     assert sum(1 for r in rows if r["result"] == "Failed") == n_failed
+
+
+def test_the_red_terminal_is_short_and_has_no_harness_traceback(red_run: FinishedRun) -> None:
+    out = red_run.stdout
+    assert "Traceback" not in out and "verdict.py" not in out and "=== FAILURES ===" not in out
+    assert "refused at None" not in out and "short test summary" not in out
+    assert out.count("root cause: ") >= 1 and len(out.splitlines()) < 200
 
 
 def test_html_top_reads_as_a_bug_report(red_run: FinishedRun) -> None:
@@ -125,3 +134,16 @@ def test_replay_line_runs_exactly_the_failing_test(red_run: FinishedRun, tmp_pat
     assert again.clauses("failed") == {"DEL-GEN-1"}
     ran = {cid for cid, row in again.summary["clauses"].items() if row["verdict"] != "not run"}
     assert ran == {"DEL-GEN-1"}
+
+
+def test_latency_counts_each_answer_once(red_run: FinishedRun) -> None:
+    """An answer a shared observation received (the doors' probes) is shown in the report of
+    every test that judges it, but is one answer: latency counts it once, so the answers per
+    operation never outnumber the run's requests (only the set-up's and clean-up's requests,
+    sent outside any test, are not among them)."""
+    summary = red_run.summary
+    answered = sum(row["n"] for row in summary["latency"].values())
+    assert 0.9 * summary["run"]["requests"] <= answered <= summary["run"]["requests"], (
+        answered,
+        summary["run"]["requests"],
+    )

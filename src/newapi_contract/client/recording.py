@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from newapi_contract.client.origin import route_path
 from newapi_contract.client.redaction import Redactor
 
-__all__ = ["SESSION_SCOPE", "Exchange", "Observation", "Recorder"]
+__all__ = ["SESSION_SCOPE", "TOKEN_KEY_VAR", "Exchange", "Observation", "Recorder"]
 
 SESSION_SCOPE = "(session)"
 
@@ -28,6 +28,17 @@ SESSION_SCOPE = "(session)"
 _CURL_SKIPS = frozenset({"host", "content-length", "accept-encoding", "connection"})
 # Placeholders that name an env var; a curl line lets the shell expand them.
 _ENV_PLACEHOLDER = re.compile(r"(\$NEWAPI_[A-Z0-9_]+)")
+# The shell variable a curl line holds a relay key in (the key as new-api stores it, without
+# "sk-"); the report says how to get it. Only relay requests (paths outside /api/) carry one.
+TOKEN_KEY_VAR = "NEWAPI_TOKEN_KEY"
+_REDACTED = "[REDACTED]"
+# Where a relay request carries its key: any header (Authorization, x-api-key, mj-api-secret,
+# the WebSocket subprotocol...) but a cookie, and the query's `key=` (Gemini). A management
+# request redacted as [REDACTED] in these headers carries a relay key too (DEL-AUTH-7 sends
+# one there): the access tokens have placeholders of their own.
+_NOT_KEY_HEADERS = frozenset({"cookie"})
+_KEY_HEADERS = frozenset({"authorization", "x-api-key", "mj-api-secret", "x-goog-api-key"})
+_KEY_QUERY = re.compile(r"([?&]key=)\[REDACTED\]")
 
 
 def _shell_word(text: str) -> str:
@@ -89,11 +100,28 @@ class Exchange:
             error=None if error is None else redactor.text(error),
         )
 
+    @property
+    def is_relay(self) -> bool:
+        """A relay request (`/v1/...`, `/v1beta/...`, `/mj/...`): any redacted secret it sends
+        is a token's key."""
+        path = urlsplit(self.url).path
+        return not (path == "/api" or path.startswith("/api/"))
+
+    def carries_key(self) -> bool:
+        """Whether its curl line names the relay key as `$NEWAPI_TOKEN_KEY`."""
+        return f"${TOKEN_KEY_VAR}" in self.curl()
+
     def curl(self) -> str:
-        """A curl command line that repeats the request."""
-        words = ["curl", "-X", self.method, _shell_word(self.url)]
+        """A curl command line that repeats the request; a relay key, redacted when recorded,
+        is the shell variable `$NEWAPI_TOKEN_KEY` (never `[REDACTED]`, which no one can paste)."""
+        url, relay, var = self.url, self.is_relay, f"${TOKEN_KEY_VAR}"
+        if relay:
+            url = _KEY_QUERY.sub(lambda m: m.group(1) + var, url)
+        words = ["curl", "-X", self.method, _shell_word(url)]
         for name, value in self.request_headers.items():
             if name.lower() not in _CURL_SKIPS:
+                if name.lower() in _KEY_HEADERS or (relay and name.lower() not in _NOT_KEY_HEADERS):
+                    value = value.replace(_REDACTED, var)
                 words += ["-H", _shell_word(f"{name}: {value}")]
         if self.request_body:
             words += ["--data-raw", _shell_word(self.request_body)]

@@ -58,10 +58,12 @@ def _side(side: dict[str, Any]) -> str:
 
 
 def page_title(document: dict[str, Any]) -> str:
-    counts = document["counts"]
+    """The tab's title: the distinct changes per kind, as the headline counts them (the
+    verdict line and the "changes" chips; the "steps" chips count steps, not changes)."""
+    counts = document["change_counts"]
     shown = ", ".join(f"{counts[k]} {k}" for k in ("contract", "shape", "text"))
     return (
-        f"newapi-contract compare: {shown} ({document['baseline']['target']} -> "
+        f"newapi-contract compare: {shown} change(s) ({document['baseline']['target']} -> "
         f"{document['candidate']['target']})"
     )
 

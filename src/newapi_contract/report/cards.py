@@ -163,6 +163,8 @@ def failure_card(
         facts.append(("Check", failure.check, False))
     if about := failure.about_line():
         facts.append(("About", about, False))
+    if key := failure.key_line():
+        facts.append(("Relay key", key, False))
     observed_exchange = failure.about_exchange() if _is_description(failure) else None
     observed_head = ""
     if observed_exchange is not None:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from newapi_contract.client.recording import Exchange
+from newapi_contract.client.recording import TOKEN_KEY_VAR, Exchange
 from newapi_contract.contract.verdict import ClauseViolation
 
 __all__ = ["ABOUT_ANSWER", "ABOUT_CASE", "ABOUT_LAST", "Failure", "failure_from", "pretty_body"]
@@ -34,6 +34,8 @@ ABOUT_LAST = "the last request before the failure"
 _TAGGED = re.compile(r"\[(DEL-[A-Z]+-\d+)(?: ([^\]\n]+))?\] ([^\n]+)")
 _CURL = re.compile(r"curl -X (\w+)\b.*?'?(https?://[^\s']+)'?")
 _HEADLINE_MAX = 600
+_KEY_REQUEST = re.compile(r"/api/token/(\d+)/key$")
+_TOKEN_PATH = re.compile(r"/api/token/(\d+)$")
 
 
 def _one_line(text: str) -> str:
@@ -82,6 +84,36 @@ class Failure:
         number = f"#{(self.about or 0) + 1} of {len(self.exchanges)}"
         return f"{number}: {ex.method} {ex.url} -> {outcome} ({self.about_why})"
 
+    def key_line(self) -> str | None:
+        """How to get the relay key the curl line names as `$NEWAPI_TOKEN_KEY` (None when it
+        names none): the run never writes a key down, so the line says where it came from."""
+        ex = self.about_exchange()
+        if ex is None or not ex.carries_key():
+            return None
+        exchanges = [Exchange(**data) for data in self.exchanges[: self.about]]
+        token = next(
+            (
+                m.group(1)
+                for e in reversed(exchanges)
+                if e.method == "POST" and (m := _KEY_REQUEST.search(e.url.split("?")[0]))
+            ),
+            None,
+        ) or next(
+            (
+                m.group(1)
+                for e in reversed(exchanges)
+                if e.method == "DELETE" and (m := _TOKEN_PATH.search(e.url.split("?")[0]))
+            ),
+            None,
+        )
+        which = f"the key of token {token}" if token else "the token's key"
+        where = f"POST /api/token/{token}/key" if token else "POST /api/token/{id}/key"
+        return (
+            f'{TOKEN_KEY_VAR}={which}, without "sk-" (the run never writes keys down): '
+            f"{where} answers it in data.key while the token exists; releases without that route "
+            "list full keys in GET /api/token/"
+        )
+
     def text_block(self) -> str:
         """The bug report as plain text (terminal, JUnit details)."""
         lines = [self.headline()]
@@ -93,6 +125,8 @@ class Failure:
             ex = self.about_exchange()
             if ex is not None:
                 lines.append(f"  curl:     {ex.curl()}")
+                if key := self.key_line():
+                    lines.append(f"  key:      {key}")
         if self.replay:
             lines.append(f"  replay:   {self.replay}")
         return "\n".join(lines)
@@ -126,13 +160,21 @@ def _texts(exc: BaseException) -> list[str]:
 
 
 def _index_of_answer(answer: Any, exchanges: Sequence[Exchange], redact: Callable[[str], str]) -> int | None:
+    """The exchange that answered `answer`: same status and body, and of those the one whose
+    headers agree most (a request id tells apart the same answer to several requests, e.g.
+    each door's probe); the latest on a tie."""
     text = redact(getattr(answer, "text", ""))
     status = getattr(answer, "status", None)
+    raw = getattr(answer, "headers", None) or {}
+    headers = {str(k).lower(): redact(str(v)) for k, v in raw.items()}
+    best: tuple[int, int] | None = None
     for index in range(len(exchanges) - 1, -1, -1):
         ex = exchanges[index]
         if ex.status == status and ex.response_body == text:
-            return index
-    return None
+            agree = sum(1 for k, v in ex.response_headers.items() if headers.get(k.lower()) == v)
+            if best is None or agree > best[0]:
+                best = (agree, index)
+    return None if best is None else best[1]
 
 
 def _index_of_request(method: str, url: str, exchanges: Sequence[Exchange]) -> int | None:

@@ -244,5 +244,6 @@ def _failure_summary(failure: Failure) -> dict[str, Any]:
         "check": failure.check,
         "about": failure.about_line(),
         "curl": ex.curl() if ex is not None else None,
+        "key": failure.key_line(),
         "replay": failure.replay,
     }

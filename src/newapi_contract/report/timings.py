@@ -19,10 +19,10 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
+from newapi_contract.report.cards import report_template
 from newapi_contract.run.settings import BUDGET_OPERATIONS
 
 __all__ = [
@@ -176,50 +176,66 @@ class RunTimings:
             out.extend(f"           outlier: {text}" for text in row["outliers"][:3])
         late = [r for r in self.revocation if r.get("accepted_after_delete")]
         for row in late:
+            refused = row.get("refused_at_ms")
+            when = "never refused it" if refused is None else f"first refused it at {refused} ms"
             out.append(
                 f"revocation: door {row['door']} accepted the deleted key {row['accepted_after_delete']} "
-                f"time(s) after the delete; refused at {row.get('refused_at_ms')} ms "
-                f"(bound {row.get('bound_ms')} ms)"
+                f"time(s) after the delete and {when} (bound {row.get('bound_ms')} ms)"
             )
         return out
 
 
-def _cell(value: Any) -> str:
-    return "" if value is None else escape(str(value))
+def _cell(value: Any) -> Any:
+    """A table cell's value: nothing for None, words for a boolean (not Python's True/False)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
 
 
 def timings_html(timings: RunTimings) -> str:
-    """The report's fragment: latency per operation, then revocation per door."""
+    """The report's fragment: latency per operation, then revocation per door
+    (`templates/timings.html.j2`)."""
+    parts: Any = report_template("timings.html.j2").module
+    out = []
     latency = timings.latency()
-    parts = []
     if latency:
-        rows = "".join(
-            f"<tr><td>{escape(op)}</td><td>{row['n']}</td><td>{row['p50_ms']}</td><td>{row['p95_ms']}</td>"
-            f"<td>{row['max_ms']}</td><td>{_cell(row.get('budget_ms'))}</td>"
-            f"<td>{_cell(row.get('over_budget'))}</td>"
-            f"<td>{'<br>'.join(escape(o) for o in row['outliers']) or '-'}</td></tr>"
-            for op, row in latency.items()
-        )
-        parts.append(
-            "<h2>Latency per operation (ms)</h2><p>Observations; a verdict only for an operation "
-            "given a budget (<code>--latency-budget</code>, clauses DEL-LAT-1..4).</p>"
-            "<table class='newapi-latency'><tr><th>Operation</th><th>n</th><th>p50</th><th>p95</th>"
-            f"<th>max</th><th>budget</th><th>over budget</th><th>outliers</th></tr>{rows}</table>"
+        out.append(
+            str(
+                parts.latency(
+                    [
+                        (
+                            op,
+                            row["n"],
+                            row["p50_ms"],
+                            row["p95_ms"],
+                            row["max_ms"],
+                            _cell(row.get("budget_ms")),
+                            _cell(row.get("over_budget")),
+                            list(row["outliers"]),
+                        )
+                        for op, row in latency.items()
+                    ]
+                )
+            )
         )
     if timings.revocation:
-        rows = "".join(
-            f"<tr><td>{escape(r['door'])}</td><td>{escape(r['clause'])}</td><td>{escape(r['sends'])}</td>"
-            f"<td>{_cell(r.get('verdict'))}</td><td>{_cell(r.get('refused_at_ms'))}</td>"
-            f"<td>{_cell(r.get('accepted_after_delete'))}</td><td>{_cell(r.get('last_accepted_ms'))}</td>"
-            f"<td>{_cell(r.get('later_refused'))}</td><td>{_cell(r.get('bound_ms'))}</td></tr>"
+        rows = [
+            (
+                r["door"],
+                r["clause"],
+                r["sends"],
+                _cell(r.get("verdict")),
+                "never"
+                if r.get("refused_at_ms") is None and r.get("accepted_after_delete")
+                else _cell(r.get("refused_at_ms")),
+                _cell(r.get("accepted_after_delete")),
+                _cell(r.get("last_accepted_ms")),
+                _cell(r.get("later_refused")),
+                _cell(r.get("bound_ms")),
+            )
             for r in sorted(timings.revocation, key=lambda r: r["door"])
-        )
-        parts.append(
-            "<h2>Revocation per door</h2><p>How long after the delete's answer each door first "
-            "refused the deleted key (an upper bound: the answer time of the first refusal).</p>"
-            "<table class='newapi-revocation'><tr><th>Door</th><th>Clause</th><th>Key sent as</th>"
-            "<th>Verdict</th><th>Refused at (ms)</th><th>Accepted after the delete</th>"
-            "<th>Last accepted (ms)</th><th>Refused a moment later</th><th>Bound (ms)</th></tr>"
-            f"{rows}</table>"
-        )
-    return "".join(parts)
+        ]
+        out.append(str(parts.revocation(rows)))
+    return "".join(out)

@@ -14,7 +14,7 @@ after the checks that passed have been said.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,9 +26,9 @@ from newapi_contract.contract.features import Features, detect
 from newapi_contract.errors import CredentialsRejected, UsageError
 from newapi_contract.run.bootstrap import OWNER_NAME, PEER_NAME, ROLE_ROOT, derived_password
 from newapi_contract.run.context import RunContext
-from newapi_contract.run.settings import RunSettings, add_arguments, cli_values
+from newapi_contract.run.settings import BUDGET_OPERATIONS, RunSettings, add_arguments, cli_values
 
-__all__ = ["Plan", "diagnose", "register", "runnable_clauses"]
+__all__ = ["LATENCY_CLAUSES", "Plan", "diagnose", "register", "runnable_clauses", "unjudged_latency"]
 
 DOCTOR_TIMEOUT_S = 5.0
 # Upstream's defaults (reference §7, common/init.go); GET /api/status does not expose them
@@ -74,6 +74,23 @@ def doctor_command(args: argparse.Namespace) -> int:
     return 0
 
 
+# The latency clauses, by the operation whose budget (--latency-budget) makes them a verdict
+# (contracts/test_latency.py): without one, a run observes latency and checks no clause.
+LATENCY_CLAUSES = {f"DEL-LAT-{n}": op for n, op in enumerate(BUDGET_OPERATIONS, start=1)}
+
+
+def unjudged_latency(plan: Plan, budgets: Collection[str]) -> list[tuple[Clause, str]]:
+    """The latency clauses of `plan` a run does not check, having no budget for their operation."""
+    out = []
+    for clause in plan.checks:
+        op = LATENCY_CLAUSES.get(clause.id)
+        if op is not None and op not in budgets:
+            out.append(
+                (clause, f"no {op} budget: latency is observed, not judged (--latency-budget {op}=500ms)")
+            )
+    return out
+
+
 def runnable_clauses(generation: str, has_peer: bool, features: Features | None = None) -> Plan:
     """The clauses a run could check on a server of `generation`, and why the others are skipped
     (the same reasons the plugin's clause gate gives)."""
@@ -105,7 +122,7 @@ def diagnose(settings: RunSettings, say: Say) -> Plan:
         ctx.close()
     _say_limits(settings, say)
     plan = runnable_clauses(found.generation, has_peer, features)
-    _say_plan(plan, say)
+    _say_plan(plan, say, [op for op, _ in settings.latency_budgets])
     return plan
 
 
@@ -204,10 +221,14 @@ def _say_limits(settings: RunSettings, say: Say) -> None:
         say(f"note  --rate {settings.rate:g}: at most that many requests per second besides")
 
 
-def _say_plan(plan: Plan, say: Say) -> None:
+def _say_plan(plan: Plan, say: Say, budgets: Collection[str] = ()) -> None:
+    """The count a run would report: the clauses it checks (a latency clause only with its
+    budget) of all clauses, and why each other one is not checked."""
     total = len(plan.checks) + len(plan.skips)
-    say(f"ok    a run could check {len(plan.checks)} of {total} clauses on this {plan.generation} server")
-    for clause, reason in plan.skips:
+    unjudged = unjudged_latency(plan, budgets)
+    checked = len(plan.checks) - len(unjudged)
+    say(f"ok    a run could check {checked} of {total} clauses on this {plan.generation} server")
+    for clause, reason in [*plan.skips, *unjudged]:
         say(f"skip  {clause.id}  {clause.title}: {reason}")
     relay = [c.id for c in plan.checks if "relay" in c.needs]
     if relay:

@@ -64,6 +64,9 @@ FATAL_EXIT = pytest.StashKey[Exit]()  # and the exit code that stop means (error
 TIMINGS = pytest.StashKey[RunTimings]()  # this process's (under xdist, the controller's: all)
 SAMPLES = pytest.StashKey[list[Any]]()  # a test's answered exchanges, until its teardown report
 _SHOWN = pytest.StashKey[set[int]]()  # the shared observations already in a test's report
+# The shared observations whose answers are already among the process's latency samples (each
+# is shown in the report of every test judging it, but its answers were received once).
+_SAMPLED = pytest.StashKey[dict[int, Observation]]()
 # The report's styles, appended to pytest-html's: the verdict box both pages share, then its own.
 CSS_FILES = tuple(Path(__file__).resolve().parents[1] / "report" / f for f in ("verdict.css", "report.css"))
 
@@ -175,13 +178,19 @@ def _take(item: pytest.Item, ctx: Any, scope: str) -> list[Any]:
     it judges (a fixture value with an `observation`, see `client.recording.Observation`);
     their timings stay with the test (the "timings" property of its teardown report)."""
     shown = item.stash.setdefault(_SHOWN, set())
+    sampled = item.config.stash.setdefault(_SAMPLED, {})  # holds them: no id is reused
+    again: set[int] = set()
     for value in getattr(item, "funcargs", {}).values():
         observation = getattr(value, "observation", None)
         if isinstance(observation, Observation) and id(observation) not in shown:
             shown.add(id(observation))
+            if id(observation) in sampled:
+                again.update(id(exchange) for exchange in observation.exchanges)
+            sampled[id(observation)] = observation
             observation.attach_to(scope)
     taken = ctx.recorder.take(scope)
-    item.stash.setdefault(SAMPLES, []).extend(samples_of(taken))
+    # Latency counts each answer once, like the run's request count does.
+    item.stash.setdefault(SAMPLES, []).extend(samples_of([ex for ex in taken if id(ex) not in again]))
     return taken
 
 
@@ -435,6 +444,19 @@ class Controller:
             return
         self.tally.write(path, self.config.stash[TIMINGS].as_dict() if TIMINGS in self.config.stash else None)
         self.summary_path = path
+        self._quiet_failures(session)
+
+    def _quiet_failures(self, session: pytest.Session) -> None:
+        """A verdict's terminal shows one bug report per root cause (`pytest_terminal_summary`),
+        not pytest's tracebacks of the harness (`require`, schemathesis' exception groups) and
+        its list of failed test ids: those stay in the HTML report and JUnit, whose texts were
+        made when each test ended. Only the terminal's sections are turned off, and only when
+        every failure has its bug report (an error in a fixture keeps its traceback)."""
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None or reporter.stats.get("error") or not self.tally.failures:
+            return
+        self.config.option.tbstyle = "no"
+        reporter.reportchars = ""
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         tally = self.tally
@@ -471,13 +493,15 @@ class Controller:
             failures = tally.failures.get(root, [])
             tw.line("")
             if failures:
-                tw.line(f"root cause: {failures[0].text_block()}", red=True)
+                block = failures[0].text_block().splitlines()
+                tw.line(f"root cause: {block[0]}", red=True)
+                for line in block[1:]:
+                    tw.line(line)
             else:
-                tw.line(f"root cause: {root} failed (see the failures above)", red=True)
+                tw.line(f"root cause: {root} failed (see the HTML report)", red=True)
             dependents = causes.dependents(root)
             if dependents:
                 tw.line(f"  also failing, probably because of {root}: {', '.join(dependents)}")
-        tw.line(verdict_sentence(tally), red=tally.verdict() == "failed", green=tally.verdict() == "held")
         if self.summary_path is not None:
             where = [str(self.summary_path)]
             html = config.getoption("htmlpath", None)
@@ -489,6 +513,20 @@ class Controller:
                 else " (no HTML or JUnit report: add --html=... --junitxml=..., or use `newapi-contract run`)"
             )
             tw.line(f"newapi-contract: wrote {', '.join(where)}{missing}")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """The verdict, last: after pytest's own count of tests and the reports' paths."""
+        tally = self.tally
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if not tally.results or reporter is None:
+            return
+        reporter.write_line(
+            verdict_sentence(tally),
+            red=tally.verdict() == "failed",
+            green=tally.verdict() == "held",
+            bold=True,
+        )
 
     # -- pytest-html ---------------------------------------------------------------------
 
