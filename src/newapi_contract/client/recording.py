@@ -104,7 +104,7 @@ class Exchange:
     def is_relay(self) -> bool:
         """A relay request (`/v1/...`, `/v1beta/...`, `/mj/...`): any redacted secret it sends
         is a token's key."""
-        path = urlsplit(self.url).path
+        path = route_path(self.url)
         return not (path == "/api" or path.startswith("/api/"))
 
     def carries_key(self) -> bool:
