@@ -67,3 +67,6 @@ SCHEMATHESIS_CONFIG = CONTRACTS_DIR / "schemathesis.toml"
 PLAIN_CONTRACT = OPENAPI_DIR / "delete-token.openapi.json"
 EFFECTIVE_CONTRACT = OPENAPI_DIR / "delete-token.effective.json"
 SERVER_NOTES = PROJECT_ROOT / "docs" / "server-notes.md"  # the "ref §N" the clauses cite
+# The run's reports in its report directory: one home for their names.
+REPORT_HTML, JUNIT_XML, SUMMARY_JSON = "report.html", "junit.xml", "summary.json"
+REPORT_FILES = (REPORT_HTML, JUNIT_XML, SUMMARY_JSON)

@@ -25,7 +25,7 @@ import pytest
 
 from newapi_contract.contract.clauses import load_clauses
 from newapi_contract.errors import Exit, UsageError
-from newapi_contract.paths import CONTRACTS_DIR, PROJECT_ROOT
+from newapi_contract.paths import CONTRACTS_DIR, JUNIT_XML, PROJECT_ROOT, REPORT_FILES, REPORT_HTML
 from newapi_contract.report.known import load_known_failures
 from newapi_contract.report.step_summary import append_step_summary, error_markdown, run_markdown
 from newapi_contract.run.settings import (
@@ -143,9 +143,9 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         # Clause tests judge with `require` (expected vs observed), not assert introspection;
         # rewriting every plugin module (schemathesis's 300) cost 2-3 s a run.
         "--assert=plain",
-        f"--html={report_dir / 'report.html'}",
+        f"--html={report_dir / REPORT_HTML}",
         "--self-contained-html",
-        f"--junitxml={report_dir / 'junit.xml'}",
+        f"--junitxml={report_dir / JUNIT_XML}",
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
         *_flags_for_pytest(forwarded),
@@ -176,9 +176,6 @@ class _Verdict:
         self.tally = session.config.stash.get(TALLY, None)
         self.fatal = session.config.stash.get(FATAL, None)
         self.fatal_exit = session.config.stash.get(FATAL_EXIT, None)
-
-
-REPORT_FILES = ("report.html", "junit.xml", "summary.json")
 
 
 ASIDE_DIR = ".earlier-reports"  # in the report directory, while a run may still stop early

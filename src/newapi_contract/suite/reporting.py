@@ -34,7 +34,7 @@ import pytest
 from newapi_contract.client.recording import Observation
 from newapi_contract.contract.clauses import load_clauses
 from newapi_contract.errors import ContractError, Exit, FeatureAbsent, GuardRefusal, RoadFault
-from newapi_contract.paths import EFFECTIVE_CONTRACT, SERVER_NOTES
+from newapi_contract.paths import EFFECTIVE_CONTRACT, SERVER_NOTES, SUMMARY_JSON
 from newapi_contract.report.cards import failure_card, passed_html
 from newapi_contract.report.failure import Failure, failure_from
 from newapi_contract.report.longrepr import headed, redact_longrepr
@@ -438,7 +438,7 @@ class Controller:
             # The final counters, the clean-up's requests included (session fixtures are torn
             # down by now); xdist workers send theirs (`worker_sessionfinish`).
             self.tally.note_info(run_info(ctx, self.config))
-        path = self._report_dir() / "summary.json"
+        path = self._report_dir() / SUMMARY_JSON
         if FATAL in self.config.stash or not self.tally.results:
             path.unlink(missing_ok=True)  # an earlier run's verdict must not pass for this one's
             return

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from newapi_contract.errors import Exit, UsageError
+from newapi_contract.paths import SUMMARY_JSON
 from newapi_contract.run.settings import EMBEDDED_PROFILES
 
 __all__ = ["TOLERATED", "register"]
@@ -93,7 +94,7 @@ def _run(generation: str, fault: str, workdir: Path, extra: list[str]) -> Outcom
     (report_dir / "console.log").parent.mkdir(parents=True, exist_ok=True)
     (report_dir / "console.log").write_text(done.stdout + done.stderr, encoding="utf-8")
     failed: tuple[str, ...] = ()
-    summary = report_dir / "summary.json"
+    summary = report_dir / SUMMARY_JSON
     if summary.exists():
         clauses = json.loads(summary.read_text(encoding="utf-8"))["clauses"]
         failed = tuple(cid for cid, row in clauses.items() if row["verdict"] == "failed")
