@@ -53,8 +53,6 @@ _IDS = "newapi_contract.client.ids."
 _C = "newapi_contract.contract."
 _CASE = "httpx upper-cases the method of every request"
 _HEADER = "header names are case-insensitive (RFC 9110; Go canonicalises them)"
-_PAGE_1 = "NewApi.list_tokens asks for page 1 by default"
-_PAGE_100 = "NewApi.list_tokens asks for 100 per page by default"
 _CODEC = "'UTF-8' and 'utf-8' name the same codec"
 _LATIN = "'LATIN-1' and 'latin-1' name the same codec"
 _ASCII_FILE = "the ledger's file is pure ASCII (json.dump escapes the rest): any locale codec writes it alike"
@@ -64,8 +62,6 @@ EQUIVALENT: dict[str, str] = {
     **{
         f"{_A}{name}": _CASE
         for name in (
-            "create_token__mutmut_18",
-            "list_tokens__mutmut_21",
             "get_token__mutmut_6",
             "search_tokens__mutmut_8",
             "delete_token__mutmut_12",
@@ -153,9 +149,6 @@ EQUIVALENT: dict[str, str] = {
     f"{_ADAPTER}xǁGuardedAdapterǁsend__mutmut_11": "no URL: a foreign origin either way",
     f"{_ADAPTER}xǁGuardedAdapterǁsend__mutmut_26": "a request without URL never passes the guard to get here",
     "newapi_contract.client.transport.x_build_client__mutmut_37": "httpx follows no redirect by default",
-    f"{_C}generated.xǁArenaǁ_look_in_list__mutmut_4": _PAGE_1,
-    f"{_C}generated.xǁArenaǁ_look_in_list__mutmut_5": _PAGE_100,
-    f"{_C}lifecycle_machine.xǁTokenLifecycleǁ_listed_ids__mutmut_4": _PAGE_1,
     # client/ledger.py
     f"{_LEDGER}xǁLedgerǁload__mutmut_5": _CODEC,
     f"{_LEDGER}xǁLedgerǁload__mutmut_3": "the locale's codec reads the ledger's pure-ASCII file "

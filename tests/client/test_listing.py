@@ -124,3 +124,155 @@ def test_a_paged_server_that_ignores_p_is_read_once_more_and_no_further() -> Non
 
     listing = read_all(same_page)
     assert calls == [None, 2] and listing.ids() == {1, 2, 3}
+
+
+class Script:
+    """Answers page `p` with `pages[p]` (a list of ids, or an Answer), recording what was asked."""
+
+    def __init__(self, pages: dict[int | None, object], *, paged: dict[str, object] | None = None) -> None:
+        self.pages = pages
+        self.paged = paged  # the object's other fields, or None for a bare array
+        self.asked: list[int | None] = []
+
+    def __call__(self, page: int | None) -> Answer:
+        self.asked.append(page)
+        got = self.pages.get(page, [])
+        if isinstance(got, Answer):
+            return got
+        chunk = [{"id": i} if isinstance(i, int) else i for i in got]  # type: ignore[attr-defined]
+        if self.paged is None:
+            return _answer(chunk)
+        return _answer({**self.paged, "items": chunk})
+
+
+def test_a_paged_list_stops_exactly_at_its_total() -> None:
+    pages = Pages(20, size=10, style="paged")
+    listing = read_all(pages)
+    assert pages.asked == [None, 2]
+    assert listing.complete and len(listing.answers) == 2
+    assert [item["id"] for item in listing.tokens] == list(range(20, 0, -1))
+
+
+def test_a_paged_page_shorter_than_page_size_is_the_last_without_a_total() -> None:
+    script = Script({None: [5, 4, 3, 2, 1]}, paged={"page": 1, "page_size": 10})
+    listing = read_all(script)
+    assert script.asked == [None] and listing.complete
+    assert listing.ids() == {1, 2, 3, 4, 5}
+
+
+def test_a_paged_list_without_total_reads_until_a_short_page() -> None:
+    script = Script({None: [6, 5], 2: [4, 3], 3: [2]}, paged={"page_size": 2})
+    listing = read_all(script)
+    assert script.asked == [None, 2, 3]
+    assert listing.complete and [t["id"] for t in listing.tokens] == [6, 5, 4, 3, 2]
+    assert len(listing.answers) == 3 and listing.refused is None
+
+
+def test_a_page_size_of_one_is_honoured() -> None:
+    script = Script({None: [3, 2], 2: [1]}, paged={"page_size": 1})
+    listing = read_all(script)
+    assert script.asked == [None, 2, 3]
+    assert listing.complete and listing.ids() == {1, 2, 3}
+
+
+@pytest.mark.parametrize("page_size", [0, -1, None, "100"])
+def test_a_paged_answer_without_a_usable_page_size_pages_by_its_first_page(page_size: object) -> None:
+    script = Script({None: [3, 2], 2: [1]}, paged={"page_size": page_size})
+    listing = read_all(script)
+    assert script.asked == [None, 2]  # the second page is shorter than the first: the last
+    assert listing.complete and listing.ids() == {1, 2, 3}
+
+
+def test_a_paged_list_is_cut_at_max_pages_exactly() -> None:
+    script = Script({None: [4], 2: [3], 3: [2], 4: [1]}, paged={"page_size": 1, "total": 4})
+    listing = read_all(script, max_pages=4)
+    assert script.asked == [None, 2, 3, 4] and listing.complete
+    cut = Script({None: [4], 2: [3], 3: [2], 4: [1]}, paged={"page_size": 1, "total": 4})
+    listing = read_all(cut, max_pages=3)
+    assert cut.asked == [None, 2, 3]
+    assert not listing.complete and listing.ids() == {2, 3, 4}
+    assert listing.refused is None  # cut, not refused
+
+
+def test_a_paged_list_reads_fifty_pages_by_default() -> None:
+    counter = iter(range(10**6, 0, -1))
+    asked: list[int | None] = []
+
+    def endless(page: int | None) -> Answer:
+        asked.append(page)
+        return _answer({"page_size": 1, "items": [{"id": next(counter)}]})
+
+    listing = read_all(endless)
+    assert asked == [None, *range(2, 51)]
+    assert not listing.complete and len(listing.tokens) == 50
+
+
+def test_a_bare_array_is_cut_at_max_pages_exactly() -> None:
+    full = {p: list(range(100 - 10 * (p or 0), 90 - 10 * (p or 0), -1)) for p in (None, 1, 2, 3)}
+    script = Script(full)
+    listing = read_all(script, max_pages=3)
+    assert script.asked == [None, 1, 2, 3]
+    assert not listing.complete and len(listing.tokens) == 40
+    assert listing.refused is None
+    script = Script(full)
+    listing = read_all(script, max_pages=4)
+    assert script.asked == [None, 1, 2, 3, 4] and listing.complete
+
+
+def test_a_bare_array_reads_fifty_pages_by_default() -> None:
+    counter = iter(range(10**6, 0, -1))
+    asked: list[int | None] = []
+
+    def endless(page: int | None) -> Answer:
+        asked.append(page)
+        return _answer([{"id": next(counter)} for _ in range(10)])
+
+    listing = read_all(endless)
+    assert asked == [None, *range(1, 51)]
+    assert not listing.complete and len(listing.tokens) == 510
+
+
+def test_a_bare_array_server_that_ignores_p_is_read_twice_more() -> None:
+    """p=1 answering the first page again looks 1-based; p=2 answering it once more adds
+    nothing, and is the end."""
+    script = Script({p: list(range(10, 0, -1)) for p in (None, 1, 2, 3, 4)})
+    listing = read_all(script)
+    assert script.asked == [None, 1, 2]
+    assert listing.complete and len(listing.tokens) == 10 and len(listing.answers) == 3
+
+
+def test_a_refused_bare_array_page_is_incomplete() -> None:
+    refused = _answer(None, status=429, success=False)
+    script = Script({None: list(range(20, 10, -1)), 1: list(range(10, 0, -1)), 2: refused})
+    listing = read_all(script)
+    assert script.asked == [None, 1, 2]
+    assert not listing.complete and listing.refused is refused and len(listing.tokens) == 20
+
+
+def test_a_first_answer_is_a_success_only_when_200_and_success_true() -> None:
+    for answer in (
+        _answer([{"id": 1}], success=False),
+        _answer([{"id": 1}], status=201),
+        _answer([{"id": 1}], success=1),
+    ):
+        listing = read_all(lambda page, a=answer: a)  # type: ignore[misc]
+        assert not listing.complete and listing.refused is answer
+        assert listing.answers == (answer,)
+        assert listing.ids() == {1}  # what it showed is kept
+
+
+def test_each_token_is_kept_once_as_first_seen_and_idless_items_are_left_out() -> None:
+    first = [{"id": 3, "name": "new"}, {"id": "x"}, {"name": "none"}, {"id": 2}]
+    script = Script(
+        {None: first, 2: [{"id": 3, "name": "old"}, {"id": 1}]}, paged={"page_size": 4, "total": 3}
+    )
+    listing = read_all(script)
+    assert listing.tokens == ({"id": 3, "name": "new"}, {"id": 2}, {"id": 1})
+    assert listing.complete and script.asked == [None, 2]
+
+
+def test_idless_first_pages_do_not_look_one_based() -> None:
+    script = Script({p: [{"name": str(n)} for n in range(10)] for p in (None, 1, 2, 3)})
+    listing = read_all(script)
+    assert script.asked == [None, 1]
+    assert listing.complete and listing.tokens == ()

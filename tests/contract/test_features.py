@@ -110,3 +110,142 @@ def test_keys_in_list_is_kept_once_seen_and_travels_to_workers() -> None:
     assert copy.as_dict() == features.as_dict()
     assert any(line.startswith("full keys: in list") for line in copy.describe())
     assert any(line == "batch delete: told by its first use" for line in copy.describe())
+
+
+def test_describe_states_every_fact_exactly() -> None:
+    features = Features("current", True, False, "from the credential")
+    features.note_keys_in_list(True)
+    features.note_route("batch delete", True)
+    features.note_absent("key reveal")
+    assert features.describe() == [
+        "auth failures: with a code field (current)",
+        "token list: paged object, p from 1, page_size",
+        "New-Api-User: not checked (from the credential)",
+        "full keys: in list and GET answers",
+        "batch delete: yes",
+        "key reveal: absent; batch key reveal: told by its first use",
+        "token search: told by its first use",
+    ]
+
+
+def test_describe_a_legacy_server_with_masked_keys() -> None:
+    features = Features("legacy", False, True, "observed")
+    features.note_keys_in_list(False)
+    features.note_absent("batch delete")
+    features.note_route("batch key reveal", True)
+    features.note_route("token search", True)
+    features.note_route("key reveal", True)
+    assert features.describe() == [
+        "auth failures: no code field (legacy)",
+        "token list: bare array, p from 0, size",
+        "New-Api-User: checked (observed)",
+        "full keys: masked; by key reveal",
+        "batch delete: absent",
+        "key reveal: yes; batch key reveal: yes",
+        "token search: yes",
+    ]
+
+
+def test_describe_before_any_route_or_token_is_seen() -> None:
+    lines = Features("legacy", True, True, "why").describe()
+    assert lines[3:] == [
+        "full keys: seen with the first token",
+        "batch delete: told by its first use",
+        "key reveal: told by its first use; batch key reveal: told by its first use",
+        "token search: told by its first use",
+    ]
+    searchless = Features("legacy", True, False, "x")
+    searchless.note_absent("token search")
+    assert searchless.describe()[-1] == "token search: absent"
+
+
+def test_absent_reasons_are_exact_and_need_the_feature() -> None:
+    features = Features("current", True, False, "why")
+    features.note_absent("batch delete")
+    features.note_absent("token search")
+    features.note_absent("key reveal")
+    features.note_absent("batch key reveal")
+    assert features.absent_reason(("batch",)) == (
+        "not applicable: this release has no batch delete (POST /api/token/batch)"
+    )
+    assert features.absent_reason(("search",)) == "not applicable: this release has no token search"
+    assert features.absent_reason(("relay",)) is None  # keys in lists not seen yet
+    features.note_keys_in_list(False)
+    assert features.absent_reason(("relay",)) == (
+        "not applicable: this release gives no full key (masked in lists, no key reveal)"
+    )
+    assert features.absent_reason(("peer",)) is None
+    assert features.absent_reason(()) is None
+
+
+def test_relay_stands_while_either_way_to_a_full_key_remains() -> None:
+    listed = Features("current", True, False, "why")
+    listed.note_keys_in_list(True)
+    listed.note_absent("key reveal")
+    assert listed.absent_reason(("relay",)) is None
+    revealing = Features("current", True, False, "why")
+    revealing.note_keys_in_list(False)
+    revealing.note_route("key reveal", True)
+    assert revealing.absent_reason(("relay",)) is None
+    untried = Features("current", True, False, "why")
+    untried.note_keys_in_list(False)
+    assert untried.absent_reason(("relay",)) is None
+    present = Features("current", True, False, "why")
+    present.note_route("batch delete", True)
+    present.note_route("token search", True)
+    assert present.absent_reason(("batch", "search")) is None
+
+
+def test_detect_states_exact_reasons_and_key_sighting() -> None:
+    current = detect(Api(PAGED), "current")  # type: ignore[arg-type]
+    assert (current.generation, current.paged_list) == ("current", True)
+    assert current.checks_new_api_user is False
+    assert current.new_api_user_reason == "this generation reads identity from the credential alone"
+    paged = detect(Api(PAGED), "legacy")  # type: ignore[arg-type]
+    assert (paged.generation, paged.checks_new_api_user) == ("legacy", True)
+    assert paged.new_api_user_reason == (
+        "a release with paged token lists (2025-06 on) checks it (530e846a, 2025-01)"
+    )
+    older = detect(Api([{"id": 1, "key": KEY}], _answer(200, {"success": True})), "legacy")  # type: ignore[arg-type]
+    assert older.paged_list is False and older.checks_new_api_user is False
+    assert older.new_api_user_reason == (
+        "observed on this release (older than 2025-06; new-api checks it from 2025-01-05, 530e846a)"
+    )
+    assert older.routes == {
+        "batch delete": None,
+        "key reveal": None,
+        "batch key reveal": None,
+        "token search": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("self_answer", "checks"),
+    [
+        (_answer(200, {"success": False}), True),
+        (_answer(200, {"success": "true"}), True),
+        (_answer(201, {"success": True}), True),
+        (_answer(200, {"success": True}), False),
+    ],
+)
+def test_only_a_plain_success_means_unchecked(self_answer: Answer, checks: bool) -> None:
+    features = detect(Api([], self_answer), "legacy")  # type: ignore[arg-type]
+    assert features.checks_new_api_user is checks
+    assert features.keys_in_list is None  # no token listed: not seen
+
+
+def test_keys_in_list_needs_every_listed_key_whole() -> None:
+    mixed = [{"id": 1, "key": KEY}, {"id": 2, "key": "Ab3A**********b3Ab"}, {"id": 3}]
+    features = detect(Api(mixed, _answer(401, {"success": False})), "legacy")  # type: ignore[arg-type]
+    assert features.keys_in_list is False
+    whole = [{"id": 1, "key": KEY}, {"id": 3}]
+    assert detect(Api(whole, _answer(401, {})), "legacy").keys_in_list is True  # type: ignore[arg-type]
+    keyless = {"page": 1, "page_size": 100, "total": 1, "items": [{"id": 3}]}
+    assert detect(Api(keyless), "current").keys_in_list is None  # type: ignore[arg-type]
+
+
+def test_full_key_length_and_alphabet_bounds() -> None:
+    assert full_key("a" * 32) == "a" * 32
+    assert full_key("a" * 31) is None
+    assert full_key("a" * 31 + "-") is None
+    assert full_key(12345678901234567890123456789012345) is None
