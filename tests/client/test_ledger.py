@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newapi_contract.client.ledger import Ledger, LedgerEntry, new_run_prefix
+from newapi_contract.client.ledger import Ledger, LedgerEntry, fingerprint, new_run_prefix
 from newapi_contract.errors import InputError
 
 
@@ -227,3 +227,10 @@ def test_who_may_rightly_have_deleted_a_token() -> None:
         9, 4
     )
     assert not intent("success", 4, (8, 10)).may_have_deleted(9, 4)  # not named
+
+
+def test_fingerprint_is_the_first_sixteen_hex_digits_of_the_keys_sha256() -> None:
+    assert fingerprint("AbCd") == "sha256:2647b246668ed557"
+    assert fingerprint("ключ") == "sha256:1de36a32af798da0"  # UTF-8 bytes
+    assert fingerprint("k\udcff") == "sha256:1afd8b9ac52e1dc6"  # a lone surrogate: its raw byte
+    assert fingerprint("AbCd") != fingerprint("AbCe")

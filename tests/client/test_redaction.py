@@ -194,3 +194,23 @@ def test_install_log_filter_puts_one_filter_per_redactor(redactor: Redactor) -> 
     mine = [f for f in logger.filters if isinstance(f, RedactingFilter)]
     assert [f.redactor for f in mine] == [redactor, other]
     logger.filters.clear()
+
+
+def test_a_password_of_eight_characters_is_redacted_everywhere() -> None:
+    r = Redactor()
+    r.add_password("pa55word")
+    assert r.short_passwords == 0
+    assert r.text("login pa55word ok") == f"login {REDACTED} ok"
+    assert r.placeholder("pa55word") == REDACTED
+
+
+def test_a_shorter_password_is_only_counted_never_redacted_in_text() -> None:
+    r = Redactor()
+    r.add_password("1234567")
+    assert r.short_passwords == 1
+    assert r.text("ids 1234567 and 123456") == "ids 1234567 and 123456"
+    assert r.placeholder("1234567") is None
+    r.add_password("123456")
+    assert r.short_passwords == 2
+    r.add_password("long-enough")
+    assert r.short_passwords == 2

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from fake_newapi import FakeApi, Server, answer, business
 
-from newapi_contract.client.listing import read_all
+from newapi_contract.client.api import Answer
+from newapi_contract.client.listing import Listing, read_all
 from newapi_contract.contract.answers import describe
 from newapi_contract.contract.probes import (
     assert_readable,
@@ -17,6 +19,7 @@ from newapi_contract.contract.probes import (
     found_by_search,
     items,
     listed,
+    require_listing,
 )
 from newapi_contract.contract.verdict import ClauseViolation
 
@@ -154,3 +157,37 @@ def test_every_failed_probe_carries_the_answer_and_its_description():
             probe(Scripted(broken), *args)  # type: ignore[operator]
         assert raised.value.answer is broken, probe
         assert raised.value.observed == describe(broken), probe
+
+
+def _page(status: int = 200, success: object = True, text: str = "{}") -> Answer:
+    return Answer(status, httpx.Headers({"content-type": "application/json"}), text, {"success": success})
+
+
+def test_require_listing_passes_a_complete_listing_through() -> None:
+    listing = Listing(({"id": 1},), (_page(),), True)
+    assert require_listing(listing) is listing
+
+
+def test_require_listing_names_the_refused_page() -> None:
+    refused = _page(429, False, '{"success":false}')
+    listing = Listing(({"id": 1},), (_page(), refused), False)
+    with pytest.raises(ClauseViolation) as raised:
+        require_listing(listing)
+    assert (
+        raised.value.expected
+        == "GET /api/token/ answers success:true with the caller's tokens, on every page"
+    )
+    assert raised.value.observed == describe(refused)
+    assert raised.value.observed.startswith("HTTP 429, application/json")
+    assert raised.value.answer is refused
+    assert raised.value.clause is None
+
+
+def test_require_listing_refuses_a_listing_cut_short() -> None:
+    last = _page()
+    listing = Listing(({"id": 3}, {"id": 2}, {"id": 1}), (_page(), last), False)
+    with pytest.raises(ClauseViolation) as raised:
+        require_listing(listing)
+    assert raised.value.expected == "the caller's whole token list in at most 50 pages"
+    assert raised.value.observed == "3 tokens in 2 pages, and more pages still"
+    assert raised.value.answer is last
