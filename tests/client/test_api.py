@@ -12,7 +12,7 @@ from scripted_server import Server
 from newapi_contract.client.api import Answer, Credentials, NewApi, token_path
 from newapi_contract.client.recording import SESSION_SCOPE
 from newapi_contract.client.transport import build_client
-from newapi_contract.errors import GuardRefusal, TargetError
+from newapi_contract.errors import FeatureAbsent, GuardRefusal, TargetError
 
 if TYPE_CHECKING:
     from tests.client.conftest import Stack
@@ -389,3 +389,125 @@ def test_relay_defaults_pin_channel_1_and_send_no_anthropic_version(stack: Stack
     pin, anthropic = server.seen
     assert pin.headers["authorization"] == f"Bearer sk-{KEY}-1"
     assert "anthropic-version" not in anthropic.headers
+
+
+def _routed(stack: Stack, server: Server, told: list[tuple[str, bool]]) -> NewApi:
+    client = build_client(
+        stack.base,
+        guard=stack.guard,
+        pacer=stack.pacer,
+        recorder=stack.recorder,
+        redactor=stack.redactor,
+        road=stack.road,
+        network=httpx.MockTransport(server),
+    )
+    return NewApi(
+        client,
+        Credentials(2, stack.owner_token),
+        redactor=stack.redactor,
+        on_route=lambda feature, present: told.append((feature, present)),
+    )
+
+
+ROUTER_404 = {"error": {"message": "Invalid URL (POST /api/token/batch)", "type": "invalid_request_error"}}
+
+
+def test_search_all_reads_every_page_of_a_search(stack: Stack) -> None:
+    server = Server(
+        httpx.Response(
+            200, json={"success": True, "data": {"page_size": 1, "total": 2, "items": [{"id": 9}]}}
+        ),
+        httpx.Response(
+            200, json={"success": True, "data": {"page_size": 1, "total": 2, "items": [{"id": 8}]}}
+        ),
+    )
+    listing = api(stack, server).search_all("nac-%")
+    assert listing.complete and [item["id"] for item in listing.tokens] == [9, 8]
+    first, second = server.seen
+    assert (first.method, first.url.path) == ("GET", "/api/token/search")
+    assert first.url.params == httpx.QueryParams({"keyword": "nac-%", "page_size": "100", "size": "100"})
+    assert (second.method, second.url.path) == ("GET", "/api/token/search")
+    assert second.url.params == httpx.QueryParams(
+        {"keyword": "nac-%", "page_size": "100", "size": "100", "p": "2"}
+    )
+
+
+def test_search_all_of_a_refused_search_is_incomplete(stack: Stack) -> None:
+    server = Server(httpx.Response(200, json={"success": False, "message": "no"}))
+    listing = api(stack, server).search_all("x")
+    assert not listing.complete and listing.tokens == () and len(server.seen) == 1
+
+
+def test_call_sends_json_params_and_extra_headers(stack: Stack) -> None:
+    server = Server(httpx.Response(201, json=[1, 2]))
+    answer = api(stack, server).call(
+        "PUT", "/api/token/", json={"id": 5}, params={"a": "b"}, headers={"X-Extra": "1", "X-Gone": None}
+    )
+    sent = server.seen[0]
+    assert (sent.method, sent.url.path, sent.url.params) == (
+        "PUT",
+        "/api/token/",
+        httpx.QueryParams({"a": "b"}),
+    )
+    assert json.loads(sent.content) == {"id": 5}
+    assert sent.headers["X-Extra"] == "1" and "X-Gone" not in sent.headers
+    assert sent.headers["Authorization"] == f"Bearer {stack.owner_token}"
+    assert (answer.status, answer.json, answer.text) == (201, [1, 2], "[1,2]")
+
+
+def test_call_without_credentials_sends_none(stack: Stack) -> None:
+    server = Server()
+    client = build_client(
+        stack.base,
+        guard=stack.guard,
+        pacer=stack.pacer,
+        recorder=stack.recorder,
+        redactor=stack.redactor,
+        road=stack.road,
+        network=httpx.MockTransport(server),
+    )
+    NewApi(client, None, redactor=stack.redactor).call("GET", "/api/status")
+    assert "Authorization" not in server.seen[0].headers and "New-Api-User" not in server.seen[0].headers
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "feature"),
+    [
+        ("POST", "/api/token/batch", {"ids": [5]}, "batch delete"),
+        ("POST", "/api/token/batch/keys", {"ids": [5]}, "batch key reveal"),
+        ("POST", "/api/token/5/key", None, "key reveal"),
+        ("GET", "/api/token/search", None, "token search"),
+    ],
+)
+def test_an_optional_route_is_reported_present_or_absent(
+    stack: Stack, method: str, path: str, body: object, feature: str
+) -> None:
+    told: list[tuple[str, bool]] = []
+    server = Server(httpx.Response(200, json={"success": True}), httpx.Response(404, json=ROUTER_404))
+    client = _routed(stack, server, told)
+    assert client.call(method, path, json=body).success is True
+    with pytest.raises(FeatureAbsent) as raised:
+        client.call(method, path, json=body)
+    assert raised.value.feature == feature
+    assert str(raised.value) == f"this release has no {feature} ({method} {path} answered the router's 404)"
+    assert told == [(feature, True), (feature, False)]
+
+
+def test_other_routes_and_other_404s_are_no_feature_news(stack: Stack) -> None:
+    told: list[tuple[str, bool]] = []
+    server = Server(
+        httpx.Response(404, json=ROUTER_404),  # GET /api/token/batch: not the batch delete route
+        httpx.Response(404, json={"success": False, "message": "not found"}),  # a handler's 404
+        httpx.Response(404, json=ROUTER_404),  # a route that is not optional
+    )
+    client = _routed(stack, server, told)
+    assert client.call("GET", "/api/token/batch").status == 404
+    assert client.call("POST", "/api/token/batch", json={"ids": [5]}).status == 404
+    assert client.call("GET", "/api/token/5").status == 404
+    assert told == [("batch delete", True)]
+
+
+def test_an_absent_route_raises_even_with_no_one_to_tell(stack: Stack) -> None:
+    server = Server(httpx.Response(404, json=ROUTER_404))
+    with pytest.raises(FeatureAbsent):
+        api(stack, server).call("POST", "/api/token/batch", json={"ids": [5]})
