@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -366,3 +366,117 @@ def test_a_quota_baseline_counts_only_when_seen_before_the_first_delete():
     ledger.note_quota(PEER, 7, 300.0)
     intents = [DeleteIntent((10,), "DELETE /api/token/10", "t", 200.0, "success", by=OWNER)]
     assert audit._quota_before(ledger, [OWNER, PEER], intents) == {OWNER: 5}
+
+
+def test_a_deleted_token_seen_everywhere_is_reported_with_every_sighting_in_order():
+    ledger = ledger_with(10, 11)
+    delete(ledger, 11, 150.0)
+    first = audit.Look(
+        200.0,
+        lists={OWNER: listing([item(10), item(11)])},
+        searches={OWNER: listing([item(11)]), PEER: listing([item(11)])},
+        relay={11: answer({}, 200)},
+    )
+    second = audit.Look(262.5, lists={OWNER: listing([item(10), item(11)])}, relay={11: answer({}, 403)})
+    (finding,) = judged(ledger, audit.Observed(first, second=second, gets={11: ALIVE}))["DEL-ALL-3"]
+    assert finding.token_id == 11 and finding.clause == "DEL-ALL-3"
+    assert finding.text == (
+        "token 11 (nac-0000abcd-011), deleted 50.0 s before the audit by DELETE /api/token/11 as user 2 "
+        "-> success (test_11, 50.0 s before the audit), is listed again at the end of the run; "
+        "GET /api/token/11 answers it; search by the run's prefix finds it; its key is accepted by the "
+        "relay (HTTP 200) past the revocation bound; is listed again 62.5 s later (settle window); "
+        "its key is accepted after the settle window (HTTP 403)"
+    )
+    assert finding.answer is ALIVE
+
+
+def _deleted_token(ledger: Ledger, token_id: int) -> Any:
+    return next(t for t in ledger.model() if t.token_id == token_id)
+
+
+def test_a_deleted_token_without_a_known_delete_says_earlier_and_names_the_list_answer():
+    ledger = ledger_with(11)
+    delete(ledger, 11, 150.0)
+    token = replace(_deleted_token(ledger, 11), deleted_at=None, intents=())
+    shown = listing([item(11)])
+    found: dict[str, list[audit.Finding]] = {cid: [] for cid in audit.CLAUSES}
+    observed = audit.Observed(audit.Look(200.0), gets={11: NOT_FOUND})
+    audit._judge_deleted(token, shown, observed, 200.0, found)
+    (finding,) = found["DEL-ALL-3"]
+    assert (
+        finding.text == "token 11 (nac-0000abcd-011), deleted earlier, is listed again at the end of the run"
+    )
+    assert finding.answer is shown.last
+
+
+def test_a_deleted_token_only_its_key_betrays_names_the_relay_answer():
+    ledger = ledger_with(11)
+    delete(ledger, 11, 150.0)
+    delete(ledger, 11, 160.0, outcome="refused")
+    token = _deleted_token(ledger, 11)
+    relay = answer({}, 200)
+    found: dict[str, list[audit.Finding]] = {cid: [] for cid in audit.CLAUSES}
+    observed = audit.Observed(audit.Look(200.0, searches={PEER: listing([item(11)])}, relay={11: relay}))
+    audit._judge_deleted(token, listing([]), observed, 200.0, found)
+    (finding,) = found["DEL-ALL-3"]
+    assert finding.text.endswith(
+        "(test_11, 50.0 s before the audit), "
+        "its key is accepted by the relay (HTTP 200) past the revocation bound"
+    )
+    assert finding.answer is relay
+
+
+def test_a_deleted_token_refused_and_unlisted_everywhere_is_no_finding():
+    ledger = ledger_with(11)
+    delete(ledger, 11, 150.0)
+    token = _deleted_token(ledger, 11)
+    found: dict[str, list[audit.Finding]] = {cid: [] for cid in audit.CLAUSES}
+    first = audit.Look(200.0, searches={OWNER: listing([item(12)])}, relay={11: answer({}, 401)})
+    second = audit.Look(230.0, lists={OWNER: listing([item(12)])}, relay={11: answer({}, 401)})
+    observed = audit.Observed(first, second=second, gets={11: NOT_FOUND})
+    audit._judge_deleted(token, listing([item(12)]), observed, 200.0, found)
+    assert found["DEL-ALL-3"] == []
+
+
+def test_an_account_quota_finding_is_exact_and_needs_a_plain_int_quota_and_success():
+    ledger = ledger_with(10, 11, 12)
+    delete(ledger, 11, 150.0)
+    delete(ledger, 12, 150.0)
+    model = ledger.model()
+    model = [t if t.token_id != 11 else replace(t, created_with={"remain_quota": 500}) for t in model]
+
+    def account(quota: Any, success: bool = True) -> Answer:
+        return answer({"success": success, "data": {"id": OWNER, "quota": quota}})
+
+    moved = account(700)
+    found: dict[str, list[audit.Finding]] = {cid: [] for cid in audit.CLAUSES}
+    audit._judge_accounts(
+        {OWNER: 1000}, model, audit.Observed(audit.Look(200.0), accounts={OWNER: moved}), found
+    )
+    (finding,) = found["DEL-ALL-2"]
+    assert (finding.clause, finding.token_id) == ("DEL-ALL-2", 0)
+    assert finding.text == (
+        "user 2's account quota was 1000 before the run's first delete and is 700 at its end (-300) after "
+        "2 deletes of its tokens (made with remain_quota 500): a delete moved it"
+    )
+    assert finding.answer is moved
+    for odd in (account(700, success=False), account(True), account(700.0), account(None), account(1000)):
+        quiet: dict[str, list[audit.Finding]] = {cid: [] for cid in audit.CLAUSES}
+        audit._judge_accounts(
+            {OWNER: 1000}, model, audit.Observed(audit.Look(200.0), accounts={OWNER: odd}), quiet
+        )
+        assert quiet["DEL-ALL-2"] == []
+    other: dict[str, list[audit.Finding]] = {cid: [] for cid in audit.CLAUSES}
+    audit._judge_accounts(
+        {PEER: 1000}, model, audit.Observed(audit.Look(200.0), accounts={OWNER: moved}), other
+    )
+    assert other["DEL-ALL-2"] == []
+    unknown: dict[str, list[audit.Finding]] = {cid: [] for cid in audit.CLAUSES}
+    plain = ledger_with(10).model()
+    audit._judge_accounts(
+        {OWNER: 5}, plain, audit.Observed(audit.Look(200.0), accounts={OWNER: moved}), unknown
+    )
+    assert unknown["DEL-ALL-2"][0].text == (
+        "user 2's account quota was 5 before the run's first delete and is 700 at its end (+695) after "
+        "0 deletes of its tokens (made with remain_quota unknown): a delete moved it"
+    )
