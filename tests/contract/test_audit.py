@@ -480,3 +480,53 @@ def test_an_account_quota_finding_is_exact_and_needs_a_plain_int_quota_and_succe
         "user 2's account quota was 5 before the run's first delete and is 700 at its end (+695) after "
         "0 deletes of its tokens (made with remain_quota unknown): a delete moved it"
     )
+
+
+def _intent(ids: tuple[int, ...], at: float, outcome: str = "success", **kw: Any) -> DeleteIntent:
+    request = f"DELETE /api/token/{ids[0]}" if len(ids) == 1 else f"POST /api/token/batch {list(ids)}"
+    return DeleteIntent(ids, request, f"t{int(at)}", at, outcome, **kw)
+
+
+def test_likely_culprits_rank_the_target_then_success_then_nearness_then_the_latest():
+    token = _deleted_token(ledger_with(10), 10)  # last seen alive at 100.0
+    intents = [
+        _intent((10,), 99.0, by=OWNER),  # before the last sighting: not a culprit
+        _intent((10,), 150.0, "refused", by=OWNER),
+        _intent((11,), 140.0, by=PEER),
+        _intent((13,), 160.0, by=None),
+        _intent((12,), 170.0, by=0),
+        _intent((9,), 180.0, by=OWNER),
+        _intent((10,), 190.0, "throttled", by=OWNER),  # no effect
+        _intent((10,), 100.0, by=OWNER),  # at the sighting itself: a culprit
+    ]
+    assert audit.likely_culprits(token, intents, 200.0) == (
+        "DELETE /api/token/10 as user 2 -> success (t100, 100.0 s before the audit)",
+        "DELETE /api/token/10 as user 2 -> refused (t150, 50.0 s before the audit)",
+        "DELETE /api/token/9 as user 2 -> success (t180, 20.0 s before the audit)",
+        "DELETE /api/token/11 as user 3 -> success (t140, 60.0 s before the audit)",
+    )
+    rest = [i for i in intents if i.token_ids in ((12,), (13,))]
+    assert audit.likely_culprits(token, rest, 200.0) == (
+        "DELETE /api/token/12 with no credential -> success (t170, 30.0 s before the audit)",
+        "DELETE /api/token/13 -> success (t160, 40.0 s before the audit)",
+    )
+
+
+def test_likely_culprits_of_a_token_never_seen_count_every_request_and_batches_by_their_nearest_id():
+    token = replace(_deleted_token(ledger_with(10), 10), last_seen=None)
+    intents = [
+        _intent((), 10.0, deleted=0),
+        _intent((40, 12), 5.0, "lost", deleted=None),
+        _intent((30, 20), 6.0, "lost", deleted=2),
+        _intent((3,), 1.0),
+        _intent((50,), 2.0, "http 500"),
+    ]
+    assert audit.likely_culprits(token, intents, 12.5) == (
+        "DELETE /api/token/3 -> success (t1, 11.5 s before the audit)",
+        "POST /api/token/batch [] -> success, data 0 (t10, 2.5 s before the audit)",  # names none: last
+        "POST /api/token/batch [40, 12] -> lost (t5, 7.5 s before the audit)",
+        "POST /api/token/batch [30, 20] -> lost, data 2 (t6, 6.5 s before the audit)",
+    )  # four at most: the farthest refusal (token 50) is left out
+    assert audit.likely_culprits(token, intents[3:], 12.5)[1] == (
+        "DELETE /api/token/50 -> http 500 (t2, 10.5 s before the audit)"
+    )
