@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
+import pytest
 
 from newapi_contract.client.api import Answer
 from newapi_contract.client.ledger import DeleteIntent, Ledger, Sighting
 from newapi_contract.client.listing import Listing
+from newapi_contract.client.recording import Recorder
 from newapi_contract.contract import audit
 from newapi_contract.errors import FeatureAbsent
 
@@ -523,10 +526,81 @@ def test_likely_culprits_of_a_token_never_seen_count_every_request_and_batches_b
     ]
     assert audit.likely_culprits(token, intents, 12.5) == (
         "DELETE /api/token/3 -> success (t1, 11.5 s before the audit)",
-        "POST /api/token/batch [] -> success, data 0 (t10, 2.5 s before the audit)",  # names none: last
+        "POST /api/token/batch [] -> success, data 0 (t10, 2.5 s before the audit)",  # names no id: far
         "POST /api/token/batch [40, 12] -> lost (t5, 7.5 s before the audit)",
         "POST /api/token/batch [30, 20] -> lost, data 2 (t6, 6.5 s before the audit)",
     )  # four at most: the farthest refusal (token 50) is left out
     assert audit.likely_culprits(token, intents[3:], 12.5)[1] == (
         "DELETE /api/token/50 -> http 500 (t2, 10.5 s before the audit)"
     )
+
+
+@dataclass
+class AccountApi(FakeApi):
+    quota: int = 0
+
+    def self_info(self) -> Answer:
+        self.calls.append("self")
+        return answer({"success": True, "data": {"id": OWNER, "quota": self.quota}})
+
+
+def _ctx(
+    ledger: Ledger, owner: FakeApi, peer: FakeApi | None, *, search: bool | None = None, settle: float = 0.0
+):
+    routes = {"token search": search}
+    return SimpleNamespace(
+        audit_result=None,
+        audited=False,
+        ledger=ledger,
+        owner=SimpleNamespace(user_id=OWNER, api=owner),
+        peer=SimpleNamespace(user_id=PEER, api=peer) if peer is not None else None,
+        target=SimpleNamespace(features=SimpleNamespace(routes=routes)),
+        run_prefix=PREFIX,
+        settings=SimpleNamespace(revocation_bound_s=0.0, settle_s=settle),
+    )
+
+
+def test_run_without_tokens_observes_nothing():
+    ctx = _ctx(Ledger(PREFIX), AccountApi(), None)
+    findings, count, observation = audit.run(ctx, Recorder())
+    assert findings == {"DEL-ALL-1": [], "DEL-ALL-2": [], "DEL-ALL-3": [], "DEL-ALL-5": []}
+    assert count == 0 and observation.exchanges == []
+    assert ctx.audited is False and ctx.audit_result is None and ctx.owner.api.calls == []
+
+
+def test_run_observes_judges_settles_the_ledger_and_runs_once():
+    ledger = ledger_with(10, 11, 12)
+    ledger.record(30, f"{PREFIX}030", PEER, item=item(30))
+    ledger.note_quota(OWNER, 5, 0.0)  # before any delete: the baseline
+    ledger.note_quota(PEER, 7, 0.0)
+    delete(ledger, 11, 150.0)
+    owner = AccountApi({10: item(10), 99: item(99, name=f"{PREFIX}stray")}, quota=9)  # 12 gone, 11 gone
+    peer = AccountApi({30: item(30)})
+    ctx = _ctx(ledger, owner, peer)
+    result = audit.run(ctx, Recorder())
+    findings, count, _ = result
+    assert count == 4 and ctx.audited is True and ctx.audit_result is result
+    assert owner.calls == ["list", f"search {PREFIX}%", "self", "list", "get 12"]
+    assert peer.calls == ["list"]  # its quota is not the busiest user's: not asked
+    assert only(findings) == {"DEL-ALL-1": [12], "DEL-ALL-2": [0], "DEL-ALL-5": [99]}
+    assert "quota was 5 before the run's first delete and is 9" in findings["DEL-ALL-2"][0].text
+    assert [e.token_id for e in ledger.entries() if e.deleted] == [11, 12]  # 12 settled as gone
+    assert audit.run(ctx, Recorder()) is result and owner.calls[-1] == "get 12"  # once a process
+
+
+@pytest.mark.parametrize(("search", "asked"), [(None, True), (True, True), (False, False)])
+def test_run_searches_unless_the_server_has_no_search(search: bool | None, asked: bool):
+    ledger = ledger_with(10)
+    owner = AccountApi({10: item(10)})
+    audit.run(_ctx(ledger, owner, None, search=search), Recorder())
+    assert owner.calls == (["list", f"search {PREFIX}%"] if asked else ["list"])
+
+
+def test_run_without_a_target_searches_and_looks_again_after_the_settle_window():
+    ledger = ledger_with(10)
+    owner = AccountApi({10: item(10)})
+    ctx = _ctx(ledger, owner, None, settle=0.01)  # a real 10 ms pause
+    ctx.target = None
+    findings, count, _ = audit.run(ctx, Recorder())
+    assert owner.calls == ["list", f"search {PREFIX}%", "list"] and count == 1
+    assert only(findings) == {}
