@@ -604,3 +604,71 @@ def test_run_without_a_target_searches_and_looks_again_after_the_settle_window()
     findings, count, _ = audit.run(ctx, Recorder())
     assert owner.calls == ["list", f"search {PREFIX}%", "list"] and count == 1
     assert only(findings) == {}
+
+
+def test_report_shows_culprits_or_says_none_and_cuts_at_the_limit():
+    with_culprits = audit.Finding("DEL-ALL-1", 1, "token 1 vanished", ("DELETE a", "DELETE b"))
+    without = audit.Finding("DEL-ALL-1", 2, "token 2 vanished")
+    other = audit.Finding("DEL-ALL-3", 3, "token 3 is back")
+    assert audit.report([with_culprits, without, other]) == (
+        "token 1 vanished; deletes sent since, likely culprit first: DELETE a | DELETE b\n"
+        "token 2 vanished; this process sent no delete since (another process of the run may have)\n"
+        "token 3 is back"
+    )
+    many = [audit.Finding("DEL-ALL-3", i, f"t{i}") for i in range(8)]
+    assert audit.report(many) == "t0\nt1\nt2\nt3\nt4\n... and 3 more"
+    assert audit.report(many[:5]) == "t0\nt1\nt2\nt3\nt4"
+    assert audit.report(many, limit=2) == "t0\nt1\n... and 6 more"
+    assert audit.observed_text(many[:2], 7) == "2 finding(s) over the run's 7 tokens: t0\nt1"
+
+
+def test_unlisted_names_are_judged_only_over_complete_lists_and_the_search_counts():
+    names = [f"{PREFIX}lost", f"{PREFIX}010", f"{PREFIX}found"]
+    first = audit.Look(
+        200.0,
+        lists={OWNER: listing([item(10)]), PEER: listing([])},
+        searches={OWNER: listing([item(5, name=names[2])])},
+    )
+    found: dict[str, list[audit.Finding]] = {cid: [] for cid in audit.CLAUSES}
+    audit._judge_unlisted(names, audit.Observed(first), found)
+    assert [(f.clause, f.token_id, f.text) for f in found["DEL-ALL-5"]] == [
+        (
+            "DEL-ALL-5",
+            0,
+            f"the token named {PREFIX}lost was created (POST /api/token/ answered success) "
+            "but no list of the run showed it, nor the complete lists and the search at its end",
+        )
+    ]
+    for look_ in (
+        audit.Look(200.0, lists={OWNER: listing([]), PEER: listing([], complete=False)}),
+        audit.Look(200.0, searches={OWNER: listing([])}),
+    ):
+        quiet: dict[str, list[audit.Finding]] = {cid: [] for cid in audit.CLAUSES}
+        audit._judge_unlisted(names, audit.Observed(look_), quiet)
+        assert quiet["DEL-ALL-5"] == []
+
+
+def test_search_is_judged_per_complete_pair_once_it_finds_one_live_token():
+    ledger = ledger_with(10, 11, 12)
+    delete(ledger, 12, 150.0)
+    model = ledger.model()
+    search = listing([item(10), item(12)])
+    first = audit.Look(200.0, lists={OWNER: listing([item(10), item(11)])}, searches={OWNER: search})
+    found: dict[str, list[audit.Finding]] = {cid: [] for cid in audit.CLAUSES}
+    audit._judge_search(model, audit.Observed(first), found)
+    (finding,) = found["DEL-ALL-5"]
+    assert (finding.token_id, finding.answer) == (11, search.last)
+    assert (
+        finding.text == f"token 11 ({PREFIX}011) is listed but a search by the run's prefix does not find it"
+    )
+    for lists, searched in (
+        ({OWNER: listing([item(10), item(11)], complete=False)}, listing([item(10)])),
+        ({OWNER: listing([item(10), item(11)])}, listing([item(10)], complete=False)),
+        ({OWNER: listing([item(10), item(11)])}, listing([item(12)])),  # finds no live one
+        ({PEER: listing([item(10), item(11)])}, listing([item(10)])),  # the search's user not listed
+    ):
+        quiet: dict[str, list[audit.Finding]] = {cid: [] for cid in audit.CLAUSES}
+        audit._judge_search(
+            model, audit.Observed(audit.Look(200.0, lists=lists, searches={OWNER: searched})), quiet
+        )
+        assert quiet["DEL-ALL-5"] == []
