@@ -672,3 +672,85 @@ def test_search_is_judged_per_complete_pair_once_it_finds_one_live_token():
             model, audit.Observed(audit.Look(200.0, lists=lists, searches={OWNER: searched})), quiet
         )
         assert quiet["DEL-ALL-5"] == []
+
+
+def test_observe_searches_as_the_busiest_user_and_asks_accounts_only_of_known_users():
+    ledger = ledger_with(10)
+    ledger.record(30, f"{PREFIX}030", PEER, item=item(30))
+    ledger.record(31, f"{PREFIX}031", PEER, item=item(31))
+    owner, peer, stranger = AccountApi({10: item(10)}), AccountApi({30: item(30), 31: item(31)}), AccountApi()
+    observed = audit.observe(
+        ledger.model(),
+        {OWNER: owner, PEER: peer, 9: stranger},
+        prefix=PREFIX,
+        bound_s=0.0,
+        accounts=[OWNER, 77],
+        clock=lambda: 42.0,
+    )
+    assert (
+        owner.calls == ["list", "self"]
+        and peer.calls == ["list", f"search {PREFIX}%"]
+        and stranger.calls == []
+    )
+    assert observed.first.at == 42.0 and observed.second is None
+    assert sorted(observed.first.lists) == [OWNER, PEER] and list(observed.first.searches) == [PEER]
+    assert list(observed.accounts) == [OWNER] and observed.search_absent is None
+    assert observed.requests() == 4
+
+
+def test_observe_without_search_asked_sends_none_and_a_missing_search_is_named():
+    ledger = ledger_with(10)
+    api = FakeApi({10: item(10)})
+    observed = audit.observe(ledger.model(), {OWNER: api}, prefix=PREFIX, bound_s=0.0, search=False)
+    assert api.calls == ["list"] and observed.search_absent is None and observed.first.searches == {}
+    absent = audit.observe(
+        ledger.model(), {OWNER: FakeApi({10: item(10)}, search=False)}, prefix=PREFIX, bound_s=0
+    )
+    assert absent.search_absent == "no search"
+    assert audit.observe([], {OWNER: api}, prefix=PREFIX, bound_s=0.0).first.lists == {}
+
+
+def test_probe_keys_sends_each_held_key_once_when_no_bound_is_left():
+    ledger = ledger_with(10, 11, 12, 13)
+    for token_id in (10, 11, 12):
+        ledger.note_key(token_id, f"k{token_id}")
+    delete(ledger, 11, 150.0)
+    delete(ledger, 12, 150.0)
+    ledger.record(30, f"{PREFIX}030", PEER, item=item(30))
+    ledger.note_key(30, "k30")
+    model = [replace(t, deleted_at=None) if t.token_id == 11 else t for t in ledger.model()]
+    api = FakeApi({10: item(10), 12: item(12)}, {"k10": 10, "k11": 11, "k12": 12})
+    look_ = audit.Look(0.0)
+    slept: list[float] = []
+    audit._probe_keys(model, {OWNER: api}, look_, 5.0, lambda: 10_000.0, slept.append)
+    assert sorted(look_.relay) == [10, 11, 12]  # 13 holds no key, 30's user is not looked at
+    assert look_.relay[10].status == 200 and look_.relay[11].status == 401 and look_.relay[12].status == 200
+    assert api.calls == ["relay", "relay", "relay"] and slept == []
+
+
+def test_settle_ledger_marks_gone_only_what_every_complete_listing_leaves_out():
+    ledger = ledger_with(10, 11, 12, 13)
+    ledger.record(30, f"{PREFIX}030", PEER, item=item(30))
+    delete(ledger, 13, 150.0)
+    model = ledger.model()
+    observed = audit.Observed(
+        audit.Look(200.0, lists={OWNER: listing([item(10)])}),
+        again={OWNER: listing([item(11)])},
+    )
+    audit._settle_ledger(ledger, model, observed)
+    assert sorted(e.token_id for e in ledger.entries() if e.deleted) == [12, 13]  # 11 is in the second
+    partial = ledger_with(10, 11)
+    audit._settle_ledger(
+        partial,
+        partial.model(),
+        audit.Observed(
+            audit.Look(200.0, lists={OWNER: listing([item(10)])}), again={OWNER: listing([], complete=False)}
+        ),
+    )
+    audit._settle_ledger(partial, partial.model(), audit.Observed(audit.Look(200.0)))
+    assert not any(e.deleted for e in partial.entries())
+    alone = ledger_with(10, 11)
+    audit._settle_ledger(
+        alone, alone.model(), audit.Observed(audit.Look(200.0, lists={OWNER: listing([item(10)])}))
+    )
+    assert [e.token_id for e in alone.entries() if e.deleted] == [11]
