@@ -754,3 +754,103 @@ def test_settle_ledger_marks_gone_only_what_every_complete_listing_leaves_out():
         alone, alone.model(), audit.Observed(audit.Look(200.0, lists={OWNER: listing([item(10)])}))
     )
     assert [e.token_id for e in alone.entries() if e.deleted] == [11]
+
+
+WHO = (
+    f"token 10 ({PREFIX}010, made for test_use; "
+    "last seen alive 100.0 s before the audit (list, in test_made))"
+)
+
+
+def _alive(**changes: Any) -> Any:
+    return replace(ledger_with(10).model()[0], **changes)
+
+
+def _found() -> dict[str, list[audit.Finding]]:
+    return {cid: [] for cid in audit.CLAUSES}
+
+
+def test_a_live_token_changed_and_refused_is_reported_exactly():
+    token = _alive(used_by="test_use")
+    shown = listing([item(10, status=2, remain_quota=7, key="abcd**********zzzz")])
+    relay = answer({}, 401)
+    found = _found()
+    audit._judge_alive(token, shown, audit.Observed(audit.Look(200.0, relay={10: relay})), [], 200.0, found)
+    changed, refused = found["DEL-ALL-2"]
+    assert changed.text == f"{WHO} changed: status was 1, now 2; its key changed; remain_quota was 0, now 7"
+    assert changed.answer is shown.last and changed.token_id == 10
+    assert refused.text == (
+        f"{WHO} is listed, but its key is refused by the relay (GET /v1/models answered HTTP 401)"
+    )
+    assert refused.answer is relay
+    fine = _found()
+    ok = audit.Observed(audit.Look(200.0, relay={10: answer({}, 200)}))
+    audit._judge_alive(token, listing([item(10, accessed_time=5)]), ok, [], 200.0, fine)
+    assert only(fine) == {}
+
+
+def test_fields_are_compared_with_what_the_token_was_made_with_when_no_item_was_seen():
+    token = _alive(first_item=None, last_seen=Sighting(300.0, "test_later", "get"))
+    found = _found()
+    shown = listing([item(10, unlimited_quota=False, expired_time=-1)])
+    audit._judge_alive(token, shown, audit.Observed(audit.Look(200.0)), [], 200.0, found)
+    (finding,) = found["DEL-ALL-2"]
+    assert finding.text == (
+        f"token 10 ({PREFIX}010; last seen alive 0.0 s before the audit (get, in test_later)) changed: "
+        "unlimited_quota made as True, now False"
+    )
+
+
+def test_a_live_token_missing_twice_is_judged_by_its_get():
+    token = _alive(last_seen=None)
+    who = f"token 10 ({PREFIX}010; last seen alive never)"
+    again = listing([])
+    found = _found()
+    audit._judge_alive(
+        token,
+        listing([]),
+        audit.Observed(audit.Look(200.0), again={OWNER: again}, gets={10: ALIVE}),
+        [],
+        200.0,
+        found,
+    )
+    (hidden,) = found["DEL-ALL-5"]
+    assert (
+        hidden.text
+        == f"{who} is alive (GET answers it) but missing from two complete listings of its user's tokens"
+    )
+    assert hidden.answer is again.last
+    found = _found()
+    intents = [_intent((11,), 150.0, by=OWNER)]
+    gone = audit.Observed(audit.Look(200.0), again={OWNER: again}, gets={10: NOT_FOUND})
+    audit._judge_alive(token, listing([]), gone, intents, 200.0, found)
+    (vanished,) = found["DEL-ALL-1"]
+    assert vanished.text == (
+        f"{who} vanished: the run never asked to delete it, yet two complete listings leave it out and "
+        "GET /api/token/10 answers 'record not found'"
+    )
+    assert vanished.culprits == ("DELETE /api/token/11 as user 2 -> success (t150, 50.0 s before the audit)",)
+    assert vanished.answer is NOT_FOUND
+    for observed, first in (
+        (gone, listing([], complete=False)),
+        (
+            audit.Observed(
+                audit.Look(200.0), again={OWNER: listing([], complete=False)}, gets={10: NOT_FOUND}
+            ),
+            listing([]),
+        ),
+        (
+            audit.Observed(audit.Look(200.0), again={OWNER: listing([item(10)])}, gets={10: NOT_FOUND}),
+            listing([]),
+        ),
+        (audit.Observed(audit.Look(200.0), again={OWNER: again}), listing([])),
+        (audit.Observed(audit.Look(200.0), gets={10: NOT_FOUND}), listing([])),
+        (
+            audit.Observed(audit.Look(200.0), again={OWNER: again}, gets={10: answer({"success": False})}),
+            listing([]),
+        ),
+        (audit.Observed(audit.Look(200.0), again={OWNER: again}, gets={10: answer({}, 500)}), listing([])),
+    ):
+        quiet = _found()
+        audit._judge_alive(token, first, observed, intents, 200.0, quiet)
+        assert only(quiet) == {}
