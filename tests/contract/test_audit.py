@@ -854,3 +854,59 @@ def test_a_live_token_missing_twice_is_judged_by_its_get():
         quiet = _found()
         audit._judge_alive(token, first, observed, intents, 200.0, quiet)
         assert only(quiet) == {}
+
+
+def test_judge_names_strays_under_the_prefix_unless_the_run_made_or_asked_for_them():
+    ledger = ledger_with(10)
+    ledger.record(30, f"{PREFIX}030", PEER, item=item(30))
+    first = audit.Look(
+        200.0,
+        lists={
+            OWNER: listing(
+                [
+                    item(10),
+                    item(40),
+                    item(41, name="other-041"),
+                    item(42, name=f"{PREFIX}asked"),
+                    {"id": "x", "name": f"{PREFIX}odd"},
+                    {"id": 43},
+                ]
+            ),
+            PEER: listing([item(30)]),
+        },
+    )
+    found = audit.judge(
+        ledger.model(), audit.Observed(first), [], prefix=PREFIX, asked_for=lambda n: n.endswith("asked")
+    )
+    assert set(found) == {"DEL-ALL-1", "DEL-ALL-2", "DEL-ALL-3", "DEL-ALL-5"}
+    assert [(f.clause, f.token_id, f.text) for f in found["DEL-ALL-5"]] == [
+        (
+            "DEL-ALL-5",
+            40,
+            f"user 2's list shows token 40 ({PREFIX}040) under the run's prefix, "
+            "which the run never asked to create",
+        ),
+        (
+            "DEL-ALL-5",
+            0,
+            f"user 2's list shows token x ({PREFIX}odd) under the run's prefix, "
+            "which the run never asked to create",
+        ),
+    ]
+    assert only(found) == {"DEL-ALL-5": [40, 0]}
+    everything = audit.judge(ledger.model(), audit.Observed(first), [], prefix=PREFIX)
+    assert only(everything) == {"DEL-ALL-5": [40, 42, 0]}  # by default nothing was asked for
+
+
+def test_judge_passes_unrecorded_names_and_looks_only_at_listed_users():
+    ledger = ledger_with(10)
+    ledger.record(30, f"{PREFIX}030", PEER, item=item(30))  # PEER's list was not looked at
+    delete(ledger, 10, 150.0)
+    first = audit.Look(200.0, lists={OWNER: listing([item(10)])})
+    found = audit.judge(
+        ledger.model(), audit.Observed(first), [], prefix=PREFIX, created_unrecorded=[f"{PREFIX}zz"]
+    )
+    assert only(found) == {"DEL-ALL-3": [10], "DEL-ALL-5": [0]}
+    assert found["DEL-ALL-3"][0].text.startswith(
+        f"token 10 ({PREFIX}010), deleted 50.0 s before the audit by "
+    )
