@@ -21,6 +21,7 @@ from newapi_contract.contract.generated import (
     Arena,
     TargetKind,
     credential_is_valid,
+    strays,
 )
 
 TOKEN = "AbCd1234AbCd1234AbCd1234AbCd"
@@ -367,3 +368,28 @@ def test_any_token_of_the_run_never_asked_to_delete_is_missed_once_get_confirms(
     arena.owner.api.live.discard(100)
     settled = arena.settle(c.id, {"success": True})
     assert settled is not None and settled.missing_bystanders == (50,)
+
+
+def test_strays_are_the_deletes_that_acted_on_an_id_the_ledger_did_not_hold() -> None:
+    owned = frozenset({5})
+    sent = [
+        ("/api/token/5", owned),  # the run's own
+        ("/api/token/6", owned),  # a stray
+        ("/api/token/7/?x=1", owned),  # query and trailing slash dropped: acts on 7
+        ("/api/token/0", owned),  # no row has id 0
+        ("/api/token/-3", owned),
+        ("/api/token/abc", owned),  # Atoi fails: 0
+        ("/api/token/1", owned),  # the smallest id a row can have
+        ("/api/token/99999999999999999999", owned),  # clamped: no row
+        ("/api/token/%36", frozenset({6})),  # decoded to 6, held then
+        ("/api/token/%2", owned),  # a bad escape never reaches the handler
+        ("/api/token/08", owned),
+    ]
+    assert strays(sent) == [
+        "/api/token/6 (acts on 6)",
+        "/api/token/7/?x=1 (acts on 7)",
+        "/api/token/1 (acts on 1)",
+        "/api/token/08 (acts on 8)",
+    ]
+    assert strays([]) == []
+    assert OVERFLOW_CLAMP == 2**63 - 1
