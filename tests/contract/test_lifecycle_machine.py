@@ -4,13 +4,18 @@ passes every example; each broken one fails with its clause tag. No sockets."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
 from fake_newapi import FakeApi, Server, answer, business, world_parts
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
+from newapi_contract.client.api import Answer
+from newapi_contract.client.ledger import Ledger
+from newapi_contract.client.listing import Listing
 from newapi_contract.contract.lifecycle_machine import (
     INVALID_IDS,
     ISOLATION,
@@ -230,3 +235,37 @@ def test_a_deleted_key_is_compared_with_a_never_issued_key_of_the_same_shape() -
     assert key is not None
     m._owner_deletes(token_id)
     m._relay_rejects(key)  # the same answer as to a well-formed key that was never issued
+
+
+def _world_with(ledger: Any, gets: list[int], gone: set[int]) -> Any:
+    def get_token(token_id: int) -> Answer:
+        gets.append(token_id)
+        body = {"success": False, "message": "record not found"} if token_id in gone else {"success": True}
+        return Answer(200, httpx.Headers(), "", body)
+
+    owner = SimpleNamespace(user_id=2, api=SimpleNamespace(get_token=get_token))
+    return SimpleNamespace(world=SimpleNamespace(ledger=ledger, owner=owner))
+
+
+def test_nothing_else_vanished_names_the_owners_tokens_a_delete_took_with_it() -> None:
+    ledger = Ledger("nac-")
+    for token_id, owner in ((10, 2), (11, 2), (12, 2), (13, 2), (20, 3)):
+        ledger.record(token_id, f"nac-{token_id}", owner)
+    gets: list[int] = []
+    machine_ = _world_with(ledger, gets, gone={11})
+    shown = Listing(({"id": 12},), (), True)
+    with pytest.raises(AssertionError) as raised:
+        TokenLifecycle._nothing_else_vanished(machine_, shown, 10)  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        "[DEL-STATE-1] deleting token 10 also removed tokens [11] that the run never asked to delete "
+        "(absent from the whole list, GET answers record not found)"
+    )
+    assert gets == [11, 13]  # not the target, not the listed one, not another user's
+    gets.clear()
+    TokenLifecycle._nothing_else_vanished(machine_, Listing(({"id": 11}, {"id": 12}), (), True), 10)  # type: ignore[arg-type]
+    assert gets == [13]  # alive: no failure
+    gets.clear()
+    TokenLifecycle._nothing_else_vanished(machine_, Listing((), (), False), 10)  # type: ignore[arg-type]
+    assert gets == []  # an incomplete list proves nothing
+    TokenLifecycle._nothing_else_vanished(_world_with(SimpleNamespace(), gets, {11}), shown, 10)  # type: ignore[arg-type]
+    assert gets == []  # a ledger without a model: nothing to check
