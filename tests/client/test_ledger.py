@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from newapi_contract.client.ledger import Ledger, LedgerEntry, fingerprint, new_run_prefix
+from newapi_contract.client.ledger import (
+    DeleteIntent,
+    Ledger,
+    LedgerEntry,
+    Sighting,
+    fingerprint,
+    new_run_prefix,
+)
 from newapi_contract.errors import InputError
 
 
@@ -186,8 +193,6 @@ def test_an_interrupt_just_after_the_rename_goes_on_and_the_new_ledger_stays(
 
 
 def test_the_model_keeps_what_each_token_was_made_with_and_never_writes_it_or_its_key(tmp_path: Path) -> None:
-    from newapi_contract.client.ledger import DeleteIntent, Sighting
-
     path = tmp_path / "ledger.json"
     ledger = Ledger("nac-1-", path)
     full = "Z" * 48
@@ -234,3 +239,55 @@ def test_fingerprint_is_the_first_sixteen_hex_digits_of_the_keys_sha256() -> Non
     assert fingerprint("ключ") == "sha256:1de36a32af798da0"  # UTF-8 bytes
     assert fingerprint("k\udcff") == "sha256:1afd8b9ac52e1dc6"  # a lone surrogate: its raw byte
     assert fingerprint("AbCd") != fingerprint("AbCe")
+
+
+def test_a_delete_is_dated_by_its_first_intent_that_may_have_deleted_it() -> None:
+    from newapi_contract.client.ledger import DeleteIntent, Sighting
+
+    ledger = Ledger("nac-00000000-")
+    for token_id in (1, 2, 3, 4, 5, 6):
+        ledger.record(token_id, f"nac-00000000-{token_id}", owner_id=2)
+
+    def intent(ids: tuple[int, ...], at: float, outcome: str = "success", **kw: object) -> DeleteIntent:
+        return DeleteIntent(ids, "DELETE", "t", at, outcome, **kw)  # type: ignore[arg-type]
+
+    ledger.note_intent(intent((1,), 10.0, by=2))
+    ledger.note_intent(intent((1,), 20.0, by=2))  # the first stands
+    ledger.note_intent(intent((2, 3), 11.0, deleted=1))  # a batch that deleted one, sender unknown
+    ledger.note_intent(intent((4,), 12.0, deleted=0, by=2))  # deleted nothing
+    ledger.note_intent(intent((5,), 13.0, "refused", by=2))
+    ledger.note_intent(intent((6,), 14.0, by=3))  # the peer's: never rightly
+    ledger.note_intent(intent((99,), 15.0, by=2))  # not the run's
+    dated = {t.token_id: t.deleted_at for t in ledger.model()}
+    assert dated == {1: 10.0, 2: 11.0, 3: 11.0, 4: None, 5: None, 6: None}
+    assert len(ledger.intents()) == 7
+    ledger.mark_deleted(1)
+    ledger.mark_deleted(4)
+    after = {t.token_id: t for t in ledger.model()}
+    assert after[1].deleted_at == 10.0 and after[1].deleted
+    assert after[4].deleted_at is not None and after[4].deleted_at > 1e9  # the wall clock now
+    assert [i.at for i in after[1].intents] == [10.0, 20.0] and after[6].intents[0].by == 3
+
+    ledger.note_seen([2], Sighting(1.0, "t_list", "list"))
+    ledger.note_seen([2], Sighting(2.0, "t_get", "get"))
+    ledger.note_used_by([2], "test_user")
+    ledger.note_key(2, "k2")
+    two = {t.token_id: t for t in ledger.model()}[2]
+    assert (two.name, two.owner_id, two.deleted, two.key, two.used_by) == (
+        "nac-00000000-2",
+        2,
+        False,
+        "k2",
+        "test_user",
+    )
+    assert two.last_seen == Sighting(2.0, "t_get", "get") and two.last_listed == Sighting(
+        1.0, "t_list", "list"
+    )
+    three = {t.token_id: t for t in ledger.model()}[3]
+    assert (three.key, three.used_by, three.last_seen, three.last_listed, three.created_with) == (
+        None,
+        "",
+        None,
+        None,
+        {},
+    )
