@@ -511,3 +511,20 @@ def test_an_absent_route_raises_even_with_no_one_to_tell(stack: Stack) -> None:
     server = Server(httpx.Response(404, json=ROUTER_404))
     with pytest.raises(FeatureAbsent):
         api(stack, server).call("POST", "/api/token/batch", json={"ids": [5]})
+
+
+def test_list_all_reads_the_pages_with_p_from_the_second(stack: Stack) -> None:
+    server = Server(
+        httpx.Response(
+            200, json={"success": True, "data": {"page_size": 1, "total": 2, "items": [{"id": 9}]}}
+        ),
+        httpx.Response(
+            200, json={"success": True, "data": {"page_size": 1, "total": 2, "items": [{"id": 8}]}}
+        ),
+    )
+    listing = api(stack, server).list_all()
+    assert listing.complete and listing.ids() == {8, 9}
+    first, second = server.seen
+    assert (first.method, first.url.path) == ("GET", "/api/token/")
+    assert first.url.params == httpx.QueryParams({"page_size": "100", "size": "100"})
+    assert second.url.params == httpx.QueryParams({"p": "2", "page_size": "100", "size": "100"})

@@ -269,3 +269,16 @@ def test_nothing_else_vanished_names_the_owners_tokens_a_delete_took_with_it() -
     assert gets == []  # an incomplete list proves nothing
     TokenLifecycle._nothing_else_vanished(_world_with(SimpleNamespace(), gets, {11}), shown, 10)  # type: ignore[arg-type]
     assert gets == []  # a ledger without a model: nothing to check
+
+
+def test_listing_fails_on_a_list_that_cannot_be_read_to_its_end() -> None:
+    complete = Listing(({"id": 1},), (Answer(200, httpx.Headers(), "{}", {}),), True)
+    api = SimpleNamespace(list_all=lambda: complete)
+    assert TokenLifecycle._listing(None, api) is complete  # type: ignore[arg-type]
+    text = '{"success":false,"message":"' + "x" * 300 + '"}'
+    cut = Listing(
+        (), (Answer(200, httpx.Headers(), "{}", {}), Answer(429, httpx.Headers(), text, None)), False
+    )
+    with pytest.raises(AssertionError) as raised:
+        TokenLifecycle._listing(None, SimpleNamespace(list_all=lambda: cut))  # type: ignore[arg-type]
+    assert str(raised.value) == f"[DEL-STATE-1] the token list could not be read to its end: {text[:200]!r}"
