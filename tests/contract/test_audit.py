@@ -910,3 +910,51 @@ def test_judge_passes_unrecorded_names_and_looks_only_at_listed_users():
     assert found["DEL-ALL-3"][0].text.startswith(
         f"token 10 ({PREFIX}010), deleted 50.0 s before the audit by "
     )
+
+
+def test_quota_before_needs_a_quota_seen_strictly_before_the_first_delete():
+    ledger = ledger_with(10)
+    ledger.note_quota(OWNER, 5, 200.0)
+    ledger.note_quota(PEER, 7, 199.0)
+    intents = [
+        DeleteIntent((10,), "DELETE /api/token/10", "t", 300.0, "success", by=OWNER),
+        DeleteIntent((10,), "DELETE /api/token/10", "t", 200.0, "refused", by=OWNER),
+    ]
+    assert audit._quota_before(ledger, [OWNER, PEER, 9], intents) == {PEER: 7}
+    assert audit._quota_before(ledger, [OWNER, PEER], []) == {OWNER: 5, PEER: 7}  # no delete at all
+
+
+def test_observed_requests_count_every_page_get_and_account():
+    two_pages = Listing((), (ALIVE, ALIVE), True)
+    observed = audit.Observed(
+        audit.Look(1.0, lists={OWNER: two_pages, PEER: listing([])}, searches={OWNER: listing([])}),
+        second=audit.Look(2.0, lists={OWNER: two_pages}),
+        again={OWNER: two_pages},
+        gets={10: ALIVE, 11: NOT_FOUND},
+        accounts={OWNER: ALIVE},
+    )
+    assert observed.requests() == 2 + 1 + 1 + 2 + 2 + 2 + 1
+
+
+def test_vanished_asks_get_of_at_most_max_gets_and_only_of_owned_unasked_tokens():
+    ledger = ledger_with(10, 11, 12, 13, 14)
+    ledger.record(30, f"{PREFIX}030", PEER)
+    delete(ledger, 14, 150.0)
+    asked: list[int] = []
+
+    def get(token_id: int) -> Answer:
+        asked.append(token_id)
+        return NOT_FOUND if token_id != 12 else answer({"success": False, "message": "other"})
+
+    shown = listing([item(13)])
+    assert audit.vanished(ledger.model(), shown, OWNER, get, besides=[10]) == [11]
+    assert asked == [11, 12]  # 13 listed, 14 deleted, 10 allowed, 30 not the owner's
+    asked.clear()
+    assert audit.vanished(ledger.model(), listing([]), OWNER, get) == [10, 11]
+    assert asked == [10, 11, 12]  # three GETs at most by default
+    asked.clear()
+    assert audit.vanished(ledger.model(), listing([]), OWNER, get, max_gets=2) == [10, 11]
+    assert asked == [10, 11]
+    asked.clear()
+    assert audit.vanished(ledger.model(), listing([], complete=False), OWNER, get) == []
+    assert asked == []
