@@ -92,12 +92,7 @@ EQUIVALENT: dict[str, str] = {
     },
     f"{_A}relay_gemini__mutmut_18": "headers None and {} alike: `call` reads `headers or {}`",
     f"{_A}_relay__mutmut_5": "auth=None is falsy like auth=False: no credentials either way",
-    # client/guard.py
-    f"{_GUARD}x__origin__mutmut_8": "None or 0 for an unknown scheme's port: "
-    "both sides of the origin comparison get the same",
-    f"{_GUARD}x__origin__mutmut_10": "the same: get(scheme) gives None on both sides",
-    f"{_GUARD}x__origin__mutmut_12": "upper- instead of lower-casing the host, on both sides",
-    f"{_GUARD}x__origin__mutmut_14": "an absent host reads the same placeholder on both sides",
+    # client/guard.py (the origin is read by client/origin.py since path prefixes came)
     f"{_GUARD}xǁGuardǁ_judge__mutmut_56": "the segment is read only on routes with {id}",
     f"{_GUARD}x__matches__mutmut_6": "zip's strict is moot: the lengths were compared first",
     f"{_GUARD}x__matches__mutmut_10": "the same: lengths already equal",
