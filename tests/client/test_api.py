@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import httpx
@@ -21,7 +22,12 @@ KEY = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefghijkl"
 WS_PROTOCOL = f"realtime, openai-insecure-api-key.sk-{KEY}, openai-beta.realtime-v1"
 
 
-def api(stack: Stack, server: Server, creds: Credentials | None = None) -> NewApi:
+def api(
+    stack: Stack,
+    server: Server,
+    creds: Credentials | None = None,
+    on_route: Callable[[str, bool], None] | None = None,
+) -> NewApi:
     client = build_client(
         stack.base,
         guard=stack.guard,
@@ -31,7 +37,8 @@ def api(stack: Stack, server: Server, creds: Credentials | None = None) -> NewAp
         road=stack.road,
         network=httpx.MockTransport(server),
     )
-    return NewApi(client, creds or Credentials(2, stack.owner_token), redactor=stack.redactor)
+    creds = creds or Credentials(2, stack.owner_token)
+    return NewApi(client, creds, redactor=stack.redactor, on_route=on_route)
 
 
 def test_credentials_headers() -> None:
@@ -392,21 +399,7 @@ def test_relay_defaults_pin_channel_1_and_send_no_anthropic_version(stack: Stack
 
 
 def _routed(stack: Stack, server: Server, told: list[tuple[str, bool]]) -> NewApi:
-    client = build_client(
-        stack.base,
-        guard=stack.guard,
-        pacer=stack.pacer,
-        recorder=stack.recorder,
-        redactor=stack.redactor,
-        road=stack.road,
-        network=httpx.MockTransport(server),
-    )
-    return NewApi(
-        client,
-        Credentials(2, stack.owner_token),
-        redactor=stack.redactor,
-        on_route=lambda feature, present: told.append((feature, present)),
-    )
+    return api(stack, server, on_route=lambda feature, present: told.append((feature, present)))
 
 
 ROUTER_404 = {"error": {"message": "Invalid URL (POST /api/token/batch)", "type": "invalid_request_error"}}

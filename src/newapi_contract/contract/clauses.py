@@ -15,7 +15,7 @@ __all__ = ["GENERATIONS", "NEEDS", "NO_PEER", "Clause", "load_clauses"]
 
 GENERATIONS = ("legacy", "current")
 # What a clause may need beyond the owner's credentials: a second user, or a feature some
-# releases lack (`contract.features.FEATURES`: full keys for the relay, batch delete, search).
+# releases lack (full keys for the relay, batch delete, search: `Features.absent_reason`).
 NEEDS = ("peer", "relay", "batch", "search")
 NO_PEER = (
     "needs a second non-root user: set NEWAPI_PEER_ACCESS_TOKEN and NEWAPI_PEER_USER_ID, "

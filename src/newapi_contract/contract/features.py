@@ -22,15 +22,8 @@ from typing import Any
 from newapi_contract.client.api import NewApi
 from newapi_contract.client.listing import items
 
-__all__ = ["FEATURES", "Features", "detect", "full_key"]
+__all__ = ["Features", "detect", "full_key"]
 
-# The optional features a clause may need (`needs:` in contracts/clauses.yaml), and how each
-# is described when absent.
-FEATURES = {
-    "batch": "batch delete",
-    "search": "token search",
-    "relay": "full keys",  # from the list (before 2026-03) or by key reveal
-}
 _KEY_ALPHABET = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
