@@ -35,6 +35,16 @@ from newapi_contract.contract.revocation import LATER_S, DoorWatch, watch
 from newapi_contract.contract.verdict import require
 
 
+def _door_not_applicable(params, target, settings) -> str | None:
+    """A door of another generation, or of the thorough profile only: deselected."""
+    paged = target.features.paged_list if target.features is not None else None
+    reason = applicable(params["door"], target.generation, settings.profile, paged)[1]
+    return f"not applicable: {reason}" if reason else None
+
+
+pytestmark = pytest.mark.not_applicable_if.with_args(_door_not_applicable)
+
+
 @dataclass
 class DoorRun:
     """What every selected door answered before, after and a moment after the one delete."""

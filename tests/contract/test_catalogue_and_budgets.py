@@ -98,12 +98,17 @@ def test_a_shared_reliance_is_no_cycle(tmp_path):
 def test_skip_reasons():
     clause = Clause("DEL-X-1", "t", "s", "ref §2", ("legacy",), needs=("peer",))
     assert clause.applies_to("legacy") and not clause.applies_to("current")
-    assert clause.skip_reason("current", has_peer=True) == "DEL-X-1 applies to legacy servers only"
+    reason = "not applicable: DEL-X-1 applies to legacy servers only"
+    assert clause.skip_reason("current", has_peer=True) == reason
+    assert clause.not_applicable("current") == reason
+    assert clause.not_applicable("legacy", absent="not applicable: no batch") == "not applicable: no batch"
+    assert clause.not_applicable("legacy") is None
     assert clause.skip_reason("legacy", has_peer=False) == NO_PEER
+    assert clause.not_applicable("legacy") is None  # a missing peer is a skip, not "does not apply"
     assert clause.skip_reason("legacy", has_peer=True) is None
     both = Clause("DEL-X-2", "t", "s", "ref §2", ("legacy", "current"))
     assert both.skip_reason("current", has_peer=False) is None
-    assert both.skip_reason("future", has_peer=True) == "DEL-X-2 applies to legacy, current servers only"
+    assert both.skip_reason("future", has_peer=True) == "not applicable: DEL-X-2 applies to legacy, current servers only"
     assert "NEWAPI_PEER_ACCESS_TOKEN" in NO_PEER and "NEWAPI_ROOT_USERNAME" in NO_PEER
 
 

@@ -211,12 +211,20 @@ def test_detect_states_exact_reasons_and_key_sighting() -> None:
     assert older.new_api_user_reason == (
         "observed on this release (older than 2025-06; new-api checks it from 2025-01-05, 530e846a)"
     )
+    # A bare-array release predates batch delete and the key reveals: absent from the start.
     assert older.routes == {
-        "batch delete": None,
-        "key reveal": None,
-        "batch key reveal": None,
+        "batch delete": False,
+        "key reveal": False,
+        "batch key reveal": False,
         "token search": None,
     }
+    assert (
+        older.absent_reason(("batch",))
+        == "not applicable: this release has no batch delete (POST /api/token/batch)"
+    )
+    assert (
+        paged.routes["batch delete"] is None and paged.absent_reason(("batch",)) is None
+    )  # told by first use
 
 
 @pytest.mark.parametrize(

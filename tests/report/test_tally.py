@@ -97,3 +97,64 @@ def test_verdicts_reached_outside_a_test_count_like_a_tests():
     }
     assert tally.failures["DEL-ALL-3"] == [failure] and tally.verdict() == "failed"
     assert tally.as_dict()["clauses"]["DEL-ALL-1"]["passed"] == ["DEL-ALL-1", "(audit of gw0)"]
+
+
+def _skipped(nodeid: str, reason: str, **props) -> pytest.TestReport:
+    return pytest.TestReport(
+        nodeid,
+        ("t.py", 1, nodeid),
+        {},
+        "skipped",
+        ("t.py", 1, reason),
+        "call",
+        user_properties=list(props.items()),
+    )
+
+
+def test_not_applicable_is_its_own_verdict_apart_from_skipped() -> None:
+    tally = _tally()
+    # Deselected at collection (told twice under xdist: once is kept) and found at run time.
+    for _ in range(2):
+        tally.note_verdict(
+            "DEL-LAT-1", "t.py::lat", "not applicable", reason="not applicable: no create budget"
+        )
+    tally.add(_skipped("t.py::batch", "Skipped: not applicable: no batch delete", clause="DEL-BATCH-1"))
+    tally.add(_skipped("t.py::peer", "Skipped: no second user", clause="DEL-ISO-1"))
+    # A clause with one test held and one not applicable held.
+    tally.add(_report("t.py::door[a]", "passed", clause="DEL-DOOR-1"))
+    tally.note_verdict(
+        "DEL-DOOR-1", "t.py::door[b]", "not applicable", reason="not applicable: thorough only"
+    )
+    verdicts = tally.verdicts()
+    assert verdicts["DEL-LAT-1"] == verdicts["DEL-BATCH-1"] == "not applicable"
+    assert verdicts["DEL-ISO-1"] == "skipped" and verdicts["DEL-DOOR-1"] == "held"
+    assert tally.counts()["not applicable"] == 2 and tally.counts()["skipped"] == 1
+    assert tally.not_applicable_reasons() == {
+        "DEL-BATCH-1": "no batch delete",
+        "DEL-LAT-1": "no create budget",
+    }
+    data = tally.as_dict()["clauses"]
+    assert data["DEL-LAT-1"]["not_applicable"] == [
+        {"test": "t.py::lat", "reason": "not applicable: no create budget"}
+    ]
+    assert data["DEL-ISO-1"]["skipped"] == [{"test": "t.py::peer", "reason": "no second user"}]
+    assert "    n/a  DEL-LAT-1  Creates answer within the create budget  (no create budget)" in tally.lines()
+    assert tally.verdict() == "held" and tally.judged()
+
+
+def test_nothing_judged_when_every_clause_is_not_applicable() -> None:
+    tally = ClauseTally(load_clauses())
+    tally.note_verdict("DEL-LAT-1", "t.py::lat", "not applicable", reason="not applicable: no create budget")
+    assert not tally.judged() and tally.verdict() == "no verdict"
+
+
+def test_the_page_lists_not_applicable_clauses_apart_without_a_why_column() -> None:
+    tally = _tally()
+    tally.note_verdict("DEL-LAT-1", "t.py::lat", "not applicable", reason="not applicable: no create budget")
+    page = "".join(run_summary_html(tally))
+    table = page[page.index("<h2>Clauses</h2>") : page.index("</table>", page.index("<h2>Clauses</h2>"))]
+    assert "DEL-LAT-1" not in table and "<th>Why</th>" not in table
+    assert "Not applicable to this run (1)" in page and "no create budget" in page
+    assert (
+        verdict_sentence(tally) == "HELD: every clause checked held (1 of 41; 1 not applicable to this run)."
+    )

@@ -24,6 +24,7 @@ from newapi_contract.errors import (
 )
 from newapi_contract.paths import CHECKOUT
 from newapi_contract.suite import commands
+from newapi_contract.suite.handover import Prepared
 from newapi_contract.suite.reporting import FATAL, FATAL_EXIT
 
 
@@ -85,12 +86,15 @@ def _run(monkeypatch, tmp_path: Path, status: int, stash: dict[Any, Any] | None 
         held = pytest.Stash()
         for key, value in (stash or {}).items():
             held[key] = value
-        for plugin in plugins:
+        hooked = [plugin for plugin in plugins if not isinstance(plugin, Prepared)]
+        for plugin in hooked:
             plugin.pytest_sessionstart(_Session(held))
             plugin.pytest_sessionfinish(_Session(held))
         return status
 
     monkeypatch.setattr(commands.pytest, "main", fake_main)
+    # No server: the run context `run` starts before pytest is a stand-in, closed by "the session".
+    monkeypatch.setattr(commands, "_started", lambda settings: argparse.Namespace(closed=True))
     args = cli.build_parser("run").parse_args(["run", "--report-dir", str(tmp_path)])
     return int(args.handler(args))
 

@@ -38,15 +38,22 @@ class Clause:
     def applies_to(self, generation: str) -> bool:
         return generation in self.generations
 
-    def skip_reason(self, generation: str, has_peer: bool, absent: str | None = None) -> str | None:
-        """Why a run against this target cannot check the clause, or None if it can; `absent`
-        is the server's reason when a feature the clause needs is missing
-        (`Features.absent_reason(clause.needs)`)."""
+    def not_applicable(self, generation: str, absent: str | None = None) -> str | None:
+        """Why the clause does not apply to this server (its generation, or `absent`: the
+        server's reason when a feature the clause needs is missing,
+        `Features.absent_reason(clause.needs)`), or None if it applies."""
         if not self.applies_to(generation):
-            return f"{self.id} applies to {', '.join(self.generations)} servers only"
+            return f"not applicable: {self.id} applies to {', '.join(self.generations)} servers only"
+        return absent
+
+    def skip_reason(self, generation: str, has_peer: bool, absent: str | None = None) -> str | None:
+        """Why a run against this target cannot check the clause, or None if it can: it does
+        not apply (`not_applicable`), or it needs a second user the run does not have."""
+        if reason := self.not_applicable(generation, absent):
+            return reason
         if "peer" in self.needs and not has_peer:
             return NO_PEER
-        return absent
+        return None
 
 
 def _clause(raw: dict, where: str) -> Clause:

@@ -65,6 +65,11 @@ class Door:
     quick: bool = False
     generations: tuple[str, ...] = BOTH
     accepts: Callable[[Answer], bool] = _ok  # what a live key gets
+    # Refuses a live key on every release with bare-array token lists built here (c6ae8273,
+    # 2024-12; f502e49c, 2025-03) and on the first paged ones: it came later (2025-07..2026-02).
+    # On a bare-array release it does not apply from the start; on a paged one its positive
+    # control tells (`accepts`).
+    after_bare_lists: bool = False
 
     def __repr__(self) -> str:
         return f"Door({self.name})"
@@ -78,6 +83,7 @@ DOORS: tuple[Door, ...] = (
         "Authorization: bearer <key>",
         lambda a, k: a.relay_models(k, "lower-bearer"),
         quick=True,
+        after_bare_lists=True,
     ),
     Door(
         "bearer-sk",
@@ -105,6 +111,7 @@ DOORS: tuple[Door, ...] = (
         "x-api-key: sk-<key> on /v1/models",
         lambda a, k: a.relay_anthropic(k),
         quick=True,
+        after_bare_lists=True,
     ),
     Door(
         "anthropic-list",
@@ -125,6 +132,7 @@ DOORS: tuple[Door, ...] = (
         "?key=<key> on /v1beta/models",
         lambda a, k: a.relay_gemini(k),
         quick=True,
+        after_bare_lists=True,
     ),
     Door(
         "gemini-header",
@@ -179,9 +187,17 @@ def doors_of(clause: str) -> list[str]:
     return [door.name for door in DOORS if door.clause == clause]
 
 
-def applicable(name: str, generation: str, profile: str) -> tuple[Door, str | None]:
-    """The door, and why this run does not check it (None: it does)."""
+def applicable(
+    name: str, generation: str, profile: str, paged_list: bool | None = None
+) -> tuple[Door, str | None]:
+    """The door, and why this run does not check it (None: it does); `paged_list`: whether
+    the server answers paged token lists (`Features.paged_list`), None when not known."""
     door = _BY_NAME[name]
+    if door.after_bare_lists and paged_list is False:
+        return door, (
+            "a release answering bare-array token lists (before 2025-06) has no such door "
+            "(refused a live key on every one tried: c6ae8273, f502e49c)"
+        )
     if generation not in door.generations:
         return door, (
             f"{generation} servers have no such door: TokenAuth reads the Gemini key on /v1/models "

@@ -145,6 +145,13 @@ def detect(api: NewApi, generation: str) -> Features:
         checks = not (answer.status == 200 and answer.success is True)
         why = "observed on this release (older than 2025-06; new-api checks it from 2025-01-05, 530e846a)"
     features = Features(generation, paged, checks, why)
+    if not paged:
+        # Batch delete (2025-06-22) and the key reveals (2026-03, 2026-04) came after paged
+        # lists (2025-06-12): a release answering a bare array has none of them. Told now, the
+        # clauses needing them are not applicable from the start (a fork that added one is
+        # only not checked there, never failed).
+        for route in ("batch delete", "key reveal", "batch key reveal"):
+            features.note_absent(route)
     if keys_seen:
         features.note_keys_in_list(all(keys_seen))
     return features

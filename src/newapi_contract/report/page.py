@@ -17,7 +17,7 @@ from markupsafe import Markup
 from newapi_contract.report.cards import report_template
 from newapi_contract.report.failure import Failure
 from newapi_contract.report.sources import cited_sections, source_html, sources_html
-from newapi_contract.report.summary import VERDICTS, ClauseTally
+from newapi_contract.report.summary import NOT_APPLICABLE, VERDICTS, ClauseTally
 
 __all__ = ["differences_html", "page_title", "run_summary_html", "verdict_sentence"]
 
@@ -63,7 +63,9 @@ def verdict_sentence(tally: ClauseTally) -> str:
             "failed as listed in --known-failures (known, with a ticket)."
         )
     if verdict == "held":
-        return f"HELD: every clause checked held ({counts['held']} of {total})."
+        applicable = total - counts["not applicable"]
+        aside = f"; {counts['not applicable']} not applicable to this run" if counts["not applicable"] else ""
+        return f"HELD: every clause checked held ({counts['held']} of {applicable}{aside})."
     return "NO VERDICT: no clause was checked."
 
 
@@ -134,6 +136,8 @@ def _clause_table(tally: ClauseTally) -> str:
     data = tally.as_dict()["clauses"]
     roots = set(tally.root_causes().roots)
     for cid, row in data.items():
+        if row["verdict"] == NOT_APPLICABLE:
+            continue  # listed apart (`_not_applicable`): not a promise this run could check
         note = ""
         if row["verdict"] == "skipped" and row["skipped"]:
             note = row["skipped"][0]["reason"]
@@ -151,6 +155,13 @@ def _clause_table(tally: ClauseTally) -> str:
         source = Markup(source_html(row["source"]))  # escaped and linked by report.sources
         rows.append((cid, row["verdict"], row["title"], note, source, row["verdict"] == "failed"))
     return str(_parts().clause_table(rows))
+
+
+def _not_applicable(tally: ClauseTally) -> str:
+    """The clauses that do not apply to this server or to the run's options, and why."""
+    reasons = tally.not_applicable_reasons()
+    rows = [(cid, tally.clauses[cid].title, why) for cid, why in reasons.items()]
+    return str(_parts().not_applicable(rows))
 
 
 def _run_facts(tally: ClauseTally) -> str:
@@ -191,6 +202,7 @@ def run_summary_html(
         _banner(tally),
         _failures(tally),
         _clause_table(tally),
+        _not_applicable(tally),
         _run_facts(tally),
         differences_html(contract or {}),
         sources_html(notes or {}, cited),

@@ -17,10 +17,15 @@ from newapi_contract.report.failure import ABOUT_ANSWER, Failure
 from newapi_contract.report.known import KnownFailures
 from newapi_contract.report.rootcause import RootCauses, explain
 
-__all__ = ["VERDICTS", "ClauseTally"]
+__all__ = ["NOT_APPLICABLE", "VERDICTS", "ClauseTally"]
 
 # "known": failed, but listed in --known-failures with an `until` not yet passed (report.known).
-VERDICTS = ("held", "failed", "known", "unverified", "skipped", "not run")
+# "not applicable": the clause (or each of its tests) does not apply to this server's release
+# or to the run's options (no latency budget, a door of the thorough profile): its tests were
+# deselected at collection, or found so at run time (a route the release lacks). "skipped":
+# it applies but could not be checked (no peer user given).
+VERDICTS = ("held", "failed", "known", "unverified", "not applicable", "skipped", "not run")
+NOT_APPLICABLE = "not applicable"  # also the prefix of the reason a test gives when it skips so
 # The run's verdict, worst first: what the top of every output says.
 RUN_VERDICTS = ("failed", "interrupted", "unverified", "held", "no verdict")
 
@@ -33,6 +38,7 @@ class _ClauseResult:
     unverified: list[str] = field(default_factory=list)
     unverified_reasons: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    not_applicable: list[tuple[str, str]] = field(default_factory=list)  # (test, why)
     requests: int = 0
 
     @property
@@ -43,7 +49,9 @@ class _ClauseResult:
             return "unverified"
         if self.passed:
             return "held"
-        return "skipped" if self.skipped else "not run"
+        if self.skipped:
+            return "skipped"
+        return NOT_APPLICABLE if self.not_applicable else "not run"
 
 
 @dataclass
@@ -114,15 +122,18 @@ class ClauseTally:
             )
         elif report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            result.skipped.append((report.nodeid, reason))
+            reason = reason.removeprefix("Skipped: ")
+            kind = result.not_applicable if reason.startswith(NOT_APPLICABLE) else result.skipped
+            kind.append((report.nodeid, reason))
         elif report.when == "call":
             result.passed.append(report.nodeid)
 
     def note_verdict(
         self, clause: str, test: str, verdict: str, failure: Failure | None = None, reason: str = ""
     ) -> None:
-        """A verdict reached outside any test (an xdist worker's audit at its session's end):
-        "held", "failed" (with its bug report), "unverified" or "skipped" (with the reason)."""
+        """A verdict reached outside any test (an xdist worker's audit at its session's end, a
+        test deselected as not applicable): "held", "failed" (with its bug report),
+        "unverified", "not applicable" or "skipped" (with the reason)."""
         result = self.results[clause]
         if verdict == "held":
             result.passed.append(test)
@@ -133,8 +144,24 @@ class ClauseTally:
         elif verdict == "unverified":
             result.unverified.append(test)
             result.unverified_reasons.append(reason)
+        elif verdict == NOT_APPLICABLE:
+            if (test, reason) not in result.not_applicable:  # each xdist worker tells the same
+                result.not_applicable.append((test, reason))
         else:
             result.skipped.append((test, reason))
+
+    def judged(self) -> bool:
+        """Whether some clause got a verdict on the server (held, failed, known, unverified)."""
+        counts = self.counts()
+        return any(counts[v] for v in ("held", "failed", "known", "unverified"))
+
+    def not_applicable_reasons(self) -> dict[str, str]:
+        """Each not-applicable clause and its first reason."""
+        return {
+            cid: _why_not(self.results[cid].not_applicable[0][1])
+            for cid in self.clauses
+            if self.verdict_of(cid) == NOT_APPLICABLE
+        }
 
     def verdict_of(self, cid: str) -> str:
         verdict = self.results[cid].verdict if cid in self.results else "not run"
@@ -186,6 +213,7 @@ class ClauseTally:
                 "unverified": result.unverified,
                 "unverified_reasons": result.unverified_reasons,
                 "skipped": [{"test": t, "reason": r} for t, r in result.skipped],
+                "not_applicable": [{"test": t, "reason": r} for t, r in result.not_applicable],
                 "requests": result.requests,
             }
         return {
@@ -209,7 +237,8 @@ class ClauseTally:
         os.replace(tmp, path)
 
     def lines(self) -> list[str]:
-        """One line per clause that ran: verdict, id, title (and the skip reason)."""
+        """One line per clause that ran: verdict, id, title (and why it was skipped or is not
+        applicable)."""
         out = []
         for cid in self.clauses:
             if cid not in self.results:
@@ -219,10 +248,17 @@ class ClauseTally:
             line = f"{verdict:>7}  {cid}  {self.clauses[cid].title}"
             if verdict == "skipped" and result.skipped:
                 line += f"  ({result.skipped[0][1]})"
+            elif verdict == NOT_APPLICABLE and result.not_applicable:
+                line = f"    n/a  {cid}  {self.clauses[cid].title}  ({_why_not(result.not_applicable[0][1])})"
             elif verdict == "known" and self.known is not None and (entry := self.known.shields(cid)):
                 line += f"  (known: {entry.ticket}, until {entry.until.isoformat()})"
             out.append(line)
         return out
+
+
+def _why_not(reason: str) -> str:
+    """A not-applicable reason without its leading "not applicable: " (the verdict says it)."""
+    return reason.removeprefix(NOT_APPLICABLE).lstrip(": ") or reason
 
 
 def _failure_summary(failure: Failure) -> dict[str, Any]:

@@ -112,6 +112,7 @@ class RunContext:
     # Under xdist: the verdicts of those clauses no test of this worker reported, judged at its
     # session's end (suite.plugin), for the controller's tally.
     audit_verdicts: dict[str, Any] = field(default_factory=dict)
+    closed: bool = False  # `close` ran: clients closed, servers stopped
 
     def __post_init__(self) -> None:
         prefix = new_run_prefix(self.worker, self.run_id)
@@ -380,6 +381,7 @@ class RunContext:
             path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
     def close(self) -> None:
+        self.closed = True
         for client in self._clients:
             client.close()
         self._clients.clear()

@@ -32,6 +32,7 @@ __all__ = [
     "BUDGET_OPERATIONS",
     "CONFIG_FILE",
     "EMBEDDED_PROFILES",
+    "LATENCY_CLAUSES",
     "NETWORK_PATIENCE_S",
     "OPTIONS",
     "PROFILES",
@@ -46,6 +47,7 @@ __all__ = [
     "duration_s",
     "file_values",
     "latency_budgets",
+    "no_budget",
     "owned_flags",
     "pytest_flags",
 ]
@@ -53,6 +55,18 @@ __all__ = [
 PROFILES = ("quick", "thorough")
 # The operations a latency budget may name (`--latency-budget`, clauses DEL-LAT-1..4).
 BUDGET_OPERATIONS = ("create", "list", "delete", "relay")
+# The latency clauses, by the operation whose budget (--latency-budget) makes them a verdict
+# (contracts/test_latency.py): without one, a run observes latency and the clause does not apply.
+LATENCY_CLAUSES = {f"DEL-LAT-{n}": op for n, op in enumerate(BUDGET_OPERATIONS, start=1)}
+
+
+def no_budget(op: str, budgets: dict[str, float]) -> str | None:
+    """Why the latency clause of `op` does not apply to a run with these budgets, or None."""
+    if op in budgets:
+        return None
+    return f"not applicable: no {op} budget: latency is observed, not judged (--latency-budget {op}=500ms)"
+
+
 GENERATIONS = ("legacy", "current")  # how auth answers (ref §2); releases differ in more (contract.features)
 # Seconds a run may spend waiting for the server's rate limits, by profile: the thorough
 # profile needs several windows of upstream's default limit (180 or 360 per 180 s per IP).

@@ -24,10 +24,11 @@ from typing import Any
 import pytest
 
 from newapi_contract.contract.clauses import load_clauses
-from newapi_contract.errors import Exit, UsageError
+from newapi_contract.errors import ContractError, Exit, RoadFault, UsageError
 from newapi_contract.paths import CONTRACTS_DIR, JUNIT_XML, PROJECT_ROOT, REPORT_FILES, REPORT_HTML
 from newapi_contract.report.known import load_known_failures
 from newapi_contract.report.step_summary import append_step_summary, error_markdown, run_markdown
+from newapi_contract.run.context import NETWORK_FILE, RunContext, preflight
 from newapi_contract.run.settings import (
     RunSettings,
     add_arguments,
@@ -39,6 +40,7 @@ from newapi_contract.run.settings import (
 from newapi_contract.run.settings import (
     pytest_flags as _flags_for_pytest,
 )
+from newapi_contract.suite.handover import Prepared
 
 __all__ = ["register"]
 
@@ -164,6 +166,11 @@ class _Verdict:
         self.tally: Any = None
         self.fatal: str | None = None
         self.fatal_exit: Exit | None = None
+        self.uncollected: list[str] = []  # contract modules that could not be imported
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.uncollected.append(report.nodeid)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -292,23 +299,68 @@ def run_command(args: argparse.Namespace) -> Exit:
     check_report_dir(settings.report_dir)
     if unknown := sorted(set(args.clause or ()) - set(load_clauses())):
         raise UsageError(f"--clause: unknown clause(s) {', '.join(unknown)} (contracts/clauses.yaml)")
-    from newapi_contract.run.context import NETWORK_FILE, preflight
-
+    known = None
     if settings.known_failures:  # a file that cannot be read: one line, exit 2, no report touched
-        load_known_failures(settings.known_failures, load_clauses())
-    if settings.base_url is not None:
-        preflight(settings)  # the target first: an unreachable one is the thing to fix
-    check_credentials(settings)
-
+        known = load_known_failures(settings.known_failures, load_clauses())
+    try:
+        if settings.base_url is not None:
+            preflight(settings)  # the target first: an unreachable one is the thing to fix
+        check_credentials(settings)
+        # The target found and the users bootstrapped before pytest starts: a stop here is one
+        # line, with no pytest header and no report touched. The session uses these.
+        context = _started(settings)
+    except (ContractError, RoadFault) as exc:
+        return _stopped(str(exc), exc.exit_code)
     network_file = settings.report_dir / NETWORK_FILE
     network_file.unlink(missing_ok=True)  # an earlier run's
     _hypothesis_home(settings.report_dir)
+    try:
+        return _session(args, settings, Prepared(settings, context, known), network_file)
+    finally:
+        _end(context)
+
+
+def _stopped(message: str, code: Exit) -> Exit:
+    """A run that stopped before any verdict: one line, and the CI step summary says so."""
+    print(
+        f"newapi-contract: error: {message} (no reports written, earlier ones left as they were; exit {code:d})",
+        file=sys.stderr,
+    )
+    append_step_summary(error_markdown(message, code))
+    return code
+
+
+def _started(settings: RunSettings) -> RunContext:
+    context = RunContext(settings)
+    try:
+        with context.recorder.scope("(bootstrap)"):  # not counted against the first test's clause
+            context.start()
+    except BaseException:
+        context.close()
+        raise
+    return context
+
+
+def _end(context: RunContext) -> None:
+    """Clean up and close, unless the session did (its `run_context` fixture): a session that
+    stopped before its first test still leaves nothing behind."""
+    if context.closed:
+        return
+    if context.ledger.live() or context.pending_names:
+        left = context.cleanup(report=lambda line: print(f"newapi-contract: {line}", file=sys.stderr))
+        if left:
+            print(f"newapi-contract: {context.cleanup_hint(left)}", file=sys.stderr)
+    context.close()
+
+
+def _session(args: argparse.Namespace, settings: RunSettings, handed: Prepared, network_file: Path) -> Exit:
+    """Run pytest on the contract with what `run` prepared; the suite's exit code."""
     earlier = _EarlierReports(settings.report_dir)
     verdict = _Verdict(earlier)
     held = io.StringIO()
     real_stderr, sys.stderr = sys.stderr, held  # pytest's usage errors come as several lines
     try:
-        status = int(pytest.main(_pytest_args(args, settings), plugins=[verdict]))
+        status = int(pytest.main(_pytest_args(args, settings), plugins=[verdict, handed]))
     except BaseException:
         earlier.restore()
         raise
@@ -318,22 +370,28 @@ def run_command(args: argparse.Namespace) -> Exit:
         print(_network_line(network_file), file=sys.stderr)
     if verdict.fatal:
         code = verdict.fatal_exit if verdict.fatal_exit is not None else Exit.INTERNAL
+    elif verdict.uncollected:  # pytest calls it "interrupted"; it is a bug of the suite
+        verdict.fatal = f"the contract's tests could not be collected ({', '.join(verdict.uncollected)})"
+        code = Exit.INTERNAL
     else:
         code = _FROM_PYTEST.get(status, Exit.INTERNAL)
     report_dir = settings.report_dir
-    if verdict.fatal or code == Exit.USAGE:
+    tally = verdict.tally
+    if verdict.fatal or code == Exit.USAGE:  # stopped before a verdict
         message = verdict.fatal or (
-            "no test matched the selection"
+            _nothing_selected(tally)
             if status == pytest.ExitCode.NO_TESTS_COLLECTED
             else _usage_message(held.getvalue())
         )
         earlier.restore()  # what the run wrote claims nothing; the earlier reports stay
+        return _stopped(message, code)
+    if code == Exit.INTERRUPTED and (tally is None or not tally.judged()):
+        earlier.restore()  # stopped before any verdict: what it wrote claims nothing
         print(
-            f"newapi-contract: error: {message} (no reports written, earlier ones left as they were; "
-            f"exit {code:d})",
+            f"newapi-contract: interrupted before any clause was judged (no reports written, earlier "
+            f"ones left as they were; exit {code:d})",
             file=sys.stderr,
         )
-        append_step_summary(error_markdown(message, code))
         return code
     earlier.drop()
     sys.stderr.write(held.getvalue())
@@ -344,8 +402,7 @@ def run_command(args: argparse.Namespace) -> Exit:
             file=sys.stderr,
         )
         return code
-    tally = verdict.tally
-    if code in (Exit.HELD, Exit.FAILED) and tally is not None and tally.results:
+    if code in (Exit.HELD, Exit.FAILED) and tally is not None and tally.judged():
         counts = tally.counts()
         # A clause that failed is a defect whatever else happened; otherwise a clause the
         # road kept from a verdict makes the run inconclusive (3), never red (1).
@@ -360,15 +417,22 @@ def run_command(args: argparse.Namespace) -> Exit:
     written = [name for name in REPORT_FILES if (report_dir / name).exists()]
     what = ", ".join(written) if written else "none written"
     stopped = "interrupted; " if code == Exit.INTERRUPTED else ""
-    if tally is not None and tally.results:
+    if tally is not None and tally.judged():
         append_step_summary(run_markdown(tally, code, report_dir, written))
     print(f"newapi-contract: {stopped}reports in {report_dir}: {what} (exit {code:d})", file=sys.stderr)
     return code
 
 
-def cleanup_command(args: argparse.Namespace) -> int:
-    from newapi_contract.run.context import RunContext
+def _nothing_selected(tally: Any) -> str:
+    """Why a run selected no test: every selected one does not apply, or none matched."""
+    reasons = tally.not_applicable_reasons() if tally is not None else {}
+    if reasons:
+        shown = "; ".join(f"{cid}: {why}" for cid, why in reasons.items())
+        return f"no selected test applies to this run ({shown})"
+    return "no test matched the selection"
 
+
+def cleanup_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.base_url is None:
         raise UsageError("cleanup needs --base-url (or NEWAPI_BASE_URL): the embedded server keeps nothing")

@@ -26,9 +26,9 @@ from newapi_contract.contract.features import Features, detect
 from newapi_contract.errors import CredentialsRejected, UsageError
 from newapi_contract.run.bootstrap import OWNER_NAME, PEER_NAME, ROLE_ROOT, derived_password
 from newapi_contract.run.context import RunContext
-from newapi_contract.run.settings import BUDGET_OPERATIONS, RunSettings, add_arguments, cli_values
+from newapi_contract.run.settings import LATENCY_CLAUSES, RunSettings, add_arguments, cli_values, no_budget
 
-__all__ = ["LATENCY_CLAUSES", "Plan", "diagnose", "register", "runnable_clauses", "unjudged_latency"]
+__all__ = ["Plan", "diagnose", "register", "runnable_clauses", "unjudged_latency"]
 
 DOCTOR_TIMEOUT_S = 5.0
 # Upstream's defaults (reference §7, common/init.go); GET /api/status does not expose them
@@ -74,21 +74,14 @@ def doctor_command(args: argparse.Namespace) -> int:
     return 0
 
 
-# The latency clauses, by the operation whose budget (--latency-budget) makes them a verdict
-# (contracts/test_latency.py): without one, a run observes latency and checks no clause.
-LATENCY_CLAUSES = {f"DEL-LAT-{n}": op for n, op in enumerate(BUDGET_OPERATIONS, start=1)}
-
-
 def unjudged_latency(plan: Plan, budgets: Collection[str]) -> list[tuple[Clause, str]]:
-    """The latency clauses of `plan` a run does not check, having no budget for their operation."""
-    out = []
-    for clause in plan.checks:
-        op = LATENCY_CLAUSES.get(clause.id)
-        if op is not None and op not in budgets:
-            out.append(
-                (clause, f"no {op} budget: latency is observed, not judged (--latency-budget {op}=500ms)")
-            )
-    return out
+    """The latency clauses of `plan` that do not apply, having no budget for their operation."""
+    given = dict.fromkeys(budgets, 0.0)
+    return [
+        (clause, reason)
+        for clause in plan.checks
+        if (op := LATENCY_CLAUSES.get(clause.id)) is not None and (reason := no_budget(op, given))
+    ]
 
 
 def runnable_clauses(generation: str, has_peer: bool, features: Features | None = None) -> Plan:
@@ -229,7 +222,13 @@ def _say_plan(plan: Plan, say: Say, budgets: Collection[str] = ()) -> None:
     checked = len(plan.checks) - len(unjudged)
     say(f"ok    a run could check {checked} of {total} clauses on this {plan.generation} server")
     for clause, reason in [*plan.skips, *unjudged]:
-        say(f"skip  {clause.id}  {clause.title}: {reason}")
+        # As the run's tally says it: not applicable (this server, the options), or skipped.
+        label, why = (
+            ("n/a ", reason.removeprefix("not applicable: "))
+            if reason.startswith("not applicable")
+            else ("skip", reason)
+        )
+        say(f"{label}  {clause.id}  {clause.title}: {why}")
     relay = [c.id for c in plan.checks if "relay" in c.needs]
     if relay:
         say(

@@ -34,12 +34,13 @@ from newapi_contract.errors import ContractError, RoadFault
 from newapi_contract.paths import CONTRACTS_DIR
 from newapi_contract.report.failure import Failure, failure_from
 from newapi_contract.report.known import KnownFailures, load_known_failures
-from newapi_contract.report.summary import ClauseTally
+from newapi_contract.report.summary import NOT_APPLICABLE, ClauseTally
 from newapi_contract.report.timings import RunTimings
 from newapi_contract.run.context import Actor, RunContext, Target
 from newapi_contract.run.settings import RunSettings, add_options, check_report_dir
 from newapi_contract.run.tokens import TokenFactory
 from newapi_contract.suite.allure import AllureLabels, allure_wanted
+from newapi_contract.suite.handover import prepared, run_settings
 from newapi_contract.suite.reporting import (
     CSS_FILES,
     FATAL,
@@ -77,10 +78,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "judges_the_run: judges answers the whole run received; runs after the other tests"
     )
+    config.addinivalue_line(
+        "markers",
+        "not_applicable_if(check): check(params, target, settings) gives why the test does not apply "
+        "(deselected, its clause reported not applicable) or None; mark with "
+        "`pytest.mark.not_applicable_if.with_args(check)` (a bare function would be decorated)",
+    )
     config.stash[TIMINGS] = RunTimings()
     worker = hasattr(config, "workerinput")
     config.pluginmanager.register(Timings(config.stash[TIMINGS], worker), "newapi-contract-timings")
-    _check_settings(config)  # before any report is touched: one line, exit 2
+    if prepared(config) is None:  # `run` checked them already, before pytest started
+        _check_settings(config)  # before any report is touched: one line, exit 2
     if allure_wanted(config):  # `-- --alluredir DIR`: allure-pytest writes, this labels
         config.pluginmanager.register(AllureLabels(load_clauses()), "newapi-contract-allure")
     # One seed for the whole run, chosen here so that it is printed and reported and
@@ -132,8 +140,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if hasattr(session.config, "workerinput"):
         ctx = session.config.stash.get(CTX, None)
         worker_sessionfinish(session.config, ctx)
-        if ctx is not None and ctx.audit_verdicts and hasattr(session.config, "workeroutput"):
-            session.config.workeroutput["newapi_audit"] = json.dumps(ctx.audit_verdicts)
+        if hasattr(session.config, "workeroutput"):
+            output = session.config.workeroutput
+            if ctx is not None and ctx.audit_verdicts:
+                output["newapi_audit"] = json.dumps(ctx.audit_verdicts)
+            output["newapi_not_applicable"] = json.dumps(session.config.stash.get(NOT_APPLICABLE_HERE, []))
 
 
 def _generated_at_session_end(ctx: RunContext, session: pytest.Session) -> None:
@@ -203,14 +214,12 @@ def _audit_at_session_end(ctx: RunContext, session: pytest.Session) -> None:
 
 
 def _report_dir(config: pytest.Config) -> Path:
-    if CTX in config.stash:
-        return config.stash[CTX].settings.report_dir
-    return RunSettings.from_config(config).report_dir
+    return run_settings(config).report_dir
 
 
 def _check_settings(config: pytest.Config) -> None:
     try:
-        settings = RunSettings.from_config(config)
+        settings = run_settings(config)
         check_report_dir(settings.report_dir)
     except ContractError as exc:
         raise pytest.UsageError(str(exc)) from None
@@ -222,8 +231,11 @@ def _check_settings(config: pytest.Config) -> None:
 
 
 def _known_failures(config: pytest.Config, tally: ClauseTally) -> KnownFailures | None:
-    """`--known-failures FILE`, read once on the process that judges the run."""
-    path = RunSettings.from_config(config).known_failures
+    """`--known-failures FILE`, read once on the process that judges the run (by `run`)."""
+    handed = prepared(config)
+    if handed is not None:
+        return handed.known
+    path = run_settings(config).known_failures
     if not path:
         return None
     try:
@@ -251,52 +263,120 @@ def pytest_runtest_logfinish(nodeid: str, location: Any) -> None:
 _clause_id = clause_id
 
 
+@pytest.hookimpl(trylast=True)  # after -k, -m and --deselect: only what they kept is judged
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not _active(config):
         return
     clauses = load_clauses()
-    wanted = set(config.getoption("newapi_clauses") or ())
-    if unknown := wanted - set(clauses):
-        raise pytest.UsageError(f"--clause: unknown clause(s) {', '.join(sorted(unknown))}")
-    if wanted:
-        deselected = [item for item in items if _clause_id(item) not in wanted]
-        items[:] = [item for item in items if _clause_id(item) in wanted]
-        config.hook.pytest_deselected(items=deselected)
-    items.sort(key=lambda item: item.get_closest_marker("judges_the_run") is not None)  # stable
-    if any(_clause_id(item) for item in items):
-        try:  # now, so that the first test's requests are recorded in its own scope
-            _context(config)
-        except ContractError as exc:
-            raise pytest.UsageError(str(exc)) from None
-    items.sort(key=lambda item: item.get_closest_marker("last") is not None)  # stable
     for item in items:
         cid = _clause_id(item)
         if cid is None:
             if CONTRACTS_DIR in item.path.parents:
                 raise pytest.UsageError(f"{item.nodeid}: a contract test must name its clause")
-            continue
-        if cid not in clauses:
+        elif cid not in clauses:
             raise pytest.UsageError(f"{item.nodeid}: unknown clause {cid!r} (contracts/clauses.yaml)")
+    wanted = set(config.getoption("newapi_clauses") or ())
+    if unknown := wanted - set(clauses):
+        raise pytest.UsageError(f"--clause: unknown clause(s) {', '.join(sorted(unknown))}")
+    if wanted:
+        _deselect(config, items, [item for item in items if _clause_id(item) not in wanted])
+    items.sort(key=lambda item: item.get_closest_marker("judges_the_run") is not None)  # stable
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)  # stable
+    if any(_clause_id(item) for item in items):
+        try:
+            _context(config)
+        except ContractError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        # The target now, so that what does not apply to it is never a test (`_not_applicable`)
+        # and the first test's requests are recorded in its own scope.
+        _deselect_not_applicable(config, items, _started(config))
+
+
+def _deselect(config: pytest.Config, items: list[pytest.Item], gone: list[pytest.Item]) -> None:
+    if gone:
+        ids = {id(item) for item in gone}
+        items[:] = [item for item in items if id(item) not in ids]
+        config.hook.pytest_deselected(items=gone)
+
+
+NOT_APPLICABLE_HERE = pytest.StashKey[list[tuple[str, str, str]]]()
+
+
+def _deselect_not_applicable(config: pytest.Config, items: list[pytest.Item], ctx: RunContext) -> None:
+    """Deselect the tests that do not apply to this server or to the run's options: they are
+    no tests of the run (not "skipped" in JUnit, the terminal or a CI dashboard); the tally
+    reports their clauses as "not applicable", with the reason. Under xdist every worker
+    decides alike (same options, the controller's target) and tells the controller at its end."""
+    settings = run_settings(config)
+    gone, notes = [], []
+    for item in items:
+        reason = _not_applicable(item, ctx, settings)
+        if reason:
+            gone.append(item)
+            notes.append((str(_clause_id(item)), item.nodeid, reason))
+    _deselect(config, items, gone)
+    config.stash[NOT_APPLICABLE_HERE] = notes
+    if TALLY in config.stash:
+        for cid, test, reason in notes:
+            config.stash[TALLY].note_verdict(cid, test, NOT_APPLICABLE, reason=reason)
+
+
+def _not_applicable(item: pytest.Item, ctx: RunContext, settings: RunSettings) -> str | None:
+    """Why the test `item` does not apply (its clause to this server's generation or features,
+    or the test itself by its `not_applicable_if` marks), or None."""
+    cid = _clause_id(item)
+    target = ctx.target
+    if cid is None or target is None:
+        return None
+    clause = load_clauses()[cid]
+    absent = target.features.absent_reason(clause.needs) if target.features is not None else None
+    if reason := clause.not_applicable(target.generation, absent):
+        return reason
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec is not None else {}
+    for mark in item.iter_markers("not_applicable_if"):
+        if reason := mark.args[0](params, target, settings):
+            return str(reason)
+    return None
 
 
 # -- the run's objects ---------------------------------------------------------------
 
 
 def _context(config: pytest.Config) -> RunContext:
-    """The run's objects (no network yet); under xdist a worker adopts the controller's target."""
+    """The run's objects: the ones `run` started (`suite.handover`), else built here with no
+    network yet; under xdist a worker adopts the controller's target."""
     if CTX not in config.stash:
-        workerinput = getattr(config, "workerinput", {})
-        settings = RunSettings.from_config(config)
-        if settings.rate and workerinput.get("workercount"):
-            # The limit is per client IP upstream (ref §7): the workers share the budget.
-            settings = replace(settings, rate=settings.rate / int(workerinput["workercount"]))
-        shared = workerinput.get("newapi_shared") or {}
-        ctx = RunContext(settings, worker=workerinput.get("workerid"), run_id=shared.get("run_id"))
+        handed = prepared(config)
+        settings = run_settings(config)
+        if handed is not None:
+            ctx = handed.context
+        else:
+            workerinput = getattr(config, "workerinput", {})
+            if settings.rate and workerinput.get("workercount"):
+                # The limit is per client IP upstream (ref §7): the workers share the budget.
+                settings = replace(settings, rate=settings.rate / int(workerinput["workercount"]))
+            shared = workerinput.get("newapi_shared") or {}
+            ctx = RunContext(settings, worker=workerinput.get("workerid"), run_id=shared.get("run_id"))
+            if shared:
+                ctx.adopt(shared)
         config.stash[TIMINGS].budgets_ms = {op: sec * 1000 for op, sec in settings.latency_budgets}
-        if workerinput.get("newapi_shared"):
-            ctx.adopt(workerinput["newapi_shared"])
         config.stash[CTX] = ctx
     return config.stash[CTX]
+
+
+def _started(config: pytest.Config) -> RunContext:
+    """The run's objects with the target found and the users ready: `run` started them before
+    pytest, an xdist worker adopted them; else (`pytest contracts`) they are started here."""
+    ctx = _context(config)
+    if ctx.target is None:
+        try:
+            with ctx.recorder.scope("(bootstrap)"):  # not counted against the first test's clause
+                ctx.start()
+        except (ContractError, RoadFault) as exc:  # no test can run: the target cannot be used now
+            _exit_on(config, exc)
+        _note_target(config, ctx)
+    return ctx
 
 
 def _note_target(config: pytest.Config, ctx: RunContext) -> None:
@@ -341,6 +421,9 @@ class _XdistController:
         final = output.get("newapi_run_info")
         if final and TALLY in self.config.stash:
             self.config.stash[TALLY].note_info(json.loads(final))
+        for cid, test, reason in json.loads(output.get("newapi_not_applicable") or "[]"):
+            if TALLY in self.config.stash:
+                self.config.stash[TALLY].note_verdict(cid, test, NOT_APPLICABLE, reason=reason)
         audited = output.get("newapi_audit")
         if audited and TALLY in self.config.stash:
             for cid, verdict in json.loads(audited).items():
@@ -382,14 +465,7 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Ite
 
 @pytest.fixture(scope="session")
 def run_context(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> Iterator[RunContext]:
-    try:
-        ctx = _context(pytestconfig)
-        with ctx.recorder.scope("(bootstrap)"):  # not counted against the first test's clause
-            ctx.start()
-    except ContractError as exc:
-        _exit_on(pytestconfig, exc)
-    except RoadFault as fault:  # no test can run: the target cannot be used now
-        _exit_on(pytestconfig, fault)
+    ctx = _started(pytestconfig)
     _note_target(pytestconfig, ctx)
     try:
         yield ctx

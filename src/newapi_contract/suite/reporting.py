@@ -483,8 +483,8 @@ class Controller:
             for line in config.stash[TIMINGS].lines():
                 tw.line(line)
         tw.line(
-            f"clauses: {counts['held']} held, {counts['failed']} failed, {counts['unverified']} unverified, "
-            f"{counts['skipped']} skipped, {counts['not run']} not run"
+            "clauses: "
+            + ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n or verdict != "known")
             + (" (interrupted)" if tally.interrupted else ""),
             bold=True,
         )
@@ -538,7 +538,7 @@ class Controller:
         cells.insert(1, '<th class="sortable" data-column-type="clause">Clause</th>')
 
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
-        props = dict(report.user_properties)
+        props = dict(getattr(report, "user_properties", ()))  # a collection error has none
         clause = props.get("failed_clause") or props.get("clause", "")
         tag = " · unverified" if "unverified" in props else ""
         cells.insert(1, f'<td class="col-clause">{clause}{tag}</td>')
