@@ -108,7 +108,10 @@ def test_skip_reasons():
     assert clause.skip_reason("legacy", has_peer=True) is None
     both = Clause("DEL-X-2", "t", "s", "ref §2", ("legacy", "current"))
     assert both.skip_reason("current", has_peer=False) is None
-    assert both.skip_reason("future", has_peer=True) == "not applicable: DEL-X-2 applies to legacy, current servers only"
+    assert (
+        both.skip_reason("future", has_peer=True)
+        == "not applicable: DEL-X-2 applies to legacy, current servers only"
+    )
     assert "NEWAPI_PEER_ACCESS_TOKEN" in NO_PEER and "NEWAPI_ROOT_USERNAME" in NO_PEER
 
 

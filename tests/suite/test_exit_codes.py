@@ -153,3 +153,30 @@ def test_the_readme_table_says_the_same():
     table = re.split(r"^#", section, maxsplit=1, flags=re.M)[0]  # up to the next heading
     documented = [int(m) for m in re.findall(r"^\| (\d+) \|", table, flags=re.M)]
     assert documented == [int(code) for code in Exit]
+
+
+def test_an_interrupt_before_any_verdict_leaves_earlier_reports(monkeypatch, tmp_path, capsys):
+    from newapi_contract.paths import REPORT_FILES
+
+    for name in REPORT_FILES:
+        (tmp_path / name).write_text(f"earlier {name}")
+    assert _run(monkeypatch, tmp_path, pytest.ExitCode.INTERRUPTED) == Exit.INTERRUPTED
+    assert all((tmp_path / name).read_text() == f"earlier {name}" for name in REPORT_FILES)
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith("newapi-contract: interrupted before any clause was judged") and "exit 130" in line
+
+
+def test_an_interrupt_after_a_verdict_keeps_this_runs_reports(monkeypatch, tmp_path, capsys):
+    from newapi_contract.contract.clauses import load_clauses
+    from newapi_contract.paths import REPORT_FILES
+    from newapi_contract.report.summary import ClauseTally
+    from newapi_contract.suite.reporting import TALLY
+
+    for name in REPORT_FILES:
+        (tmp_path / name).write_text(f"earlier {name}")
+    tally = ClauseTally(load_clauses())
+    tally.note_verdict("DEL-OWN-1", "t.py::own", "held")
+    tally.interrupted = True
+    assert _run(monkeypatch, tmp_path, pytest.ExitCode.INTERRUPTED, {TALLY: tally}) == Exit.INTERRUPTED
+    assert not any((tmp_path / name).exists() for name in REPORT_FILES)  # set aside, then dropped
+    assert "interrupted; reports in" in capsys.readouterr().err
