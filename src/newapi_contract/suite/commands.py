@@ -323,7 +323,8 @@ def run_command(args: argparse.Namespace) -> Exit:
 def _stopped(message: str, code: Exit) -> Exit:
     """A run that stopped before any verdict: one line, and the CI step summary says so."""
     print(
-        f"newapi-contract: error: {message} (no reports written, earlier ones left as they were; exit {code:d})",
+        f"newapi-contract: error: {message} (no reports written, earlier ones left as they were; "
+        f"exit {code:d})",
         file=sys.stderr,
     )
     append_step_summary(error_markdown(message, code))
