@@ -120,3 +120,28 @@ def test_the_checks_see_a_wrong_import_and_a_missing_line(tmp_path):
     assert "client/stray.py" not in MODULE_LINE.findall(ARCHITECTURE)
     lines = "- `client/stray.py`: a line\n- `cli.py`: another\n"
     assert MODULE_LINE.findall(lines) == ["client/stray.py", "cli.py"]
+
+
+def _third_party(path: Path) -> set[str]:
+    """The top-level packages a module imports, other than its own."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names - {"newapi_contract"}
+
+
+@pytest.mark.parametrize("room", ["run", "client", "contract", "report", "refserver", "apifox"])
+def test_the_rooms_below_the_plugin_import_nothing_of_pytest(room):
+    """ARCHITECTURE.md: the run layer knows nothing of pytest; nor does anything it rests on.
+    (`report` renders what the plugin collects; it may name pytest's report type, not import
+    pytest's plugin machinery: it is checked for `_pytest` only.)"""
+    banned = {"_pytest", "xdist", "pytest_html"} | ({"pytest"} if room != "report" else set())
+    found = {
+        path.relative_to(PACKAGE).as_posix(): sorted(_third_party(path) & banned)
+        for path in (PACKAGE / room).rglob("*.py")
+        if _third_party(path) & banned
+    }
+    assert not found

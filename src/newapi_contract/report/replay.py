@@ -56,7 +56,6 @@ def replay_line(options: list[str], nodeid: str, seed: Any) -> str:
     return shlex.join(words)
 
 
-def replay_command(config: Any, node: Any) -> str:
-    """The replay line of the test `node` in the run configured by `config`."""
-    settings = RunSettings.from_config(config)
-    return replay_line(run_options(settings), base_nodeid(node), config.getoption("hypothesis_seed", None))
+def replay_command(settings: RunSettings, node: Any, seed: Any) -> str:
+    """The replay line of the test `node` in a run with these settings and hypothesis seed."""
+    return replay_line(run_options(settings), base_nodeid(node), seed)

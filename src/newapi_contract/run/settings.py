@@ -1,4 +1,8 @@
-"""The run's settings: pytest options, with the NEWAPI_* environment as their defaults.
+"""The run's settings: one table of options, with the NEWAPI_* environment as their defaults.
+
+The table (`OPTIONS`) makes the CLI's arguments (`add_arguments`), pytest's options
+(`add_options`, given pytest's parser by the plugin: this module imports nothing of pytest)
+and the flags `run` forwards to pytest (`pytest_flags`).
 
 Order of precedence: command line > environment > configuration file (`newapi-contract.toml`
 in the current folder, else `[tool.newapi-contract]` of its `pyproject.toml`, or `--config
@@ -17,10 +21,8 @@ import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
-
-import pytest
 
 from newapi_contract.contract.revocation import DEFAULT_BOUND_S
 from newapi_contract.errors import UsageError
@@ -337,7 +339,19 @@ OPTIONS: tuple[_Option, ...] = (
 )
 
 
-def add_options(parser: pytest.Parser) -> None:
+class OptionParser(Protocol):
+    """What `add_options` needs of pytest's parser (`pytest.Parser`)."""
+
+    def getgroup(self, name: str, description: str = ..., after: str | None = ...) -> Any: ...
+
+
+class OptionValues(Protocol):
+    """What `RunSettings.from_config` needs of pytest's config (`pytest.Config`)."""
+
+    def getoption(self, name: str, default: Any = ..., skip: bool = ...) -> Any: ...
+
+
+def add_options(parser: OptionParser) -> None:
     group = parser.getgroup("newapi-contract", "newapi-contract: the target and the run")
     group.addoption(
         "--clause",
@@ -509,7 +523,7 @@ class RunSettings:
         return f"RunSettings(base_url={self.base_url!r}, generation={self.generation!r})"
 
     @classmethod
-    def from_config(cls, config: pytest.Config) -> RunSettings:
+    def from_config(cls, config: OptionValues) -> RunSettings:
         values = {o.dest: config.getoption(o.dest, None) for o in OPTIONS}
         values["base_url"] = config.getoption("base_url", None)
         return cls.from_values(values)

@@ -44,6 +44,7 @@ from newapi_contract.report.replay import base_nodeid, replay_command
 from newapi_contract.report.sources import notes_sections
 from newapi_contract.report.summary import ClauseTally
 from newapi_contract.report.timings import RunTimings, samples_of, timings_html
+from newapi_contract.suite.handover import run_settings
 
 __all__ = [
     "CSS_FILES",
@@ -295,7 +296,9 @@ class Reporting:
             test_clause=cid,
             exchanges=_take(item, ctx, scope),
             redact=ctx.redactor.text,
-            replay=replay_command(self.config, item),
+            replay=replay_command(
+                run_settings(self.config), item, self.config.getoption("hypothesis_seed", None)
+            ),
         )
         if failure.clause not in clauses:
             failure.clause = cid
