@@ -158,3 +158,21 @@ def test_the_page_lists_not_applicable_clauses_apart_without_a_why_column() -> N
     assert (
         verdict_sentence(tally) == "HELD: every clause checked held (1 of 41; 1 not applicable to this run)."
     )
+
+
+def test_a_clause_partly_not_applicable_is_not_run_until_its_selected_tests_report() -> None:
+    tally = ClauseTally(load_clauses())
+    tally.note_verdict(
+        "DEL-DOOR-3", "t.py::door[thorough]", "not applicable", reason="not applicable: thorough"
+    )
+    tally.note_selected("DEL-DOOR-3", ["t.py::door[x-api-key]"])
+    assert tally.verdict_of("DEL-DOOR-3") == "not run"  # interrupted before its quick door ran
+    # The quick door refused the live key (its positive control): the clause does not apply.
+    tally.add(
+        _skipped(
+            "t.py::door[x-api-key]",
+            "Skipped: not applicable: door x-api-key answered 401",
+            clause="DEL-DOOR-3",
+        )
+    )
+    assert tally.verdict_of("DEL-DOOR-3") == "not applicable"

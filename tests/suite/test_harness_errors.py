@@ -43,3 +43,18 @@ def test_a_missing_route_makes_the_clause_not_applicable_and_is_remembered() -> 
     assert report.skipped and "unverified" not in dict(report.user_properties)
     assert isinstance(report.longrepr, tuple) and report.longrepr[2].startswith("not applicable: ")
     assert features.routes["batch delete"] is False
+
+
+def test_ctrl_c_inside_a_subtest_is_no_failed_clause() -> None:
+    from newapi_contract.contract.clauses import load_clauses
+    from newapi_contract.report.summary import ClauseTally
+    from newapi_contract.suite.reporting import _mark_interrupted
+
+    report = _report()
+    _mark_interrupted(report, ITEM)  # type: ignore[arg-type]
+    report.user_properties.append(("clause", "DEL-GEN-1"))
+    tally = ClauseTally(load_clauses())
+    tally.add(report)
+    tally.interrupted = True
+    assert report.skipped and dict(report.user_properties)["road_fault"] == "interrupted"
+    assert tally.verdict_of("DEL-GEN-1") == "unverified" and tally.verdict() == "interrupted"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,9 @@ class _ClauseResult:
     unverified_reasons: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     not_applicable: list[tuple[str, str]] = field(default_factory=list)  # (test, why)
+    # The tests of this clause selected to run when some others were deselected as not
+    # applicable: the clause is not applicable only once each of them said so too.
+    selected: set[str] = field(default_factory=set)
     requests: int = 0
 
     @property
@@ -51,7 +55,9 @@ class _ClauseResult:
             return "held"
         if self.skipped:
             return "skipped"
-        return NOT_APPLICABLE if self.not_applicable else "not run"
+        if self.not_applicable and self.selected <= {test for test, _ in self.not_applicable}:
+            return NOT_APPLICABLE
+        return "not run"
 
 
 @dataclass
@@ -162,6 +168,10 @@ class ClauseTally:
             for cid in self.clauses
             if self.verdict_of(cid) == NOT_APPLICABLE
         }
+
+    def note_selected(self, clause: str, tests: Collection[str]) -> None:
+        """The tests of `clause` that run although others of it were deselected (not applicable)."""
+        self.results[clause].selected.update(tests)
 
     def verdict_of(self, cid: str) -> str:
         verdict = self.results[cid].verdict if cid in self.results else "not run"

@@ -144,7 +144,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             output = session.config.workeroutput
             if ctx is not None and ctx.audit_verdicts:
                 output["newapi_audit"] = json.dumps(ctx.audit_verdicts)
-            output["newapi_not_applicable"] = json.dumps(session.config.stash.get(NOT_APPLICABLE_HERE, []))
+            output["newapi_not_applicable"] = json.dumps(
+                session.config.stash.get(NOT_APPLICABLE_HERE, ([], {}))
+            )
 
 
 def _generated_at_session_end(ctx: RunContext, session: pytest.Session) -> None:
@@ -299,7 +301,8 @@ def _deselect(config: pytest.Config, items: list[pytest.Item], gone: list[pytest
         config.hook.pytest_deselected(items=gone)
 
 
-NOT_APPLICABLE_HERE = pytest.StashKey[list[tuple[str, str, str]]]()
+# This process's deselected tests, (clause, test, why), and the tests left of their clauses.
+NOT_APPLICABLE_HERE = pytest.StashKey[tuple[list[tuple[str, str, str]], dict[str, list[str]]]]()
 
 
 def _deselect_not_applicable(config: pytest.Config, items: list[pytest.Item], ctx: RunContext) -> None:
@@ -315,10 +318,21 @@ def _deselect_not_applicable(config: pytest.Config, items: list[pytest.Item], ct
             gone.append(item)
             notes.append((str(_clause_id(item)), item.nodeid, reason))
     _deselect(config, items, gone)
-    config.stash[NOT_APPLICABLE_HERE] = notes
+    # The clauses with tests on both sides: judged by the tests left (`ClauseTally.note_selected`).
+    touched = {cid for cid, _, _ in notes}
+    selected = {cid: [i.nodeid for i in items if _clause_id(i) == cid] for cid in touched}
+    config.stash[NOT_APPLICABLE_HERE] = (notes, selected)
     if TALLY in config.stash:
-        for cid, test, reason in notes:
-            config.stash[TALLY].note_verdict(cid, test, NOT_APPLICABLE, reason=reason)
+        _note_not_applicable(config.stash[TALLY], notes, selected)
+
+
+def _note_not_applicable(
+    tally: ClauseTally, notes: list[tuple[str, str, str]], selected: dict[str, list[str]]
+) -> None:
+    for cid, test, reason in notes:
+        tally.note_verdict(cid, test, NOT_APPLICABLE, reason=reason)
+    for cid, tests in selected.items():
+        tally.note_selected(cid, tests)
 
 
 def _not_applicable(item: pytest.Item, ctx: RunContext, settings: RunSettings) -> str | None:
@@ -421,9 +435,9 @@ class _XdistController:
         final = output.get("newapi_run_info")
         if final and TALLY in self.config.stash:
             self.config.stash[TALLY].note_info(json.loads(final))
-        for cid, test, reason in json.loads(output.get("newapi_not_applicable") or "[]"):
-            if TALLY in self.config.stash:
-                self.config.stash[TALLY].note_verdict(cid, test, NOT_APPLICABLE, reason=reason)
+        if TALLY in self.config.stash and "newapi_not_applicable" in output:
+            notes, selected = json.loads(output["newapi_not_applicable"])
+            _note_not_applicable(self.config.stash[TALLY], [tuple(n) for n in notes], selected)
         audited = output.get("newapi_audit")
         if audited and TALLY in self.config.stash:
             for cid, verdict in json.loads(audited).items():

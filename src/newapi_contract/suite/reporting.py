@@ -151,6 +151,16 @@ def _mark_unverified(report: pytest.TestReport, item: pytest.Item, fault: RoadFa
     report.user_properties.append(("road_fault", fault.kind))
 
 
+def _mark_interrupted(report: pytest.TestReport, item: pytest.Item) -> None:
+    """Ctrl-C or SIGTERM in the middle of a test (pytest's subtests report it as the subtest's
+    failure) says nothing about the server: the clause is unverified, the run interrupted."""
+    reason = "unverified (interrupted): the run was stopped (Ctrl-C, SIGTERM) during this test"
+    report.outcome = "skipped"
+    report.longrepr = (str(item.path), (item.location[1] or 0) + 1, reason)
+    report.user_properties.append(("unverified", reason))
+    report.user_properties.append(("road_fault", "interrupted"))
+
+
 def _mark_not_applicable(
     report: pytest.TestReport, item: pytest.Item, absent: FeatureAbsent, ctx: Any
 ) -> None:
@@ -237,6 +247,8 @@ class Reporting:
         exc = call.excinfo.value if call.excinfo is not None else None
         if cid is not None and isinstance(exc, RoadFault):
             _mark_unverified(report, item, exc)
+        if cid is not None and isinstance(exc, KeyboardInterrupt) and report.failed:
+            _mark_interrupted(report, item)  # a subtest reports Ctrl-C as its failure
         if cid is not None and isinstance(exc, FeatureAbsent):
             _mark_not_applicable(report, item, exc, ctx)
         elif cid is not None and isinstance(exc, ContractError) and report.failed:
