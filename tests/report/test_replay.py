@@ -80,3 +80,13 @@ def test_run_adds_contracts_only_when_no_test_is_named() -> None:
     assert named[-1] == f"{CONTRACTS_DIR}/test_owner_delete.py::test_owner_delete_answers_success"
     # an option's value is not a test path, even when it looks like one
     assert _pytest_args(_args("--deselect", "contracts/test_race.py"), settings)[0] == str(CONTRACTS_DIR)
+
+
+def test_workers_keep_a_module_together_unless_told_otherwise() -> None:
+    settings = _settings()
+    for workers in (["-n", "2"], ["-n2"], ["-nauto"], ["--numprocesses=2"], ["--numprocesses", "2"]):
+        assert _pytest_args(_args(*workers), settings)[-1] == "--dist=loadscope", workers
+    assert "--dist=loadscope" not in _pytest_args(_args("-n", "2", "--dist", "load"), settings)
+    assert "--dist=loadscope" not in _pytest_args(_args("-n", "2", "--dist=worksteal"), settings)
+    assert "--dist=loadscope" not in _pytest_args(_args("-k", "test_owner"), settings)
+    assert "--dist=loadscope" not in _pytest_args(_args("--no-header"), settings)

@@ -127,6 +127,10 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
     network = settings.embedded_network
     forwarded["newapi_embedded_network"] = network.describe() if network else None
     extra = list(args.pytest_args)
+    if _parallel(extra) and not any(arg.split("=")[0] in ("--dist", "-d") for arg in extra):
+        # A module's tests share module-scoped fixtures (one key for every relay door, the
+        # odd-id tokens): kept on one worker, they are made once, not once per worker.
+        extra.append("--dist=loadscope")
     # A replay line names one test: run only that one, not the whole of contracts/ as well.
     tests = [] if _test_paths(extra) else [str(CONTRACTS_DIR)]
     return [
@@ -154,6 +158,16 @@ def _pytest_args(args: argparse.Namespace, settings: RunSettings) -> list[str]:
         *(f"--clause={clause}" for clause in args.clause or ()),
         *extra,
     ]
+
+
+def _parallel(pytest_args: list[str]) -> bool:
+    """Whether the arguments after `--` ask pytest-xdist for workers (`-n 2`, `-nauto`, ...)."""
+    return any(
+        arg == "-n"
+        or (arg.startswith("-n") and not arg.startswith("--"))
+        or arg.split("=")[0] == "--numprocesses"
+        for arg in pytest_args
+    )
 
 
 class _Verdict:
