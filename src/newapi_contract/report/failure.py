@@ -56,6 +56,9 @@ class Failure:
     about_why: str | None = None
     replay: str = ""
     details: str = ""  # what else the exception said (hypothesis steps, more failures)
+    # Tokens this failure found gone though the run never asked to delete them (the audit's
+    # DEL-ALL-1), each {"token": id, "made_for": test}: evidence for `report.rootcause`.
+    vanished: list[dict[str, Any]] = field(default_factory=list)
 
     # -- text forms ------------------------------------------------------------------
 
@@ -210,6 +213,7 @@ def failure_from(
             observed=redact(exc.observed),
             about=about if about is not None else last,
             about_why=ABOUT_ANSWER if about is not None else ABOUT_LAST,
+            vanished=[dict(item) for item in exc.vanished],
             **common,
         )
     texts = [redact(text) for text in _texts(exc)]

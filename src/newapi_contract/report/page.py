@@ -119,7 +119,9 @@ def _failures(tally: ClauseTally) -> str:
             (
                 cid,
                 clause.title if (clause := tally.clauses.get(cid)) else "",
-                ", ".join(causes.because.get(cid, ())),
+                causes.shown[cid][1]
+                if cid in causes.shown
+                else f"relies on {', '.join(causes.because[cid])}",
                 _first(tally.failures.get(cid, [])),
                 clause,
             )
