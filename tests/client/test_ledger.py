@@ -6,6 +6,7 @@ import os
 import re
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -291,3 +292,19 @@ def test_a_delete_is_dated_by_its_first_intent_that_may_have_deleted_it() -> Non
         None,
         {},
     )
+
+
+def test_who_may_have_acted_on_a_token_as_its_target_under_any_reading() -> None:
+    def intent(outcome: str, ids: tuple[int, ...] = (9,), readings: tuple[int, ...] = (), **kw: Any) -> bool:
+        sent = DeleteIntent(ids, "r", "t", 0.0, outcome, by=kw.pop("by", 4), readings=readings, **kw)
+        return sent.may_have_named(9)
+
+    # Named by Go's reading: whatever the sender and the answer, but a refusal that says it
+    # was gone already (a broken server may act and answer failure: delete-answers-failure).
+    assert intent("success") and intent("success", by=5) and intent("refused") and intent("lost")
+    assert not intent("refused", not_found=True)
+    assert not intent("throttled")
+    # Named only by a broken server's reading (octal 011 is 9): only when it may have acted.
+    assert intent("success", (11,), (9,)) and intent("http 500", (11,), (9,))
+    assert not intent("refused", (11,), (9,))
+    assert not intent("success", (11,), (8, 10))

@@ -3,10 +3,13 @@ same verdict, the page escapes what the servers answered, and no registered secr
 
 from __future__ import annotations
 
+import html as html_text
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import asdict
 from pathlib import Path
 
+from newapi_contract.client.recording import Exchange, token_key_line
 from newapi_contract.client.redaction import REDACTOR
 from newapi_contract.compare.classify import ClauseChange, Difference, StepResult
 from newapi_contract.compare.outputs import as_dict, verdict_sentence, write_outputs
@@ -14,6 +17,7 @@ from newapi_contract.compare.page import page_title
 from newapi_contract.compare.runner import CallSeen, Observed
 from newapi_contract.compare.scenario import load_scenario
 from newapi_contract.compare.session import Comparison
+from newapi_contract.report.failure import Failure
 
 SECRET = "a-registered-access-token-0123456789"
 STEPS = {step.id: step for step in load_scenario()}
@@ -94,3 +98,49 @@ def test_noise_only_is_no_difference() -> None:
         verdict_sentence(made)
         == "NO DIFFERENCE: every step answered as on the baseline; 1 step(s) with noise only."
     )
+
+
+def _exchange(method: str, url: str, headers: dict[str, str]) -> Exchange:
+    return Exchange(method, url, headers, "", 200, {}, '{"success":true}', 1.0)
+
+
+def test_a_curl_line_with_the_relay_key_says_how_to_get_it_as_bug_reports_do(tmp_path: Path) -> None:
+    relay = _exchange("GET", "http://127.0.0.1:9/v1/models", {"Authorization": "Bearer [REDACTED]"})
+    delete = _exchange("DELETE", "http://127.0.0.1:9/api/token/42", {"Authorization": "$NEWAPI_ACCESS_TOKEN"})
+
+    def observed(token: int) -> Observed:
+        tree = {"status": 200, "headers": {}, "body": {}}
+        return Observed(
+            calls={
+                "before-bearer-sk": CallSeen([tree], [relay], key_of=token),
+                "delete": CallSeen([tree], [delete]),
+            }
+        )
+
+    made = Comparison(
+        _side("embedded:legacy", "legacy"),
+        _side("embedded:current", "current"),
+        [StepResult("relay-after-delete", "t", [])],
+        {"relay-after-delete": (observed(42), observed(42), observed(7))},
+        [STEPS["relay-after-delete"]],
+        (),
+    )
+    write_outputs(made, tmp_path)
+    calls = {c["name"]: c for c in json.loads((tmp_path / "compare.json").read_text())["steps"][0]["calls"]}
+    assert "$NEWAPI_TOKEN_KEY" in calls["before-bearer-sk"]["baseline_curl"]
+    assert calls["before-bearer-sk"]["baseline_key"] == token_key_line(42)
+    assert calls["before-bearer-sk"]["candidate_key"] == token_key_line(7)
+    assert calls["delete"]["baseline_key"] is None  # no relay key in its curl line: nothing to say
+    html = (tmp_path / "compare.html").read_text(encoding="utf-8")
+    # Under each curl line that names the variable, the same sentence as a bug report's.
+    reported = Failure(
+        "t", "DEL-OWN-5", "DEL-OWN-5", "violation", "o", exchanges=[asdict(relay)], about=0
+    ).key_line()
+    assert reported == token_key_line() and token_key_line(42).startswith(
+        "NEWAPI_TOKEN_KEY=the key of token 42,"
+    )
+    curls = html.count("$NEWAPI_TOKEN_KEY")
+    assert curls == 2 and html.count("<b>Relay key:</b>") == curls
+    for token in (42, 7):
+        line = html_text.escape(token_key_line(token))  # the page escapes as html.escape does
+        assert f"&quot;$NEWAPI_TOKEN_KEY&quot;</pre><p class='cmp-key'><b>Relay key:</b> {line}</p>" in html

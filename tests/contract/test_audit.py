@@ -515,6 +515,38 @@ def test_likely_culprits_rank_the_target_then_success_then_nearness_then_the_lat
     )
 
 
+def test_a_delete_meant_for_the_token_that_found_it_gone_already_is_no_culprit():
+    token = _deleted_token(ledger_with(10), 10)  # last seen alive at 100.0
+    intents = [
+        _intent((10,), 150.0, "refused", by=OWNER, not_found=True),  # it was gone already
+        _intent((11,), 140.0, by=OWNER, not_found=True),  # found nothing, but not its own: kept
+        _intent((9,), 120.0, by=OWNER),
+    ]
+    assert audit.likely_culprits(token, intents, 200.0) == (
+        "DELETE /api/token/11 as user 2 -> success (t140, 60.0 s before the audit)",
+        "DELETE /api/token/9 as user 2 -> success (t120, 80.0 s before the audit)",
+    )
+
+
+def test_the_violation_of_an_audit_clause_carries_its_vanished_tokens_and_their_tests():
+    ledger = ledger_with(10, 11, 12)
+    ledger.note_used_by([10], "contracts/test_auth.py::test_a")
+    delete(ledger, 11, 150.0)
+    observed = audit.Observed(look(item(12)), again={OWNER: listing([item(12)])}, gets={10: NOT_FOUND})
+    found = judged(ledger, observed)
+    (finding,) = found["DEL-ALL-1"]
+    assert finding.made_for == "contracts/test_auth.py::test_a"
+    violation = audit.violation("DEL-ALL-1", found["DEL-ALL-1"], 3)
+    assert (violation.clause, violation.expected) == ("DEL-ALL-1", audit.EXPECTED["DEL-ALL-1"])
+    assert violation.observed == audit.observed_text(found["DEL-ALL-1"], 3)
+    assert violation.answer is NOT_FOUND
+    assert violation.vanished == [{"token": 10, "made_for": "contracts/test_auth.py::test_a"}]
+    # Every vanished token, past the limit of the text; other clauses' findings name none.
+    many = [audit.Finding("DEL-ALL-1", i, f"t{i}", made_for=f"m{i}") for i in range(8)]
+    assert [v["token"] for v in audit.violation("DEL-ALL-1", many, 8).vanished] == list(range(8))
+    assert audit.violation("DEL-ALL-3", [audit.Finding("DEL-ALL-3", 1, "back")], 1).vanished == []
+
+
 def test_likely_culprits_of_a_token_never_seen_count_every_request_and_batches_by_their_nearest_id():
     token = replace(_deleted_token(ledger_with(10), 10), last_seen=None)
     intents = [

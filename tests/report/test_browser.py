@@ -99,3 +99,97 @@ def test_a_green_run_has_no_empty_why_column(browser, tmp_path_factory) -> None:
     )
     page.close()
     assert headers and "Why" not in headers, headers
+
+
+# -- the red run with known defects (--known-failures) -----------------------------------
+
+
+@pytest.fixture
+def known_page(browser, known_run: FinishedRun):
+    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    page.goto((known_run.report_dir / "report.html").as_uri())
+    page.wait_for_selector("#results-table tbody")
+    yield page
+    page.close()
+
+
+def test_known_defects_read_at_1400_px_with_the_verdict_of_the_exit_code(
+    known_page, known_run: FinishedRun, tmp_path: Path
+) -> None:
+    known_page.screenshot(path=str(tmp_path / "known-first-screen.png"))
+    known_page.screenshot(path=str(tmp_path / "known-full.png"), full_page=True)
+    width = known_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= WIDTH, f"the page is {width} px wide at {WIDTH} px"
+    # The expired entry's clause fails the run: exit 1, and the top says FAILED, in red.
+    assert known_run.exit_code == 1, known_run.stdout[-2000:]
+    verdict = known_page.locator(".nac-verdict")
+    assert "nac-run-failed" in (verdict.get_attribute("class") or "")
+    line = known_page.locator(".nac-verdict-line").inner_text()
+    assert line.startswith("FAILED") and "(and 2 known defects)" in line, line
+    assert known_page.locator(".nac-chip.nac-v-known").inner_text() == "2 known"
+
+
+def test_stale_known_failures_entries_are_warnings_on_the_first_screen(known_page) -> None:
+    warnings = known_page.locator(".nac-known-warnings li")
+    texts = warnings.all_inner_texts()
+    assert texts == [
+        "known-failures: DEL-OWN-3 (BUG-EXPIRED) expired on 2020-01-01: no longer shields its clause",
+        "known-failures: DEL-AUTH-1 (BUG-HOLDS) the clause now holds: remove the entry",
+    ], texts
+    for index in range(len(texts)):
+        box = warnings.nth(index).bounding_box()
+        assert box is not None and box["y"] + box["height"] < HEIGHT, box
+    background = warnings.first.evaluate("li => getComputedStyle(li).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")  # a warning, not plain text
+    # The entries' table says the same against each clause, and so do the clause table's rows.
+    stale = known_page.evaluate(
+        """() => [...document.querySelectorAll('table.newapi-known tr.nac-stale')].map(
+            tr => [tr.cells[0].innerText, tr.cells[1].innerText, tr.cells[5].innerText])"""
+    )
+    assert stale == [
+        ["DEL-OWN-3", "failed", "expired on 2020-01-01: no longer shields its clause"],
+        ["DEL-AUTH-1", "held", "the clause now holds: remove the entry"],
+    ]
+    why = _clause_rows(known_page)
+    assert "(BUG-EXPIRED): expired on 2020-01-01" in why["DEL-OWN-3"][1]
+    assert "(BUG-HOLDS): the clause now holds" in why["DEL-AUTH-1"][1]
+
+
+def test_known_clauses_are_visibly_known_with_ticket_reason_and_bug_report(known_page) -> None:
+    rows = _clause_rows(known_page)
+    for cid, ticket, reason in (
+        ("DEL-OWN-2", "BUG-KNOWN-2", "the delete is a no-op until the rewrite"),
+        ("DEL-AGAIN-1", "BUG-KNOWN-9", "follows from BUG-KNOWN-2"),
+    ):
+        verdict, why = rows[cid]
+        assert verdict == "known" and ticket in why and reason in why, (cid, why)
+        color = known_page.evaluate(
+            f"""() => getComputedStyle([...document.querySelectorAll('table.newapi-clauses tr')]
+                .find(tr => tr.cells[0].innerText.trim() == '{cid}').querySelector('.nac-badge'))
+                .backgroundColor"""
+        )
+        assert color == "rgb(21, 101, 192)", (cid, color)  # blue: neither red nor green
+        # Its row links to its bug report, folded (as the failures under a root cause are):
+        # the link brings it into view, and it opens on its ticket and reason.
+        known_page.locator(f"table.newapi-clauses a[href='#clause-{cid}']").click()
+        item = known_page.locator(f"details#clause-{cid}")
+        summary = item.locator(":scope > summary")
+        assert summary.is_visible() and f"({ticket})" in summary.inner_text(), cid
+        box = summary.bounding_box()
+        assert box is not None and -1 < box["y"] < HEIGHT, (cid, box)  # scrolled to it
+        summary.click()
+        card = item.locator(".nac-card")
+        assert card.is_visible(), cid
+        assert card.locator(".nac-badge").first.inner_text() == "known"
+        assert f"{ticket}, until 2099-12-31: {reason}" in card.inner_text()
+    # A known clause is no root cause, and no failure card calls it failed.
+    assert not known_page.locator("#clause-DEL-OWN-2.nac-card.nac-failed").count()
+
+
+def _clause_rows(page) -> dict[str, tuple[str, str]]:
+    """The clause table: clause -> (verdict, why)."""
+    rows = page.evaluate(
+        """() => [...document.querySelectorAll('table.newapi-clauses tr')].slice(1).map(
+            tr => [tr.cells[0].innerText.trim(), tr.cells[1].innerText.trim(), tr.cells[3].innerText])"""
+    )
+    return {cid: (verdict, why) for cid, verdict, why in rows}

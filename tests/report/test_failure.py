@@ -68,6 +68,15 @@ def test_collected_violations_mark_the_first_broken_case() -> None:
     assert _failure(caught.value).about == 2
 
 
+def test_the_vanished_tokens_a_violation_names_travel_in_the_plain_data() -> None:
+    vanished = [{"token": 5, "made_for": "t.py::test_other"}]
+    failure = _failure(ClauseViolation("still there", "token 5 vanished", "DEL-ALL-1", vanished=vanished))
+    assert failure.vanished == vanished
+    assert Failure.from_dict(json.loads(json.dumps(failure.as_dict()))).vanished == vanished
+    assert _failure(ClauseViolation("x", "y")).vanished == []
+    assert _failure(AssertionError("[DEL-GEN-1 others survive] gone")).vanished == []
+
+
 def test_the_clause_a_violation_names_wins() -> None:
     failure = _failure(ClauseViolation("json", "text/html", clause="DEL-SHAPE-1"))
     assert failure.clause == "DEL-SHAPE-1" and failure.test_clause == "DEL-OWN-2"

@@ -107,3 +107,32 @@ def test_an_expired_entry_fails_the_run(tmp_path) -> None:
     tally.known = _known(tmp_path)
     tally.add(_report("DEL-OWN-3", "failed", "DEL-OWN-3"))
     assert tally.verdict_of("DEL-OWN-3") == "failed" and tally.verdict() == "failed"
+
+
+def test_the_page_shows_the_entries_to_update_and_each_known_failure_with_its_ticket(tmp_path) -> None:
+    from newapi_contract.report.failure import Failure
+    from newapi_contract.report.page import page_title
+
+    tally = ClauseTally(load_clauses())
+    tally.known = _known(tmp_path)
+    tally.add(_report("DEL-OWN-1", "passed", "DEL-OWN-1"))
+    for cid in ("DEL-OWN-2", "DEL-OWN-3"):  # known, and failed past its entry's until
+        failure = Failure(f"t.py::{cid}", cid, cid, "violation", "there", expected="gone")
+        tally.note_verdict(cid, failure.test, "failed", failure)
+    assert verdict_sentence(tally).startswith(
+        "FAILED: the server breaks 1 of 42 clauses (and 1 known defect)"
+    )
+    assert page_title(tally).startswith("newapi-contract: failed, 1 failed, 1 known")
+    html = "".join(run_summary_html(tally, {}, {}))
+    banner = html[: html.index("</div>")]
+    for line in tally.known_warnings():  # in the verdict box, as the terminal says them
+        assert f"<li>{line}</li>" in banner
+    known = html[html.index("<h2>Known defects</h2>") : html.index("<h2>Clauses</h2>")]
+    assert known.count("<tr class='nac-stale'>") == 2 and "remove the entry" in known
+    assert "<details class='nac-known-item' id='clause-DEL-OWN-2'>" in known
+    assert (
+        "<section class='nac-card nac-known'>" in known
+        and "BUG-1, until 2026-12-08: delete is a no-op" in known
+    )
+    assert "id='clause-DEL-OWN-3'" not in known  # failed, not known: its card is a root cause's
+    assert "--known-failures (BUG-2): expired on 2026-12-07" in html[html.index("<h2>Clauses</h2>") :]

@@ -13,7 +13,7 @@ from newapi_contract.client.ledger import DeleteIntent, Ledger
 from newapi_contract.client.recording import Exchange
 from newapi_contract.client.redaction import Redactor
 from newapi_contract.run.context import Actor, RunContext
-from newapi_contract.run.model_feed import observe_exchange
+from newapi_contract.run.model_feed import delete_intent, observe_exchange
 from newapi_contract.run.settings import RunSettings
 
 BASE = "http://127.0.0.1:9"
@@ -103,3 +103,18 @@ def test_the_sender_is_told_by_the_redacted_credential() -> None:
     assert sender({"authorization": "bearer  $NEWAPI_PEER_ACCESS_TOKEN"}) == 3
     assert sender({}) == 0 and sender({"Authorization": ""}) == 0
     assert sender({"Authorization": "Bearer something-else"}) is None
+
+
+def test_a_delete_knows_every_reading_of_its_id_and_whether_it_found_nothing() -> None:
+    gone = {"success": False, "message": "record not found"}
+    (odd, plain, failed, batch) = fed(
+        exchange("DELETE", "/api/token/0011", {"success": True, "message": ""}),
+        exchange("DELETE", "/api/token/6", gone),
+        exchange("DELETE", "/api/token/7", {"success": False, "message": "Deletion failed"}),
+        exchange("POST", "/api/token/batch", gone, sent={"ids": [5]}),
+    ).intents()
+    # "0011": Go reads 11; octal, 9 (and nothing else a broken server could make of it).
+    assert (odd.token_ids, odd.readings, odd.not_found) == ((11,), (9,), False)
+    assert (plain.readings, plain.not_found) == ((), True)
+    assert not failed.not_found and not batch.not_found  # only a single delete says "not found"
+    assert delete_intent(exchange("GET", "/api/token/5", gone), "t", 0.0) is None

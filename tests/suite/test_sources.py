@@ -5,8 +5,10 @@ of the contract, or a README section; and the report links the "§N" to the note
 from __future__ import annotations
 
 import re
+from html import escape
 
 import pytest
+from markdown_it import MarkdownIt
 
 from newapi_contract.contract.clauses import load_clauses
 from newapi_contract.paths import CHECKOUT, PROJECT_ROOT, SEED_SOURCE, SERVER_NOTES
@@ -106,3 +108,37 @@ def test_a_source_links_each_cited_section_and_the_page_holds_them():
 def test_notes_are_rendered_without_raw_html():
     notes = {"1": ("Routes", "a <script>alert(1)</script> b")}
     assert "<script>" not in sources_html(notes, ["1"])
+
+
+def _source_html_as_it_was(source: str) -> str:
+    """`source_html` as f-strings built it before the template (the bytes must not change)."""
+    cited = re.compile(r"§(\d+)")
+    return cited.sub(
+        lambda m: f"<a class='nac-ref' href='#nac-ref-{m.group(1)}'>§{m.group(1)}</a>", escape(source)
+    )
+
+
+def _sources_html_as_it_was(notes: dict[str, tuple[str, str]], cited: list[str]) -> str:
+    """`sources_html` as f-strings built it before the template."""
+    render = MarkdownIt("commonmark", {"html": False}).enable("table").render
+    wanted = [number for number in dict.fromkeys(cited) if number in notes]
+    if not wanted:
+        return ""
+    parts = "".join(
+        f"<section class='nac-ref-section' id='nac-ref-{number}'>"
+        f"<h3>§{escape(number)} {escape(notes[number][0])}</h3>{render(notes[number][1])}</section>"
+        for number in sorted(wanted, key=int)
+    )
+    return (
+        "<details class='nac-fold nac-sources'><summary>Sources: the notes on the real server "
+        f"(docs/server-notes.md) the clauses cite</summary>{parts}</details>"
+    )
+
+
+def test_the_template_renders_the_bytes_the_f_strings_did():
+    odd = ["", "§", "§§3", "a<b>&'\"§1§2 §x §12 ", "ref §3, §5 (x & y) 'q'\n§4"]
+    for source in [clause.source for clause in CLAUSES.values()] + odd:
+        assert source_html(source) == _source_html_as_it_was(source), source
+    notes = {**NOTES, "11": ("<Odd> & 'title'", "*a* <b>raw</b> & `c`\n\n| x |\n|---|\n| 1 |")}
+    for cited in (list(notes), ["3"], ["5", "3", "3", "42"], [], ["11"]):
+        assert sources_html(notes, cited) == _sources_html_as_it_was(notes, cited), cited

@@ -70,6 +70,10 @@ class DeleteIntent:
     deleted: int | None = None  # a batch's answered count
     # Who sent it: a user id; 0 for no credential at all; None when the run cannot tell.
     by: int | None = None
+    # Every id a broken server could read it as (`client.ids.plausible_targets`), beyond
+    # `token_ids`; and whether it answered `record not found` (what it named was gone already).
+    readings: tuple[int, ...] = ()
+    not_found: bool = False
 
     @property
     def may_have_acted(self) -> bool:
@@ -80,6 +84,16 @@ class DeleteIntent:
         named the token, may have acted, and was sent by its owner (or by someone the run
         cannot tell: no false alarm). The peer's, or a credential-less one, never may."""
         return token_id in self.token_ids and self.may_have_acted and self.by in (owner_id, None)
+
+    def may_have_named(self, token_id: int) -> bool:
+        """Whether this request may have acted on `token_id` as its target, rightly or not.
+        Named by Go's reading: unless throttled or answered that the token was gone already (a
+        refusal counts: a broken server may act and answer failure, `delete-answers-failure`).
+        Named only by a broken server's reading: when it may have acted (a server that misreads
+        an id and acts answers as if it acted; a refusal is the right answer to an odd id)."""
+        if token_id in self.token_ids:
+            return self.outcome != "throttled" and not self.not_found
+        return token_id in self.readings and self.may_have_acted
 
 
 @dataclass(frozen=True)

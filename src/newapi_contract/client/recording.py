@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from newapi_contract.client.origin import route_path
 from newapi_contract.client.redaction import Redactor
 
-__all__ = ["SESSION_SCOPE", "TOKEN_KEY_VAR", "Exchange", "Observation", "Recorder"]
+__all__ = ["SESSION_SCOPE", "TOKEN_KEY_VAR", "Exchange", "Observation", "Recorder", "token_key_line"]
 
 SESSION_SCOPE = "(session)"
 
@@ -31,6 +31,20 @@ _ENV_PLACEHOLDER = re.compile(r"(\$NEWAPI_[A-Z0-9_]+)")
 # The shell variable a curl line holds a relay key in (the key as new-api stores it, without
 # "sk-"); the report says how to get it. Only relay requests (paths outside /api/) carry one.
 TOKEN_KEY_VAR = "NEWAPI_TOKEN_KEY"
+
+
+def token_key_line(token: int | str | None = None) -> str:
+    """How to get the relay key a curl line names as `$NEWAPI_TOKEN_KEY`, of `token` when the
+    run knows which (the one home of this sentence: bug reports and the compare page)."""
+    which = f"the key of token {token}" if token else "the token's key"
+    where = f"POST /api/token/{token}/key" if token else "POST /api/token/{id}/key"
+    return (
+        f'{TOKEN_KEY_VAR}={which}, without "sk-" (the run never writes keys down): '
+        f"{where} answers it in data.key while the token exists; releases without that route "
+        "list full keys in GET /api/token/"
+    )
+
+
 _REDACTED = "[REDACTED]"
 # Where a relay request carries its key: any header (Authorization, x-api-key, mj-api-secret,
 # the WebSocket subprotocol...) but a cookie, and the query's `key=` (Gemini). A management

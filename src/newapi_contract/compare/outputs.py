@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from newapi_contract.client.recording import token_key_line
 from newapi_contract.client.redaction import REDACTOR
 from newapi_contract.compare.classify import StepResult
 from newapi_contract.compare.runner import Observed
@@ -116,6 +117,9 @@ def _step_dict(step_call: dict[str, Call], result: StepResult, observed: tuple[O
             entry[label] = seen.view(name) if name in seen.calls else None
             exchanges = seen.calls[name].exchanges if name in seen.calls else []
             entry[f"{label}_curl"] = exchanges[-1].curl() if exchanges else None
+            # A relay key in the curl line is $NEWAPI_TOKEN_KEY: how to get it (as bug reports say).
+            carries = bool(exchanges) and exchanges[-1].carries_key()
+            entry[f"{label}_key"] = token_key_line(seen.calls[name].key_of) if carries else None
         calls.append(entry)
     return {
         "id": result.step_id,

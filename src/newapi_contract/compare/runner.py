@@ -62,6 +62,7 @@ class CallSeen:
     trees: list[dict[str, Any]]
     exchanges: list[Exchange]
     not_sent: str | None = None
+    key_of: int | None = None  # the token whose relay key it sent (its curl says $NEWAPI_TOKEN_KEY)
 
 
 @dataclass
@@ -303,7 +304,9 @@ def observe(side: Side, step: Step, scope: str, revocation_bound_s: float) -> Ob
                     comparable(a.status, a.headers, a.text, tokens, side.users(), relay=relay)
                     for a in answers.get(call.name, [])
                 ]
-                seen.calls[call.name] = CallSeen(trees, recorder.take(scope), reason)
+                made = tokens.get(call.send.key or "")
+                key_of = made.id if made is not None else None
+                seen.calls[call.name] = CallSeen(trees, recorder.take(scope), reason, key_of)
         except RoadFault as fault:
             seen.unverified = f"{fault.kind}: {fault}"
         except GuardRefusal as refusal:

@@ -34,6 +34,7 @@ from newapi_contract.client.listing import Listing
 from newapi_contract.client.recording import Observation
 from newapi_contract.contract.answers import NOT_FOUND
 from newapi_contract.contract.revocation import refused_within
+from newapi_contract.contract.verdict import ClauseViolation
 from newapi_contract.errors import FeatureAbsent
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "report",
     "run",
     "vanished",
+    "violation",
 ]
 
 VANISHED, CHANGED, LASTS, LISTS = "DEL-ALL-1", "DEL-ALL-2", "DEL-ALL-3", "DEL-ALL-5"
@@ -83,6 +85,7 @@ class Finding:
     text: str  # what was seen, one sentence, naming the token, its test, its last sighting
     culprits: tuple[str, ...] = ()  # requests that most likely did it, likely first
     answer: Answer | None = field(default=None, compare=False, repr=False)  # the answer it is about
+    made_for: str = ""  # the test the token was handed to (`TokenModel.used_by`)
 
 
 @dataclass
@@ -243,12 +246,21 @@ def _intent_line(intent: DeleteIntent, now: float) -> str:
     return f"{intent.request}{by} -> {intent.outcome}{count} ({intent.test}, {_ago(intent.at, now)})"
 
 
+def _since(token: TokenModel) -> float:
+    return token.last_seen.at if token.last_seen else float("-inf")
+
+
 def likely_culprits(token: TokenModel, intents: Iterable[DeleteIntent], now: float) -> tuple[str, ...]:
     """The requests sent since the token was last seen alive that could have removed it,
     likely first: one meant for it (answered as refused: it acted anyway), then those that
-    answered success, then by how near the ids they named are to it, then the latest."""
-    since = token.last_seen.at if token.last_seen else float("-inf")
-    candidates = [i for i in intents if i.at >= since and i.outcome != "throttled"]
+    answered success, then by how near the ids they named are to it, then the latest. One
+    meant for it that answered `record not found` found it gone already: not a culprit."""
+    since = _since(token)
+    candidates = [
+        i
+        for i in intents
+        if i.at >= since and i.outcome != "throttled" and not (i.not_found and token.token_id in i.token_ids)
+    ]
 
     def rank(intent: DeleteIntent) -> tuple[int, int, int, float]:
         distance = min((abs(t - token.token_id) for t in intent.token_ids), default=1 << 62)
@@ -350,6 +362,7 @@ def _judge_alive(
                 f"listings leave it out and GET /api/token/{tid} answers {NOT_FOUND!r}",
                 likely_culprits(token, intents, now),
                 get,
+                made_for=token.used_by,
             )
         )
 
@@ -488,6 +501,19 @@ def _changes(token: TokenModel, item: Mapping[str, Any]) -> list[str]:
 def observed_text(findings: Sequence[Finding], tokens: int) -> str:
     """The observed part of a clause's bug report."""
     return f"{len(findings)} finding(s) over the run's {tokens} tokens: {report(findings)}"
+
+
+def violation(clause: str, findings: Sequence[Finding], tokens: int) -> ClauseViolation:
+    """The bug report of an audit clause whose `findings` are not empty: expected, observed,
+    the answer it is about, and the evidence the report's root-cause grouping reads (each
+    vanished token, with the test it was handed to: `report.rootcause`)."""
+    return ClauseViolation(
+        EXPECTED[clause],
+        observed_text(findings, tokens),
+        clause,
+        answer=findings[0].answer,
+        vanished=[{"token": f.token_id, "made_for": f.made_for} for f in findings if f.clause == VANISHED],
+    )
 
 
 def report(findings: Sequence[Finding], limit: int = 5) -> str:

@@ -8,11 +8,15 @@ violation noticed by an isolation test belongs to DEL-SHAPE-1).
 `answer` (optional) is the server's answer the judgement is about, when `observed`
 describes one answer: the report then marks that exchange as the failing one and shows
 its body in full, parsed, instead of the one-line description.
+
+`vanished` (optional, the audit's DEL-ALL-1) names the tokens found gone that the run never
+asked to delete, each `{"token": id, "made_for": test}`: the report takes a failure that judged
+one of them, and did not remove it itself, as a consequence of this one (`report.rootcause`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,12 +25,19 @@ __all__ = ["ClauseViolation", "Violations", "require"]
 
 class ClauseViolation(AssertionError):
     def __init__(
-        self, expected: str, observed: str, clause: str | None = None, *, answer: Any = None
+        self,
+        expected: str,
+        observed: str,
+        clause: str | None = None,
+        *,
+        answer: Any = None,
+        vanished: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.expected = expected
         self.observed = observed
         self.clause = clause
         self.answer = answer  # a client.api.Answer (raw: the report shows it redacted)
+        self.vanished = [dict(item) for item in vanished]
         super().__init__(f"expected: {expected}\nobserved: {observed}")
 
 

@@ -26,6 +26,7 @@ from markupsafe import Markup
 from newapi_contract.client.recording import Exchange
 from newapi_contract.contract.clauses import Clause
 from newapi_contract.report.failure import ABOUT_ANSWER, Failure, pretty_body
+from newapi_contract.report.known import KnownFailure
 from newapi_contract.report.sources import source_html
 
 __all__ = [
@@ -147,12 +148,22 @@ def _source(clause: Clause) -> Markup:
 
 
 def failure_card(
-    failure: Failure, clause: Clause | None, *, title_extra: str = "", anchored: bool = False
+    failure: Failure,
+    clause: Clause | None,
+    *,
+    title_extra: str = "",
+    anchored: bool = False,
+    known: KnownFailure | None = None,
 ) -> str:
     """A failed clause as a bug report (see the module doc); `anchored`: the card the clause
     table links to (one per clause and page: the top of the report's). `title_extra`: a
-    fragment after the title (`Markup` from one of the report's templates; text is escaped)."""
+    fragment after the title (`Markup` from one of the report's templates; text is escaped).
+    `known`: the --known-failures entry that makes the failure known (its ticket shown)."""
     facts: list[tuple[str, Any, bool]] = []
+    if known is not None:
+        facts.append(
+            ("Known defect", f"{known.ticket}, until {known.until.isoformat()}: {known.reason}", False)
+        )
     if clause is not None:
         facts.append(("Promise", clause.statement, False))
         facts.append(("Source", _source(clause), False))
@@ -173,6 +184,7 @@ def failure_card(
         observed_head = f"HTTP {observed_exchange.status}" + (f", {ctype}" if ctype else "")
     card = {
         "anchor": anchor(failure.clause) if anchored else "",
+        "verdict": "failed" if known is None else "known",
         "clause": failure.clause,
         "title": clause.title if clause else "",
         "title_extra": title_extra,

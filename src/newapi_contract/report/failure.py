@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from newapi_contract.client.recording import TOKEN_KEY_VAR, Exchange
+from newapi_contract.client.recording import Exchange, token_key_line
 from newapi_contract.contract.verdict import ClauseViolation
 
 __all__ = ["ABOUT_ANSWER", "ABOUT_CASE", "ABOUT_LAST", "Failure", "failure_from", "pretty_body"]
@@ -56,6 +56,9 @@ class Failure:
     about_why: str | None = None
     replay: str = ""
     details: str = ""  # what else the exception said (hypothesis steps, more failures)
+    # Tokens this failure found gone though the run never asked to delete them (the audit's
+    # DEL-ALL-1), each {"token": id, "made_for": test}: evidence for `report.rootcause`.
+    vanished: list[dict[str, Any]] = field(default_factory=list)
 
     # -- text forms ------------------------------------------------------------------
 
@@ -106,13 +109,7 @@ class Failure:
             ),
             None,
         )
-        which = f"the key of token {token}" if token else "the token's key"
-        where = f"POST /api/token/{token}/key" if token else "POST /api/token/{id}/key"
-        return (
-            f'{TOKEN_KEY_VAR}={which}, without "sk-" (the run never writes keys down): '
-            f"{where} answers it in data.key while the token exists; releases without that route "
-            "list full keys in GET /api/token/"
-        )
+        return token_key_line(token)
 
     def text_block(self) -> str:
         """The bug report as plain text (terminal, JUnit details)."""
@@ -210,6 +207,7 @@ def failure_from(
             observed=redact(exc.observed),
             about=about if about is not None else last,
             about_why=ABOUT_ANSWER if about is not None else ABOUT_LAST,
+            vanished=[dict(item) for item in exc.vanished],
             **common,
         )
     texts = [redact(text) for text in _texts(exc)]

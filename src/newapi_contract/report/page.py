@@ -1,8 +1,10 @@
 """The top of the HTML report, above pytest-html's results table (its summary hook).
 
-In reading order: the verdict (coloured, with the counts of held / failed / unverified /
-skipped / not run, and whether the run was interrupted); the failures as bug reports, root
-causes first and the failures they probably explain folded under them; the clause table;
+In reading order: the verdict (coloured, with the counts of held / failed / known /
+unverified / skipped / not run, whether the run was interrupted, and the --known-failures
+entries to update); the failures as bug reports, root causes first and the failures they
+probably explain folded under them; the known defects (every entry of --known-failures with
+its clause's verdict, each known failure's bug report folded); the clause table;
 the run's facts; where the Apifox page and the server differ; the sections of the notes on
 the real server that the clauses' sources cite (their "§N" link there). Also the page title.
 The markup is the Jinja2 template `templates/page.html.j2` (autoescaped), one macro a part.
@@ -14,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from newapi_contract.report.cards import report_template
+from newapi_contract.report.cards import failure_card, report_template
 from newapi_contract.report.failure import Failure
 from newapi_contract.report.sources import cited_sections, source_html, sources_html
 from newapi_contract.report.summary import NOT_APPLICABLE, VERDICTS, ClauseTally
@@ -49,7 +51,12 @@ def verdict_sentence(tally: ClauseTally) -> str:
         share = ""
         if len(roots) < counts["failed"]:
             share = f"; root cause{'s' if len(roots) > 1 else ''}: {', '.join(roots)}"
-        return f"FAILED: the server breaks {counts['failed']} of {total} clauses{share}.{stopped}"
+        known = (
+            f" (and {counts['known']} known defect{'s' if counts['known'] > 1 else ''})"
+            if counts["known"]
+            else ""
+        )
+        return f"FAILED: the server breaks {counts['failed']} of {total} clauses{known}{share}.{stopped}"
     if verdict == "interrupted":
         return f"INTERRUPTED: the run stopped before its end; {counts['not run']} clause(s) not run."
     if verdict == "unverified":
@@ -72,7 +79,9 @@ def verdict_sentence(tally: ClauseTally) -> str:
 def page_title(tally: ClauseTally) -> str:
     info = tally.run_info
     target = info.get("target") or "no target"
-    return f"newapi-contract: {tally.verdict()}, {tally.counts()['failed']} failed ({target})"
+    counts = tally.counts()
+    known = f", {counts['known']} known" if counts["known"] else ""
+    return f"newapi-contract: {tally.verdict()}, {counts['failed']} failed{known} ({target})"
 
 
 def _parts() -> Any:
@@ -102,7 +111,10 @@ def _banner(tally: ClauseTally) -> str:
     if faults:
         shown.append(f"{faults} network faults (resent or unverified, never judged)")
     chips = [(v, counts[v]) for v in VERDICTS]
-    return str(_parts().banner(tally.verdict(), verdict_sentence(tally), chips, tally.interrupted, shown))
+    warnings = tally.known_warnings()  # as the terminal says them
+    return str(
+        _parts().banner(tally.verdict(), verdict_sentence(tally), chips, tally.interrupted, shown, warnings)
+    )
 
 
 def _first(failures: list[Failure]) -> Failure | None:
@@ -121,7 +133,9 @@ def _failures(tally: ClauseTally) -> str:
             (
                 cid,
                 clause.title if (clause := tally.clauses.get(cid)) else "",
-                ", ".join(causes.because.get(cid, ())),
+                causes.shown[cid][1]
+                if cid in causes.shown
+                else f"relies on {', '.join(causes.because[cid])}",
                 _first(tally.failures.get(cid, [])),
                 clause,
             )
@@ -131,10 +145,30 @@ def _failures(tally: ClauseTally) -> str:
     return str(_parts().failures(roots))
 
 
+def _known_section(tally: ClauseTally) -> str:
+    """Every --known-failures entry with its clause's verdict (the stale ones flagged), then
+    each known failure's bug report, folded."""
+    if tally.known is None or not tally.known.entries:
+        return ""
+    listed = tally.known.as_dict(tally.verdicts())
+    rows = [
+        (e["clause"], tally.verdict_of(e["clause"]), e["ticket"], e["until"], e["reason"], e["note"])
+        for e in listed["entries"]
+    ]
+    cards = []
+    for cid, entry in tally.known.entries.items():
+        failure = _first(tally.failures.get(cid, []))
+        if tally.verdict_of(cid) == "known" and failure is not None:
+            card = failure_card(failure, tally.clauses.get(cid), known=entry)
+            cards.append((cid, entry.ticket, Markup(card)))  # rendered by cards.html.j2
+    return str(_parts().known(listed["file"], rows, cards))
+
+
 def _clause_table(tally: ClauseTally) -> str:
     rows = []
     data = tally.as_dict()["clauses"]
     roots = set(tally.root_causes().roots)
+    stale = {entry.clause: why for entry, why in tally.known.stale(tally.verdicts())} if tally.known else {}
     for cid, row in data.items():
         if row["verdict"] == NOT_APPLICABLE:
             continue  # listed apart (`_not_applicable`): not a promise this run could check
@@ -145,15 +179,17 @@ def _clause_table(tally: ClauseTally) -> str:
             note = row["unverified_reasons"][0]
         elif row["verdict"] == "known" and "known" in row:
             known = row["known"]
-            headline = row["failures"][0]["headline"] if row["failures"] else ""
             note = f"known defect {known['ticket']} (until {known['until']}): {known['reason']}"
-            note += f"; {headline}" if headline else ""
         elif row["probably_because_of"]:
             note = f"probably because of {', '.join(row['probably_because_of'])}"
         elif cid in roots:
             note = "root cause: see its bug report above"
+        if cid in stale:
+            why = f"--known-failures ({row['known']['ticket']}): {stale[cid]}"
+            note = f"{note}; {why}" if note else why
         source = Markup(source_html(row["source"]))  # escaped and linked by report.sources
-        rows.append((cid, row["verdict"], row["title"], note, source, row["verdict"] == "failed"))
+        linked = row["verdict"] in ("failed", "known")
+        rows.append((cid, row["verdict"], row["title"], note, source, linked, cid in stale))
     return str(_parts().clause_table(rows))
 
 
@@ -201,6 +237,7 @@ def run_summary_html(
     return [
         _banner(tally),
         _failures(tally),
+        _known_section(tally),
         _clause_table(tally),
         _not_applicable(tally),
         _run_facts(tally),

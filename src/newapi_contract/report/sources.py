@@ -2,14 +2,18 @@
 server (`docs/server-notes.md`), shown folded in the report itself so that the link works
 wherever the one-file report is opened (a CI artifact, a laptop).
 
-Pure: the caller reads the notes; here they are split into sections and rendered.
+Pure: the caller reads the notes; here they are split into sections and rendered, by the
+macros of `templates/sources.html.j2` (autoescaped, as every page).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from html import escape
+from functools import cache
+from typing import Any
+
+from markupsafe import Markup
 
 __all__ = ["cited_sections", "notes_sections", "source_html", "sources_html"]
 
@@ -36,13 +40,24 @@ def notes_sections(text: str) -> dict[str, tuple[str, str]]:
     return sections
 
 
+@cache
+def _macros() -> Any:
+    """The macros of `sources.html.j2`, with the anchors their links point to."""
+    # Imported here: report.cards links a card's source with `source_html`.
+    from newapi_contract.report.cards import report_template
+
+    return report_template("sources.html.j2").make_module({"ref_anchor": _anchor})
+
+
 def source_html(source: str) -> str:
     """The source, escaped, with each "§N" a link to that section (`sources_html`)."""
-
-    def link(match: re.Match[str]) -> str:
-        return f"<a class='nac-ref' href='#{_anchor(match.group(1))}'>§{match.group(1)}</a>"
-
-    return _CITED.sub(link, escape(source))
+    parts: list[tuple[str, str | None]] = []
+    at = 0
+    for match in _CITED.finditer(source):
+        parts += [(source[at : match.start()], None), ("", match.group(1))]
+        at = match.end()
+    parts.append((source[at:], None))
+    return str(_macros().source(parts))
 
 
 def sources_html(notes: dict[str, tuple[str, str]], cited: Iterable[str]) -> str:
@@ -53,13 +68,8 @@ def sources_html(notes: dict[str, tuple[str, str]], cited: Iterable[str]) -> str
     wanted = [number for number in dict.fromkeys(cited) if number in notes]
     if not wanted:
         return ""
-    parts = "".join(
-        f"<section class='nac-ref-section' id='{_anchor(number)}'>"
-        f"<h3>§{escape(number)} {escape(notes[number][0])}</h3>{render(notes[number][1])}</section>"
+    sections = [
+        (number, notes[number][0], Markup(render(notes[number][1])))  # markdown-it escapes the text
         for number in sorted(wanted, key=int)
-    )
-    return (
-        "<details class='nac-fold nac-sources'><summary>Sources: the notes on the real server "
-        "(docs/server-notes.md) the clauses cite</summary>"
-        f"{parts}</details>"
-    )
+    ]
+    return str(_macros().sources(sections))

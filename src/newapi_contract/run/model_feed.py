@@ -9,12 +9,13 @@ import json
 import re
 from typing import Any
 
-from newapi_contract.client.ids import token_id_acted_on
+from newapi_contract.client.ids import plausible_targets, token_id_acted_on
 from newapi_contract.client.ledger import DeleteIntent, Ledger, Sighting
 from newapi_contract.client.origin import route_path
 from newapi_contract.client.recording import Exchange
+from newapi_contract.contract.answers import NOT_FOUND
 
-__all__ = ["TOKEN_ID_PATH", "observe_exchange"]
+__all__ = ["TOKEN_ID_PATH", "delete_intent", "observe_exchange"]
 
 TOKEN_ID_PATH = re.compile(r"/api/token/([^/]+)(/?)")
 
@@ -38,6 +39,11 @@ def _outcome(exchange: Exchange) -> str:
     return f"http {exchange.status}"
 
 
+def _message(exchange: Exchange) -> Any:
+    body = _json(exchange.response_body)
+    return body.get("message") if isinstance(body, dict) else None
+
+
 def _json(text: str) -> Any:
     try:
         return json.loads(text)
@@ -45,17 +51,18 @@ def _json(text: str) -> Any:
         return None
 
 
-def observe_exchange(
-    ledger: Ledger, exchange: Exchange, scope: str, now: float, by: int | None = None
-) -> None:
-    """One exchange into the model (see `RunContext._observe`)."""
+def delete_intent(exchange: Exchange, scope: str, now: float, by: int | None = None) -> DeleteIntent | None:
+    """The request to delete that `exchange` is (a DELETE of a token, a batch), or None."""
     path = route_path(exchange.url)  # a base URL's path prefix removed
     found = TOKEN_ID_PATH.fullmatch(path)
     if exchange.method == "DELETE" and found:
         token_id = token_id_acted_on(found.group(1))
         outcome = _outcome(exchange)  # gin redirects "N/" (307: refused, it ran no handler)
-        ledger.note_intent(DeleteIntent((token_id,), f"DELETE {path}", scope, now, outcome, by=by))
-        return
+        readings = tuple(sorted(plausible_targets(found.group(1)) - {token_id}))
+        gone = outcome == "refused" and _message(exchange) == NOT_FOUND
+        return DeleteIntent(
+            (token_id,), f"DELETE {path}", scope, now, outcome, by=by, readings=readings, not_found=gone
+        )
     if exchange.method == "POST" and path == "/api/token/batch":
         sent = _json(exchange.request_body)
         asked = sent.get("ids") if isinstance(sent, dict) else None
@@ -64,8 +71,20 @@ def observe_exchange(
         data = answer.get("data") if isinstance(answer, dict) else None
         count = data if isinstance(data, int) and not isinstance(data, bool) else None
         request = f"POST /api/token/batch {ids}"
-        ledger.note_intent(DeleteIntent(tuple(ids), request, scope, now, _outcome(exchange), count, by))
+        return DeleteIntent(tuple(ids), request, scope, now, _outcome(exchange), count, by)
+    return None
+
+
+def observe_exchange(
+    ledger: Ledger, exchange: Exchange, scope: str, now: float, by: int | None = None
+) -> None:
+    """One exchange into the model (see `RunContext._observe`)."""
+    intent = delete_intent(exchange, scope, now, by)
+    if intent is not None:
+        ledger.note_intent(intent)
         return
+    path = route_path(exchange.url)
+    found = TOKEN_ID_PATH.fullmatch(path)
     if (exchange.method, path) in (("POST", "/api/user/login"), ("GET", "/api/user/self")):
         _observe_quota(ledger, exchange, now)
         return
