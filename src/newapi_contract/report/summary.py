@@ -202,7 +202,8 @@ class ClauseTally:
         return "held" if counts["held"] else "no verdict"
 
     def root_causes(self) -> RootCauses:
-        return explain([c for c in self.clauses if self.verdict_of(c) == "failed"], self.clauses)
+        failed = [c for c in self.clauses if self.verdict_of(c) == "failed"]
+        return explain(failed, self.clauses, self.failures)  # the run's evidence first
 
     def as_dict(self) -> dict[str, Any]:
         causes = self.root_causes()

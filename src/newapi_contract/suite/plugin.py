@@ -29,7 +29,6 @@ import pytest
 from newapi_contract.contract.clauses import NO_PEER, load_clauses
 from newapi_contract.contract.expectations import Expectations, for_server
 from newapi_contract.contract.features import Features
-from newapi_contract.contract.verdict import ClauseViolation
 from newapi_contract.errors import ContractError, RoadFault
 from newapi_contract.paths import CONTRACTS_DIR
 from newapi_contract.report.failure import Failure, failure_from
@@ -202,8 +201,7 @@ def _audit_at_session_end(ctx: RunContext, session: pytest.Session) -> None:
         found = findings[cid]
         verdict: dict[str, Any] = {"test": test, "verdict": "failed" if found else "held"}
         if found:
-            observed = audit.observed_text(found, tokens)
-            violation = ClauseViolation(audit.EXPECTED[cid], observed, cid, answer=found[0].answer)
+            violation = audit.violation(cid, found, tokens)
             failure = failure_from(
                 violation,
                 test=test,
