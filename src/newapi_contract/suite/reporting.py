@@ -319,7 +319,11 @@ class Reporting:
         report.user_properties.append(("failure", json.dumps(failure.as_dict(), ensure_ascii=False)))
         report.longrepr = headed(report.longrepr, failure.headline(), failure.text_block())
         item.stash[_LONGREPR] = report.longrepr
-        _html_extra(report, failure_card(failure, clauses.get(failure.clause)))
+        # A known defect (--known-failures) shows as known in its row too (the process that
+        # judges the run reads the file: under xdist a worker's row still says failed).
+        tally = self.config.stash.get(TALLY, None)
+        known = tally.known.shields(failure.clause) if tally is not None and tally.known else None
+        _html_extra(report, failure_card(failure, clauses.get(failure.clause), known=known))
         return failure
 
     @pytest.hookimpl(trylast=True)
