@@ -75,13 +75,21 @@ def test_headers(redactor: Redactor) -> None:
     )
     assert out == {
         "Authorization": "Bearer $NEWAPI_ACCESS_TOKEN",
-        "x-api-key": REDACTED,
+        "x-api-key": f"sk-{REDACTED}",  # the spelling stays, so a curl line sends what was sent
         "Cookie": REDACTED,
         "mj-api-secret": REDACTED,
         "X-Goog-Api-Key": REDACTED,
         "New-Api-User": "2",
         "Location": f"/v1/models?key={REDACTED}",
     }
+
+
+def test_a_key_keeps_a_short_wrapper_and_nothing_longer(redactor: Redactor) -> None:
+    suffixed = redactor.headers({"Authorization": f"Bearer sk-{KEY}-1"})
+    assert suffixed == {"Authorization": f"Bearer sk-{REDACTED}-1"}
+    # More than a short wrapper around the key: nothing of it is shown.
+    assert redactor.headers({"x-api-key": f"sk-{KEY}-with-a-long-tail"}) == {"x-api-key": REDACTED}
+    assert redactor.headers({"mj-api-secret": "not-a-key-shape-at-all"}) == {"mj-api-secret": REDACTED}
 
 
 def test_raw_authorization_and_unknown_bearer(redactor: Redactor) -> None:

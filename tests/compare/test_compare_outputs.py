@@ -136,9 +136,7 @@ def test_a_curl_line_with_the_relay_key_says_how_to_get_it_as_bug_reports_do(tmp
     reported = Failure(
         "t", "DEL-OWN-5", "DEL-OWN-5", "violation", "o", exchanges=[asdict(relay)], about=0
     ).key_line()
-    assert reported == token_key_line() and token_key_line(42).startswith(
-        "NEWAPI_TOKEN_KEY=the key of token 42,"
-    )
+    assert reported == token_key_line() and "(here token 42)" in token_key_line(42)
     curls = html.count("$NEWAPI_TOKEN_KEY")
     assert curls == 2 and html.count("<b>Relay key:</b>") == curls
     for token in (42, 7):

@@ -36,12 +36,14 @@ TOKEN_KEY_VAR = "NEWAPI_TOKEN_KEY"
 def token_key_line(token: int | str | None = None) -> str:
     """How to get the relay key a curl line names as `$NEWAPI_TOKEN_KEY`, of `token` when the
     run knows which (the one home of this sentence: bug reports and the compare page)."""
-    which = f"the key of token {token}" if token else "the token's key"
-    where = f"POST /api/token/{token}/key" if token else "POST /api/token/{id}/key"
+    mine = f" (here token {token})" if token else ""
     return (
-        f'{TOKEN_KEY_VAR}={which}, without "sk-" (the run never writes keys down): '
-        f"{where} answers it in data.key while the token exists; releases without that route "
-        "list full keys in GET /api/token/"
+        f'{TOKEN_KEY_VAR}=the key of a token of yours, without "sk-": every token of the run{mine} '
+        "is deleted by its end, its key with it, and the run never writes keys down. To repeat "
+        "it: create a token (POST /api/token/), read its key (POST /api/token/{id}/key answers "
+        "data.key; releases without that route list full keys in GET /api/token/), do what the "
+        "test did before this request (for a deleted key: DELETE /api/token/{id}), then send "
+        "the curl line"
     )
 
 
@@ -121,6 +123,12 @@ class Exchange:
         path = route_path(self.url)
         return not (path == "/api" or path.startswith("/api/"))
 
+    def shown_url(self) -> str:
+        """The URL as the curl line has it: a relay key in the query is `$NEWAPI_TOKEN_KEY`."""
+        if not self.is_relay:
+            return self.url
+        return _KEY_QUERY.sub(lambda m: m.group(1) + f"${TOKEN_KEY_VAR}", self.url)
+
     def carries_key(self) -> bool:
         """Whether its curl line names the relay key as `$NEWAPI_TOKEN_KEY`."""
         return f"${TOKEN_KEY_VAR}" in self.curl()
@@ -128,9 +136,7 @@ class Exchange:
     def curl(self) -> str:
         """A curl command line that repeats the request; a relay key, redacted when recorded,
         is the shell variable `$NEWAPI_TOKEN_KEY` (never `[REDACTED]`, which no one can paste)."""
-        url, relay, var = self.url, self.is_relay, f"${TOKEN_KEY_VAR}"
-        if relay:
-            url = _KEY_QUERY.sub(lambda m: m.group(1) + var, url)
+        url, relay, var = self.shown_url(), self.is_relay, f"${TOKEN_KEY_VAR}"
         words = ["curl", "-X", self.method, _shell_word(url)]
         for name, value in self.request_headers.items():
             if name.lower() not in _CURL_SKIPS:

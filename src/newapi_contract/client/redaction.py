@@ -22,6 +22,7 @@ from newapi_contract.errors import UsageError
 __all__ = ["REDACTED", "REDACTOR", "RedactingFilter", "Redactor", "install_log_filter"]
 
 REDACTED = "[REDACTED]"
+_MAX_WRAPPER = 8  # characters a credential header may keep around a redacted key: `sk-`, `-12`
 _MIN_SECRET = 8  # shorter values would mangle unrelated text; upstream's are all longer
 
 # Header names whose value is a credential whatever it looks like.
@@ -170,7 +171,15 @@ class Redactor:
 
     def _credential_value(self, value: str) -> str:
         shown = self.placeholder(value)
-        return shown if shown is not None else REDACTED
+        if shown is not None:
+            return shown
+        # A key in a known spelling keeps the spelling (`sk-[REDACTED]-1`: a channel suffix,
+        # `sk-[REDACTED]` on x-api-key), so the curl line sends what the door was sent; a
+        # value with more left around the redaction than such a wrapper is redacted whole.
+        text = self.text(value)
+        if REDACTED in text and len(text.replace(REDACTED, "")) <= _MAX_WRAPPER:
+            return text
+        return REDACTED
 
 
 class RedactingFilter(logging.Filter):

@@ -85,7 +85,7 @@ class Failure:
             return None
         outcome = ex.error or f"HTTP {ex.status}"
         number = f"#{(self.about or 0) + 1} of {len(self.exchanges)}"
-        return f"{number}: {ex.method} {ex.url} -> {outcome} ({self.about_why})"
+        return f"{number}: {ex.method} {ex.shown_url()} -> {outcome} ({self.about_why})"
 
     def key_line(self) -> str | None:
         """How to get the relay key the curl line names as `$NEWAPI_TOKEN_KEY` (None when it
