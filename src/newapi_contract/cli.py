@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -87,7 +88,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:  # Ctrl-C while the command's modules are still being imported
+        print("newapi-contract: interrupted", file=sys.stderr)
+        return Exit.INTERRUPTED
+    except BrokenPipeError:  # `newapi-contract doctor | head -2`: the reader went away
+        # Python would complain again flushing stdout at exit: point it at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return Exit.INTERRUPTED
+
+
+def _main(argv: list[str]) -> int:
     command = next((arg for arg in argv if not arg.startswith("-")), None)
     parser = build_parser(command)
     unknown = [arg for arg in argv if arg not in ("-h", "--help", "--version")]
@@ -103,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("newapi-contract: interrupted", file=sys.stderr)
         code = Exit.INTERRUPTED
+    except BrokenPipeError:
+        raise  # not a bug of the suite: `main` ends it quietly
     except Exception as exc:  # a bug of the suite: never read as a verdict (1) or a bad target (3)
         traceback.print_exc()
         print(

@@ -180,3 +180,24 @@ def test_an_interrupt_after_a_verdict_keeps_this_runs_reports(monkeypatch, tmp_p
     assert _run(monkeypatch, tmp_path, pytest.ExitCode.INTERRUPTED, {TALLY: tally}) == Exit.INTERRUPTED
     assert not any((tmp_path / name).exists() for name in REPORT_FILES)  # set aside, then dropped
     assert "interrupted; reports in" in capsys.readouterr().err
+
+
+def test_ctrl_c_while_importing_a_command_is_one_line(monkeypatch, capsys):
+    def interrupted(command=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    assert cli.main(["run"]) == Exit.INTERRUPTED
+    assert capsys.readouterr().err == "newapi-contract: interrupted\n"
+
+
+def test_a_reader_that_goes_away_is_no_internal_error(monkeypatch, capsys):
+    def handler(args: argparse.Namespace) -> int:
+        raise BrokenPipeError
+
+    redirected: list[int] = []
+    monkeypatch.setattr(cli, "build_parser", lambda command=None: _parser_with(handler))
+    monkeypatch.setattr(cli.os, "dup2", lambda fd, to: redirected.append(to))
+    monkeypatch.setattr(cli.sys, "stdout", argparse.Namespace(fileno=lambda: 1))
+    assert cli.main(["boom"]) == Exit.INTERRUPTED
+    assert redirected == [1] and "internal error" not in capsys.readouterr().err
