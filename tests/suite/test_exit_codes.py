@@ -201,3 +201,18 @@ def test_a_reader_that_goes_away_is_no_internal_error(monkeypatch, capsys):
     monkeypatch.setattr(cli.sys, "stdout", argparse.Namespace(fileno=lambda: 1))
     assert cli.main(["boom"]) == Exit.INTERRUPTED
     assert redirected == [1] and "internal error" not in capsys.readouterr().err
+
+
+def test_a_usage_error_of_run_reaches_the_step_summary(monkeypatch, tmp_path, capsys):
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    for argv in (["run", "--embedded-faults", "nope"], ["run", "--", "--profile", "thorough"]):
+        args = cli.build_parser("run").parse_args([*argv[:1], "--report-dir", str(tmp_path / "r"), *argv[1:]])
+        assert args.handler(args) == Exit.USAGE
+    text = summary.read_text(encoding="utf-8")
+    assert (
+        text.count("NO VERDICT (exit 2)") == 2
+        and "unknown fault mode(s) nope" in text
+        and "--profile" in text
+    )
+    assert capsys.readouterr().err.count("no reports written") == 2

@@ -307,21 +307,22 @@ def _short_nodeid(nodeid: str) -> str:
 
 
 def run_command(args: argparse.Namespace) -> Exit:
-    # Everything that can be checked before the run is, before any report is touched.
-    _check_forwarded(list(args.pytest_args))
-    settings = _settings(args)
-    check_report_dir(settings.report_dir)
-    if unknown := sorted(set(args.clause or ()) - set(load_clauses())):
-        raise UsageError(f"--clause: unknown clause(s) {', '.join(unknown)} (contracts/clauses.yaml)")
-    known = None
-    if settings.known_failures:  # a file that cannot be read: one line, exit 2, no report touched
-        known = load_known_failures(settings.known_failures, load_clauses())
+    # Everything that can be checked before the run is, before any report is touched: a stop
+    # here is one line (and the CI step summary's), with no pytest header.
     try:
+        _check_forwarded(list(args.pytest_args))
+        settings = _settings(args)
+        check_report_dir(settings.report_dir)
+        if unknown := sorted(set(args.clause or ()) - set(load_clauses())):
+            raise UsageError(f"--clause: unknown clause(s) {', '.join(unknown)} (contracts/clauses.yaml)")
+        known = None
+        if settings.known_failures:  # a file that cannot be read: exit 2, no report touched
+            known = load_known_failures(settings.known_failures, load_clauses())
         if settings.base_url is not None:
             preflight(settings)  # the target first: an unreachable one is the thing to fix
         check_credentials(settings)
-        # The target found and the users bootstrapped before pytest starts: a stop here is one
-        # line, with no pytest header and no report touched. The session uses these.
+        # The target found and the users bootstrapped before pytest starts (the session uses
+        # these), so that a refusal there stops the run here too.
         context = _started(settings)
     except (ContractError, RoadFault) as exc:
         return _stopped(str(exc), exc.exit_code)
