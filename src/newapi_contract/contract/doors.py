@@ -208,6 +208,17 @@ def applicable(
     return door, None
 
 
+def clause_not_applicable(
+    clause: str, generation: str, profile: str, paged_list: bool | None = None
+) -> str | None:
+    """Why none of the doors of `clause` is checked in this run (each has a reason), or None:
+    what a run reports, told before it (doctor)."""
+    reasons = [applicable(name, generation, profile, paged_list)[1] for name in doors_of(clause)]
+    if reasons and all(reasons):
+        return f"not applicable: {reasons[0]}"
+    return None
+
+
 def never_issued_key() -> str:
     """A key of the real shape (48 letters and digits) that the server never issued."""
     alphabet = string.ascii_letters + string.digits

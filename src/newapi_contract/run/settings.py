@@ -235,7 +235,7 @@ OPTIONS: tuple[_Option, ...] = (
         env="NEWAPI_PROFILE",
         default="quick",
         choices=PROFILES,
-        commands=("run",),
+        commands=("run", "doctor"),
     ),
     _Option(
         "--request-timeout", "newapi_timeout", "seconds to wait for one answer", default=15.0, type=float
@@ -247,7 +247,7 @@ OPTIONS: tuple[_Option, ...] = (
         env="NEWAPI_EMBEDDED_GENERATION",
         default="current",
         choices=EMBEDDED_PROFILES,
-        commands=("run",),
+        commands=("run", "doctor"),
     ),
     _Option(
         "--embedded-faults",
@@ -296,7 +296,7 @@ OPTIONS: tuple[_Option, ...] = (
         "budgets that turn latency into verdicts, e.g. delete=500ms,relay=1s "
         f"(operations: {', '.join(BUDGET_OPERATIONS)}; none by default: latency is only observed)",
         env="NEWAPI_LATENCY_BUDGET",
-        commands=("run",),
+        commands=("run", "doctor"),
         metavar="OP=DURATION,...",
     ),
     _Option(

@@ -22,6 +22,7 @@ import httpx
 
 from newapi_contract.client.api import Credentials, NewApi
 from newapi_contract.contract.clauses import Clause, load_clauses
+from newapi_contract.contract.doors import clause_not_applicable
 from newapi_contract.contract.features import Features, detect
 from newapi_contract.errors import CredentialsRejected, UsageError
 from newapi_contract.run.bootstrap import OWNER_NAME, PEER_NAME, ROLE_ROOT, derived_password
@@ -53,6 +54,7 @@ class Plan:
     has_peer: bool
     checks: list[Clause]
     skips: list[tuple[Clause, str]]
+    features_known: bool = True  # False: what the server offers is told when a run starts
 
 
 def register(sub: Any) -> None:
@@ -84,19 +86,25 @@ def unjudged_latency(plan: Plan, budgets: Collection[str]) -> list[tuple[Clause,
     ]
 
 
-def runnable_clauses(generation: str, has_peer: bool, features: Features | None = None) -> Plan:
-    """The clauses a run could check on a server of `generation`, and why the others are skipped
-    (the same reasons the plugin's clause gate gives)."""
+def runnable_clauses(
+    generation: str, has_peer: bool, features: Features | None = None, profile: str = "quick"
+) -> Plan:
+    """The clauses a run could check on a server of `generation`, and why the others are not
+    checked (the reasons a run gives: the clause gate's, and the relay doors' for a clause none
+    of whose doors applies to this release or profile)."""
     checks: list[Clause] = []
     skips: list[tuple[Clause, str]] = []
+    paged = features.paged_list if features is not None else None
     for clause in load_clauses().values():
         absent = features.absent_reason(clause.needs) if features is not None else None
-        reason = clause.skip_reason(generation, has_peer, absent)
+        reason = clause.skip_reason(generation, has_peer, absent) or clause_not_applicable(
+            clause.id, generation, profile, paged
+        )
         if reason:
             skips.append((clause, reason))
         else:
             checks.append(clause)
-    return Plan(generation, has_peer, checks, skips)
+    return Plan(generation, has_peer, checks, skips, features_known=features is not None)
 
 
 def diagnose(settings: RunSettings, say: Say) -> Plan:
@@ -114,7 +122,7 @@ def diagnose(settings: RunSettings, say: Say) -> Plan:
     finally:
         ctx.close()
     _say_limits(settings, say)
-    plan = runnable_clauses(found.generation, has_peer, features)
+    plan = runnable_clauses(found.generation, has_peer, features, settings.profile)
     _say_plan(plan, say, [op for op, _ in settings.latency_budgets])
     return plan
 
@@ -220,7 +228,14 @@ def _say_plan(plan: Plan, say: Say, budgets: Collection[str] = ()) -> None:
     total = len(plan.checks) + len(plan.skips)
     unjudged = unjudged_latency(plan, budgets)
     checked = len(plan.checks) - len(unjudged)
-    say(f"ok    a run could check {checked} of {total} clauses on this {plan.generation} server")
+    if plan.features_known:
+        say(f"ok    a run could check {checked} of {total} clauses on this {plan.generation} server")
+    else:  # an older release lacks routes and doors: a run finds out at its start
+        say(
+            f"ok    a run could check up to {checked} of {total} clauses on this {plan.generation} server "
+            "(fewer on a release without batch delete or some relay doors: a run tells which at its "
+            "start, as not applicable)"
+        )
     for clause, reason in [*plan.skips, *unjudged]:
         # As the run's tally says it: not applicable (this server, the options), or skipped.
         label, why = (
