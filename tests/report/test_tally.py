@@ -3,6 +3,7 @@ run's verdict (interrupted or not), root causes first."""
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
@@ -176,3 +177,18 @@ def test_a_clause_partly_not_applicable_is_not_run_until_its_selected_tests_repo
         )
     )
     assert tally.verdict_of("DEL-DOOR-3") == "not applicable"
+
+
+def test_a_known_failure_reported_as_xfailed_still_counts_as_failed_then_known() -> None:
+    from newapi_contract.report.known import KnownFailure, KnownFailures
+
+    tally = _tally()
+    report = _report(
+        "t.py::own2", "skipped", clause="DEL-OWN-2", failure=_failure("DEL-OWN-2"), known="BUG-1"
+    )
+    report.wasxfail = "known defect BUG-1"  # type: ignore[attr-defined]
+    tally.add(report)
+    assert tally.verdict_of("DEL-OWN-2") == "failed"  # no list: a failure like any other
+    entry = KnownFailure("DEL-OWN-2", "BUG-1", "stale GET", datetime.date(2099, 1, 1))
+    tally.known = KnownFailures("known.yaml", {"DEL-OWN-2": entry}, today=datetime.date(2026, 12, 8))
+    assert tally.verdict_of("DEL-OWN-2") == "known" and tally.verdict() == "held"

@@ -109,7 +109,7 @@ class ClauseTally:
         if "failure" in props:
             failure = Failure.from_dict(json.loads(props["failure"]))
             self.failures[failure.clause].append(failure)
-        if report.failed:
+        if report.failed or (report.skipped and "known" in props):  # known: xfailed, still failed
             broken = props.get("failed_clause", clause)
             if report.when == "call":
                 self.results[broken].failed.append(report.nodeid)

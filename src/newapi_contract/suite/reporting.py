@@ -37,6 +37,7 @@ from newapi_contract.errors import ContractError, Exit, FeatureAbsent, GuardRefu
 from newapi_contract.paths import EFFECTIVE_CONTRACT, SERVER_NOTES, SUMMARY_JSON
 from newapi_contract.report.cards import failure_card, passed_html
 from newapi_contract.report.failure import Failure, failure_from
+from newapi_contract.report.known import KnownFailure, KnownFailures, load_known_failures
 from newapi_contract.report.longrepr import headed, redact_longrepr
 from newapi_contract.report.page import page_title, run_summary_html, verdict_sentence
 from newapi_contract.report.progress import Progress
@@ -60,6 +61,7 @@ __all__ = [
 ]
 
 TALLY = pytest.StashKey[ClauseTally]()
+KNOWN = pytest.StashKey[KnownFailures | None]()  # this process's --known-failures
 FATAL = pytest.StashKey[str]()  # why the run stopped before a verdict (pytest.exit)
 FATAL_EXIT = pytest.StashKey[Exit]()  # and the exit code that stop means (errors.Exit)
 TIMINGS = pytest.StashKey[RunTimings]()  # this process's (under xdist, the controller's: all)
@@ -159,6 +161,15 @@ def _mark_interrupted(report: pytest.TestReport, item: pytest.Item) -> None:
     report.longrepr = (str(item.path), (item.location[1] or 0) + 1, reason)
     report.user_properties.append(("unverified", reason))
     report.user_properties.append(("road_fault", "interrupted"))
+
+
+def _mark_known(report: pytest.TestReport, entry: KnownFailure) -> None:
+    """A failure listed in --known-failures (in force) is an expected failure: xfailed in the
+    terminal, `<skipped type="pytest.xfail">` in JUnit, so a dashboard shows no failed test
+    for a run that exits 0; the tally still counts it as failed, then known."""
+    report.outcome = "skipped"
+    report.wasxfail = f"known defect {entry.ticket} (until {entry.until.isoformat()}): {entry.reason}"
+    report.user_properties.append(("known", entry.ticket))
 
 
 def _mark_not_applicable(
@@ -275,7 +286,10 @@ class Reporting:
         clauses = load_clauses()
         if report.failed and exc is not None and not isinstance(exc, RoadFault):
             failure = self._failed(report, item, exc, cid, ctx, scope)
-            if subtest:
+            entry = self._known(failure.clause) if report.when == "call" else None
+            if entry is not None:
+                _mark_known(report, entry)  # an expected failure for JUnit and the terminal
+            elif subtest:
                 item.stash.setdefault(_SUBFAILED, []).append(failure.headline())
             return
         subfailed = item.stash.get(_SUBFAILED, [])
@@ -298,6 +312,19 @@ class Reporting:
                 note = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             _html_extra(report, passed_html(clauses[cid], verdict, _take(item, ctx, scope), note=note))
 
+    def _known(self, clause: str) -> KnownFailure | None:
+        """The --known-failures entry in force for `clause`, read once per process (an xdist
+        worker reads the file itself: the controller's tally is in another process)."""
+        if KNOWN not in self.config.stash:
+            tally = self.config.stash.get(TALLY, None)
+            path = run_settings(self.config).known_failures
+            if tally is not None:
+                self.config.stash[KNOWN] = tally.known
+            else:
+                self.config.stash[KNOWN] = load_known_failures(path, load_clauses()) if path else None
+        known = self.config.stash[KNOWN]
+        return known.shields(clause) if known is not None else None
+
     def _failed(
         self, report: pytest.TestReport, item: pytest.Item, exc: BaseException, cid: str, ctx: Any, scope: str
     ) -> Failure:
@@ -319,10 +346,8 @@ class Reporting:
         report.user_properties.append(("failure", json.dumps(failure.as_dict(), ensure_ascii=False)))
         report.longrepr = headed(report.longrepr, failure.headline(), failure.text_block())
         item.stash[_LONGREPR] = report.longrepr
-        # A known defect (--known-failures) shows as known in its row too (the process that
-        # judges the run reads the file: under xdist a worker's row still says failed).
-        tally = self.config.stash.get(TALLY, None)
-        known = tally.known.shields(failure.clause) if tally is not None and tally.known else None
+        # A known defect (--known-failures) shows as known in its row too.
+        known = self._known(failure.clause) if report.when == "call" else None
         _html_extra(report, failure_card(failure, clauses.get(failure.clause), known=known))
         return failure
 
