@@ -82,3 +82,22 @@ def test_durations_read_well() -> None:
     assert (
         format_duration(4.4) == "4 s" and format_duration(65) == "1 min 05 s" and format_duration(-1) == "0 s"
     )
+
+
+def test_a_narrow_terminal_gets_the_wait_first_then_the_time_left() -> None:
+    """Issue 21 (QA at 80 columns): the live line showed nothing during a wait, or cut it."""
+    clock, counters = _Clock(), {"waited": 0.0}
+    progress = Progress(lambda: Counters(140, counters["waited"], 1), clock=clock)
+    progress.total = 12
+    clock.now += 10
+    progress.done = 10
+    counters["waited"] = 25.0
+    assert progress.fitted(200) == progress.status()  # room enough: the whole line
+    assert progress.fitted(45) == "waiting 25 s (rate limit), about 27 s left"
+    assert progress.fitted(40) == "waiting 25 s (rate limit), 10/12 tests"  # what fits, in order
+    assert progress.fitted(26) == "waiting 25 s (rate limit)"
+    assert progress.fitted(10) == ""  # not even the wait fits: nothing, never a cut word
+    counters["waited"] = 25.0
+    clock.now += 30  # the wait is over
+    shown = progress.fitted(30)
+    assert shown.startswith("about ") and shown.endswith(" left") and "waiting" not in shown

@@ -69,6 +69,30 @@ class Progress:
         self._thread: threading.Thread | None = None
 
     def status(self) -> str:
+        return "newapi-contract: " + ", ".join(self._parts())
+
+    def fitted(self, room: int) -> str:
+        """The status in at most `room` characters, for the live line after a test's name: the
+        whole when it fits, else the parts that matter most first (a rate-limit wait, the time
+        left, the tests done), short; "" when not even one fits."""
+        whole = self.status()
+        if len(whole) <= room:
+            return whole
+        parts = self._parts()
+        tests, rest = parts[0], parts[2:]
+        wait = [
+            p.replace(" for the server's rate limit", " (rate limit)")
+            for p in rest
+            if p.startswith("waiting")
+        ]
+        left = [p for p in rest if p.startswith("about")]
+        shown: list[str] = []
+        for part in [*wait, *left, tests]:
+            if len(", ".join([*shown, part])) <= room:
+                shown.append(part)
+        return ", ".join(shown)
+
+    def _parts(self) -> list[str]:
         c = self._counters()
         now = self._clock()
         waiting = self._waiting_s(c.waited_s, now)
@@ -83,7 +107,7 @@ class Progress:
             worked = max(now - self._start - (c.waited_s - waiting), 0.0)
             left = worked / self.done * (self.total - self.done) + waiting
             parts.append(f"about {format_duration(left)} left")
-        return "newapi-contract: " + ", ".join(parts)
+        return parts
 
     def _waiting_s(self, waited_s: float, now: float) -> float:
         """Seconds left of the rate-limit wait under way (0: none). The pacer counts a wait
@@ -138,10 +162,10 @@ class Progress:
             with self._lock:
                 if not self._active or self._live_fd is None:
                     continue
-                room = self._room_now - 5
-                if room < 20:
+                shown = self.fitted(self._room_now - 5)
+                if not shown:
                     continue
-                text = f"{_SAVE}{_ERASE}  [{self.status()[:room]}]{_RESTORE}"
+                text = f"{_SAVE}{_ERASE}  [{shown}]{_RESTORE}"
                 try:
                     os.write(self._live_fd, text.encode())
                     self._drawn = True
