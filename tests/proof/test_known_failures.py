@@ -43,7 +43,8 @@ def test_known_failures_pass_the_run_and_keep_the_file_honest(run_suite, tmp_pat
     run = run_suite(*CLAUSES, "--known-failures", str(known))
     assert run.exit_code == 2
     assert run.output.strip().splitlines() == [
-        f"newapi-contract: error: --known-failures {known}: entry 1: missing reason, until"
+        f"newapi-contract: error: --known-failures {known}: entry 1: missing reason, until "
+        "(no reports written, earlier ones left as they were; exit 2)"
     ]
     assert (run.report_dir / "summary.json").read_bytes() == before
     assert json.loads(before)["verdict"] == "failed"
