@@ -43,7 +43,9 @@ _FACTS = {
 def verdict_sentence(tally: ClauseTally) -> str:
     """The run's verdict in one sentence (banner, terminal, stderr)."""
     counts = tally.counts()
-    total = len(tally.clauses)
+    # Every count is of the clauses that apply to this run (server and options): one denominator.
+    total = len(tally.clauses) - counts["not applicable"]
+    aside = f"; {counts['not applicable']} not applicable to this run" if counts["not applicable"] else ""
     verdict = tally.verdict()
     stopped = " The run was interrupted: it is incomplete." if tally.interrupted else ""
     if verdict == "failed":
@@ -56,7 +58,9 @@ def verdict_sentence(tally: ClauseTally) -> str:
             if counts["known"]
             else ""
         )
-        return f"FAILED: the server breaks {counts['failed']} of {total} clauses{known}{share}.{stopped}"
+        return (
+            f"FAILED: the server breaks {counts['failed']} of {total} clauses{known}{share}{aside}.{stopped}"
+        )
     if verdict == "interrupted":
         return f"INTERRUPTED: the run stopped before its end; {counts['not run']} clause(s) not run."
     if verdict == "unverified":
@@ -67,12 +71,10 @@ def verdict_sentence(tally: ClauseTally) -> str:
     if verdict == "held" and counts["known"]:
         return (
             f"HELD, WITH KNOWN DEFECTS: {counts['held']} of {total} clauses held; {counts['known']} "
-            "failed as listed in --known-failures (known, with a ticket)."
+            f"failed as listed in --known-failures (known, with a ticket){aside}."
         )
     if verdict == "held":
-        applicable = total - counts["not applicable"]
-        aside = f"; {counts['not applicable']} not applicable to this run" if counts["not applicable"] else ""
-        return f"HELD: every clause checked held ({counts['held']} of {applicable}{aside})."
+        return f"HELD: every clause checked held ({counts['held']} of {total}{aside})."
     return "NO VERDICT: no clause was checked."
 
 
