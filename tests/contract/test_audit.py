@@ -221,6 +221,23 @@ def test_a_stranger_under_the_runs_prefix_breaks_the_list_clause_unless_the_run_
     assert only(found) == {"DEL-ALL-5": [77]}
 
 
+def test_a_second_token_under_a_name_the_run_made_once_breaks_the_list_clause():
+    # A server whose delete re-creates its token under the same name (found by the unseen
+    # proxy, tests/proof/unseen_proxy.py "recreate-same-name"): the name was asked for, once,
+    # and the run knows the token it made under it; the new one is nobody's.
+    ledger = ledger_with(10, 11)
+    delete(ledger, 10, 150.0)
+    twin = item(12, name=f"{PREFIX}010")
+    found = judged(ledger, audit.Observed(look(item(11), twin)))
+    assert only(found) == {"DEL-ALL-5": [12]}
+    assert "a second token of that name" in found["DEL-ALL-5"][0].text
+    assert "made it as token 10" in found["DEL-ALL-5"][0].text
+    # A name asked for whose create's answer was lost (no token of the model has it) stays the run's own.
+    ledger.note_asked(f"{PREFIX}099")
+    found = judged(ledger, audit.Observed(look(item(11), item(13, name=f"{PREFIX}099"))))
+    assert only(found) == {}
+
+
 def test_search_misses_a_live_token_only_when_it_finds_another():
     ledger = ledger_with(10, 11)
     first = look(item(10), item(11))

@@ -275,6 +275,10 @@ def judge(
     _judge_accounts(quota_before or {}, model, observed, found)
     now = observed.first.at
     known = {t.token_id for t in model}
+    # A name the run asked for explains one token: creates are never resent (a lost answer is
+    # left to the list), so a second token under a name the model already gives an id to was
+    # made by the server itself (a delete that re-creates its token, a create made twice).
+    made_as = {t.name: t.token_id for t in model}
     for token in model:
         listing = observed.first.lists.get(token.owner_id)
         if listing is None:
@@ -286,15 +290,25 @@ def judge(
     for user, listing in observed.first.lists.items():
         for item in listing.tokens:
             name, token_id = str(item.get("name", "")), item.get("id")
-            if name.startswith(prefix) and token_id not in known and not asked_for(name):
-                found[LISTS].append(
-                    Finding(
-                        LISTS,
-                        token_id if isinstance(token_id, int) else 0,
-                        f"user {user}'s list shows token {token_id} ({name}) under the run's prefix, "
-                        "which the run never asked to create",
-                    )
+            if not name.startswith(prefix) or token_id in known:
+                continue
+            if name in made_as:
+                why = (
+                    f"a second token of that name: the run asked for it once and made it as token "
+                    f"{made_as[name]}"
                 )
+            elif not asked_for(name):
+                why = "which the run never asked to create"
+            else:
+                continue  # asked for, its create's answer lost: the run's own
+            found[LISTS].append(
+                Finding(
+                    LISTS,
+                    token_id if isinstance(token_id, int) else 0,
+                    f"user {user}'s list shows token {token_id} ({name}) under the run's prefix, {why}",
+                    answer=listing.last,
+                )
+            )
     _judge_search(model, observed, found)
     return found
 
