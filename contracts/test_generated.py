@@ -17,6 +17,7 @@ from newapi_contract.contract import checks  # noqa: F401  (registers the checks
 from newapi_contract.contract.generated import SENT, Arena, activate, strays
 from newapi_contract.contract.generated_schema import budget_for, load_generated_schema
 from newapi_contract.report.replay import replay_command
+from newapi_contract.suite.handover import run_settings
 
 SCOPE = "generated layer"
 
@@ -71,7 +72,8 @@ def test_generated(
             case.call_and_validate(session=requests_session)
     except Exception as exc:
         exc.add_note(f"curl: {redactor.text(case.as_curl_command())}")
-        exc.add_note(f"replay: {replay_command(request.config, request.node)}")
+        seed = request.config.getoption("hypothesis_seed", None)
+        exc.add_note(f"replay: {replay_command(run_settings(request.config), request.node, seed)}")
         raise
     finally:
         owned = frozenset(entry.token_id for entry in ledger.entries())

@@ -15,6 +15,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from newapi_contract.contract.generated_schema import budget_for
 from newapi_contract.contract.lifecycle_machine import LifecycleWorld, TokenLifecycle
 from newapi_contract.report.replay import replay_command
+from newapi_contract.suite.handover import run_settings
 
 # Full-key reveals the machine may spend per run: upstream's critical limit is 20 per 20 min
 # per IP, shared with the hand-written clauses (reference §7).
@@ -55,5 +56,6 @@ def test_lifecycle(
     try:
         run_state_machine_as_test(TokenLifecycle.for_world(world), settings=budget.machine_settings())
     except Exception as exc:
-        exc.add_note(f"replay: {replay_command(request.config, request.node)}")
+        seed = request.config.getoption("hypothesis_seed", None)
+        exc.add_note(f"replay: {replay_command(run_settings(request.config), request.node, seed)}")
         raise
