@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from newapi_contract.contract.answers import NOT_FOUND, assert_outcome, describe
+from newapi_contract.contract.answers import NOT_FOUND, assert_outcome, describe, same_answer
 from newapi_contract.contract.probes import assert_readable, listed
 from newapi_contract.contract.verdict import require
 
@@ -22,8 +22,8 @@ def test_peer_cannot_delete_owners_token(owner, peer, make_token):
     answer = peer.api.delete_token(token.id)
     assert_outcome(answer, success=False, message=NOT_FOUND)
     require(
-        (answer.status, answer.json) == (baseline.status, baseline.json),
-        expected="the same answer as for an id that never existed",
+        same_answer(answer, baseline, lambda: peer.api.delete_token(NEVER_EXISTED)),
+        expected="the same answer as for an id that never existed (up to per-request noise)",
         observed=f"another user's token: {describe(answer)}; missing id: {describe(baseline)}",
         answer=answer,
     )

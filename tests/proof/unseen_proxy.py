@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -272,7 +272,8 @@ class Proxy:
         body = reply.json()
         ok = reply.status == 200 and isinstance(body, dict) and body.get("success") is True
         with w.lock:
-            found = list_items(reply) if ok and req.method == "GET" and req.path.startswith("/api/token/") else None
+            listed = ok and req.method == "GET" and req.path.startswith("/api/token/")
+            found = list_items(reply) if listed else None
             token = bare_access_token(req.header("Authorization"))
             for item in found or []:
                 if isinstance(item.get("id"), int):
@@ -328,10 +329,8 @@ class Proxy:
                     reply = Reply(502, (("Content-Type", "text/plain"),), b"proxy error\n")
                 if reply.status == 0:  # DROP
                     self.close_connection = True
-                    try:
+                    with suppress(OSError):
                         self.connection.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
                     return
                 payload = reply.body
                 self.send_response_only(reply.status)
@@ -837,13 +836,11 @@ class AgainSucceeds(Case):
     def handle(self, req: Request, px: Proxy) -> Reply:
         tid = req.deleted_id()
         reply = px.forward(req)
-        if tid is not None and tid in px.world.deleted and reply.json() == {
-            "message": "record not found",
-            "success": False,
-        }:
-            if px.world.items.get(tid, {}).get("user_id") == px.user_of(req):
-                px.count("again success")
-                return reply.with_json({"message": "", "success": True})
+        again = tid is not None and tid in px.world.deleted
+        mine = px.world.items.get(tid or -1, {}).get("user_id") == px.user_of(req)
+        if again and mine and reply.json() == {"message": "record not found", "success": False}:
+            px.count("again success")
+            return reply.with_json({"message": "", "success": True})
         return reply
 
 
@@ -855,10 +852,15 @@ class NotFound404(Case):
 
     def handle(self, req: Request, px: Proxy) -> Reply:
         reply = px.forward(req)
-        if req.method == "DELETE" and reply.status == 200 and reply.json() == {
-            "message": "record not found",
-            "success": False,
-        }:
+        if (
+            req.method == "DELETE"
+            and reply.status == 200
+            and reply.json()
+            == {
+                "message": "record not found",
+                "success": False,
+            }
+        ):
             return replace(reply, status=404)
         return reply
 
@@ -873,10 +875,10 @@ class ForeignForbidden(Case):
         tid, user = req.deleted_id(), px.user_of(req)
         reply = px.forward(req)
         owner = px.world.items.get(tid or -1, {}).get("user_id")
-        if tid is not None and owner is not None and user is not None and owner != user:
-            if tid not in px.world.deleted and reply.success is False:
-                px.count("403")
-                return reply.with_json({"message": "无权操作此令牌", "success": False}, status=403)
+        foreign = tid is not None and owner is not None and user is not None and owner != user
+        if foreign and tid not in px.world.deleted and reply.success is False:
+            px.count("403")
+            return reply.with_json({"message": "无权操作此令牌", "success": False}, status=403)
         return reply
 
 
@@ -1004,7 +1006,145 @@ class ListTotalStale(Case):
         return reply
 
 
+@case
+class RelayPanics(Case):
+    name = "relay-500-for-deleted"
+    summary = "the relay panics on a deleted key: HTTP 500 instead of 401 (one-api #1728, #2389)"
+    expect = frozenset({"DEL-OWN-5"})
+
+    def handle(self, req: Request, px: Proxy) -> Reply:
+        door = relay_key(req)
+        reply = px.forward(req)
+        if door is not None and reply.status == 401 and px.world.token_of_key(door[1]) in px.world.deleted:
+            px.count("relay 500")
+            return Reply(500, (("Content-Type", "text/plain; charset=utf-8"),), b"runtime error: nil pointer")
+        return reply
+
+
+@case
+class Delete500ButDeleted(_RewriteDelete):
+    name = "delete-500-but-deleted"
+    summary = "the delete deletes, then answers HTTP 500 (a failing after-delete hook)"
+    expect = frozenset({"DEL-OWN-1"})
+
+    def rewrite(self, reply: Reply) -> Reply:
+        return reply.with_json({"message": "cache eviction failed", "success": False}, status=500)
+
+
+@case
+class KeyRevealAfterDelete(Case):
+    name = "key-reveal-after-delete"
+    summary = "POST /api/token/{id}/key still reveals a deleted token's key (an unscoped lookup)"
+    expect = frozenset({"DEL-OWN-2"})
+
+    def handle(self, req: Request, px: Proxy) -> Reply:
+        m = re.fullmatch(r"/api/token/(\d+)/key", req.path)
+        if req.method == "POST" and m and int(m.group(1)) in px.world.deleted:
+            tid = int(m.group(1))
+            key = px.world.keys.get(tid)
+            if key is not None and px.world.items.get(tid, {}).get("user_id") == px.user_of(req):
+                px.count("deleted key revealed")
+                return json_reply(200, {"data": {"key": key}, "message": "", "success": True})
+        return px.forward(req)
+
+
+@case
+class ListCachedByUrl(Case):
+    name = "list-cache-by-url"
+    summary = "a caching proxy keeps GET /api/token/ answers 5 s by URL alone (one-api #260)"
+    expect = frozenset({"DEL-OWN-3"})
+
+    def handle(self, req: Request, px: Proxy) -> Reply:
+        if req.method != "GET" or req.path != "/api/token/":
+            return px.forward(req)
+        cache = px.world.__dict__.setdefault("list_cache", {})
+        now = time.monotonic()
+        hit = cache.get(req.target)
+        if hit is not None and now - hit[0] < 5.0:
+            px.count("cached list")
+            return hit[1]
+        reply = px.forward(req)
+        if reply.status == 200:
+            cache[req.target] = (now, reply)
+        return reply
+
+
+@case
+class KeyReused(Case):
+    name = "key-reused-after-create"
+    summary = "a deleted key comes back once the owner makes a new token (its key recycled)"
+    expect = frozenset({"DEL-ALL-3"})
+
+    def handle(self, req: Request, px: Proxy) -> Reply:
+        reborn: set[int] = px.world.__dict__.setdefault("reborn", set())
+        if req.method == "POST" and req.path == "/api/token/":
+            reply = px.forward(req)
+            with px.world.lock:
+                reborn.update(t for t in px.world.deleted if t in px.world.keys)
+            return reply
+        door = relay_key(req)
+        reply = px.forward(req)
+        if door is not None and reply.status == 401 and px.world.token_of_key(door[1]) in reborn:
+            live = px.world.relay_ok.get((door[0], req.target.split("?")[0]))
+            if live is not None:
+                px.count("recycled key accepted")
+                return live
+        return reply
+
+
+@case
+class GatewayFillsUser(Case):
+    name = "legacy-gateway-fills-user"
+    summary = (
+        "legacy behind a gateway that sets New-Api-User from the credential: a missing, "
+        "malformed or foreign one is never refused"
+    )
+    expect = frozenset({"DEL-AUTH-4", "DEL-AUTH-5", "DEL-AUTH-6"})
+    generation = "legacy"
+
+    def handle(self, req: Request, px: Proxy) -> Reply:
+        user = px.user_of(req)
+        if req.path.startswith("/api/token") and user is not None and req.header("New-Api-User") != str(user):
+            px.count("New-Api-User filled")
+            req = req.with_header("New-Api-User", str(user))
+        return px.forward(req)
+
+
 # Healthy but unusual: none of these may turn the run red.
+
+
+@case
+class EvictionWindow(Case):
+    name = "healthy-eviction-window"
+    summary = (
+        "every door accepts a deleted key for 0.5 s after its delete (legacy's async eviction, "
+        "within the 2 s bound)"
+    )
+
+    def handle(self, req: Request, px: Proxy) -> Reply:
+        door = relay_key(req)
+        reply = px.forward(req)
+        if door is not None and reply.status == 401:
+            at = px.world.deleted.get(px.world.token_of_key(door[1]) or -1)
+            live = px.world.relay_ok.get((door[0], req.target.split("?")[0]))
+            if at is not None and time.monotonic() - at < 0.5 and live is not None:
+                px.count("key alive in window")
+                return live
+        return reply
+
+
+@case
+class ProxyPages(Case):
+    name = "healthy-503-pages"
+    summary = "a load balancer answers 4 % of requests with its own 502/503 HTML page, unsent"
+
+    def handle(self, req: Request, px: Proxy) -> Reply:
+        if px.random.random() < 0.04:
+            px.count("503 page")
+            status = px.random.choice((502, 503))
+            page = f"<html><body><h1>{status} Bad Gateway</h1>nginx</body></html>".encode()
+            return Reply(status, (("Content-Type", "text/html"), ("Server", "nginx")), page)
+        return px.forward(req)
 
 
 @case
@@ -1020,13 +1160,14 @@ class SlowAnswers(Case):
 @case
 class ExtraFields(Case):
     name = "healthy-extra-fields"
-    summary = "a gateway adds headers and a request_id field; bodies pretty-printed, keys reordered"
+    summary = "a gateway adds headers, and a request_id to every JSON body; pretty-printed, keys reordered"
 
     def handle(self, req: Request, px: Proxy) -> Reply:
         reply = px.forward(req)
         body = reply.json()
-        extra = (("Via", "1.1 nginx"), ("X-Request-Id", f"{px.random.getrandbits(64):x}"), ("Server", "nginx"))
-        if isinstance(body, dict) and req.path.startswith("/api/"):
+        request_id = f"{px.random.getrandbits(64):x}"
+        extra = (("Via", "1.1 nginx"), ("X-Request-Id", request_id), ("Server", "nginx"))
+        if isinstance(body, dict):
             body = {"request_id": f"{px.random.getrandbits(32):x}", **dict(reversed(list(body.items())))}
             text = json.dumps(body, ensure_ascii=False, indent=2).encode()
             kept = tuple((k, v) for k, v in reply.headers if k.lower() != "content-type")
@@ -1073,7 +1214,8 @@ class Gzipped(Case):
         if found is not None and reply.success is True:
             reply = with_items(reply, [dict(i, remark="") for i in found])
         if "gzip" in (req.header("Accept-Encoding") or "") and reply.body:
-            return Reply(reply.status, (*reply.headers, ("Content-Encoding", "gzip")), gzip.compress(reply.body))
+            headers = (*reply.headers, ("Content-Encoding", "gzip"))
+            return Reply(reply.status, headers, gzip.compress(reply.body))
         return reply
 
 
@@ -1195,9 +1337,10 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         if args.json:
-            row = {
-                k: v for k, v in outcome.__dict__.items() if k not in ("summary", "report_dir")
-            } | {"report_dir": str(outcome.report_dir), "caught": outcome.caught}
+            row = {k: v for k, v in outcome.__dict__.items() if k not in ("summary", "report_dir")} | {
+                "report_dir": str(outcome.report_dir),
+                "caught": outcome.caught,
+            }
             with open(args.json, "a", encoding="utf-8") as out:
                 out.write(json.dumps(row) + "\n")
     return 1 if bad else 0
