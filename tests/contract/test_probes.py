@@ -232,3 +232,10 @@ def test_any_other_failure_of_the_control_stays_the_tests_own():
     with pytest.raises(ClauseViolation) as caught:
         require_alive_before(7, before="the owner's delete", get=business(True, data={"id": 8}))
     assert caught.value.clause is None
+
+
+def test_the_relay_alone_can_be_the_control():
+    require_alive_before(7, before="the batch", relay=KEY_OK, get=None)
+    with pytest.raises(ClauseViolation) as caught:
+        require_alive_before(7, before="the batch", relay=KEY_REFUSED, get=None)
+    assert caught.value.clause == "DEL-ALL-2" and "while GET" not in caught.value.observed

@@ -598,6 +598,7 @@ class SuccessString(Case):
         reply = px.forward(req)
         body = reply.json()
         if req.method == "DELETE" and isinstance(body, dict) and isinstance(body.get("success"), bool):
+            px.count("success as a string")
             return reply.with_json(dict(body, success=str(body["success"]).lower()))
         return reply
 
@@ -861,6 +862,7 @@ class NotFound404(Case):
                 "success": False,
             }
         ):
+            px.count("404")
             return replace(reply, status=404)
         return reply
 
@@ -1113,7 +1115,74 @@ class GatewayFillsUser(Case):
         return px.forward(req)
 
 
+@case
+class BusyButDeleted(_RewriteDelete):
+    name = "busy-but-deleted"
+    summary = 'the delete deletes, then answers 200 "database is locked" (the lock hit a later statement)'
+    expect = frozenset({"DEL-OWN-1"})
+
+    def rewrite(self, reply: Reply) -> Reply:
+        return reply.with_json({"message": "database is locked", "success": False})
+
+
 # Healthy but unusual: none of these may turn the run red.
+
+
+@case
+class LostDeleteAnswers(Case):
+    name = "healthy-lost-delete-answers"
+    summary = "8 % of DELETE answers are lost after the server acted (a connection cut on the way back)"
+
+    def handle(self, req: Request, px: Proxy) -> Reply:
+        reply = px.forward(req)
+        if req.method == "DELETE" and px.random.random() < 0.08:
+            px.count("delete answer lost")
+            return DROP
+        return reply
+
+
+@case
+class ThrottledRelay(Case):
+    name = "healthy-429-relay"
+    summary = "a gateway also limits the relay: 5 % of /v1 requests get 429 (no Retry-After), unsent"
+
+    def handle(self, req: Request, px: Proxy) -> Reply:
+        if req.path.startswith(("/v1/", "/v1beta/")) and px.random.random() < 0.05:
+            px.count("relay 429")
+            return Reply(429, (("Content-Type", "text/plain"),), b"Too Many Requests")
+        return px.forward(req)
+
+
+@case
+class Busy(Case):
+    name = "healthy-busy"
+    summary = 'SQLite busy now and then: 5 % of writes answer 200 "database is locked", unsent'
+
+    def handle(self, req: Request, px: Proxy) -> Reply:
+        write = req.method in ("DELETE", "PUT") or (
+            req.method == "POST" and req.path.startswith("/api/token")
+        )
+        if write and px.random.random() < 0.05:
+            px.count("busy")
+            return json_reply(200, {"message": "database is locked", "success": False})
+        return px.forward(req)
+
+
+@case
+class ManyTokens(Case):
+    name = "healthy-many-tokens"
+    summary = "each user already has 130 tokens of its own (a staging account with history): lists span pages"
+
+    def handle(self, req: Request, px: Proxy) -> Reply:
+        reply = px.forward(req)
+        user = px.user_of(req)
+        seeded: set[int] = px.world.__dict__.setdefault("seeded", set())
+        if user is not None and user not in seeded:
+            seeded.add(user)
+            for n in range(130):
+                px.call("POST", "/api/token/", user, {"name": f"old-{user}-{n}", "unlimited_quota": True})
+            px.count("tokens seeded")
+        return reply
 
 
 @case

@@ -103,7 +103,7 @@ def require_alive_before(
     token_id: int,
     *,
     before: str,
-    get: Answer | Callable[[], Answer],
+    get: Answer | Callable[[], Answer] | None,
     relay: Answer | None = None,
 ) -> None:
     """The positive control of a test about token `token_id`, taken just before `before` (the
@@ -113,13 +113,14 @@ def require_alive_before(
     delete removes only its target; DEL-ALL-2, it leaves the others as they were, keys
     working), so the violation names that clause and the report leads with it, not with the
     request under test. `get` is an answer already taken, or a callable asked only when the
-    relay refused the key (one request more, on the failure path only)."""
+    relay refused the key (one request more, on the failure path only), or None (the relay
+    alone is the control)."""
     if relay is not None and relay.status == 200 and not isinstance(get, Answer):
         return
-    answer = get if isinstance(get, Answer) else get()
-    if answer.success is False and answer.message == NOT_FOUND:
+    answer = get() if callable(get) else get
+    if answer is not None:
         require(
-            False,
+            not (answer.success is False and answer.message == NOT_FOUND),
             expected=f"token {token_id}, which the run never asked to delete, is alive when the test begins",
             observed=(
                 f"GET /api/token/{token_id} answers {NOT_FOUND!r} just before {before}: an earlier "
@@ -128,12 +129,13 @@ def require_alive_before(
             answer=answer,
             clause=VANISHED_CLAUSE,
         )
-    require_readable(answer, token_id)  # any other failure of the control: the test's own clause
+        require_readable(answer, token_id)  # any other failure of the control: the test's own clause
     if relay is not None:
+        alive = ", while GET answers the token" if answer is not None else ""
         require(
             relay.status == 200,
             expected=f"the key of token {token_id}, alive and never asked to delete, works on the relay",
-            observed=f"{describe(relay)} just before {before}, while GET answers the token",
+            observed=f"{describe(relay)} just before {before}{alive}",
             answer=relay,
             clause=CHANGED_CLAUSE,
         )
