@@ -37,6 +37,15 @@ NOT_YET = {
         "DEL-OWN-2's statement names GET only)"
     ),
 }
+# Caught (red, on the clause), but the bug report does not name the request: each needs a
+# change in the lead's rooms (run/, report/); once fixed, the assertion below says so.
+MISREPORTED = {
+    "list-cache-by-url": (
+        "the token factory (run/tokens.py) raises RuntimeError when the list leaves out a token "
+        "whose create answered success: every test errors in its set-up under its own clause, "
+        "with no request named, instead of one DEL-ALL-5 violation"
+    ),
+}
 # The default run's core: the cases that were misses or misattributions before the fixes.
 CORE = {
     "recreate-same-name",
@@ -62,8 +71,8 @@ PARAMS = _marked(cases(((name, (name,)) for name in CASES), CORE))
 
 
 def test_the_table_is_sound():
-    assert set(ROOTS) | set(NOT_YET) <= set(CASES)
-    assert all(CASES[name].expect for name in (*ROOTS, *NOT_YET))
+    assert set(ROOTS) | set(NOT_YET) | set(MISREPORTED) <= set(CASES)
+    assert all(CASES[name].expect for name in (*ROOTS, *NOT_YET, *MISREPORTED))
     assert all(ROOTS[name] in CASES[name].expect for name in ROOTS)
     healthy = [name for name, cls in CASES.items() if not cls.expect]
     assert len(healthy) >= 3 and len(CASES) - len(healthy) >= 15
@@ -96,6 +105,9 @@ def test_unseen_server(name, tmp_path):
         for failure in outcome.summary["clauses"][cid]["failures"]
         if failure.get("about") or failure.get("curl")
     ]
+    if name in MISREPORTED:
+        assert not named, f"{name} now names its request: drop it from MISREPORTED"
+        pytest.xfail(MISREPORTED[name])
     assert named, f"{where}: no bug report of {sorted(caught)} names the request it is about"
     if name in ROOTS:
         assert ROOTS[name] in outcome.root_causes, f"{where}: roots {outcome.root_causes}"
