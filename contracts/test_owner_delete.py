@@ -22,7 +22,12 @@ from newapi_contract.client.listing import Listing
 from newapi_contract.client.recording import Observation
 from newapi_contract.contract.answers import NOT_FOUND, assert_outcome, describe
 from newapi_contract.contract.doors import is_refusal
-from newapi_contract.contract.probes import comparable_relay_error, items, require_listing
+from newapi_contract.contract.probes import (
+    comparable_relay_error,
+    items,
+    require_alive_before,
+    require_listing,
+)
 from newapi_contract.contract.revocation import LATER_S, refused_within
 from newapi_contract.contract.verdict import require
 
@@ -116,19 +121,14 @@ def _require_success(answer: Answer, what: str) -> None:
 
 @pytest.mark.clause("DEL-OWN-1")
 def test_owner_delete_answers_success(deletion):
+    require_alive_before(deletion.token_id, before="the owner's delete", get=deletion.get_before)
     assert_outcome(deletion.delete, success=True, message="")
 
 
 @pytest.mark.clause("DEL-OWN-2")
 def test_deleted_token_is_gone_from_get(deletion):
     seen = deletion
-    data = seen.get_before.data if isinstance(seen.get_before.data, dict) else {}
-    require(
-        seen.get_before.success is True and data.get("id") == seen.token_id,
-        expected=f"GET /api/token/{seen.token_id} answers the token before the delete",
-        observed=f"{describe(seen.get_before)} (positive control failed)",
-        answer=seen.get_before,
-    )
+    require_alive_before(seen.token_id, before="the owner's delete", get=seen.get_before)
     assert_outcome(seen.delete, success=True)
     assert_outcome(seen.get_after, success=False, message=NOT_FOUND)
 
@@ -136,6 +136,7 @@ def test_deleted_token_is_gone_from_get(deletion):
 @pytest.mark.clause("DEL-OWN-3")
 def test_deleted_token_is_gone_from_list(deletion):
     seen = deletion
+    require_alive_before(seen.token_id, before="the owner's delete", get=seen.get_before)
     require(
         seen.listed_before is not None,
         expected=f"token {seen.token_id} listed before the delete",
@@ -153,6 +154,7 @@ def test_deleted_token_is_gone_from_list(deletion):
 @pytest.mark.clause("DEL-OWN-4")
 def test_deleted_token_is_gone_from_search(deletion):
     seen = deletion
+    require_alive_before(seen.token_id, before="the owner's delete", get=seen.get_before)
     _require_success(seen.search_before, "GET /api/token/search")
     require(
         _has(seen.search_before, seen.token_id),
@@ -173,11 +175,8 @@ def test_deleted_token_is_gone_from_search(deletion):
 @pytest.mark.clause("DEL-OWN-5")
 def test_deleted_key_is_rejected_by_the_relay(deletion):
     seen = deletion
-    require(
-        seen.relay_before.status == 200,
-        expected="GET /v1/models with the live key answers 200",
-        observed=f"{describe(seen.relay_before)} (positive control failed)",
-        answer=seen.relay_before,
+    require_alive_before(
+        seen.token_id, before="the owner's delete", get=seen.get_before, relay=seen.relay_before
     )
     assert_outcome(seen.delete, success=True)
     require(

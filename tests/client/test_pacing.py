@@ -158,6 +158,24 @@ def test_retry_after_is_honoured_when_nothing_of_ours_explains_the_429(fake_time
     assert time.sleeps == [7.0] and pacer.throttled == 1
 
 
+def test_a_429_where_upstream_has_no_limiter_backs_off_and_is_never_an_error(fake_time: FakeTime) -> None:
+    # The relay has no limiter upstream (keys ()): a gateway's 429 there once made the pacer
+    # crash (min() of nothing), and every relay clause failed on a healthy server.
+    time = fake_time
+    pacer = time.pacer(rate=None)
+    answers = [FakeResponse(429), FakeResponse(429), FakeResponse(429), FakeResponse(200)]
+    assert pacer.send(lambda: answers.pop(0), ()).status_code == 200
+    assert time.sleeps == [1.0, 2.0, 4.0] and pacer.throttled == 3
+    answers = [FakeResponse(429, {"Retry-After": "3"}), FakeResponse(200)]
+    assert pacer.send(lambda: answers.pop(0), ()).status_code == 200
+    assert time.sleeps[-1] == 3.0
+    assert pacer.learned() == {}  # nothing learned of upstream's limiters
+    stuck = time.pacer(rate=None, budget_s=5)
+    with pytest.raises(RoadFault) as caught:
+        stuck.send(lambda: FakeResponse(429), ())
+    assert caught.value.kind == "throttled"
+
+
 def test_retry_after_as_http_date(fake_time: FakeTime) -> None:
     time = fake_time
     time.now = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC).timestamp()

@@ -20,6 +20,7 @@ from newapi_contract.contract.answers import (
     assert_rejected,
     assert_shape,
     describe,
+    same_answer,
 )
 from newapi_contract.contract.expectations import TABLE, Expectations, Rejection, for_generation
 from newapi_contract.contract.verdict import ClauseViolation, Violations, require
@@ -309,3 +310,69 @@ def test_a_failed_refusal_carries_the_rejection_the_answer_and_its_description_a
         assert found.expected == refusal.describe()
         assert found.observed == describe(broken)
         assert found.answer is broken
+
+
+# -- same_answer: indistinguishable up to per-request noise (found behind the unseen proxy's
+# healthy-extra-fields gateway, which adds a request id to every body) ----------------------
+
+
+def _resender(*bodies: Any, status: int = 200):
+    sent = []
+
+    def again() -> Answer:
+        sent.append(1)
+        return answer(status, bodies[len(sent) - 1])
+
+    return again, sent
+
+
+def test_same_answer_is_equality_without_a_resend_when_the_bodies_agree():
+    again, sent = _resender()
+    assert same_answer(
+        answer(body={"success": False, "message": NOT_FOUND}),
+        answer(body={"message": NOT_FOUND, "success": False}),
+        again,
+    )
+    assert sent == []  # nothing more asked of a server without noise
+
+
+def test_a_field_that_differs_between_two_answers_to_one_request_is_noise():
+    base = {"success": False, "message": NOT_FOUND, "request_id": "a1"}
+    again, sent = _resender({**base, "request_id": "b2"})
+    assert same_answer(answer(body={**base, "request_id": "c3"}), answer(body=base), again)
+    assert sent == [1]
+
+
+def test_a_difference_that_is_not_noise_tells_the_answers_apart():
+    base = {"success": False, "message": NOT_FOUND, "request_id": "a1"}
+    again, _ = _resender({**base, "request_id": "b2"})
+    told = {"success": False, "message": "无权操作此令牌", "request_id": "c3"}
+    assert not same_answer(answer(body=told), answer(body=base), again)
+    # A field only one side has is never noise, nor is another status.
+    assert not same_answer(answer(body={**base, "owner": 5}), answer(body=base), _resender(base)[0])
+    assert not same_answer(answer(403, base), answer(body=base), _resender(base)[0])
+    # Without a way to ask again, any difference counts.
+    assert not same_answer(answer(body={**base, "request_id": "c3"}), answer(body=base))
+
+
+def test_a_resend_of_another_kind_proves_no_noise():
+    base = {"success": False, "message": NOT_FOUND, "request_id": "a1"}
+    throttled, _ = _resender(None, status=429)
+    assert not same_answer(answer(body={**base, "request_id": "c3"}), answer(body=base), throttled)
+
+
+def test_nested_noise_and_a_normaliser():
+    def body(rid: str, trace: str) -> dict[str, Any]:
+        return {
+            "error": {
+                "message": f"Invalid token (request id: {rid})",
+                "type": "new_api_error",
+                "trace": trace,
+            }
+        }
+
+    again, _ = _resender(body("y", "t2"), status=401)
+    scrub = lambda b: {"error": {**b["error"], "message": b["error"]["message"].split(" (")[0]}}  # noqa: E731
+    assert same_answer(answer(401, body("z", "t3")), answer(401, body("x", "t1")), again, normalise=scrub)
+    again, _ = _resender(body("y", "t1"), status=401)  # the trace does not vary: it tells
+    assert not same_answer(answer(401, body("z", "t3")), answer(401, body("x", "t1")), again, normalise=scrub)

@@ -221,6 +221,74 @@ def test_a_stranger_under_the_runs_prefix_breaks_the_list_clause_unless_the_run_
     assert only(found) == {"DEL-ALL-5": [77]}
 
 
+def test_a_second_token_under_a_name_the_run_made_once_breaks_the_list_clause():
+    # A server whose delete re-creates its token under the same name (found by the unseen
+    # proxy, tests/proof/unseen_proxy.py "recreate-same-name"): the name was asked for, once,
+    # and the run knows the token it made under it; the new one is nobody's.
+    ledger = ledger_with(10, 11)
+    delete(ledger, 10, 150.0)
+    twin = item(12, name=f"{PREFIX}010")
+    found = judged(ledger, audit.Observed(look(item(11), twin)))
+    assert only(found) == {"DEL-ALL-5": [12]}
+    assert "a second token of that name" in found["DEL-ALL-5"][0].text
+    assert "made it as token 10" in found["DEL-ALL-5"][0].text
+    # A name asked for whose create's answer was lost (no token of the model has it) stays the run's own.
+    ledger.note_asked(f"{PREFIX}099")
+    found = judged(ledger, audit.Observed(look(item(11), item(13, name=f"{PREFIX}099"))))
+    assert only(found) == {}
+
+
+def paged(tokens: Iterable[dict[str, Any]], total: int) -> Listing:
+    found = tuple(tokens)
+    body = {"success": True, "data": {"page": 1, "page_size": 100, "total": total, "items": list(found)}}
+    return Listing(found, (answer(body),), True)
+
+
+def test_a_list_total_that_counts_deleted_tokens_breaks_the_list_clause_when_a_second_listing_agrees():
+    # Found behind the unseen proxy (tests/proof/unseen_proxy.py "list-total-counts-deleted"):
+    # items right, `total` still counting the deleted tokens (a COUNT without deleted_at).
+    ledger = ledger_with(10, 11, 12)
+    delete(ledger, 11, 150.0)
+    first = audit.Look(200.0, lists={OWNER: paged([item(12), item(10)], total=3)})
+    assert audit.surplus(first.lists[OWNER]) == 1
+    found = judged(ledger, audit.Observed(first, again={OWNER: paged([item(12), item(10)], total=3)}))
+    assert only(found) == {"DEL-ALL-5": [0]}
+    assert "total says 3 (+1)" in found["DEL-ALL-5"][0].text
+    # Not confirmed (a second listing that agrees with itself, or none): not judged.
+    assert only(judged(ledger, audit.Observed(first, again={OWNER: paged([item(12), item(10)], 2)}))) == {}
+    assert only(judged(ledger, audit.Observed(first))) == {}
+    # A bare-array listing has no total; an incomplete one proves nothing.
+    assert audit.surplus(listing([item(12)])) == 0
+    assert audit.surplus(Listing((item(12),), paged([item(12)], 5).answers, False)) == 0
+
+
+def test_the_audit_lists_again_a_user_whose_total_miscounts():
+    ledger = ledger_with(10, 12)
+
+    class Api:
+        calls = 0
+
+        def list_all(self) -> Listing:
+            Api.calls += 1
+            return paged([item(12), item(10)], total=3)
+
+        def search_all(self, keyword: str) -> Listing:
+            return paged([item(12), item(10)], total=2)
+
+        def get_token(self, token_id):
+            return ALIVE
+
+        def relay_models(self, key, form="bearer-sk"):
+            return answer({}, 200)
+
+        def self_info(self):
+            return answer({"success": True, "data": {"quota": 0}})
+
+    observed = audit.observe(ledger.model(), {OWNER: Api()}, prefix=PREFIX, bound_s=0.0)
+    assert Api.calls == 2 and OWNER in observed.again
+    assert only(audit.judge(ledger.model(), observed, [], prefix=PREFIX)) == {"DEL-ALL-5": [0]}
+
+
 def test_search_misses_a_live_token_only_when_it_finds_another():
     ledger = ledger_with(10, 11)
     first = look(item(10), item(11))

@@ -19,6 +19,7 @@ from newapi_contract.contract.probes import (
     found_by_search,
     items,
     listed,
+    require_alive_before,
     require_listing,
 )
 from newapi_contract.contract.verdict import ClauseViolation
@@ -191,3 +192,50 @@ def test_require_listing_refuses_a_listing_cut_short() -> None:
     assert raised.value.expected == "the caller's whole token list in at most 50 pages"
     assert raised.value.observed == "3 tokens in 2 pages, and more pages still"
     assert raised.value.answer is last
+
+
+# -- require_alive_before: a positive control that fails names the audit's clause (found
+# behind the unseen proxy: a batch deleting a range, a delete evicting other keys, made a
+# later test blame its own request) --------------------------------------------------------
+
+ALIVE_7 = business(True, data={"id": 7})
+GONE = business(False, "record not found")
+KEY_OK = answer(200, {"success": True, "data": [], "object": "list"})
+KEY_REFUSED = answer(401, {"error": {"message": "Invalid token", "type": "new_api_error"}})
+
+
+def test_a_live_token_passes_the_control_without_a_get_when_its_key_works():
+    asked = []
+    require_alive_before(7, before="the peer's delete", relay=KEY_OK, get=lambda: asked.append(1) or ALIVE_7)
+    require_alive_before(7, before="the owner's delete", get=ALIVE_7)
+    require_alive_before(7, before="the owner's delete", get=ALIVE_7, relay=KEY_OK)
+    assert asked == []  # no request more on a healthy server
+
+
+def test_a_token_gone_before_the_test_is_the_audits_vanished_clause():
+    with pytest.raises(ClauseViolation) as caught:
+        require_alive_before(7, before="the peer's delete", relay=KEY_REFUSED, get=lambda: GONE)
+    assert caught.value.clause == "DEL-ALL-1"
+    assert "just before the peer's delete" in caught.value.observed
+    with pytest.raises(ClauseViolation) as caught:
+        require_alive_before(7, before="the owner's delete", get=GONE)
+    assert caught.value.clause == "DEL-ALL-1"
+
+
+def test_a_live_token_whose_key_is_refused_is_the_audits_changed_clause():
+    with pytest.raises(ClauseViolation) as caught:
+        require_alive_before(7, before="the peer's delete", relay=KEY_REFUSED, get=lambda: ALIVE_7)
+    assert caught.value.clause == "DEL-ALL-2" and caught.value.answer is KEY_REFUSED
+
+
+def test_any_other_failure_of_the_control_stays_the_tests_own():
+    with pytest.raises(ClauseViolation) as caught:
+        require_alive_before(7, before="the owner's delete", get=business(True, data={"id": 8}))
+    assert caught.value.clause is None
+
+
+def test_the_relay_alone_can_be_the_control():
+    require_alive_before(7, before="the batch", relay=KEY_OK, get=None)
+    with pytest.raises(ClauseViolation) as caught:
+        require_alive_before(7, before="the batch", relay=KEY_REFUSED, get=None)
+    assert caught.value.clause == "DEL-ALL-2" and "while GET" not in caught.value.observed

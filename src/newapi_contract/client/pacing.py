@@ -57,6 +57,11 @@ class _Response(Protocol):
 R = TypeVar("R", bound=_Response)
 
 
+# A 429 on a route none of upstream's limiters covers (found behind the unseen proxy's
+# throttled relay): the first wait, doubled on each 429 in a row, up to the last.
+_FOREIGN_BACKOFF_S, _FOREIGN_BACKOFF_MAX_S = 1.0, 60.0
+
+
 @dataclass
 class _Log:
     """What the pacer knows of one upstream limiter (one key: global, critical, search:<who>).
@@ -266,6 +271,11 @@ class Pacer:
         with self._lock:
             self.throttled += 1
             now = self._clock()
+            if not keys:
+                # A 429 where upstream has no limiter (the relay, ref §7): a gateway's or a
+                # proxy's, of a window nothing tells. Retry-After, else back off, doubling.
+                backoff = min(_FOREIGN_BACKOFF_MAX_S, _FOREIGN_BACKOFF_S * 2**streak)
+                return max(retry_after if retry_after is not None else backoff, 0.05)
             culprit = self._culprit(keys, now)
             candidates = [culprit] if culprit else list(keys)
             if streak == 0:

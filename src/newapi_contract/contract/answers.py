@@ -10,6 +10,7 @@ auth messages may be translated, so only their presence is required.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from newapi_contract.client.api import Answer
@@ -25,6 +26,7 @@ __all__ = [
     "assert_rejected",
     "assert_shape",
     "describe",
+    "same_answer",
 ]
 
 NOT_FOUND = "record not found"
@@ -94,3 +96,43 @@ def assert_rejected(answer: Answer, rejection: Rejection) -> None:
         require(
             body.get("code") == rejection.code, expected=expected, observed=describe(answer), answer=answer
         )
+
+
+def _flat(value: Any, at: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], Any]:
+    """A JSON value as {path: leaf}; an empty object or array is a leaf of its own."""
+    if isinstance(value, dict) and value:
+        return {p: v for k, item in value.items() for p, v in _flat(item, (*at, k)).items()}
+    if isinstance(value, list) and value:
+        return {p: v for i, item in enumerate(value) for p, v in _flat(item, (*at, i)).items()}
+    return {at: value}
+
+
+def _body(answer: Answer, normalise: Callable[[Any], Any]) -> dict[tuple[Any, ...], Any]:
+    return _flat(normalise(answer.json if answer.json is not None else answer.text))
+
+
+def same_answer(
+    answer: Answer,
+    baseline: Answer,
+    again: Callable[[], Answer] | None = None,
+    *,
+    normalise: Callable[[Any], Any] = lambda body: body,
+) -> bool:
+    """Whether `answer` tells nothing `baseline` does not: the same status, the same fields,
+    and the same values, up to the values that differ between two answers to the very same
+    request (a request id, a timestamp a gateway adds: noise). `again` sends the baseline's
+    request once more; it is called only when the two bodies differ, so a server without
+    noise costs nothing more. `normalise` prepares a parsed body (the relay's request id)."""
+    if answer.status != baseline.status:
+        return False
+    got, want = _body(answer, normalise), _body(baseline, normalise)
+    if got == want:
+        return True
+    if again is None or set(got) != set(want):
+        return False
+    resent = again()
+    other = _body(resent, normalise)
+    if resent.status != baseline.status or set(other) != set(want):
+        return False  # not the same kind of answer (a 429, say): no evidence of noise
+    noise = {path for path in want if other[path] != want[path]}
+    return all(got[path] == want[path] for path in want if path not in noise)

@@ -51,6 +51,7 @@ __all__ = [
     "observed_text",
     "report",
     "run",
+    "surplus",
     "vanished",
     "violation",
 ]
@@ -63,7 +64,8 @@ EXPECTED = {
     CHANGED: "every token the run never asked to delete is listed as it was made, and its key works",
     LASTS: "every token the run deleted stays gone from the list, search and GET, its key refused",
     LISTS: (
-        "the list and search show every live token of the run, and nothing under its prefix it did not make"
+        "the list and search show every live token of the run, and nothing under its prefix it did not "
+        "make; the list's total counts its live tokens"
     ),
 }
 MAX_GETS = 10  # confirmation GETs at most (requests count against the global limit)
@@ -184,7 +186,8 @@ def _confirm(model: Sequence[TokenModel], apis: Mapping[int, Api], observed: Obs
             suspects.append(token)  # vanished, or hidden by the list
         elif _judged_deleted(token) and listing.has(token.token_id):
             suspects.append(token)  # back, or never gone
-    for user in sorted({t.owner_id for t in suspects}):
+    miscounted = {user for user, listing in observed.first.lists.items() if surplus(listing)}
+    for user in sorted({t.owner_id for t in suspects} | miscounted):
         observed.again[user] = apis[user].list_all()
     for token in suspects[:MAX_GETS]:
         observed.gets[token.token_id] = apis[token.owner_id].get_token(token.token_id)
@@ -287,6 +290,10 @@ def judge(
     _judge_accounts(quota_before or {}, model, observed, found)
     now = observed.first.at
     known = {t.token_id for t in model}
+    # A name the run asked for explains one token: creates are never resent (a lost answer is
+    # left to the list), so a second token under a name the model already gives an id to was
+    # made by the server itself (a delete that re-creates its token, a create made twice).
+    made_as = {t.name: t.token_id for t in model}
     for token in model:
         listing = observed.first.lists.get(token.owner_id)
         if listing is None:
@@ -298,16 +305,27 @@ def judge(
     for user, listing in observed.first.lists.items():
         for item in listing.tokens:
             name, token_id = str(item.get("name", "")), item.get("id")
-            if name.startswith(prefix) and token_id not in known and not asked_for(name):
-                found[LISTS].append(
-                    Finding(
-                        LISTS,
-                        token_id if isinstance(token_id, int) else 0,
-                        f"user {user}'s list shows token {token_id} ({name}) under the run's prefix, "
-                        "which the run never asked to create",
-                    )
+            if not name.startswith(prefix) or token_id in known:
+                continue
+            if name in made_as:
+                why = (
+                    f"a second token of that name: the run asked for it once and made it as token "
+                    f"{made_as[name]}"
                 )
+            elif not asked_for(name):
+                why = "which the run never asked to create"
+            else:
+                continue  # asked for, its create's answer lost: the run's own
+            found[LISTS].append(
+                Finding(
+                    LISTS,
+                    token_id if isinstance(token_id, int) else 0,
+                    f"user {user}'s list shows token {token_id} ({name}) under the run's prefix, {why}",
+                    answer=listing.last,
+                )
+            )
     _judge_search(model, observed, found)
+    _judge_totals(observed, found)
     return found
 
 
@@ -457,6 +475,42 @@ def _judge_unlisted(names: Sequence[str], observed: Observed, found: dict[str, l
                     "list of the run showed it, nor the complete lists and the search at its end",
                 )
             )
+
+
+def surplus(listing: Listing) -> int:
+    """How many tokens a complete paged listing's `total` counts beyond the items it holds
+    (negative: fewer): 0 when they agree, or for a bare-array listing (no `total`)."""
+    if not listing.complete or not listing.answers:
+        return 0
+    data = listing.answers[0].data
+    total = data.get("total") if isinstance(data, dict) else None
+    return total - len(listing.tokens) if type(total) is int else 0
+
+
+def _judge_totals(observed: Observed, found: dict[str, list[Finding]]) -> None:
+    """A complete listing's `total` is the number of live tokens it lists (ref §5): a count
+    that still holds deleted tokens (a COUNT without the soft-delete filter) shows there.
+    Judged when a second complete listing miscounts by as much (a token made or deleted by
+    another process between a page's count and its items is no proof)."""
+    for user, listing in observed.first.lists.items():
+        extra = surplus(listing)
+        again = observed.again.get(user)
+        if not extra or again is None or surplus(again) != extra:
+            continue
+        found[LISTS].append(
+            Finding(
+                LISTS,
+                0,
+                f"user {user}'s complete token list holds {len(again.tokens)} tokens but its total says "
+                f"{len(again.tokens) + extra} ({extra:+d}), in two listings: the count "
+                + (
+                    "holds tokens the list does not show (deleted ones?)"
+                    if extra > 0
+                    else "misses live tokens"
+                ),
+                answer=again.answers[0],
+            )
+        )
 
 
 def _judge_search(model: Sequence[TokenModel], observed: Observed, found: dict[str, list[Finding]]) -> None:

@@ -34,6 +34,7 @@ __all__ = [
     "is_refusal",
     "never_issued_key",
     "road_check",
+    "scrubbed",
 ]
 
 BOTH = ("legacy", "current")
@@ -240,16 +241,17 @@ def is_refusal(answer: Answer) -> bool:
     return answer.status == 401
 
 
-def _scrub(value: Any) -> Any:
+def scrubbed(value: Any) -> Any:
+    """A parsed body with the per-request id removed from every string (ref §4)."""
     if isinstance(value, str):
         return _REQUEST_ID.sub("", value)
     if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items()}
+        return {k: scrubbed(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v) for v in value]
+        return [scrubbed(v) for v in value]
     return value
 
 
 def comparable_refusal(answer: Answer) -> tuple[int, Any]:
     """Status and body with the per-request id removed (the message quotes it, ref §4)."""
-    return answer.status, _scrub(answer.json if answer.json is not None else answer.text)
+    return answer.status, scrubbed(answer.json if answer.json is not None else answer.text)

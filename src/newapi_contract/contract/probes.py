@@ -7,6 +7,7 @@ A claim that something is absent is only worth something next to a positive cont
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from newapi_contract.client.api import Answer, NewApi
@@ -21,6 +22,7 @@ __all__ = [
     "found_by_search",
     "items",
     "listed",
+    "require_alive_before",
     "require_listing",
     "require_readable",
 ]
@@ -92,3 +94,48 @@ def comparable_relay_error(answer: Answer) -> tuple[int, Any, Any]:
     if isinstance(message, str):
         message = _REQUEST_ID.sub("", message)
     return answer.status, error.get("type"), message
+
+
+VANISHED_CLAUSE, CHANGED_CLAUSE = "DEL-ALL-1", "DEL-ALL-2"
+
+
+def require_alive_before(
+    token_id: int,
+    *,
+    before: str,
+    get: Answer | Callable[[], Answer] | None,
+    relay: Answer | None = None,
+) -> None:
+    """The positive control of a test about token `token_id`, taken just before `before` (the
+    request under test): GET answers the token and, when `relay` is given, its key worked on
+    the relay. A token already gone, or alive with its key refused, is not the failure of the
+    clause the test is about: an earlier request broke what the audit promises (DEL-ALL-1, a
+    delete removes only its target; DEL-ALL-2, it leaves the others as they were, keys
+    working), so the violation names that clause and the report leads with it, not with the
+    request under test. `get` is an answer already taken, or a callable asked only when the
+    relay refused the key (one request more, on the failure path only), or None (the relay
+    alone is the control)."""
+    if relay is not None and relay.status == 200 and not isinstance(get, Answer):
+        return
+    answer = get() if callable(get) else get
+    if answer is not None:
+        require(
+            not (answer.success is False and answer.message == NOT_FOUND),
+            expected=f"token {token_id}, which the run never asked to delete, is alive when the test begins",
+            observed=(
+                f"GET /api/token/{token_id} answers {NOT_FOUND!r} just before {before}: an earlier "
+                "request removed it (the audit's DEL-ALL-1 names the likely culprit)"
+            ),
+            answer=answer,
+            clause=VANISHED_CLAUSE,
+        )
+        require_readable(answer, token_id)  # any other failure of the control: the test's own clause
+    if relay is not None:
+        alive = ", while GET answers the token" if answer is not None else ""
+        require(
+            relay.status == 200,
+            expected=f"the key of token {token_id}, alive and never asked to delete, works on the relay",
+            observed=f"{describe(relay)} just before {before}{alive}",
+            answer=relay,
+            clause=CHANGED_CLAUSE,
+        )
