@@ -21,7 +21,8 @@ from newapi_contract.client.api import create_body
 from newapi_contract.client.recording import current_scope
 from newapi_contract.contract.features import full_key
 from newapi_contract.contract.probes import items
-from newapi_contract.errors import RoadFault
+from newapi_contract.contract.verdict import ClauseViolation
+from newapi_contract.errors import RoadFault, TargetError
 from newapi_contract.run.context import Actor, RunContext
 
 __all__ = ["KeyRing", "TokenFactory", "TokenRef"]
@@ -179,6 +180,7 @@ class TokenFactory:
         self._ctx.pending_names.update(names)
         for name in names:
             self._ctx.ledger.note_asked(name)
+        answered: list[str] = []  # the creates that answered success
         for name in names:
             try:
                 created = actor.api.create_token(name, **MADE_WITH)
@@ -187,9 +189,12 @@ class TokenFactory:
                     raise
                 continue  # it may exist: the list below tells
             if created.success is not True:
-                raise RuntimeError(f"could not create a test token: {created.message!r}")
+                # The suite's set-up, not the contract: the clause is unverified (exit 3).
+                raise TargetError(f"could not create a test token: {created.message!r}")
             self._ctx.ledger.note_created(name)
-        listed = items(actor.api.list_tokens())
+            answered.append(name)
+        listing = actor.api.list_tokens()
+        listed = items(listing)
         by_name = {item.get("name"): item.get("id") for item in listed}
         item_of = {item.get("name"): item for item in listed}
         self._learn_keys([item for item in listed if item.get("name") in names])
@@ -214,6 +219,13 @@ class TokenFactory:
                 )
                 refs.append(TokenRef(token_id, name, actor.user_id, actor, self.keys))
             self._ctx.pending_names.discard(name)  # recorded, or never made (not listed)
+        if not refs and answered:  # created, yet not listed: the list hides live tokens
+            raise ClauseViolation(
+                "a token whose create answered success is in its user's list (newest first)",
+                f"created {answered}; the newest {len(listed)} of the list do not show them",
+                "DEL-ALL-5",
+                answer=listing,
+            )
         if not refs:
-            raise RuntimeError(f"created tokens {names} do not appear in the newest 100 of the list")
+            raise TargetError(f"the tokens asked for ({names}) were not made: every create's answer was lost")
         return refs
