@@ -27,6 +27,7 @@ ROOTS = {
     "list-total-counts-deleted": "DEL-ALL-5",
     "resurrect-after-3s": "DEL-ALL-3",
     "sibling-loses-quota": "DEL-ALL-2",
+    "list-cache-by-url": "DEL-ALL-5",
 }
 # What the suite does not catch yet, with the reason (see the report of the unseen run):
 # each needs a change outside contract/ and client/ (a clause's statement, a critical-limited
@@ -39,13 +40,8 @@ NOT_YET = {
 }
 # Caught (red, on the clause), but the bug report does not name the request: each needs a
 # change in the lead's rooms (run/, report/); once fixed, the assertion below says so.
-MISREPORTED = {
-    "list-cache-by-url": (
-        "the token factory (run/tokens.py) raises RuntimeError when the list leaves out a token "
-        "whose create answered success: every test errors in its set-up under its own clause, "
-        "with no request named, instead of one DEL-ALL-5 violation"
-    ),
-}
+MISREPORTED: dict[str, str] = {}
+
 # The default run's core: the cases that were misses or misattributions before the fixes.
 CORE = {
     "recreate-same-name",

@@ -192,3 +192,19 @@ def test_a_known_failure_reported_as_xfailed_still_counts_as_failed_then_known()
     entry = KnownFailure("DEL-OWN-2", "BUG-1", "stale GET", datetime.date(2099, 1, 1))
     tally.known = KnownFailures("known.yaml", {"DEL-OWN-2": entry}, today=datetime.date(2026, 12, 8))
     assert tally.verdict_of("DEL-OWN-2") == "known" and tally.verdict() == "held"
+
+
+def test_another_clauses_violation_in_a_fixture_fails_that_clause_not_the_tests() -> None:
+    tally = ClauseTally(load_clauses())
+    report = pytest.TestReport(
+        "t.py::iso",
+        ("t.py", 1, "iso"),
+        {},
+        "failed",
+        None,
+        "setup",
+        user_properties=[("clause", "DEL-ISO-1"), ("failed_clause", "DEL-ALL-5")],
+    )
+    tally.add(report)
+    assert tally.verdict_of("DEL-ALL-5") == "failed" and tally.verdict_of("DEL-ISO-1") == "unverified"
+    assert tally.results["DEL-ISO-1"].unverified_reasons == ["stopped by a failure of DEL-ALL-5"]

@@ -111,14 +111,14 @@ class ClauseTally:
             self.failures[failure.clause].append(failure)
         if report.failed or (report.skipped and "known" in props):  # known: xfailed, still failed
             broken = props.get("failed_clause", clause)
-            if report.when == "call":
+            if broken != clause:  # another clause's violation, met in the call or a fixture
                 self.results[broken].failed.append(report.nodeid)
-                if broken != clause:
-                    result.unverified.append(report.nodeid)
-                    result.unverified_reasons.append(f"stopped by a failure of {broken}")
+                result.unverified.append(report.nodeid)
+                result.unverified_reasons.append(f"stopped by a failure of {broken}")
             else:
                 result.failed.append(report.nodeid)
-                self.errors.append(report.nodeid)
+                if report.when != "call":
+                    self.errors.append(report.nodeid)
         elif report.skipped and "unverified" in props:
             # The road (429s, network, a proxy) kept the test from a real answer.
             result.unverified.append(report.nodeid)
