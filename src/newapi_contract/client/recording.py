@@ -42,8 +42,9 @@ def token_key_line(token: int | str | None = None) -> str:
         "is deleted by its end, its key with it, and the run never writes keys down. To repeat "
         "it: create a token (POST /api/token/), read its key (POST /api/token/{id}/key answers "
         "data.key; releases without that route list full keys in GET /api/token/), do what the "
-        "test did before this request (for a deleted key: DELETE /api/token/{id}), then send "
-        "the curl line"
+        "test did before this request (for a deleted key: send this curl line once while the "
+        "token lives, as the test's positive control did, then DELETE /api/token/{id}), then "
+        "send the curl line"
     )
 
 

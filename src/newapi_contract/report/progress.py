@@ -90,6 +90,9 @@ class Progress:
         for part in [*wait, *left, tests]:
             if len(", ".join([*shown, part])) <= room:
                 shown.append(part)
+        if not shown and wait:  # a long test name on a narrow terminal: the wait, in brief
+            brief = wait[0].replace("waiting ", "wait ").replace(" (rate limit)", "")
+            return brief if len(brief) <= room else ""
         return ", ".join(shown)
 
     def _parts(self) -> list[str]:
