@@ -119,7 +119,7 @@ def test_describe_states_every_fact_exactly() -> None:
     features.note_absent("key reveal")
     assert features.describe() == [
         "auth failures: with a code field (current)",
-        "token list: paged object, p from 1, page_size",
+        "token list: paged object, p from 1, page_size or size",
         "New-Api-User: not checked (from the credential)",
         "full keys: in list and GET answers",
         "batch delete: yes",
@@ -257,3 +257,11 @@ def test_full_key_length_and_alphabet_bounds() -> None:
     assert full_key("a" * 31) is None
     assert full_key("a" * 31 + "-") is None
     assert full_key(12345678901234567890123456789012345) is None
+
+
+def test_a_paged_release_is_not_said_to_read_page_size() -> None:
+    """2025-06-12 to 2025-07-14 (e.g. 2a1ed607) answered paged objects but read only `size`
+    (controller/token.go GetAllTokens); the suite sends both and must not claim `page_size`."""
+    features = Features("legacy", True, True, "paged")
+    assert "token list: paged object, p from 1, page_size or size" in features.describe()
+    assert "token list: paged object, p from 1, page_size" not in features.describe()

@@ -188,7 +188,7 @@ class NewApi:
     def list_tokens(self, page: int | None = None, page_size: int = 100) -> Answer:
         """Newest first. Without `page` no `p` is sent, so that a build counting pages from 0
         (releases before 2025-06, one-api) answers the newest tokens too. The page size is sent
-        as `page_size` and as `size` (releases before 2025-06 read only `size`, ref §10)."""
+        as `page_size` and as `size` (releases before 2025-07-14, 38c5e0e9, read only `size`, ref §10)."""
         params: dict[str, int] = {} if page is None else {"p": page}
         params.update(page_size=page_size, size=page_size)
         return self.call("GET", "/api/token/", params=params)

@@ -2,7 +2,8 @@
 
 Stagings run many releases (reference §10), and upstream added the token API's parts over
 time: `New-Api-User` checked for access tokens from 2025-01-05 (530e846a), paged list answers
-(`{"page","page_size","total","items"}`, a 1-based `p`) from 2025-06-12 (a5060129), batch delete
+(`{"page","page_size","total","items"}`, a 1-based `p`) from 2025-06-12 (a5060129; the page size
+still read from `size` alone until 2025-07-14, 38c5e0e9, then `page_size` > `ps` > `size`), batch delete
 from 2025-06-22 (1ad9c97d), masked keys with `POST /api/token/:id/key` from 2026-03-08
 (d67f446b), batch key reveal from 2026-04-06 (12a48c62). A clause needs some of these facts;
 one whose feature is absent is not applicable, never failed.
@@ -111,7 +112,11 @@ class Features:
             return "yes" if state else "absent" if state is False else "told by its first use"
 
         auth = "with a code field (current)" if self.generation == "current" else "no code field (legacy)"
-        paging = "paged object, p from 1, page_size" if self.paged_list else "bare array, p from 0, size"
+        # A paged release reads `page_size` (from 2025-07-14, 38c5e0e9) or only `size` (2025-06-12 to
+        # 2025-07-14, e.g. 2a1ed607); the suite sends both and cannot tell which one it read.
+        paging = (
+            "paged object, p from 1, page_size or size" if self.paged_list else "bare array, p from 0, size"
+        )
         checked = "checked" if self.checks_new_api_user else "not checked"
         keys = {
             True: "in list and GET answers",
