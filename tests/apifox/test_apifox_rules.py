@@ -23,6 +23,18 @@ from newapi_contract.apifox import RULES, convert_text
         ("/a/1/", "/a/{id}", ["path-trailing-slash", "path-hardcoded-id"]),
         ("/", "/", []),
         ("/v1/models", "/v1/models", []),
+        # Apifox variables and `:id` segments are path parameters (an Apidog export wrote 30 so)
+        (
+            "/brand/{{id}}/{{format}}",
+            "/brand/{id}/{format}",
+            ["path-variable-templated", *["path-parameter-undeclared"] * 2],
+        ),
+        ("/e-{{ wid }}/x", "/e-{wid}/x", ["path-variable-templated", "path-parameter-undeclared"]),
+        ("/u/{{id}}/{id}", "/u/{id2}/{id}", ["path-variable-templated", *["path-parameter-undeclared"] * 2]),
+        ("/blog/:blogId", "/blog/{blogId}", ["path-variable-templated", "path-parameter-undeclared"]),
+        ("/v1/{name}:generate", "/v1/{name}:generate", ["path-parameter-undeclared"]),
+        ("{{baseUrl}}/users", "/users", ["path-variable-templated"]),
+        ("{{baseUrl}}", "/", ["path-variable-templated", "path-leading-slash"]),
     ],
 )
 def test_path_rules(path: str, expected: str, expected_rules: list[str]) -> None:
@@ -30,6 +42,22 @@ def test_path_rules(path: str, expected: str, expected_rules: list[str]) -> None
     got, _operation = only_operation(conversion)
     assert got == expected
     assert rules(conversion) == expected_rules
+
+
+def test_a_colon_segment_keeps_the_path_parameter_it_declares() -> None:
+    # An OpenAPI export kept `/blog/getBlog/:blogId` beside a declared `blogId`: the
+    # parameter was dropped as unused, the path kept a literal `:blogId`.
+    get = {"parameters": [{"name": "blogId", "in": "path", "required": True, "schema": {"type": "integer"}}]}
+    export = {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/blog/:blogId": {"get": get}},
+    }
+    conversion = convert_text(json.dumps(export), "e.json")
+    path, operation = only_operation(conversion)
+    assert path == "/blog/{blogId}"
+    assert operation["parameters"] == get["parameters"]
+    assert sorted(rules(conversion)) == ["openapi-version-upgraded", "path-variable-templated"]
 
 
 def test_hardcoded_id_is_an_integer_path_parameter_without_the_real_id_as_example() -> None:

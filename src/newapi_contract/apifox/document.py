@@ -29,7 +29,7 @@ from newapi_contract.apifox.operation_rules import (
     apply_operation_rules,
     is_new_api,
     normalise_path,
-    with_leading_slash,
+    rooted,
 )
 from newapi_contract.apifox.places import place
 from newapi_contract.apifox.schemas import child
@@ -166,7 +166,7 @@ def _place(drafts: list[Draft], components: Components, log: FindingLog) -> list
             taken.add((draft.method, planned[i]))
             normalise[i] = True
             continue
-        literal = with_leading_slash(draft.path, draft.path_where, scratch)
+        literal = rooted(draft.path, draft.path_where, scratch)
         if literal != planned[i] and (draft.method, literal) not in taken:
             taken.add((draft.method, literal))
             normalise[i] = False

@@ -23,6 +23,8 @@ Locator = Callable[..., str]
 RULES: dict[str, str] = {
     # paths
     "path-leading-slash": "a path without a leading slash gets one",
+    "path-variable-templated": "an Apifox variable `{{id}}` or a `:id` segment in a path becomes the "
+    "path parameter `{id}`; a variable the path starts with (the server) is dropped from it",
     "path-absolute-url": "a path given as a whole URL: its origin becomes the operation's server",
     "path-query-moved": "a query string in a path is removed; its parameters are query parameters",
     "path-trailing-slash": "a path holding a hard-coded id (a pasted request URL) loses its trailing slash",
