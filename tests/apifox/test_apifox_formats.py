@@ -209,3 +209,44 @@ def test_a_page_holding_a_native_project_converts_it() -> None:
 def test_a_page_without_any_spec_is_an_unknown_format() -> None:
     with pytest.raises(InputError, match="unknown format"):
         convert_text("# Notes\n\nJust prose.\n\n```python\nprint(1)\n```\n", "notes.md")
+
+
+@pytest.mark.parametrize("as_yaml", [False, True])
+def test_an_export_whose_header_was_cut_off_is_read_as_openapi_and_says_so(as_yaml: bool) -> None:
+    # A real Apidog export ("Default module.openapi.json") held only `paths`: it was
+    # refused as an unknown format, its 11 operations lost.
+    data = {"paths": EXPORT_30["paths"]}
+    text = yaml_text(data) if as_yaml else json.dumps(data)
+    conversion = convert_text(text, "cut.json")
+    validate(conversion.document)
+    assert list(conversion.document["paths"]) == ["/api/token/"]
+    assert conversion.document["info"] == {"title": "cut.json", "version": "1.0.0"}
+    completed = [f for f in conversion.findings if f.rule == "openapi-header-completed"]
+    assert [f.message.split(":")[0] for f in completed] == [
+        "no `openapi` version",
+        "`info` without title and version",
+    ]
+    assert "read as OpenAPI 3.0.1" in completed[0].message  # Apifox's default export
+
+
+def test_a_cut_export_that_uses_what_only_31_has_is_read_as_31() -> None:
+    get = {
+        "responses": {
+            "200": {
+                "description": "d",
+                "content": {"application/json": {"schema": {"type": ["string", "null"]}}},
+            }
+        }
+    }
+    conversion = convert_text(
+        json.dumps({"info": {"title": "t", "version": "2"}, "paths": {"/a": {"get": get}}}), "c.json"
+    )
+    assert [f.message for f in conversion.findings] == ["no `openapi` version: read as OpenAPI 3.1.0"]
+
+
+@pytest.mark.parametrize(
+    "data", [{"paths": {}}, {"paths": {"/a": {"summary": "no operation"}}}, {"paths": []}]
+)
+def test_paths_without_any_operation_are_still_no_known_format(data: dict) -> None:
+    with pytest.raises(InputError, match="unknown format"):
+        convert_text(json.dumps(data), "p.json")

@@ -72,7 +72,7 @@ def source_operations(path: Path) -> int | None:
         return None
     if not isinstance(data, dict):
         return None
-    if "openapi" in data:
+    if "openapi" in data or isinstance(data.get("paths"), dict):  # a header cut off: still OpenAPI
         paths = data.get("paths") or {}
         hooks = data.get("webhooks") or {}
         return sum(

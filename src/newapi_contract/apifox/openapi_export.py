@@ -323,6 +323,42 @@ class _Converter:
         return ExportRead(drafts, self.components, info, clean_servers(servers, self.log), security, top)
 
 
+def _complete_header(data: dict[str, Any], source: str, label: str, log: FindingLog) -> None:
+    """What a document whose header was cut off lacks: its `openapi` version (3.1 when it
+    uses what only 3.1 has, else 3.0, Apifox's default export) and `info`'s title and version."""
+    if "openapi" not in data:
+        data["openapi"] = "3.1.0" if _uses_31(data) else "3.0.1"
+        log.add(
+            "openapi-header-completed",
+            f"no `openapi` version: read as OpenAPI {data['openapi']}",
+            f"{label}: /",
+        )
+    info = data.get("info")
+    if info is None or (isinstance(info, dict) and not (info.get("title") and info.get("version"))):
+        missing = [k for k in ("title", "version") if not (info or {}).get(k)]
+        log.add(
+            "openapi-header-completed",
+            f"`info` without {' and '.join(missing)}: the title is the file name ({source!r}), "
+            "the version 1.0.0",
+            f"{label}: /info" if info is not None else f"{label}: /",
+        )
+
+
+def _uses_31(data: dict[str, Any]) -> bool:
+    if "webhooks" in data or "jsonSchemaDialect" in data:
+        return True
+    stack: list[Any] = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("type"), list):
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
 def _has_authorization_header(draft: Draft) -> bool:
     return any(p.location == "header" and p.name.lower() == "authorization" for p in draft.params)
 
@@ -365,6 +401,7 @@ def convert_openapi(
     operation (`method path`), when the document was read from text."""
     log = log or FindingLog()
     label = label or source
+    _complete_header(data, source, label, log)
     repair_shape(data, "openapi", source, log, lambda parts: f"{label}: {pointer(*parts) or '/'}")
     read = _Converter(data, label, log).read()
     for draft in read.drafts:

@@ -2,7 +2,8 @@
 
 Formats: an endpoint page (the text Apifox shows for one API), a native project
 export (`apifoxProject`, or Apidog's `apidogProject`: the same structure; JSON or YAML),
-an OpenAPI 3.0/3.1 export (JSON or YAML), and
+an OpenAPI 3.0/3.1 export (JSON or YAML; one whose `openapi` and `info` were cut off,
+its `paths` holding operations, too), and
 a Markdown page of an Apifox-published documentation site (spec in fenced blocks), and
 Apifox's "export as Markdown" of a whole project (tables and code blocks, no spec).
 """
@@ -35,6 +36,7 @@ _YAML_SPEC_START = re.compile(
 # The key a native project export starts with: Apifox's, or Apidog's (its international edition).
 PROJECT_KEYS = ("apifoxProject", "apidogProject")
 _OPENAPI_VERSION = re.compile(r"3\.[01](?:\.|$)")
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass
@@ -102,7 +104,21 @@ def detect(text: str, source: str) -> Parsed:
 
 
 def _spec_key(data: dict[str, Any]) -> bool:
-    return any(key in data for key in (*PROJECT_KEYS, "openapi", "swagger"))
+    return any(key in data for key in (*PROJECT_KEYS, "openapi", "swagger")) or _bare_paths(data)
+
+
+def _bare_paths(data: dict[str, Any]) -> bool:
+    """OpenAPI `paths` holding operations, without the `openapi` version (a trimmed export)."""
+    paths = data.get("paths")
+    return (
+        "openapi" not in data
+        and "swagger" not in data
+        and isinstance(paths, dict)
+        and any(
+            isinstance(item, dict) and any(isinstance(item.get(m), dict) for m in _METHODS)
+            for item in paths.values()
+        )
+    )
 
 
 def _kind(data: Any, source: str, syntax: str) -> Format:
@@ -121,6 +137,8 @@ def _kind(data: Any, source: str, syntax: str) -> Format:
         )
     if isinstance(data, dict) and "swagger" in data:
         raise InputError(f"{source}: Swagger 2.0 is not supported (export OpenAPI 3 instead)")
+    if isinstance(data, dict) and _bare_paths(data):
+        return "apifox-openapi"  # its version is told, with a finding, when it is read
     raise InputError(
         f"{source}: unknown format: {syntax}, but neither an Apifox project "
         "(apifoxProject, apidogProject) nor an OpenAPI 3 document (openapi)"
