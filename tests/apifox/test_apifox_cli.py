@@ -194,3 +194,14 @@ def test_convert_reads_a_markdown_page_to_stdout(tmp_path, capsys) -> None:
     assert main(["convert", str(source)]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["info"]["title"] == "列表" and list(doc["paths"]) == ["/x"]
+
+
+def test_findings_as_json_beside_written_files_are_one_json_document(tmp_path, capsys) -> None:
+    # `convert SOURCE --out F --lint --format json` printed "wrote F" before the JSON on stdout.
+    out = tmp_path / "o.json"
+    source = str(DATA / "gfcli-2021.apifox.json")
+    assert main(["convert", source, "--out", str(out), "--lint", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert any(f["rule"] == "path-leading-slash" for f in json.loads(captured.out))
+    assert captured.err.startswith("wrote ")
+    assert json.loads(out.read_text())["openapi"] == "3.1.0"

@@ -100,8 +100,10 @@ def run_convert(args: argparse.Namespace) -> int:
             sys.stdout.write(document_text + "\n")
             findings_to = sys.stderr  # keep stdout a clean JSON document
         write_atomically(outputs.files)
+        # Findings as JSON are one JSON document on their stream: the "wrote" lines go apart.
+        wrote_to = sys.stderr if args.lint and args.format == "json" else findings_to
         for path in outputs.files:
-            print(f"wrote {_shown(path)}", file=findings_to)
+            print(f"wrote {_shown(path)}", file=wrote_to)
     if args.lint:
         _print_findings(outputs.conversion.findings, args.format, findings_to)
     return Exit.FAILED if args.check and problems else Exit.HELD
