@@ -74,6 +74,7 @@ RULES: dict[str, str] = {
     "apifox-noise-dropped": "Apifox editor fields (x-apifox-orders, mock, ...) are dropped",
     "malformed-server-dropped": "a server whose URL is not a URL is dropped",
     "openapi-version-upgraded": "an OpenAPI 3.0 document is rewritten as 3.1",
+    "swagger-upgraded": "a Swagger 2.0 document is read as the OpenAPI 3.0 document it states",
     "openapi-header-completed": "a document without its `openapi` version or `info` title and version "
     "gets them (3.0, or 3.1 when it uses 3.1; the file name; 1.0.0)",
     "yaml-duplicate-key": "a key repeated in one YAML mapping: the last value is the one read",

@@ -2,7 +2,7 @@
 
 Formats: an endpoint page (the text Apifox shows for one API), a native project
 export (`apifoxProject`, or Apidog's `apidogProject`: the same structure; JSON or YAML),
-an OpenAPI 3.0/3.1 export (JSON or YAML; one whose `openapi` and `info` were cut off,
+an OpenAPI 3.0/3.1 or Swagger 2.0 export (JSON or YAML; one whose `openapi` and `info` were cut off,
 its `paths` holding operations, too), and
 a Markdown page of an Apifox-published documentation site (spec in fenced blocks), and
 Apifox's "export as Markdown" of a whole project (tables and code blocks, no spec).
@@ -135,8 +135,11 @@ def _kind(data: Any, source: str, syntax: str) -> Format:
             f"{source}: a Postman collection, not an Apifox or Apidog export "
             "(export the project as OpenAPI or in Apifox's own format instead)"
         )
-    if isinstance(data, dict) and "swagger" in data:
-        raise InputError(f"{source}: Swagger 2.0 is not supported (export OpenAPI 3 instead)")
+    if isinstance(data, dict) and "swagger" in data and "openapi" not in data:
+        version = str(data["swagger"])
+        if version not in ("2.0", "2"):
+            raise InputError(f"{source}: Swagger {version} is not supported (2.0, OpenAPI 3.0 and 3.1 are)")
+        return "apifox-openapi"  # read as the OpenAPI 3.0 document it states
     if isinstance(data, dict) and _bare_paths(data):
         return "apifox-openapi"  # its version is told, with a finding, when it is read
     raise InputError(
