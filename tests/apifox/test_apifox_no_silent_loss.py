@@ -275,7 +275,11 @@ def test_a_content_type_response_header_is_named_when_dropped() -> None:
 def test_a_schema_keyword_json_schema_rejects_is_dropped_by_name() -> None:
     schema = {
         "type": "object",
-        "properties": {"n": {"type": "int"}, "m": {"type": "integer", "default": "x"}, "p": {"pattern": "["}},
+        "properties": {
+            "n": {"type": "integer||array"},
+            "m": {"type": "integer", "default": "x"},
+            "p": {"pattern": "["},
+        },
     }
     conversion = convert_api(responses=[{**RESPONSE, "jsonSchema": schema}])
     validate(conversion.document)

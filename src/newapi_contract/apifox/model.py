@@ -66,6 +66,8 @@ RULES: dict[str, str] = {
     "apifox-overrides-applied": "a $ref with x-apifox-overrides is inlined with the overrides applied",
     "placeholder-property-removed": "an Apifox placeholder property (x-tmp-pending-properties) is removed",
     "schema-keyword-invalid": "a schema keyword whose value JSON Schema rejects is dropped",
+    "schema-keyword-coerced": "a schema keyword written as another tool writes it ('255' as maxLength, "
+    "`double` or `int64` as a type) is read as JSON Schema says it (a type keeps its format)",
     "schema-default-invalid": "a default value its own schema rejects is dropped",
     "example-coerced": "a default or example given as text is read as the number or boolean its schema wants",
     "schema-example-invalid": "a schema's or parameter's example its schema rejects is dropped",

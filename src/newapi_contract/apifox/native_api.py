@@ -53,6 +53,8 @@ class NativeContext:
     auth: NativeAuth
     # The project's common parameters: place -> name -> (definition, where).
     common: dict[str, dict[str, tuple[dict[str, Any], str]]] = field(default_factory=dict)
+    # The project's shared responses by id: (component name, status code).
+    shared_responses: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 def api_to_draft(
@@ -320,6 +322,15 @@ def _responses(api: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[st
         number = raw.get("code", "")
         # Apifox 1.1 writes status codes as floats (200.0).
         code = str(int(number) if isinstance(number, float) and number.is_integer() else number)
+        if raw.get("referencedResponseId") is not None:
+            shared = _shared_response(raw, code, where, ctx)
+            if shared is not None and shared[0] not in out:
+                out[shared[0]] = shared[1]
+                if "id" in raw:
+                    by_id[str(raw["id"])] = shared[1]
+            elif shared is not None:
+                ctx.log.add("duplicate-response", f"a {shared[0]} response is already defined", where)
+            continue
         if not _STATUS.fullmatch(code):
             ctx.log.add("response-code-invalid", f"status code {code!r} dropped", where)
             continue
@@ -350,6 +361,31 @@ def _responses(api: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[st
     for i, raw in enumerate(api.get("responseExamples") or []):
         _attach_example(raw, by_id.get(str(raw.get("responseId"))), loc("responseExamples", i), ctx)
     return out
+
+
+def _shared_response(
+    raw: dict[str, Any], code: str, where: str, ctx: NativeContext
+) -> tuple[str, dict[str, Any]] | None:
+    """A response that is one of the project's shared responses: (its code, a `$ref` to it)."""
+    ref_id = str(raw["referencedResponseId"])
+    shared = ctx.shared_responses.get(ref_id)
+    if shared is None:
+        ctx.log.add(
+            "dangling-ref-removed",
+            f"response refers to shared response {ref_id!r}, which the project does not define: dropped",
+            where,
+        )
+        return None
+    key, shared_code = shared
+    code = code if _STATUS.fullmatch(code) else str(shared_code)
+    if not _STATUS.fullmatch(code):
+        ctx.log.add(
+            "response-code-invalid",
+            f"shared response {key!r} has no status code ({code!r}): the reference to it is dropped",
+            where,
+        )
+        return None
+    return code, {"$ref": f"#/components/responses/{key}"}
 
 
 def _response_headers(headers: list[Any], loc: Locator, ctx: NativeContext) -> dict[str, Any]:
@@ -384,6 +420,14 @@ def _attach_example(
             "example-unattached",
             f"example {name!r} belongs to response id {raw.get('responseId')!r}, which this API does not "
             "have: dropped",
+            where,
+        )
+        return
+    if "$ref" in response:
+        ctx.log.add(
+            "example-unattached",
+            f"example {name!r} belongs to a shared response ({response['$ref']}), which keeps its own "
+            "examples: dropped",
             where,
         )
         return
