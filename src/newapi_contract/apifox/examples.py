@@ -91,7 +91,11 @@ def _parsed_json(text: str) -> tuple[Any, str]:
 
 
 def _without_comments(text: str) -> str:
-    """`text` less its `//` and `/* */` comments and trailing commas, outside strings."""
+    """`text` less its `//` and `/* */` comments, then its trailing commas, outside strings."""
+    return _scan(_scan(text, comments=True), comments=False)
+
+
+def _scan(text: str, *, comments: bool) -> str:
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
@@ -102,25 +106,24 @@ def _without_comments(text: str) -> str:
                 j += 2 if text[j] == "\\" else 1
             out.append(text[i : j + 1])
             i = j + 1
-        elif text.startswith("//", i):
+        elif comments and text.startswith("//", i):
             while i < n and text[i] not in "\r\n":
                 i += 1
-        elif text.startswith("/*", i):
+        elif comments and text.startswith("/*", i):
             end = text.find("*/", i + 2)
             i = n if end < 0 else end + 2
-        elif c == ",":
-            j = i + 1
-            while j < n and text[j] in " \t\r\n":
-                j += 1
-            if j < n and text[j] in "}]":  # a trailing comma
-                i += 1
-            else:
-                out.append(c)
-                i += 1
+        elif not comments and c == "," and _next_char(text, i + 1) in ("}", "]"):
+            i += 1  # a trailing comma
         else:
             out.append(c)
             i += 1
     return "".join(out)
+
+
+def _next_char(text: str, i: int) -> str:
+    while i < len(text) and text[i] in " \t\r\n":
+        i += 1
+    return text[i : i + 1]
 
 
 def _mismatch(value: Any, schema: Any, schemas: dict[str, Any]) -> str | None:
