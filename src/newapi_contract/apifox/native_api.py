@@ -322,7 +322,7 @@ def _responses(api: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[st
         number = raw.get("code", "")
         # Apifox 1.1 writes status codes as floats (200.0).
         code = str(int(number) if isinstance(number, float) and number.is_integer() else number)
-        if raw.get("referencedResponseId") is not None:
+        if _refers_to_shared(raw, code, where, ctx):
             shared = _shared_response(raw, code, where, ctx)
             if shared is not None and shared[0] not in out:
                 out[shared[0]] = shared[1]
@@ -363,6 +363,25 @@ def _responses(api: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[st
     return out
 
 
+def _refers_to_shared(raw: dict[str, Any], code: str, where: str, ctx: NativeContext) -> bool:
+    """Whether a response is a reference to a shared one: it names one (`referencedResponseId`)
+    and states no body of its own (Apifox also writes a response's own id there)."""
+    ref_id = raw.get("referencedResponseId")
+    if ref_id is None or "jsonSchema" in raw or raw.get("contentType"):
+        return False
+    if str(ref_id) in ctx.shared_responses:
+        return True
+    if _STATUS.fullmatch(code):  # what it shares is not in the export: its code is still known
+        ctx.log.add(
+            "dangling-ref-removed",
+            f"response refers to shared response {str(ref_id)!r}, which the project does not define: "
+            f"kept as a {code} response without a body",
+            where,
+        )
+        return False
+    return True
+
+
 def _shared_response(
     raw: dict[str, Any], code: str, where: str, ctx: NativeContext
 ) -> tuple[str, dict[str, Any]] | None:
@@ -372,7 +391,8 @@ def _shared_response(
     if shared is None:
         ctx.log.add(
             "dangling-ref-removed",
-            f"response refers to shared response {ref_id!r}, which the project does not define: dropped",
+            f"response refers to shared response {ref_id!r}, which the project does not define, "
+            "and has no status code of its own: dropped",
             where,
         )
         return None
