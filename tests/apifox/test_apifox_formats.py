@@ -250,3 +250,14 @@ def test_a_cut_export_that_uses_what_only_31_has_is_read_as_31() -> None:
 def test_paths_without_any_operation_are_still_no_known_format(data: dict) -> None:
     with pytest.raises(InputError, match="unknown format"):
         convert_text(json.dumps(data), "p.json")
+
+
+def test_an_info_without_its_version_says_only_that() -> None:
+    data = {**EXPORT_30, "info": {"title": "默认模块", "version": ""}}
+    conversion = convert_text(json.dumps(data), "v.json")
+    assert conversion.document["info"]["version"] == "1.0.0"
+    (completed,) = [f for f in conversion.findings if f.rule == "openapi-header-completed"]
+    assert (completed.message, completed.where) == (
+        "`info` without version: the version is 1.0.0",
+        "v.json: /info",
+    )

@@ -345,11 +345,12 @@ def _complete_header(data: dict[str, Any], source: str, label: str, log: Finding
         )
     info = data.get("info")
     if info is None or (isinstance(info, dict) and not (info.get("title") and info.get("version"))):
-        missing = [k for k in ("title", "version") if not (info or {}).get(k)]
+        given = {"title": f"the file name ({source!r})", "version": "1.0.0"}
+        missing = [k for k in given if not (info or {}).get(k)]
         log.add(
             "openapi-header-completed",
-            f"`info` without {' and '.join(missing)}: the title is the file name ({source!r}), "
-            "the version 1.0.0",
+            f"`info` without {' and '.join(missing)}: "
+            + ", ".join(f"the {k} is {given[k]}" for k in missing),
             f"{label}: /info" if info is not None else f"{label}: /",
         )
 
