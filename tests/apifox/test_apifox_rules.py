@@ -309,3 +309,57 @@ def test_a_path_parameter_is_required_whatever_the_source_says() -> None:
     assert operation["parameters"] == [
         {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
     ]
+
+
+def test_methods_written_in_another_case_or_with_spaces_are_read_as_the_method() -> None:
+    # An export edited by hand may write `GET`; an operation under it was named "path item
+    # field 'GET' is not converted" and lost, and the document converted with no operation.
+    export = {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/a": {"GET": {"responses": {"200": {"description": "ok"}}}, "Post": {}, "post": {}}},
+    }
+    conversion = convert_text(json.dumps(export), "e.json")
+    assert sorted(conversion.document["paths"]["/a"]) == ["get", "post"]
+    assert conversion.document["paths"]["/a"]["get"]["x-source"]["pointer"] == "/paths/~1a/GET"
+    said = [(f.rule, f.where) for f in conversion.findings if f.rule != "openapi-version-upgraded"]
+    assert said == [
+        ("method-normalised", "e.json: /paths/~1a/GET"),
+        ("duplicate-operation", "e.json: /paths/~1a/Post"),
+    ]
+    native = native_project({"method": " GET ", "path": " /a "}, {"method": "any", "path": "/b"})
+    conversion = convert_text(native, "n.json")
+    assert list(conversion.document["paths"]) == ["/a"]
+    assert rules(conversion) == ["method-normalised", "path-whitespace-trimmed", "not-converted"]
+    assert "is not an HTTP API" in conversion.findings[-1].message  # counted as an operation lost
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [(200, "200"), ("200 OK", "200"), ("404 记录不存在", "404"), ("2xx", "2XX"), ("default", "default")],
+)
+def test_a_status_code_written_otherwise_is_read_as_openapi_wants_it(written: object, read: str) -> None:
+    conversion = convert_api(responses=[{"id": 1, "code": written, "jsonSchema": {"type": "object"}}])
+    _path, operation = only_operation(conversion)
+    assert list(operation["responses"]) == [read]
+    assert rules(conversion) == ([] if str(written) == read else ["response-code-repaired"])
+    responses = {str(written): {"description": "d"}}
+    export = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {"responses": responses}}},
+    }
+    conversion = convert_text(json.dumps(export), "e.json")
+    assert list(conversion.document["paths"]["/x"]["get"]["responses"]) == [read]
+
+
+def test_a_status_code_repaired_onto_one_already_there_is_dropped_by_name() -> None:
+    responses = {"200": {"description": "a"}, "200 OK": {"description": "b"}, "20": {"description": "c"}}
+    export = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {"responses": responses}}},
+    }
+    conversion = convert_text(json.dumps(export), "e.json")
+    assert conversion.document["paths"]["/x"]["get"]["responses"] == {"200": {"description": "a"}}
+    assert rules(conversion) == ["duplicate-response", "malformed-part-dropped"]

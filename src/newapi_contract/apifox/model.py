@@ -23,6 +23,9 @@ Locator = Callable[..., str]
 RULES: dict[str, str] = {
     # paths
     "path-leading-slash": "a path without a leading slash gets one",
+    "path-whitespace-trimmed": "spaces around a native API's path are removed",
+    "method-normalised": "an HTTP method written in another case or with spaces ('GET', 'post ') "
+    "is read as that method",
     "path-variable-templated": "an Apifox variable `{{id}}` or a `:id` segment in a path becomes the "
     "path parameter `{id}`; a variable the path starts with (the server) is dropped from it",
     "path-absolute-url": "a path given as a whole URL: its origin becomes the operation's server",
@@ -60,6 +63,8 @@ RULES: dict[str, str] = {
     "example-unattached": "a response example whose response is missing or has no body is dropped",
     "duplicate-response": "a second response with the same status code is dropped",
     "response-code-invalid": "a response whose status code is not an HTTP status is dropped",
+    "response-code-repaired": "a status code written with its reason ('200 OK') or as a lowercase range "
+    "('2xx') is read as the code OpenAPI wants",
     # schemas
     "dangling-ref-removed": "a $ref to nothing is removed",
     "apifox-refs-expanded": "x-apifox-refs become allOf members",

@@ -22,6 +22,7 @@ from newapi_contract.apifox.examples import MISSING, checked_example
 from newapi_contract.apifox.model import FindingLog, Locator
 from newapi_contract.apifox.native_auth import NativeAuth
 from newapi_contract.apifox.native_extras import callbacks_of
+from newapi_contract.apifox.operation_rules import read_status
 from newapi_contract.apifox.schemas import SchemaCleaner, is_noise_key
 
 __all__ = ["NativeContext", "api_to_draft"]
@@ -38,7 +39,7 @@ _CONTENT_TYPES = {
 _NO_CONTENT = ("nocontent", "none")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _PARAM_TYPES = ("string", "integer", "number", "boolean", "array", "object")
-_STATUS = re.compile(r"[1-5][0-9][0-9]")
+_STATUS = re.compile(r"[1-5](?:[0-9][0-9]|XX)|default")
 _ABSOLUTE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]+)(.*)")
 _LOCATIONS = ("path", "query", "header", "cookie")
 
@@ -66,12 +67,16 @@ def api_to_draft(
 ) -> Draft:
     """`parents`: the owners the API inherits auth from, nearest first (folders, project)."""
     draft = Draft(
-        method=str(api["method"]).lower(),
-        path=str(api["path"]),
+        method=str(api["method"]).strip().lower(),
+        path=str(api["path"]).strip(),
         where=loc(),
         path_where=loc("path"),
         fields=fields,
     )
+    if draft.method != str(api["method"]).lower():
+        ctx.log.add("method-normalised", f"method {api['method']!r} read as {draft.method!r}", loc("method"))
+    if draft.path != str(api["path"]):
+        ctx.log.add("path-whitespace-trimmed", f"path {api['path']!r} read as {draft.path!r}", loc("path"))
     absolute = _ABSOLUTE.fullmatch(draft.path.strip())
     if absolute:  # Apifox takes a whole URL as the path: its origin is where the API is served
         draft.servers = [{"url": absolute[1]}]
@@ -320,8 +325,11 @@ def _responses(api: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[st
     for i, raw in enumerate(api.get("responses") or []):
         where = loc("responses", i)
         number = raw.get("code", "")
-        # Apifox 1.1 writes status codes as floats (200.0).
-        code = str(int(number) if isinstance(number, float) and number.is_integer() else number)
+        # Apifox 1.1 writes status codes as floats (200.0): the same code, nothing to say.
+        written = str(int(number) if isinstance(number, float) and number.is_integer() else number)
+        code = read_status(number) or written
+        if code != written:
+            ctx.log.add("response-code-repaired", f"status code {number!r} read as {code!r}", where)
         if _refers_to_shared(raw, code, where, ctx):
             shared = _shared_response(raw, code, where, ctx)
             if shared is not None and shared[0] not in out:

@@ -21,6 +21,7 @@ from newapi_contract.apifox.draft import Components, Draft, Param
 from newapi_contract.apifox.examples import MISSING, checked_example
 from newapi_contract.apifox.markdown_export import read_markdown_export
 from newapi_contract.apifox.model import FindingLog
+from newapi_contract.apifox.operation_rules import read_status
 from newapi_contract.apifox.project import pointer
 from newapi_contract.apifox.schemas import SchemaCleaner, child, is_noise_key
 from newapi_contract.apifox.security import Requirements, SecurityResolver, repair_scheme
@@ -195,13 +196,30 @@ class _Converter:
         drafts = []
         for path, item in self.data["paths"].items():
             shared = item.get("parameters") if isinstance(item.get("parameters"), list) else []
-            path_fields = self._path_fields(path, item)
+            written = self._methods(path, item)
+            path_fields = self._path_fields(path, {k: v for k, v in item.items() if not _method_key(k, v)})
             for method in _METHODS:
-                if isinstance(item.get(method), dict):
-                    draft = self._draft(path, method, item[method], shared)
+                key = written.get(method, method)
+                if isinstance(item.get(key), dict):
+                    draft = self._draft(path, method, item[key], shared, key)
                     draft.path_fields = path_fields
                     drafts.append(draft)
         return drafts
+
+    def _methods(self, path: str, item: dict[str, Any]) -> dict[str, str]:
+        """The methods a path item writes otherwise (`GET`, `post `): method -> the key written."""
+        written: dict[str, str] = {}
+        for key in item:
+            method = key.strip().lower() if isinstance(key, str) else ""
+            if method in _METHODS and key != method and isinstance(item[key], dict):
+                where = self.where("paths", path, key)
+                if method in item or method in written:
+                    what = f"{method.upper()} {path} is already defined: {key!r} is dropped"
+                    self.log.add("duplicate-operation", what, where)
+                else:
+                    written[method] = key
+                    self.log.add("method-normalised", f"method {key!r} read as {method!r}", where)
+        return written
 
     def _path_fields(self, path: str, item: dict[str, Any]) -> dict[str, Any]:
         fields: dict[str, Any] = {k: item[k] for k in _PATH_ITEM_FIELDS if k in item}
@@ -218,8 +236,9 @@ class _Converter:
                 self.log.add("field-not-converted", f"path item field {key!r} is not converted", where)
         return fields
 
-    def _draft(self, path: str, method: str, op: dict[str, Any], shared: list[Any]) -> Draft:
-        where = self.where("paths", path, method)
+    def _draft(self, path: str, method: str, op: dict[str, Any], shared: list[Any], written: str) -> Draft:
+        """`written`: the method's key as the source writes it (`GET`), for locations."""
+        where = self.where("paths", path, written)
         draft = Draft(method=method, path=path, where=where, path_where=self.where("paths", path))
         by_key: dict[tuple[str, str], Param] = {}
         for origin, params in (
@@ -245,7 +264,9 @@ class _Converter:
         draft.params = list(by_key.values())
         if "requestBody" in op:
             draft.request_body = self.clean_object(op["requestBody"], child(where, "requestBody"))
-        draft.responses = self.clean_object(op.get("responses") or {}, child(where, "responses"))
+        draft.responses = self.clean_object(
+            self._responses(op.get("responses"), where), child(where, "responses")
+        )
         draft.security_where = child(where, "security")
         if "security" in op:
             draft.security = self.security.resolve(op["security"], draft.security_where)
@@ -264,7 +285,7 @@ class _Converter:
                 self.log.add("field-not-converted", what, child(where, field_name))
         run_id = _RUN_URL_ID.search(str(op.get("x-run-in-apifox") or op.get("x-run-in-apidog") or ""))
         x_source = {
-            "pointer": pointer("paths", path, method),
+            "pointer": pointer("paths", path, written),
             "line": self.line,
             "folder": op.get("x-apifox-folder", op.get("x-apidog-folder")),
             "status": op.get("x-apifox-status", op.get("x-apidog-status")),
@@ -274,6 +295,22 @@ class _Converter:
             k: v if k == "line" else str(v) for k, v in x_source.items() if v not in (None, "")
         }
         return draft
+
+    def _responses(self, responses: Any, where: str) -> Any:
+        """The responses by the status codes OpenAPI wants (`'200 OK'`, `'2xx'`: `'200'`, `'2XX'`)."""
+        if not isinstance(responses, dict):
+            return responses or {}
+        out: dict[str, Any] = {}
+        for written, response in responses.items():
+            here = child(child(where, "responses"), written)
+            code = read_status(written) or str(written)
+            if code != str(written):
+                if code in responses or code in out:
+                    self.log.add("duplicate-response", f"a {code} response is already defined: dropped", here)
+                    continue
+                self.log.add("response-code-repaired", f"status code {written!r} read as {code!r}", here)
+            out[code] = response
+        return out
 
     def _callbacks(self, callbacks: Any, draft: Draft, where: str) -> None:
         """The operation's callbacks; ones that are not valid OpenAPI kept as x-apifox-callbacks."""
@@ -368,6 +405,11 @@ def _uses_31(data: dict[str, Any]) -> bool:
         elif isinstance(node, list):
             stack.extend(node)
     return False
+
+
+def _method_key(key: Any, value: Any) -> bool:
+    """Whether a path item's key is an operation, however its method is written."""
+    return isinstance(key, str) and key.strip().lower() in _METHODS and isinstance(value, dict)
 
 
 def _has_authorization_header(draft: Draft) -> bool:

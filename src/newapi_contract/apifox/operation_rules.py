@@ -25,11 +25,13 @@ from newapi_contract.apifox.draft import (
 )
 from newapi_contract.apifox.model import FindingLog
 
-__all__ = ["NEW_API_USER", "apply_operation_rules", "is_new_api", "normalise_path", "rooted"]
+__all__ = ["NEW_API_USER", "apply_operation_rules", "is_new_api", "normalise_path", "read_status", "rooted"]
 
 NEW_API_USER = "New-Api-User"
 _TEMPLATE = re.compile(r"\{([^{}/]+)\}")
 _NUMERIC = re.compile(r"[0-9]+")
+# A status code as sources write it: 200, 200.0, "2xx", "200 OK", "404 记录不存在".
+_STATUS_TEXT = re.compile(r"([1-5][0-9][0-9])(?:\.0+)?(?:\s+\S.*)?|([1-5])[xX]{2}|default", re.S)
 # An Apifox variable, replaced when the request is sent: `{{id}}`.
 _VARIABLE = re.compile(r"\{\{\s*([^{}/\s]+)\s*\}\}")
 # A path that starts with a variable (no slash before it): the variable holds the server.
@@ -62,6 +64,20 @@ def apply_operation_rules(
     _content_type(draft, log)
     _authorization(draft, components, log, new_api)
     _new_api_user(draft, log)
+
+
+def read_status(value: object) -> str | None:
+    """The status code OpenAPI wants for what a source writes (`200.0`, `'2xx'`, `'200 OK'`:
+    `'200'`, `'2XX'`, `'200'`); None when it is no status code."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip() if isinstance(value, int | str) else ""
+    match = _STATUS_TEXT.fullmatch(text)
+    if match is None:
+        return None
+    return match[1] or (f"{match[2]}XX" if match[2] else "default")
 
 
 def rooted(path: str, where: str, log: FindingLog) -> str:

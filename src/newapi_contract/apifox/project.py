@@ -31,6 +31,7 @@ _COMPONENT_NAME = re.compile(r"[A-Za-z0-9._-]+")
 _API_COLLECTIONS = ("apiCollection", "httpCollection")  # Apifox 1.0+, Apifox 1.1
 _SCHEMA_COLLECTIONS = ("schemaCollection", "dataSchemaCollection")
 _DEFINITION = "#/definitions/"
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # (the folder or API item, where its auth is), nearest first
 Parents = tuple[tuple[Any, str], ...]
 
@@ -93,6 +94,15 @@ def convert_project(
                 "not-converted",
                 f"{kind} item {item.get('name')!r} is not an HTTP API: OpenAPI has no place for it",
                 loc(),
+            )
+            continue
+        method = str(api.get("method")).strip().lower()
+        if method not in _METHODS:
+            log.add(
+                "not-converted",
+                f"API {item.get('name') or api.get('name')!r} has method {api.get('method')!r}, which "
+                "OpenAPI has no place for: it is not an HTTP API OpenAPI can hold",
+                loc("method"),
             )
             continue
         fields = _fields(api, item, folders, pointer(*api_at))
