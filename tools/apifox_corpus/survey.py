@@ -79,8 +79,9 @@ def source_operations(path: Path) -> int | None:
             1
             for item in [*paths.values(), *hooks.values()]
             if isinstance(item, dict)
-            for m in item
-            if m in METHODS
+            for m, op in item.items()
+            # a method written otherwise (`GET`) is one when it holds an operation, as the converter reads it
+            if m in METHODS or (isinstance(m, str) and m.strip().lower() in METHODS and isinstance(op, dict))
         )
     if "apifoxProject" in data or "apidogProject" in data:
         collection = data.get("apiCollection") or data.get("httpCollection") or []
