@@ -432,8 +432,19 @@ def _errors(doc: dict[str, Any], limit: int | None) -> list[tuple[str, str]]:
             found.append((at, message.strip()))
             if limit is not None and len(found) >= limit:
                 break
-    except (RecursionError, OpenAPIValidationError, ValueError, TypeError, KeyError, Unresolvable) as exc:
-        found.append(("", str(exc)))  # the validator stopped (a reference to nothing, ...)
+    except (
+        RecursionError,
+        OpenAPIValidationError,
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        AssertionError,  # its keyword checks assert shapes its schema check reported first
+        Unresolvable,
+    ) as exc:
+        found.append(
+            ("", str(exc) or type(exc).__name__)
+        )  # the validator stopped (a reference to nothing, ...)
     return found
 
 
