@@ -28,7 +28,7 @@ from newapi_contract.errors import InputError
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SUFFIXES = (".json", ".yaml", ".yml", ".md", ".txt")
 # Findings that say an operation of the source is not in the output.
-DROP_RULES = ("duplicate-operation", "operation-invalid-dropped")
+DROP_RULES = ("duplicate-operation", "operation-invalid-dropped", "operation-unreadable-dropped")
 # Why a real document may be refused: it is not an Apifox document, or nothing valid is left.
 ACCEPTED_REFUSALS = ("a Postman collection", "no operation can be made valid OpenAPI")
 # Where an operation or a native API is (a part dropped whole before conversion).

@@ -137,7 +137,7 @@ def callbacks_are_valid(callbacks: Any, schemas: dict[str, Any]) -> bool:
 
 
 def _drops_an_operation(finding: Finding) -> bool:
-    if finding.rule in ("operation-invalid-dropped", "duplicate-operation"):
+    if finding.rule in ("operation-invalid-dropped", "duplicate-operation", "operation-unreadable-dropped"):
         return True
     if finding.rule in ("not-converted", "field-not-converted"):
         return "is not an HTTP API" in finding.message or "neither an API nor a folder" in finding.message

@@ -8,13 +8,14 @@ that names the place and what was done.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from newapi_contract.errors import InputError
+from newapi_contract.errors import ContractError, Exit, InputError
 
-__all__ = ["RULES", "Conversion", "ConversionRefused", "Finding", "FindingLog", "Locator"]
+__all__ = ["RULES", "Conversion", "ConversionRefused", "ConverterFault", "Finding", "FindingLog", "Locator"]
 
 # A locator turns a path inside one Apifox object into a `where` string that points
 # into the source file (a page section like `参数.header[0]`, or a JSON pointer).
@@ -38,6 +39,8 @@ RULES: dict[str, str] = {
     "duplicate-operation": "a second operation with the same method and path is dropped",
     "duplicate-operation-id": "a repeated operationId gets a numbered suffix",
     "operation-invalid-dropped": "an operation that does not convert to valid OpenAPI is dropped",
+    "operation-unreadable-dropped": "an operation the converter itself fails on (a bug of the converter: "
+    "report it with the document) is dropped; the others are converted",
     "component-invalid-dropped": "a component that does not convert to valid OpenAPI is dropped (or, "
     "for a security scheme, kept as an explicit unknown)",
     # parameters and headers
@@ -131,6 +134,34 @@ class ConversionRefused(InputError):
     def __init__(self, message: str, findings: Sequence[Finding]) -> None:
         super().__init__(message)
         self.findings = list(findings)
+
+
+class ConverterFault(ContractError):
+    """The converter failed on a document (a bug of the converter, not of the document).
+
+    Ends `convert` and `lint` with one line naming where it failed, and exit 4 (internal
+    error), never a traceback: the document may be fine, and a CI log should say so."""
+
+    exit_code = Exit.INTERNAL
+
+    @classmethod
+    def of(cls, source: str, exc: BaseException) -> ConverterFault:
+        frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        at = f" at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else ""
+        return cls(
+            f"{source}: the converter failed on this document ({type(exc).__name__}: {exc}{at}); "
+            "a bug of the converter: please report it with the document"
+        )
+
+
+def unreadable(what: str, exc: Exception) -> str:
+    """The finding's message for a part the converter failed on."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else ""
+    return (
+        f"{what}: the converter failed on it ({type(exc).__name__}: {exc}{at}); dropped, the rest "
+        "converted (a bug of the converter: please report it with the document)"
+    )
 
 
 class FindingLog:

@@ -20,12 +20,13 @@ from newapi_contract.apifox.document import assemble, callbacks_are_valid, clean
 from newapi_contract.apifox.draft import Components, Draft, Param
 from newapi_contract.apifox.examples import MISSING, checked_example
 from newapi_contract.apifox.markdown_export import read_markdown_export
-from newapi_contract.apifox.model import FindingLog
+from newapi_contract.apifox.model import FindingLog, unreadable
 from newapi_contract.apifox.operation_rules import read_status
 from newapi_contract.apifox.project import pointer
 from newapi_contract.apifox.schemas import SchemaCleaner, child, is_noise_key
 from newapi_contract.apifox.security import Requirements, SecurityResolver, repair_scheme
 from newapi_contract.apifox.shapes import repair_shape
+from newapi_contract.errors import ContractError
 
 __all__ = [
     "ExportRead",
@@ -201,7 +202,14 @@ class _Converter:
             for method in _METHODS:
                 key = written.get(method, method)
                 if isinstance(item.get(key), dict):
-                    draft = self._draft(path, method, item[key], shared, key)
+                    try:
+                        draft = self._draft(path, method, item[key], shared, key)
+                    except ContractError:  # the time bound, or a refusal: not this operation's alone
+                        raise
+                    except Exception as exc:  # one operation the converter cannot read costs only itself
+                        what = unreadable(f"{method.upper()} {path}", exc)
+                        self.log.add("operation-unreadable-dropped", what, self.where("paths", path, key))
+                        continue
                     draft.path_fields = path_fields
                     drafts.append(draft)
         return drafts

@@ -17,13 +17,14 @@ from typing import Any
 from newapi_contract.apifox.document import assemble, clean_servers
 from newapi_contract.apifox.draft import Components, Draft
 from newapi_contract.apifox.examples import MISSING, checked_example
-from newapi_contract.apifox.model import FindingLog, Locator
+from newapi_contract.apifox.model import FindingLog, Locator, unreadable
 from newapi_contract.apifox.native_api import NativeContext, api_to_draft
 from newapi_contract.apifox.native_auth import NativeAuth
 from newapi_contract.apifox.native_extras import report_api_extras, report_unconverted
 from newapi_contract.apifox.schemas import SchemaCleaner
 from newapi_contract.apifox.shapes import repair_shape
 from newapi_contract.apifox.source import PROJECT_KEYS
+from newapi_contract.errors import ContractError
 
 __all__ = ["convert_project", "pointer"]
 
@@ -106,7 +107,14 @@ def convert_project(
             )
             continue
         fields = _fields(api, item, folders, pointer(*api_at))
-        draft = api_to_draft(api, loc, ctx, fields, (*parents, *project))
+        try:
+            draft = api_to_draft(api, loc, ctx, fields, (*parents, *project))
+        except ContractError:  # the time bound, or a refusal: not this API's fault alone
+            raise
+        except Exception as exc:  # one API the converter cannot read costs only itself
+            what = f"{str(api.get('method')).upper()} {api.get('path')}"
+            log.add("operation-unreadable-dropped", unreadable(what, exc), loc())
+            continue
         if kind == "webhook":
             draft.webhook = str(item.get("name") or api.get("name") or draft.path)
             log.add("webhook-mapped", f"webhook {draft.webhook!r} goes to the document's webhooks", loc())
