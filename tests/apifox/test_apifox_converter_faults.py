@@ -73,7 +73,7 @@ def test_a_fault_elsewhere_is_one_line_and_exit_4(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     def broken(*_args, **_kwargs):
-        raise KeyError("servers")
+        raise ValueError("servers\n  in two lines")
 
     monkeypatch.setattr(openapi_export, "assemble", broken)
     source = tmp_path / "e.json"
@@ -81,6 +81,6 @@ def test_a_fault_elsewhere_is_one_line_and_exit_4(
     assert main([command, str(source)]) == 4
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert "e.json: the converter failed on this document (KeyError: 'servers' at " in err
+    assert "e.json: the converter failed on this document (ValueError: servers in two lines at " in err
     with pytest.raises(ConverterFault):
         convert_text(source.read_text(), "e.json")

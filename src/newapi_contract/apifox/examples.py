@@ -13,7 +13,7 @@ from typing import Any
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+from jsonschema.exceptions import SchemaError, UnknownType
 from referencing.exceptions import Unresolvable
 
 from newapi_contract.apifox.model import FindingLog
@@ -137,7 +137,7 @@ def _mismatch(value: Any, schema: Any, schemas: dict[str, Any]) -> str | None:
         if not jsonschema_rs.meta.is_valid(root):  # the fast meta-schema check (2020-12)
             return None
         error = next(iter(Draft202012Validator(root).iter_errors(value)), None)
-    except (SchemaError, Unresolvable, RecursionError):
+    except (SchemaError, UnknownType, Unresolvable, RecursionError, TypeError):
         return None  # an unusable schema is reported by the document validation
     if error is None:
         return None

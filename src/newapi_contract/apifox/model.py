@@ -148,8 +148,9 @@ class ConverterFault(ContractError):
     def of(cls, source: str, exc: BaseException) -> ConverterFault:
         frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
         at = f" at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else ""
+        said = " ".join(str(exc).split())[:200]
         return cls(
-            f"{source}: the converter failed on this document ({type(exc).__name__}: {exc}{at}); "
+            f"{source}: the converter failed on this document ({type(exc).__name__}: {said}{at}); "
             "a bug of the converter: please report it with the document"
         )
 
@@ -158,8 +159,9 @@ def unreadable(what: str, exc: Exception) -> str:
     """The finding's message for a part the converter failed on."""
     frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     at = f" at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else ""
+    said = " ".join(str(exc).split())[:200]
     return (
-        f"{what}: the converter failed on it ({type(exc).__name__}: {exc}{at}); dropped, the rest "
+        f"{what}: the converter failed on it ({type(exc).__name__}: {said}{at}); dropped, the rest "
         "converted (a bug of the converter: please report it with the document)"
     )
 

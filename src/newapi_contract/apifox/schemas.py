@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import jsonschema_rs
-from jsonschema.exceptions import SchemaError, ValidationError
+from jsonschema.exceptions import SchemaError, UnknownType, ValidationError
 from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from referencing.exceptions import Unresolvable
 
@@ -297,7 +297,7 @@ def _default_error(schema: dict[str, Any], value: Any) -> ValidationError | None
         return next(
             iter(OAS31Validator(schema, format_checker=oas31_format_checker).iter_errors(value)), None
         )
-    except (SchemaError, Unresolvable, ValidationError, RecursionError):
+    except (SchemaError, UnknownType, Unresolvable, ValidationError, RecursionError, TypeError):
         return None
 
 
@@ -345,9 +345,10 @@ def _read_as_json_schema(key: Any, value: Any) -> Any:
     if key == "type":
         names = value if isinstance(value, list) else [value]
         read = [_type_name(n) for n in names]
-        if any(r is None for r in read) or len(set(read)) < len(read):
+        if not read or any(r is None for r in read) or len(set(read)) < len(read):
             return MISSING
-        return read if isinstance(value, list) else read[0]
+        said = read if isinstance(value, list) else read[0]
+        return MISSING if said == value else said  # nothing to read otherwise: not a repair
     if not isinstance(value, str):
         return MISSING
     text = value.strip()
