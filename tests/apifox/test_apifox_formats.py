@@ -261,3 +261,34 @@ def test_an_info_without_its_version_says_only_that() -> None:
         "`info` without version: the version is 1.0.0",
         "v.json: /info",
     )
+
+
+def _html_export(spec: object) -> str:
+    # The shape of Apidog's HTML export (Swagger UI's static bundle, the spec inline), minus its
+    # 2 MB of inlined CSS and JavaScript.
+    return (
+        '<!-- HTML for static distribution bundle build -->\n<!DOCTYPE html>\n<html lang="en-US">\n'
+        "  <head><title>API Documentation - Apidog</title>\n"
+        "    <script>var x = {spec: {broken};</script></head>\n"  # not the spec: skipped
+        '  <body><div id="swagger-ui"></div>\n    <script>\n      window.onload = function() {\n'
+        "        const ui = SwaggerUIBundle({\n"
+        f"          spec: {json.dumps(spec, ensure_ascii=False)},\n"
+        "          dom_id: '#swagger-ui',\n        })\n      }\n    </script>\n  </body>\n</html>\n"
+    )
+
+
+def test_an_html_export_is_read_through_the_spec_it_holds_inline() -> None:
+    # Apidog (and Apifox) export HTML too; two real ones (244 and 25 operations) were refused
+    # as an unknown format.
+    conversion = convert_text(_html_export(EXPORT_30), "Default module.html")
+    validate(conversion.document)
+    assert list(conversion.document["paths"]) == ["/api/token/"]
+    first = conversion.findings[0]
+    assert (first.rule, first.where) == ("html-export-read", "Default module.html:10")
+
+
+def test_an_html_page_without_an_inline_spec_is_refused_in_one_line() -> None:
+    with pytest.raises(InputError, match="an HTML page without an inline OpenAPI spec"):
+        convert_text(
+            "<!DOCTYPE html>\n<html><body>SwaggerUIBundle({url: 'a.json'})</body></html>\n", "a.html"
+        )

@@ -69,6 +69,12 @@ def _convert(text: str, source: str) -> Conversion:
         early.add(
             "yaml-duplicate-key", f"key {key!r} appears again: the last value is read", f"{source}:{line}"
         )
+    if parsed.html_line is not None:
+        early.add(
+            "html-export-read",
+            "an HTML export: the spec it holds inline is read (locations below are in that spec)",
+            f"{source}:{parsed.html_line}",
+        )
     try:
         if parsed.kind == "apifox-page":
             doc, log = convert_page(parsed.content, source)

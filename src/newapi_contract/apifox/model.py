@@ -96,6 +96,7 @@ RULES: dict[str, str] = {
     "not-converted": "a part of the source OpenAPI has no place for (test cases, mocks, docs, ...)",
     "webhook-mapped": "an Apifox webhook becomes an entry of the document's `webhooks`",
     "markdown-export-read": "an operation read from the tables and code blocks of a Markdown export",
+    "html-export-read": "an HTML export (Swagger UI): the OpenAPI spec it holds inline is read",
     "component-conflict": "blocks of one Markdown page define a component differently: the first is kept",
     "field-not-converted": "a field the converter has no place for in OpenAPI",
 }
