@@ -8,8 +8,9 @@ SOURCE, the plain contract goes to --out (or stdout) and the effective one to
 each missing or stale file. lint SOURCE: the findings, one a line or as JSON.
 
 SOURCE may be an Apifox endpoint page, a native Apifox or Apidog project export, an
-OpenAPI export (JSON or YAML), a Markdown page of an Apifox documentation site, or
-Apifox's Markdown export of a project. When no valid OpenAPI with the source's
+OpenAPI 3.0/3.1 or Swagger 2.0 export (JSON or YAML), an HTML export (Swagger UI with
+the spec inline), a Markdown page of an Apifox documentation site, or Apifox's Markdown
+export of a project. When no valid OpenAPI with the source's
 operations can be made of it, or a bound is passed (size, aliases, depth, time), both
 commands exit 2 with one line on stderr; lint (and convert --lint) still print the
 findings made up to that point.
