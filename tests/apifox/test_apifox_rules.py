@@ -363,3 +363,37 @@ def test_a_status_code_repaired_onto_one_already_there_is_dropped_by_name() -> N
     conversion = convert_text(json.dumps(export), "e.json")
     assert conversion.document["paths"]["/x"]["get"]["responses"] == {"200": {"description": "a"}}
     assert rules(conversion) == ["duplicate-response", "malformed-part-dropped"]
+
+
+def test_apifox_variables_in_server_urls_become_server_variables() -> None:
+    # A real Apidog export's servers were https://{{subdomain}}.daftra.com/...: valid to the
+    # spec validator, but no URL template (schemathesis refused every operation).
+    servers = [
+        {"url": "https://{{subdomain}}.example.com/api2"},
+        {"url": "{scheme}://h/{v}", "variables": {"scheme": {"enum": ["http", "https"]}}},
+    ]
+    export = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}, "servers": servers}
+    conversion = convert_text(json.dumps(export), "e.json")
+    got = conversion.document["servers"]
+    assert got[0]["url"] == "https://{subdomain}.example.com/api2"
+    assert got[0]["variables"]["subdomain"]["default"] == "subdomain"  # a placeholder, said so
+    assert got[1]["variables"]["scheme"] == {
+        "enum": ["http", "https"],
+        "default": "http",
+        "description": "Variable scheme of the server URL (its default is a placeholder)",
+    }
+    assert got[1]["variables"]["v"]["default"] == "v"
+    assert rules(conversion) == ["server-variable-templated"] * 2
+    # A native environment gives the value its variables have.
+    env = {
+        "name": "dev",
+        "baseUrl": "{{host}}/api",
+        "variables": [{"name": "host", "value": "http://127.0.0.1:3000"}],
+    }
+    conversion = convert_text(native_project({"method": "get", "path": "/a"}, environments=[env]), "p.json")
+    (server,) = conversion.document["servers"]
+    assert server == {
+        "url": "{host}/api",
+        "description": "dev",
+        "variables": {"host": {"default": "http://127.0.0.1:3000"}},
+    }

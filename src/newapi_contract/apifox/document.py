@@ -63,6 +63,8 @@ _OPERATION_POINTER = re.compile(
     r"/paths/[^/]+/(?:get|put|post|delete|options|head|patch|trace)$|Collection/(?:\d+/(?:items|children)/)*\d+$"
 )
 _QUOTED = re.compile(r"'([^']*)'")
+_APIFOX_VARIABLE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+_URL_VARIABLE = re.compile(r"\{([^{}]+)\}")
 
 
 def clean_servers(servers: list[tuple[Any, str]], log: FindingLog) -> list[dict[str, Any]]:
@@ -71,10 +73,37 @@ def clean_servers(servers: list[tuple[Any, str]], log: FindingLog) -> list[dict[
     for server, where in servers:
         url = server.get("url") if isinstance(server, dict) else None
         if isinstance(url, str) and _SERVER_URL.match(url):
-            kept.append(server)
+            kept.append(_with_variables(server, where, log))
         else:
             log.add("malformed-server-dropped", f"server URL {url!r} is not a URL: dropped", where)
     return kept
+
+
+def _with_variables(server: dict[str, Any], where: str, log: FindingLog) -> dict[str, Any]:
+    """A server whose URL is a template OpenAPI reads: an Apifox variable (`{{subdomain}}`) as
+    `{subdomain}`, and each variable with its `default` (what the export says, else its name)."""
+    url = _APIFOX_VARIABLE.sub(lambda m: "{" + m[1] + "}", server["url"])
+    names = list(dict.fromkeys(_URL_VARIABLE.findall(url)))
+    given: dict[str, Any] = server["variables"] if isinstance(server.get("variables"), dict) else {}
+    if url == server["url"] and all(isinstance(given.get(n), dict) and "default" in given[n] for n in names):
+        return server
+    variables = dict(given)
+    added = []
+    for name in names:
+        entry = dict(variables[name]) if isinstance(variables.get(name), dict) else {}
+        if "default" not in entry:
+            enum = entry.get("enum")
+            entry["default"] = str(enum[0]) if isinstance(enum, list) and enum else name
+            entry.setdefault(
+                "description", f"Variable {name} of the server URL (its default is a placeholder)"
+            )
+            added.append(f"{name} (default {entry['default']!r})")
+        variables[name] = entry
+    said = f"server URL {server['url']!r}" + (f" read as {url!r}" if url != server["url"] else "")
+    log.add(
+        "server-variable-templated", said + (f"; {', '.join(added)} given a default" if added else ""), where
+    )
+    return {**server, "url": url, "variables": variables}
 
 
 def assemble(

@@ -83,6 +83,8 @@ RULES: dict[str, str] = {
     # documents
     "apifox-noise-dropped": "Apifox editor fields (x-apifox-orders, mock, ...) are dropped",
     "malformed-server-dropped": "a server whose URL is not a URL is dropped",
+    "server-variable-templated": "an Apifox variable in a server URL (`{{host}}`) becomes an OpenAPI "
+    "server variable; a variable without a default gets one (the export's value, else a placeholder)",
     "openapi-version-upgraded": "an OpenAPI 3.0 document is rewritten as 3.1",
     "swagger-upgraded": "a Swagger 2.0 document is read as the OpenAPI 3.0 document it states",
     "openapi-header-completed": "a document without its `openapi` version or `info` title and version "

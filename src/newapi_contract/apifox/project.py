@@ -296,8 +296,28 @@ def _servers(data: dict[str, Any], label: str) -> list[tuple[dict[str, Any], str
                 continue
             seen.add(url if isinstance(url, str) else "")
             where = f"{label}: {pointer('environments', i)}/{at}"
-            servers.append(({"url": url, "description": name}, where))
+            server: dict[str, Any] = {"url": url, "description": name}
+            known = _variable_values(env, url)
+            if known:  # what the environment gives a variable the URL names
+                server["variables"] = {k: {"default": v} for k, v in known.items()}
+            servers.append((server, where))
     return servers
+
+
+def _variable_values(env: dict[str, Any], url: Any) -> dict[str, str]:
+    """The values an environment gives the Apifox variables (`{{name}}`) a URL names."""
+    if not isinstance(url, str) or "{{" not in url:
+        return {}
+    values: dict[str, str] = {}
+    listed: list[Any] = env["variables"] if isinstance(env.get("variables"), list) else []
+    for variable in listed:
+        if not isinstance(variable, dict):
+            continue
+        value = variable.get("value") or variable.get("initialValue")
+        name = str(variable.get("name") or "")
+        if name and isinstance(value, str) and value and "{{" + name + "}}" in url.replace(" ", ""):
+            values[name] = value
+    return values
 
 
 def _definitions(
