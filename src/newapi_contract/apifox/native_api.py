@@ -23,7 +23,7 @@ from newapi_contract.apifox.model import FindingLog, Locator
 from newapi_contract.apifox.native_auth import NativeAuth
 from newapi_contract.apifox.native_extras import callbacks_of
 from newapi_contract.apifox.operation_rules import read_status
-from newapi_contract.apifox.schemas import SchemaCleaner, is_noise_key
+from newapi_contract.apifox.schemas import SchemaCleaner, child, is_noise_key
 
 __all__ = ["NativeContext", "api_to_draft"]
 
@@ -255,7 +255,7 @@ def _request_body(body: dict[str, Any], loc: Locator, ctx: NativeContext) -> dic
         return None
     media_type = _media_type(kind)
     if media_type in _FORM_TYPES:
-        schema = _form_schema(body.get("parameters") or [])
+        schema = _form_schema(body.get("parameters") or [], loc, ctx)
     elif media_type.startswith("text/"):
         schema = {"type": "string"}
     media: dict[str, Any] = {"schema": schema}
@@ -297,25 +297,39 @@ def _examples(
     return out
 
 
-def _form_schema(fields: list[dict[str, Any]]) -> dict[str, Any]:
+def _form_schema(fields: list[dict[str, Any]], loc: Locator, ctx: NativeContext) -> dict[str, Any]:
+    """Form fields as an object schema: each field's type (or its own schema), description and
+    example; a field disabled in Apifox, or without a name, is named when dropped."""
     properties: dict[str, Any] = {}
-    for entry in fields:
+    required: list[str] = []
+    for i, entry in enumerate(fields):
+        where = loc("requestBody", "parameters", i)
         name = str(entry.get("name") or "")
         if not name:
+            ctx.log.add("parameter-unnamed-dropped", "form field without a name dropped", where)
+            continue
+        if entry.get("enable") is False:
+            ctx.log.add("parameter-disabled-dropped", f"form field {name!r} is disabled in Apifox", where)
             continue
         kind = entry.get("type")
-        prop: dict[str, Any] = (
-            {"type": "string", "contentMediaType": "application/octet-stream"}
-            if kind == "file"
-            else {"type": kind if kind in _PARAM_TYPES else "string"}
-        )
+        prop: dict[str, Any]
+        if kind == "file":
+            prop = {"type": "string", "contentMediaType": "application/octet-stream"}
+        elif isinstance(entry.get("schema"), dict):
+            prop = dict(ctx.cleaner.clean(entry["schema"], child(where, "schema")) or {})
+        else:
+            prop = {"type": kind if kind in _PARAM_TYPES else "string"}
         if entry.get("description"):
             prop["description"] = entry["description"]
+        example = next((entry[k] for k in ("example", "sampleValue") if entry.get(k) not in (None, "")), None)
+        if example is not None and kind != "file":  # a file's example is a file name, not its content
+            prop["example"] = example
         properties[name] = prop
-    required = [str(f["name"]) for f in fields if f.get("required") and f.get("name")]
+        if entry.get("required") and name not in required:
+            required.append(name)
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
-        schema["required"] = sorted(set(required), key=required.index)
+        schema["required"] = required
     return schema
 
 
