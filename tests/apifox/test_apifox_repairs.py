@@ -226,3 +226,23 @@ def test_schema_keywords_written_as_other_tools_write_them_are_read_as_json_sche
     assert got["maxLength"] == {"type": "string"}
     assert rules(conversion).count("schema-keyword-coerced") == 10
     assert rules(conversion).count("schema-keyword-invalid") == 4
+
+
+def test_a_repair_inside_a_native_api_after_assembly_names_the_api_it_belongs_to() -> None:
+    # Native parts have no pointer in the converted document's terms: the finding names the
+    # converted place, and (so that a reader can find it in the source) the API's pointer.
+    params = {
+        "query": [
+            {
+                "name": "status",
+                "type": "array",
+                "example": ["a,b"],
+                "schema": {"type": "array", "items": {"enum": ["a", "b"]}},
+            }
+        ]
+    }
+    conversion = convert_api(parameters=params)
+    (dropped,) = [f for f in conversion.findings if f.rule == "schema-example-invalid"]
+    assert dropped.where == (
+        "t.json: /paths/~1x/get/parameters/0/example (as converted, of the API at /apiCollection/0/items/0/api)"
+    )
