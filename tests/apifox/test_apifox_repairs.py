@@ -244,5 +244,6 @@ def test_a_repair_inside_a_native_api_after_assembly_names_the_api_it_belongs_to
     conversion = convert_api(parameters=params)
     (dropped,) = [f for f in conversion.findings if f.rule == "schema-example-invalid"]
     assert dropped.where == (
-        "t.json: /paths/~1x/get/parameters/0/example (as converted, of the API at /apiCollection/0/items/0/api)"
+        "t.json: /paths/~1x/get/parameters/0/example "
+        "(as converted, of the API at /apiCollection/0/items/0/api)"
     )
