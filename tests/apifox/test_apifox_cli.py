@@ -120,7 +120,8 @@ def test_lint_json(capsys) -> None:
         (b"hello\nworld\n", "unknown format"),
         (b"\xff\xfe\x00", "not UTF-8"),
         (b'{"apifoxProject": "1.0.0", "apiCollection": 5}', "/apiCollection: 5 is not of type"),
-        (b'{"swagger": "2.0"}', "Swagger 2.0 is not supported"),
+        (b'{"swagger": "2.0", "info": {}}', "'paths' is a required property"),
+        (b'{"swagger": "1.2", "paths": {}}', "Swagger 1.2 is not supported"),
     ],
 )
 @pytest.mark.parametrize("command", ["convert", "lint"])
@@ -173,7 +174,7 @@ def test_lint_reports_what_convert_did_also_when_the_output_is_refused(tmp_path,
         ("api.yaml", "openapi: 3.0.1\npaths:\n  /x: [get\n", "malformed YAML at line 3"),
         ("page.md", "# T\n\n```yaml\nopenapi: 3.0.1\npaths: [\n```\n", "without a readable spec block"),
         ("notes.md", "# Notes\n\nprose only\n", "unknown format"),
-        ("v2.yaml", "swagger: '2.0'\npaths: {}\n", "Swagger 2.0 is not supported"),
+        ("v2.yaml", "swagger: '2.0'\npaths: []\n", "/paths: [] is not of type 'object'"),
     ],
 )
 def test_bad_yaml_and_markdown_input_is_one_line_exit_2(tmp_path, capsys, name, content, message) -> None:
@@ -194,3 +195,14 @@ def test_convert_reads_a_markdown_page_to_stdout(tmp_path, capsys) -> None:
     assert main(["convert", str(source)]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["info"]["title"] == "列表" and list(doc["paths"]) == ["/x"]
+
+
+def test_findings_as_json_beside_written_files_are_one_json_document(tmp_path, capsys) -> None:
+    # `convert SOURCE --out F --lint --format json` printed "wrote F" before the JSON on stdout.
+    out = tmp_path / "o.json"
+    source = str(DATA / "gfcli-2021.apifox.json")
+    assert main(["convert", source, "--out", str(out), "--lint", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert any(f["rule"] == "path-leading-slash" for f in json.loads(captured.out))
+    assert captured.err.startswith("wrote ")
+    assert json.loads(out.read_text())["openapi"] == "3.1.0"

@@ -209,3 +209,86 @@ def test_a_page_holding_a_native_project_converts_it() -> None:
 def test_a_page_without_any_spec_is_an_unknown_format() -> None:
     with pytest.raises(InputError, match="unknown format"):
         convert_text("# Notes\n\nJust prose.\n\n```python\nprint(1)\n```\n", "notes.md")
+
+
+@pytest.mark.parametrize("as_yaml", [False, True])
+def test_an_export_whose_header_was_cut_off_is_read_as_openapi_and_says_so(as_yaml: bool) -> None:
+    # A real Apidog export ("Default module.openapi.json") held only `paths`: it was
+    # refused as an unknown format, its 11 operations lost.
+    data = {"paths": EXPORT_30["paths"]}
+    text = yaml_text(data) if as_yaml else json.dumps(data)
+    conversion = convert_text(text, "cut.json")
+    validate(conversion.document)
+    assert list(conversion.document["paths"]) == ["/api/token/"]
+    assert conversion.document["info"] == {"title": "cut.json", "version": "1.0.0"}
+    completed = [f for f in conversion.findings if f.rule == "openapi-header-completed"]
+    assert [f.message.split(":")[0] for f in completed] == [
+        "no `openapi` version",
+        "`info` without title and version",
+    ]
+    assert "read as OpenAPI 3.0.1" in completed[0].message  # Apifox's default export
+
+
+def test_a_cut_export_that_uses_what_only_31_has_is_read_as_31() -> None:
+    get = {
+        "responses": {
+            "200": {
+                "description": "d",
+                "content": {"application/json": {"schema": {"type": ["string", "null"]}}},
+            }
+        }
+    }
+    conversion = convert_text(
+        json.dumps({"info": {"title": "t", "version": "2"}, "paths": {"/a": {"get": get}}}), "c.json"
+    )
+    assert [f.message for f in conversion.findings] == ["no `openapi` version: read as OpenAPI 3.1.0"]
+
+
+@pytest.mark.parametrize(
+    "data", [{"paths": {}}, {"paths": {"/a": {"summary": "no operation"}}}, {"paths": []}]
+)
+def test_paths_without_any_operation_are_still_no_known_format(data: dict) -> None:
+    with pytest.raises(InputError, match="unknown format"):
+        convert_text(json.dumps(data), "p.json")
+
+
+def test_an_info_without_its_version_says_only_that() -> None:
+    data = {**EXPORT_30, "info": {"title": "默认模块", "version": ""}}
+    conversion = convert_text(json.dumps(data), "v.json")
+    assert conversion.document["info"]["version"] == "1.0.0"
+    (completed,) = [f for f in conversion.findings if f.rule == "openapi-header-completed"]
+    assert (completed.message, completed.where) == (
+        "`info` without version: the version is 1.0.0",
+        "v.json: /info",
+    )
+
+
+def _html_export(spec: object) -> str:
+    # The shape of Apidog's HTML export (Swagger UI's static bundle, the spec inline), minus its
+    # 2 MB of inlined CSS and JavaScript.
+    return (
+        '<!-- HTML for static distribution bundle build -->\n<!DOCTYPE html>\n<html lang="en-US">\n'
+        "  <head><title>API Documentation - Apidog</title>\n"
+        "    <script>var x = {spec: {broken};</script></head>\n"  # not the spec: skipped
+        '  <body><div id="swagger-ui"></div>\n    <script>\n      window.onload = function() {\n'
+        "        const ui = SwaggerUIBundle({\n"
+        f"          spec: {json.dumps(spec, ensure_ascii=False)},\n"
+        "          dom_id: '#swagger-ui',\n        })\n      }\n    </script>\n  </body>\n</html>\n"
+    )
+
+
+def test_an_html_export_is_read_through_the_spec_it_holds_inline() -> None:
+    # Apidog (and Apifox) export HTML too; two real ones (244 and 25 operations) were refused
+    # as an unknown format.
+    conversion = convert_text(_html_export(EXPORT_30), "Default module.html")
+    validate(conversion.document)
+    assert list(conversion.document["paths"]) == ["/api/token/"]
+    first = conversion.findings[0]
+    assert (first.rule, first.where) == ("html-export-read", "Default module.html:10")
+
+
+def test_an_html_page_without_an_inline_spec_is_refused_in_one_line() -> None:
+    with pytest.raises(InputError, match="an HTML page without an inline OpenAPI spec"):
+        convert_text(
+            "<!DOCTYPE html>\n<html><body>SwaggerUIBundle({url: 'a.json'})</body></html>\n", "a.html"
+        )

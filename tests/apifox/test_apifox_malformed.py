@@ -114,3 +114,21 @@ def test_wrong_types_in_fields(which: str, data: st.DataObject, value: Any) -> N
 )
 def test_page_like_text(tokens: list[str]) -> None:
     converts_or_refuses("title\nDELETE /x\n概览\n" + "".join(tokens))
+
+
+def test_a_part_the_validator_trips_on_costs_only_itself() -> None:
+    # Found by mutating real documents: openapi-spec-validator asserts a media type map's
+    # keys are text, and `content: [null]` made it raise AssertionError (a traceback).
+    bad = {"responses": {"200": {"description": "d", "content": [None]}}}
+    ok = {"responses": {"200": {"description": "d"}}}
+    text = json.dumps(
+        {
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/a": {"get": bad, "post": ok}},
+        }
+    )
+    conversion = convert_text(text, "c.json")
+    validate(conversion.document)
+    assert conversion.document["paths"]["/a"]["get"]["responses"] == {"200": {"description": "d"}}
+    assert [f.rule for f in conversion.findings] == ["malformed-part-dropped"]

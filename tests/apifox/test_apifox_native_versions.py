@@ -129,3 +129,58 @@ def test_a_postman_collection_is_refused_in_one_line_saying_what_it_is() -> None
         assert "Postman collection" in str(exc) and "\n" not in str(exc)
     else:
         raise AssertionError("a Postman collection was converted")
+
+
+def test_a_response_referring_to_a_shared_one_is_a_reference_to_it() -> None:
+    # Apidog exports write a shared response in an API as {id, name, referencedResponseId}
+    # (no code); the shared one in `responseCollection` carries `_status_code` (Apidog) or
+    # `code`. 38 such responses of a real export were dropped as "status code 'None'".
+    shared = [
+        {
+            "_databaseId": 7,
+            "id": "7",
+            "name": "Unauthorized",
+            "_code": 401,
+            "_status_code": "401",
+            "contentType": "json",
+            "jsonSchema": {"type": "object", "properties": {"message": {"type": "string"}}},
+            "responseExamples": [
+                {"name": "Example 1", "responseId": 7, "data": '{\r\n "message": "no"\r\n}'}
+            ],
+        },
+        {"id": 8, "name": "Bad Request", "code": "400", "jsonSchema": {"type": "object"}},
+    ]
+    responses = [
+        # Apifox also names a response's own id as the one it refers to: it stays itself
+        {"id": "1", "code": 200, "name": "OK", "jsonSchema": {"type": "object"}, "referencedResponseId": 1},
+        {"id": "7", "name": "Unauthorized", "referencedResponseId": 7},
+        {"id": "8", "name": "Bad Request", "referencedResponseId": 8},
+        {"id": "9", "name": "Gone", "referencedResponseId": 9},
+        # a shared response the export left out, but whose code the API states: kept, said
+        {"id": "10", "code": 404, "referencedResponseId": 10},
+    ]
+    examples = [{"name": "mine", "responseId": "7", "data": "{}"}]
+    text = native_project(
+        {"method": "get", "path": "/x", "responses": responses, "responseExamples": examples},
+        responseCollection=[{"name": "Root", "items": shared}],
+    )
+    conversion = convert_text(text, "p.json")
+    validate(conversion.document, "p.json")
+    got = conversion.document["paths"]["/x"]["get"]["responses"]
+    assert got["200"]["content"] == {"application/json": {"schema": {"type": "object"}}}
+    assert got["404"] == {"description": "Response", "x-source-response": {"id": "10"}}
+    assert got["401"] == {"$ref": "#/components/responses/Unauthorized"}
+    assert got["400"] == {"$ref": "#/components/responses/response-8"}
+    shared_out = conversion.document["components"]["responses"]["Unauthorized"]
+    assert shared_out["content"]["application/json"]["examples"] == {
+        "Example 1": {"value": {"message": "no"}}
+    }
+    said = {f.message for f in conversion.findings if f.rule == "dangling-ref-removed"}
+    assert said == {
+        "response refers to shared response '9', which the project does not define, "
+        "and has no status code of its own: dropped",
+        "response refers to shared response '10', which the project does not define: "
+        "kept as a 404 response without a body",
+    }
+    said = {f.rule: f.message for f in conversion.findings}
+    assert "belongs to a shared response" in said["example-unattached"]

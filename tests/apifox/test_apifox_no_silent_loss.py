@@ -275,7 +275,11 @@ def test_a_content_type_response_header_is_named_when_dropped() -> None:
 def test_a_schema_keyword_json_schema_rejects_is_dropped_by_name() -> None:
     schema = {
         "type": "object",
-        "properties": {"n": {"type": "int"}, "m": {"type": "integer", "default": "x"}, "p": {"pattern": "["}},
+        "properties": {
+            "n": {"type": "integer||array"},
+            "m": {"type": "integer", "default": "x"},
+            "p": {"pattern": "["},
+        },
     }
     conversion = convert_api(responses=[{**RESPONSE, "jsonSchema": schema}])
     validate(conversion.document)
@@ -366,3 +370,28 @@ def test_what_a_project_holds_beside_http_apis_is_named() -> None:
     assert conversion.document["components"]["responses"]["response-5"]["description"] == "记录不存在"
     where = {f.where for f in conversion.findings if f.rule in ("field-not-converted", "not-converted")}
     assert where == {"t.json: /socketCollection", "t.json: /apiCollection/0/items/1"}
+
+
+def test_form_fields_keep_their_examples_and_schemas_and_are_named_when_dropped() -> None:
+    # Native form fields lost their examples and own schemas in silence, and a disabled or
+    # unnamed field was kept, or dropped, without a word.
+    fields = [
+        {"name": "username", "type": "string", "required": True, "example": "alice", "description": "登录名"},
+        {"name": "age", "type": "integer", "schema": {"type": "integer", "minimum": 0}, "example": 3},
+        {"name": "avatar", "type": "file", "example": "a.png"},
+        {"name": "old", "type": "string", "enable": False},
+        {"name": "", "type": "string"},
+    ]
+    conversion = convert_api(method="post", requestBody={"type": "multipart/form-data", "parameters": fields})
+    validate(conversion.document)
+    _path, operation = only_operation(conversion)
+    schema = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert schema["properties"] == {
+        "username": {"type": "string", "description": "登录名", "example": "alice"},
+        "age": {"type": "integer", "minimum": 0, "example": 3},
+        "avatar": {"type": "string", "contentMediaType": "application/octet-stream"},
+    }
+    assert schema["required"] == ["username"]
+    said = {f.rule: f.where for f in conversion.findings}
+    assert said["parameter-disabled-dropped"].endswith("/requestBody/parameters/3")
+    assert said["parameter-unnamed-dropped"].endswith("/requestBody/parameters/4")

@@ -3,7 +3,8 @@
 Runs over the committed documents (tests/data/apifox, see NOTICE.md) and, when
 NEWAPI_APIFOX_CORPUS names a folder, every document in it (fetch them with
 `python -m tools.apifox_corpus.fetch DIR`; tools/apifox_corpus/sources.yaml lists them).
-Per document: the output is valid (the converter's own validation), the operations
+Per document: the output is valid (the converter's own validation) and schemathesis loads
+every operation of it (the suite's generated layer reads contracts with it), the operations
 of the source (counted independently, see tools/apifox_corpus/survey.py) are all in
 the output or each named by a finding, and a refusal is one line for an accepted reason.
 """
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from apifox_docs import DATA
+from schemathesis.core.result import Err
+from schemathesis.openapi import from_dict
 
 from newapi_contract.apifox.document import validate
 from tools.apifox_corpus.survey import ACCEPTED_REFUSALS, corpus_documents, survey_one
@@ -31,6 +34,11 @@ def _check(path: Path) -> None:
         assert any(reason in outcome.refused for reason in ACCEPTED_REFUSALS), outcome.refused
         return
     validate(conversion.document, path.name)
+    # The suite's generated layer reads contracts with schemathesis: every operation loads.
+    unloadable = [r.err() for r in from_dict(conversion.document).get_all_operations() if isinstance(r, Err)]
+    assert not unloadable, (
+        f"{path.name}: {len(unloadable)} operation(s) schemathesis cannot load: {unloadable[0]}"
+    )
     assert outcome.source_operations is not None, f"{path.name}: a format the survey cannot count"
     # Every operation of the source is in the output, or a finding names it.
     assert outcome.operations + outcome.dropped == outcome.source_operations, outcome

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 import pytest
-from apifox_docs import convert_api, rules
+from apifox_docs import convert_api, only_operation, rules
 
 from newapi_contract.apifox import ConversionRefused, convert_text
 from newapi_contract.apifox.component_names import valid_name
@@ -193,3 +193,57 @@ def test_text_that_reads_as_the_number_or_boolean_its_schema_wants_is_read_so() 
     assert got[0]["example"] == 2 and got[1]["schema"]["default"] is True and "example" not in got[2]
     assert rules(conversion).count("example-coerced") == 2
     assert rules(conversion).count("schema-example-invalid") == 1
+
+
+def test_schema_keywords_written_as_other_tools_write_them_are_read_as_json_schema_says() -> None:
+    # A real Apidog export wrote 133 `maxLength: "255"` and types `double`, `date-time`,
+    # `["double", "null"]`: each was dropped, the property left without a type.
+    properties = {
+        "name": {"type": "string", "maxLength": "255", "minLength": " 1 "},
+        "price": {"type": "double", "minimum": "0", "multipleOf": "0.01"},
+        "rate": {"type": ["double", "null"]},
+        "at": {"type": "date-time", "format": "date-time"},
+        "id": {"type": "Int64"},
+        "tags": {"type": "array", "uniqueItems": "true"},
+        "odd": {"type": "integer||array", "maxLength": "-1"},
+        "none": {"type": []},  # found by a fuzz: once read "as itself" for ever
+        "bad": {"type": {"type": None}},
+        "maxLength": {"type": "String"},  # a property named like a keyword is still a property
+    }
+    conversion = convert_api(
+        responses=[{"id": 1, "code": 200, "jsonSchema": {"type": "object", "properties": properties}}]
+    )
+    validate(conversion.document, "t.json")
+    _path, operation = only_operation(conversion)
+    got = operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+    assert got["name"] == {"type": "string", "maxLength": 255, "minLength": 1}
+    assert got["price"] == {"type": "number", "minimum": 0, "multipleOf": 0.01, "format": "double"}
+    assert got["rate"] == {"type": ["number", "null"], "format": "double"}
+    assert got["at"] == {"type": "string", "format": "date-time"}
+    assert got["id"] == {"type": "integer", "format": "int64"}
+    assert got["tags"] == {"type": "array", "uniqueItems": True}
+    assert got["odd"] == got["none"] == got["bad"] == {}  # nothing readable: dropped, as before
+    assert got["maxLength"] == {"type": "string"}
+    assert rules(conversion).count("schema-keyword-coerced") == 10
+    assert rules(conversion).count("schema-keyword-invalid") == 4
+
+
+def test_a_repair_inside_a_native_api_after_assembly_names_the_api_it_belongs_to() -> None:
+    # Native parts have no pointer in the converted document's terms: the finding names the
+    # converted place, and (so that a reader can find it in the source) the API's pointer.
+    params = {
+        "query": [
+            {
+                "name": "status",
+                "type": "array",
+                "example": ["a,b"],
+                "schema": {"type": "array", "items": {"enum": ["a", "b"]}},
+            }
+        ]
+    }
+    conversion = convert_api(parameters=params)
+    (dropped,) = [f for f in conversion.findings if f.rule == "schema-example-invalid"]
+    assert dropped.where == (
+        "t.json: /paths/~1x/get/parameters/0/example "
+        "(as converted, of the API at /apiCollection/0/items/0/api)"
+    )

@@ -23,6 +23,18 @@ from newapi_contract.apifox import RULES, convert_text
         ("/a/1/", "/a/{id}", ["path-trailing-slash", "path-hardcoded-id"]),
         ("/", "/", []),
         ("/v1/models", "/v1/models", []),
+        # Apifox variables and `:id` segments are path parameters (an Apidog export wrote 30 so)
+        (
+            "/brand/{{id}}/{{format}}",
+            "/brand/{id}/{format}",
+            ["path-variable-templated", *["path-parameter-undeclared"] * 2],
+        ),
+        ("/e-{{ wid }}/x", "/e-{wid}/x", ["path-variable-templated", "path-parameter-undeclared"]),
+        ("/u/{{id}}/{id}", "/u/{id2}/{id}", ["path-variable-templated", *["path-parameter-undeclared"] * 2]),
+        ("/blog/:blogId", "/blog/{blogId}", ["path-variable-templated", "path-parameter-undeclared"]),
+        ("/v1/{name}:generate", "/v1/{name}:generate", ["path-parameter-undeclared"]),
+        ("{{baseUrl}}/users", "/users", ["path-variable-templated"]),
+        ("{{baseUrl}}", "/", ["path-variable-templated", "path-leading-slash"]),
     ],
 )
 def test_path_rules(path: str, expected: str, expected_rules: list[str]) -> None:
@@ -30,6 +42,22 @@ def test_path_rules(path: str, expected: str, expected_rules: list[str]) -> None
     got, _operation = only_operation(conversion)
     assert got == expected
     assert rules(conversion) == expected_rules
+
+
+def test_a_colon_segment_keeps_the_path_parameter_it_declares() -> None:
+    # An OpenAPI export kept `/blog/getBlog/:blogId` beside a declared `blogId`: the
+    # parameter was dropped as unused, the path kept a literal `:blogId`.
+    get = {"parameters": [{"name": "blogId", "in": "path", "required": True, "schema": {"type": "integer"}}]}
+    export = {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/blog/:blogId": {"get": get}},
+    }
+    conversion = convert_text(json.dumps(export), "e.json")
+    path, operation = only_operation(conversion)
+    assert path == "/blog/{blogId}"
+    assert operation["parameters"] == get["parameters"]
+    assert sorted(rules(conversion)) == ["openapi-version-upgraded", "path-variable-templated"]
 
 
 def test_hardcoded_id_is_an_integer_path_parameter_without_the_real_id_as_example() -> None:
@@ -67,6 +95,10 @@ def test_body_type(body: dict, has_body: bool, expected_rules: list[str]) -> Non
         ('{"name": "a", "id": 1}', None, ["example-json-text-parsed", "example-schema-mismatch"]),
         ("{ name: a }", None, ["example-schema-mismatch"]),
         ("", None, ["example-empty-dropped"]),  # dropped, but not in silence
+        # Apifox's editor takes comments and trailing commas; real exports carry them
+        ('{\r\n "name": "a", // admin || employee\r\n}', {"name": "a"}, ["example-json-text-parsed"]),
+        ('{"name": /* x */ "http://a//b",}', {"name": "http://a//b"}, ["example-json-text-parsed"]),
+        ('{"name": "a"', None, ["example-schema-mismatch"]),  # cut short: still not JSON
     ],
 )
 def test_request_examples(example: str, kept: object, expected_rules: list[str]) -> None:
@@ -277,3 +309,91 @@ def test_a_path_parameter_is_required_whatever_the_source_says() -> None:
     assert operation["parameters"] == [
         {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
     ]
+
+
+def test_methods_written_in_another_case_or_with_spaces_are_read_as_the_method() -> None:
+    # An export edited by hand may write `GET`; an operation under it was named "path item
+    # field 'GET' is not converted" and lost, and the document converted with no operation.
+    export = {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/a": {"GET": {"responses": {"200": {"description": "ok"}}}, "Post": {}, "post": {}}},
+    }
+    conversion = convert_text(json.dumps(export), "e.json")
+    assert sorted(conversion.document["paths"]["/a"]) == ["get", "post"]
+    assert conversion.document["paths"]["/a"]["get"]["x-source"]["pointer"] == "/paths/~1a/GET"
+    said = [(f.rule, f.where) for f in conversion.findings if f.rule != "openapi-version-upgraded"]
+    assert said == [
+        ("method-normalised", "e.json: /paths/~1a/GET"),
+        ("duplicate-operation", "e.json: /paths/~1a/Post"),
+    ]
+    native = native_project({"method": " GET ", "path": " /a "}, {"method": "any", "path": "/b"})
+    conversion = convert_text(native, "n.json")
+    assert list(conversion.document["paths"]) == ["/a"]
+    assert rules(conversion) == ["method-normalised", "path-whitespace-trimmed", "not-converted"]
+    assert "is not an HTTP API" in conversion.findings[-1].message  # counted as an operation lost
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [(200, "200"), ("200 OK", "200"), ("404 记录不存在", "404"), ("2xx", "2XX"), ("default", "default")],
+)
+def test_a_status_code_written_otherwise_is_read_as_openapi_wants_it(written: object, read: str) -> None:
+    conversion = convert_api(responses=[{"id": 1, "code": written, "jsonSchema": {"type": "object"}}])
+    _path, operation = only_operation(conversion)
+    assert list(operation["responses"]) == [read]
+    assert rules(conversion) == ([] if str(written) == read else ["response-code-repaired"])
+    responses = {str(written): {"description": "d"}}
+    export = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {"responses": responses}}},
+    }
+    conversion = convert_text(json.dumps(export), "e.json")
+    assert list(conversion.document["paths"]["/x"]["get"]["responses"]) == [read]
+
+
+def test_a_status_code_repaired_onto_one_already_there_is_dropped_by_name() -> None:
+    responses = {"200": {"description": "a"}, "200 OK": {"description": "b"}, "20": {"description": "c"}}
+    export = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {"responses": responses}}},
+    }
+    conversion = convert_text(json.dumps(export), "e.json")
+    assert conversion.document["paths"]["/x"]["get"]["responses"] == {"200": {"description": "a"}}
+    assert rules(conversion) == ["duplicate-response", "malformed-part-dropped"]
+
+
+def test_apifox_variables_in_server_urls_become_server_variables() -> None:
+    # A real Apidog export's servers were https://{{subdomain}}.daftra.com/...: valid to the
+    # spec validator, but no URL template (schemathesis refused every operation).
+    servers = [
+        {"url": "https://{{subdomain}}.example.com/api2"},
+        {"url": "{scheme}://h/{v}", "variables": {"scheme": {"enum": ["http", "https"]}}},
+    ]
+    export = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}, "servers": servers}
+    conversion = convert_text(json.dumps(export), "e.json")
+    got = conversion.document["servers"]
+    assert got[0]["url"] == "https://{subdomain}.example.com/api2"
+    assert got[0]["variables"]["subdomain"]["default"] == "subdomain"  # a placeholder, said so
+    assert got[1]["variables"]["scheme"] == {
+        "enum": ["http", "https"],
+        "default": "http",
+        "description": "Variable scheme of the server URL (its default is a placeholder)",
+    }
+    assert got[1]["variables"]["v"]["default"] == "v"
+    assert rules(conversion) == ["server-variable-templated"] * 2
+    # A native environment gives the value its variables have.
+    env = {
+        "name": "dev",
+        "baseUrl": "{{host}}/api",
+        "variables": [{"name": "host", "value": "http://127.0.0.1:3000"}],
+    }
+    conversion = convert_text(native_project({"method": "get", "path": "/a"}, environments=[env]), "p.json")
+    (server,) = conversion.document["servers"]
+    assert server == {
+        "url": "{host}/api",
+        "description": "dev",
+        "variables": {"host": {"default": "http://127.0.0.1:3000"}},
+    }

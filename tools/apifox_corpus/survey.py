@@ -5,8 +5,9 @@
 Per document: converted (operations in the source, in the output, dropped with a
 finding) or refused (the one line why). The operations of a source are counted here,
 independently of the converter, from what each format states: an OpenAPI document's
-path and webhook methods, a native project's APIs (`apiCollection`, Apifox 1.1's
-`httpCollection`), a Markdown export's `## METHOD ...` headings.
+path and webhook methods (an HTML export's: those of the spec it holds inline), a native
+project's APIs (`apiCollection`, Apifox 1.1's `httpCollection`), a Markdown export's
+`## METHOD ...` headings.
 """
 
 from __future__ import annotations
@@ -26,15 +27,16 @@ from newapi_contract.apifox import Conversion, ConversionRefused, convert_file
 from newapi_contract.errors import InputError
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-SUFFIXES = (".json", ".yaml", ".yml", ".md", ".txt")
+SUFFIXES = (".json", ".yaml", ".yml", ".md", ".txt", ".html")
 # Findings that say an operation of the source is not in the output.
-DROP_RULES = ("duplicate-operation", "operation-invalid-dropped")
+DROP_RULES = ("duplicate-operation", "operation-invalid-dropped", "operation-unreadable-dropped")
 # Why a real document may be refused: it is not an Apifox document, or nothing valid is left.
 ACCEPTED_REFUSALS = ("a Postman collection", "no operation can be made valid OpenAPI")
 # Where an operation or a native API is (a part dropped whole before conversion).
 _OPERATION_PLACE = re.compile(
     rf"/paths/[^/]+/(?:{'|'.join(METHODS)})$|Collection/(?:\d+/(?:items|children)/)*\d+(?:/api)?$"
 )
+_HTML_SPEC = re.compile(r"\bspec\s*:\s*\{")
 _MARKDOWN_OPERATION = re.compile(r"^## (GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|TRACE) ", re.M)
 
 
@@ -67,25 +69,36 @@ def source_operations(path: Path) -> int | None:
     if path.suffix == ".md":
         return len(_MARKDOWN_OPERATION.findall(text))
     try:
-        data = json.loads(text) if text.lstrip()[:1] in "{[" else yaml.safe_load(text)
+        if path.suffix == ".html":  # Swagger UI with the spec inline: `spec: {...}`
+            data = next(filter(None, (_decoded(text, m.end() - 1) for m in _HTML_SPEC.finditer(text))), None)
+        else:
+            data = json.loads(text) if text.lstrip()[:1] in "{[" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError):
         return None
     if not isinstance(data, dict):
         return None
-    if "openapi" in data:
+    if "openapi" in data or isinstance(data.get("paths"), dict):  # a header cut off: still OpenAPI
         paths = data.get("paths") or {}
         hooks = data.get("webhooks") or {}
         return sum(
             1
             for item in [*paths.values(), *hooks.values()]
             if isinstance(item, dict)
-            for m in item
-            if m in METHODS
+            for m, op in item.items()
+            # a method written otherwise (`GET`) is one when it holds an operation, as the converter reads it
+            if m in METHODS or (isinstance(m, str) and m.strip().lower() in METHODS and isinstance(op, dict))
         )
     if "apifoxProject" in data or "apidogProject" in data:
         collection = data.get("apiCollection") or data.get("httpCollection") or []
         return sum(1 for _ in _native_apis(collection))
     return None
+
+
+def _decoded(text: str, at: int) -> Any:
+    try:
+        return json.JSONDecoder().raw_decode(text, at)[0]
+    except ValueError:
+        return None
 
 
 def _native_apis(items: Any) -> Iterator[dict[str, Any]]:

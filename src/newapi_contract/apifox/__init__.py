@@ -15,14 +15,29 @@ from pathlib import Path
 
 from newapi_contract.apifox.doc_site import convert_blocks
 from newapi_contract.apifox.limits import MAX_INPUT_BYTES, MAX_OUTPUT_BYTES, time_limit
-from newapi_contract.apifox.model import RULES, Conversion, ConversionRefused, Finding, FindingLog
+from newapi_contract.apifox.model import (
+    RULES,
+    Conversion,
+    ConversionRefused,
+    ConverterFault,
+    Finding,
+    FindingLog,
+)
 from newapi_contract.apifox.openapi_export import convert_markdown_export, convert_openapi
 from newapi_contract.apifox.page import convert_page
 from newapi_contract.apifox.project import convert_project
 from newapi_contract.apifox.source import detect, read_text
-from newapi_contract.errors import InputError
+from newapi_contract.errors import ContractError, InputError
 
-__all__ = ["RULES", "Conversion", "ConversionRefused", "Finding", "convert_file", "convert_text"]
+__all__ = [
+    "RULES",
+    "Conversion",
+    "ConversionRefused",
+    "ConverterFault",
+    "Finding",
+    "convert_file",
+    "convert_text",
+]
 
 
 def convert_text(text: str, source: str) -> Conversion:
@@ -31,7 +46,12 @@ def convert_text(text: str, source: str) -> Conversion:
     Bounded in time, nodes, depth and output size (see `limits`): past a bound, InputError.
     """
     with time_limit(source):
-        conversion = _convert(text, source)
+        try:
+            conversion = _convert(text, source)
+        except ContractError:
+            raise
+        except Exception as exc:  # a bug of the converter: one line and exit 4, never a traceback
+            raise ConverterFault.of(source, exc) from exc
     size = len(json.dumps(conversion.document, ensure_ascii=False))
     if size > MAX_OUTPUT_BYTES:
         raise InputError(
@@ -48,6 +68,12 @@ def _convert(text: str, source: str) -> Conversion:
     for line, key in parsed.duplicate_keys:
         early.add(
             "yaml-duplicate-key", f"key {key!r} appears again: the last value is read", f"{source}:{line}"
+        )
+    if parsed.html_line is not None:
+        early.add(
+            "html-export-read",
+            "an HTML export: the spec it holds inline is read (locations below are in that spec)",
+            f"{source}:{parsed.html_line}",
         )
     try:
         if parsed.kind == "apifox-page":

@@ -8,8 +8,9 @@ SOURCE, the plain contract goes to --out (or stdout) and the effective one to
 each missing or stale file. lint SOURCE: the findings, one a line or as JSON.
 
 SOURCE may be an Apifox endpoint page, a native Apifox or Apidog project export, an
-OpenAPI export (JSON or YAML), a Markdown page of an Apifox documentation site, or
-Apifox's Markdown export of a project. When no valid OpenAPI with the source's
+OpenAPI 3.0/3.1 or Swagger 2.0 export (JSON or YAML), an HTML export (Swagger UI with
+the spec inline), a Markdown page of an Apifox documentation site, or Apifox's Markdown
+export of a project. When no valid OpenAPI with the source's
 operations can be made of it, or a bound is passed (size, aliases, depth, time), both
 commands exit 2 with one line on stderr; lint (and convert --lint) still print the
 findings made up to that point.
@@ -100,8 +101,10 @@ def run_convert(args: argparse.Namespace) -> int:
             sys.stdout.write(document_text + "\n")
             findings_to = sys.stderr  # keep stdout a clean JSON document
         write_atomically(outputs.files)
+        # Findings as JSON are one JSON document on their stream: the "wrote" lines go apart.
+        wrote_to = sys.stderr if args.lint and args.format == "json" else findings_to
         for path in outputs.files:
-            print(f"wrote {_shown(path)}", file=findings_to)
+            print(f"wrote {_shown(path)}", file=wrote_to)
     if args.lint:
         _print_findings(outputs.conversion.findings, args.format, findings_to)
     return Exit.FAILED if args.check and problems else Exit.HELD

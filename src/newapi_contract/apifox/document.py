@@ -29,7 +29,7 @@ from newapi_contract.apifox.operation_rules import (
     apply_operation_rules,
     is_new_api,
     normalise_path,
-    with_leading_slash,
+    rooted,
 )
 from newapi_contract.apifox.places import place
 from newapi_contract.apifox.schemas import child
@@ -63,6 +63,8 @@ _OPERATION_POINTER = re.compile(
     r"/paths/[^/]+/(?:get|put|post|delete|options|head|patch|trace)$|Collection/(?:\d+/(?:items|children)/)*\d+$"
 )
 _QUOTED = re.compile(r"'([^']*)'")
+_APIFOX_VARIABLE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+_URL_VARIABLE = re.compile(r"\{([^{}]+)\}")
 
 
 def clean_servers(servers: list[tuple[Any, str]], log: FindingLog) -> list[dict[str, Any]]:
@@ -71,10 +73,37 @@ def clean_servers(servers: list[tuple[Any, str]], log: FindingLog) -> list[dict[
     for server, where in servers:
         url = server.get("url") if isinstance(server, dict) else None
         if isinstance(url, str) and _SERVER_URL.match(url):
-            kept.append(server)
+            kept.append(_with_variables(server, where, log))
         else:
             log.add("malformed-server-dropped", f"server URL {url!r} is not a URL: dropped", where)
     return kept
+
+
+def _with_variables(server: dict[str, Any], where: str, log: FindingLog) -> dict[str, Any]:
+    """A server whose URL is a template OpenAPI reads: an Apifox variable (`{{subdomain}}`) as
+    `{subdomain}`, and each variable with its `default` (what the export says, else its name)."""
+    url = _APIFOX_VARIABLE.sub(lambda m: "{" + m[1] + "}", server["url"])
+    names = list(dict.fromkeys(_URL_VARIABLE.findall(url)))
+    given: dict[str, Any] = server["variables"] if isinstance(server.get("variables"), dict) else {}
+    if url == server["url"] and all(isinstance(given.get(n), dict) and "default" in given[n] for n in names):
+        return server
+    variables = dict(given)
+    added = []
+    for name in names:
+        entry = dict(variables[name]) if isinstance(variables.get(name), dict) else {}
+        if "default" not in entry:
+            enum = entry.get("enum")
+            entry["default"] = str(enum[0]) if isinstance(enum, list) and enum else name
+            entry.setdefault(
+                "description", f"Variable {name} of the server URL (its default is a placeholder)"
+            )
+            added.append(f"{name} (default {entry['default']!r})")
+        variables[name] = entry
+    said = f"server URL {server['url']!r}" + (f" read as {url!r}" if url != server["url"] else "")
+    log.add(
+        "server-variable-templated", said + (f"; {', '.join(added)} given a default" if added else ""), where
+    )
+    return {**server, "url": url, "variables": variables}
 
 
 def assemble(
@@ -137,7 +166,7 @@ def callbacks_are_valid(callbacks: Any, schemas: dict[str, Any]) -> bool:
 
 
 def _drops_an_operation(finding: Finding) -> bool:
-    if finding.rule in ("operation-invalid-dropped", "duplicate-operation"):
+    if finding.rule in ("operation-invalid-dropped", "duplicate-operation", "operation-unreadable-dropped"):
         return True
     if finding.rule in ("not-converted", "field-not-converted"):
         return "is not an HTTP API" in finding.message or "neither an API nor a folder" in finding.message
@@ -166,7 +195,7 @@ def _place(drafts: list[Draft], components: Components, log: FindingLog) -> list
             taken.add((draft.method, planned[i]))
             normalise[i] = True
             continue
-        literal = with_leading_slash(draft.path, draft.path_where, scratch)
+        literal = rooted(draft.path, draft.path_where, scratch)
         if literal != planned[i] and (draft.method, literal) not in taken:
             taken.add((draft.method, literal))
             normalise[i] = False
@@ -211,37 +240,93 @@ def _unique_operation_ids(drafts: list[Draft], log: FindingLog) -> None:
 def _valid(
     doc: dict[str, Any], source: str, drafts: dict[tuple[str, str], Draft], log: FindingLog
 ) -> dict[str, Any]:
-    """`doc`, less each operation that is not valid OpenAPI; ConversionRefused if still invalid."""
+    """`doc`, less each part that is not valid OpenAPI; ConversionRefused if still invalid.
+
+    One validation pass lists every error; each is repaired in the same round unless an
+    earlier repair of the round touched its place (a list that lost an item shifts its
+    indices): it is found again, at its new place, in the next pass. Validating a large
+    document takes seconds, so a round per error would not do.
+    """
     budget = len(drafts) + sum(len(v) for v in doc.get("components", {}).values() if isinstance(v, dict))
-    for _ in range(budget + _PART_REPAIRS + 1):
-        problem = first_error(doc)
-        if problem is None:
+    repairs = 0
+    while repairs <= budget + _PART_REPAIRS:
+        problems = all_errors(doc)
+        if not problems:
             return doc
-        at, message = problem
-        if (
-            _repair_null(doc, at, message, source, log)
-            or _drop_part(doc, at, message, source, log)
-            or _drop_component(doc, at, message, source, log)
-        ):
-            continue
-        operation = _operation_of(at, message, doc) or _bisect(doc)
-        if operation is None:
-            shown = at or "the document"
-            raise ConversionRefused(
-                f"{source}: converts to invalid OpenAPI at {shown}: {one_line(message)}", log.findings()
-            )
-        path, method = operation
-        draft = drafts.get((path, method))
-        log.add(
-            "operation-invalid-dropped",
-            f"{method.upper()} {path} is not valid OpenAPI once converted "
-            f"({one_line(message, 160)}): dropped",
-            draft.where if draft else source,
-        )
-        del doc["paths"][path][method]
-        if not any(k in doc["paths"][path] for k in _METHODS):
-            del doc["paths"][path]
+        done = _repair_round(doc, problems, source, drafts, log)
+        if not done:  # nothing could be repaired on its own: the first error's operation goes
+            at, message = problems[0]
+            operation = _operation_of(at, message, doc) or _bisect(doc)
+            if operation is None:
+                shown = at or "the document"
+                raise ConversionRefused(
+                    f"{source}: converts to invalid OpenAPI at {shown}: {one_line(message)}", log.findings()
+                )
+            _drop_operation(doc, operation, message, source, drafts, log)
+            done = 1
+        repairs += done
     raise ConversionRefused(f"{source}: converts to invalid OpenAPI", log.findings())
+
+
+def _repair_round(
+    doc: dict[str, Any],
+    problems: list[tuple[str, str]],
+    source: str,
+    drafts: dict[tuple[str, str], Draft],
+    log: FindingLog,
+) -> int:
+    """Repair each of `problems` whose place no earlier repair of this round touched; how many."""
+    touched: list[list[str]] = []
+    done = 0
+    for at, message in problems:
+        parts = _parts(at)
+        operation = None if parts else _operation_of(at, message, doc)
+        region = ["paths", *operation] if operation else parts
+        if (not parts and operation is None) or any(_overlap(region, t) for t in touched):
+            continue  # the whole document is at fault (see `_valid`), or its place moved
+        if _repair_null(doc, at, message, source, log):
+            touched.append(parts)
+        elif _drop_part(doc, at, message, source, log):
+            touched.append(parts if _UNEXPECTED.search(message) else parts[:-1])
+        elif _drop_component(doc, at, message, source, log):
+            touched.append(parts[:3])
+        else:
+            operation = operation or _operation_of(at, message, doc)
+            if operation is None:
+                continue
+            _drop_operation(doc, operation, message, source, drafts, log)
+            touched.append(["paths", *operation])
+        done += 1
+    return done
+
+
+def _drop_operation(
+    doc: dict[str, Any],
+    operation: tuple[str, str],
+    message: str,
+    source: str,
+    drafts: dict[tuple[str, str], Draft],
+    log: FindingLog,
+) -> None:
+    path, method = operation
+    draft = drafts.get((path, method))
+    log.add(
+        "operation-invalid-dropped",
+        f"{method.upper()} {path} is not valid OpenAPI once converted ({one_line(message, 160)}): dropped",
+        draft.where if draft else source,
+    )
+    del doc["paths"][path][method]
+    if not any(k in doc["paths"][path] for k in _METHODS):
+        del doc["paths"][path]
+
+
+def _parts(at: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in at.split("/")[1:]]
+
+
+def _overlap(a: list[str], b: list[str]) -> bool:
+    """Whether one place holds the other."""
+    return a[: len(b)] == b or b[: len(a)] == a
 
 
 def _drop_part(doc: dict[str, Any], at: str, message: str, source: str, log: FindingLog) -> bool:
@@ -252,7 +337,7 @@ def _drop_part(doc: dict[str, Any], at: str, message: str, source: str, log: Fin
     itself only; so does an object that lacks a required field (a response without its
     description).
     """
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in at.split("/")[1:]]
+    parts = _parts(at)
     unexpected = _UNEXPECTED.search(message)
     targets = [[*parts, key] for key in _QUOTED.findall(unexpected[1])] if unexpected else [parts]
     if not unexpected and not _deep_enough(parts):
@@ -315,7 +400,7 @@ def _repair_null(doc: dict[str, Any], at: str, message: str, source: str, log: F
     """A `null` where OpenAPI wants text: dropped, or made empty where the field is required."""
     if not message.startswith(("None is not of type", "null is not of type")):
         return False
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in at.split("/")[1:]]
+    parts = _parts(at)
     node: Any = doc
     for part in parts[:-1]:
         if isinstance(node, list):
@@ -338,7 +423,7 @@ def _repair_null(doc: dict[str, Any], at: str, message: str, source: str, log: F
 
 def _drop_component(doc: dict[str, Any], at: str, message: str, source: str, log: FindingLog) -> bool:
     """Repair an invalid component (not a schema: those were checked as they were cleaned)."""
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in at.split("/")[1:]]
+    parts = _parts(at)
     if len(parts) < 3 or parts[0] != "components" or parts[1] == "schemas":
         return False
     kind, name = parts[1], parts[2]
@@ -356,15 +441,40 @@ def _drop_component(doc: dict[str, Any], at: str, message: str, source: str, log
 
 
 def first_error(doc: dict[str, Any]) -> tuple[str, str] | None:
+    """The validator's first error in `doc` as (pointer, message); None when it is valid."""
+    found = _errors(doc, limit=1)
+    return found[0] if found else None
+
+
+def all_errors(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every error the validator finds in `doc`, in its order, each as (pointer, message)."""
+    return _errors(doc, limit=None)
+
+
+def _errors(doc: dict[str, Any], limit: int | None) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
     try:
-        error = next(iter(OpenAPIV31SpecValidator(_interned(doc)).iter_errors()), None)
-    except (RecursionError, OpenAPIValidationError, ValueError, TypeError, KeyError, Unresolvable) as exc:
-        return "", str(exc)  # the validator stopped (a reference to nothing, ...)
-    if error is None:
-        return None
-    path = getattr(error, "absolute_path", ())
-    message = error.message.split("Failed validating", 1)[0]  # the schema dump that follows says nothing more
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path), message.strip()
+        for error in OpenAPIV31SpecValidator(_interned(doc)).iter_errors():
+            path = getattr(error, "absolute_path", ())
+            message = error.message.split("Failed validating", 1)[0]  # the schema dump says nothing more
+            at = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+            found.append((at, message.strip()))
+            if limit is not None and len(found) >= limit:
+                break
+    except (
+        RecursionError,
+        OpenAPIValidationError,
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        AssertionError,  # its keyword checks assert shapes its schema check reported first
+        Unresolvable,
+    ) as exc:
+        found.append(
+            ("", str(exc) or type(exc).__name__)
+        )  # the validator stopped (a reference to nothing, ...)
+    return found
 
 
 def _interned(node: Any, memo: dict[str, Any] | None = None) -> Any:
@@ -381,9 +491,9 @@ def _interned(node: Any, memo: dict[str, Any] | None = None) -> Any:
 
 def _operation_of(at: str, message: str, doc: dict[str, Any]) -> tuple[str, str] | None:
     """The operation an error is in: from its location, or as the validator's message names it."""
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in at.split("/")[1:]]
+    parts = _parts(at)
     if len(parts) >= 3 and parts[0] == "paths" and parts[2] in _METHODS:
-        return parts[1], parts[2]
+        return (parts[1], parts[2]) if parts[2] in doc["paths"].get(parts[1], {}) else None
     named = _OPERATION_IN_MESSAGE.search(message)
     if named and named[1] in doc["paths"].get(named[2], {}):
         return named[2], named[1]

@@ -13,7 +13,7 @@ from typing import Any
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+from jsonschema.exceptions import SchemaError, UnknownType
 from referencing.exceptions import Unresolvable
 
 from newapi_contract.apifox.model import FindingLog
@@ -59,19 +59,71 @@ def checked_example(
         )
         return MISSING
     if is_json_media_type(media_type) and isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except (ValueError, RecursionError):
+        parsed, how = _parsed_json(value)
+        if parsed is MISSING:
             log.add("example-schema-mismatch", f"example for {media_type} is not JSON: dropped", where)
             return MISSING
         line_ends = "CRLF " if "\r\n" in value else ""
-        log.add("example-json-text-parsed", f"{line_ends}JSON text parsed into a JSON value", where)
+        said = f"{line_ends}JSON text{how} parsed into a JSON value" + (", without them" if how else "")
+        log.add("example-json-text-parsed", said, where)
         value = parsed
     problem = _mismatch(value, schema, schemas) if is_json_media_type(media_type) else None
     if problem:
         log.add("example-schema-mismatch", f"example does not match its schema ({problem}): dropped", where)
         return MISSING
     return value
+
+
+def _parsed_json(text: str) -> tuple[Any, str]:
+    """The JSON value of `text`, and how it was read: Apifox's editor takes JSON with
+    comments (`// admin || employee`) and trailing commas, which JSON itself does not."""
+    try:
+        return json.loads(text), ""
+    except (ValueError, RecursionError):
+        pass
+    stripped = _without_comments(text)
+    if stripped == text:
+        return MISSING, ""
+    try:
+        return json.loads(stripped), " with comments or trailing commas (Apifox's editor takes them)"
+    except (ValueError, RecursionError):
+        return MISSING, ""
+
+
+def _without_comments(text: str) -> str:
+    """`text` less its `//` and `/* */` comments, then its trailing commas, outside strings."""
+    return _scan(_scan(text, comments=True), comments=False)
+
+
+def _scan(text: str, *, comments: bool) -> str:
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':  # a string, escapes and all
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i : j + 1])
+            i = j + 1
+        elif comments and text.startswith("//", i):
+            while i < n and text[i] not in "\r\n":
+                i += 1
+        elif comments and text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif not comments and c == "," and _next_char(text, i + 1) in ("}", "]"):
+            i += 1  # a trailing comma
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _next_char(text: str, i: int) -> str:
+    while i < len(text) and text[i] in " \t\r\n":
+        i += 1
+    return text[i : i + 1]
 
 
 def _mismatch(value: Any, schema: Any, schemas: dict[str, Any]) -> str | None:
@@ -85,7 +137,7 @@ def _mismatch(value: Any, schema: Any, schemas: dict[str, Any]) -> str | None:
         if not jsonschema_rs.meta.is_valid(root):  # the fast meta-schema check (2020-12)
             return None
         error = next(iter(Draft202012Validator(root).iter_errors(value)), None)
-    except (SchemaError, Unresolvable, RecursionError):
+    except (SchemaError, UnknownType, Unresolvable, RecursionError, TypeError):
         return None  # an unusable schema is reported by the document validation
     if error is None:
         return None

@@ -8,13 +8,14 @@ that names the place and what was done.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from newapi_contract.errors import InputError
+from newapi_contract.errors import ContractError, Exit, InputError
 
-__all__ = ["RULES", "Conversion", "ConversionRefused", "Finding", "FindingLog", "Locator"]
+__all__ = ["RULES", "Conversion", "ConversionRefused", "ConverterFault", "Finding", "FindingLog", "Locator"]
 
 # A locator turns a path inside one Apifox object into a `where` string that points
 # into the source file (a page section like `参数.header[0]`, or a JSON pointer).
@@ -23,6 +24,11 @@ Locator = Callable[..., str]
 RULES: dict[str, str] = {
     # paths
     "path-leading-slash": "a path without a leading slash gets one",
+    "path-whitespace-trimmed": "spaces around a native API's path are removed",
+    "method-normalised": "an HTTP method written in another case or with spaces ('GET', 'post ') "
+    "is read as that method",
+    "path-variable-templated": "an Apifox variable `{{id}}` or a `:id` segment in a path becomes the "
+    "path parameter `{id}`; a variable the path starts with (the server) is dropped from it",
     "path-absolute-url": "a path given as a whole URL: its origin becomes the operation's server",
     "path-query-moved": "a query string in a path is removed; its parameters are query parameters",
     "path-trailing-slash": "a path holding a hard-coded id (a pasted request URL) loses its trailing slash",
@@ -33,6 +39,8 @@ RULES: dict[str, str] = {
     "duplicate-operation": "a second operation with the same method and path is dropped",
     "duplicate-operation-id": "a repeated operationId gets a numbered suffix",
     "operation-invalid-dropped": "an operation that does not convert to valid OpenAPI is dropped",
+    "operation-unreadable-dropped": "an operation the converter itself fails on (a bug of the converter: "
+    "report it with the document) is dropped; the others are converted",
     "component-invalid-dropped": "a component that does not convert to valid OpenAPI is dropped (or, "
     "for a security scheme, kept as an explicit unknown)",
     # parameters and headers
@@ -58,12 +66,16 @@ RULES: dict[str, str] = {
     "example-unattached": "a response example whose response is missing or has no body is dropped",
     "duplicate-response": "a second response with the same status code is dropped",
     "response-code-invalid": "a response whose status code is not an HTTP status is dropped",
+    "response-code-repaired": "a status code written with its reason ('200 OK') or as a lowercase range "
+    "('2xx') is read as the code OpenAPI wants",
     # schemas
     "dangling-ref-removed": "a $ref to nothing is removed",
     "apifox-refs-expanded": "x-apifox-refs become allOf members",
     "apifox-overrides-applied": "a $ref with x-apifox-overrides is inlined with the overrides applied",
     "placeholder-property-removed": "an Apifox placeholder property (x-tmp-pending-properties) is removed",
     "schema-keyword-invalid": "a schema keyword whose value JSON Schema rejects is dropped",
+    "schema-keyword-coerced": "a schema keyword written as another tool writes it ('255' as maxLength, "
+    "`double` or `int64` as a type) is read as JSON Schema says it (a type keeps its format)",
     "schema-default-invalid": "a default value its own schema rejects is dropped",
     "example-coerced": "a default or example given as text is read as the number or boolean its schema wants",
     "schema-example-invalid": "a schema's or parameter's example its schema rejects is dropped",
@@ -71,7 +83,12 @@ RULES: dict[str, str] = {
     # documents
     "apifox-noise-dropped": "Apifox editor fields (x-apifox-orders, mock, ...) are dropped",
     "malformed-server-dropped": "a server whose URL is not a URL is dropped",
+    "server-variable-templated": "an Apifox variable in a server URL (`{{host}}`) becomes an OpenAPI "
+    "server variable; a variable without a default gets one (the export's value, else a placeholder)",
     "openapi-version-upgraded": "an OpenAPI 3.0 document is rewritten as 3.1",
+    "swagger-upgraded": "a Swagger 2.0 document is read as the OpenAPI 3.0 document it states",
+    "openapi-header-completed": "a document without its `openapi` version or `info` title and version "
+    "gets them (3.0, or 3.1 when it uses 3.1; the file name; 1.0.0)",
     "yaml-duplicate-key": "a key repeated in one YAML mapping: the last value is the one read",
     "markdown-block-skipped": "a fenced block of a Markdown page that looks like a spec but cannot be read",
     "malformed-part-dropped": "a part of the source whose type the converter cannot read is dropped",
@@ -81,6 +98,7 @@ RULES: dict[str, str] = {
     "not-converted": "a part of the source OpenAPI has no place for (test cases, mocks, docs, ...)",
     "webhook-mapped": "an Apifox webhook becomes an entry of the document's `webhooks`",
     "markdown-export-read": "an operation read from the tables and code blocks of a Markdown export",
+    "html-export-read": "an HTML export (Swagger UI): the OpenAPI spec it holds inline is read",
     "component-conflict": "blocks of one Markdown page define a component differently: the first is kept",
     "field-not-converted": "a field the converter has no place for in OpenAPI",
 }
@@ -119,6 +137,36 @@ class ConversionRefused(InputError):
     def __init__(self, message: str, findings: Sequence[Finding]) -> None:
         super().__init__(message)
         self.findings = list(findings)
+
+
+class ConverterFault(ContractError):
+    """The converter failed on a document (a bug of the converter, not of the document).
+
+    Ends `convert` and `lint` with one line naming where it failed, and exit 4 (internal
+    error), never a traceback: the document may be fine, and a CI log should say so."""
+
+    exit_code = Exit.INTERNAL
+
+    @classmethod
+    def of(cls, source: str, exc: BaseException) -> ConverterFault:
+        frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        at = f" at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else ""
+        said = " ".join(str(exc).split())[:200]
+        return cls(
+            f"{source}: the converter failed on this document ({type(exc).__name__}: {said}{at}); "
+            "a bug of the converter: please report it with the document"
+        )
+
+
+def unreadable(what: str, exc: Exception) -> str:
+    """The finding's message for a part the converter failed on."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else ""
+    said = " ".join(str(exc).split())[:200]
+    return (
+        f"{what}: the converter failed on it ({type(exc).__name__}: {said}{at}); dropped, the rest "
+        "converted (a bug of the converter: please report it with the document)"
+    )
 
 
 class FindingLog:

@@ -22,7 +22,8 @@ from newapi_contract.apifox.examples import MISSING, checked_example
 from newapi_contract.apifox.model import FindingLog, Locator
 from newapi_contract.apifox.native_auth import NativeAuth
 from newapi_contract.apifox.native_extras import callbacks_of
-from newapi_contract.apifox.schemas import SchemaCleaner, is_noise_key
+from newapi_contract.apifox.operation_rules import read_status
+from newapi_contract.apifox.schemas import SchemaCleaner, child, is_noise_key
 
 __all__ = ["NativeContext", "api_to_draft"]
 
@@ -38,7 +39,7 @@ _CONTENT_TYPES = {
 _NO_CONTENT = ("nocontent", "none")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _PARAM_TYPES = ("string", "integer", "number", "boolean", "array", "object")
-_STATUS = re.compile(r"[1-5][0-9][0-9]")
+_STATUS = re.compile(r"[1-5](?:[0-9][0-9]|XX)|default")
 _ABSOLUTE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]+)(.*)")
 _LOCATIONS = ("path", "query", "header", "cookie")
 
@@ -53,6 +54,8 @@ class NativeContext:
     auth: NativeAuth
     # The project's common parameters: place -> name -> (definition, where).
     common: dict[str, dict[str, tuple[dict[str, Any], str]]] = field(default_factory=dict)
+    # The project's shared responses by id: (component name, status code).
+    shared_responses: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 def api_to_draft(
@@ -64,12 +67,16 @@ def api_to_draft(
 ) -> Draft:
     """`parents`: the owners the API inherits auth from, nearest first (folders, project)."""
     draft = Draft(
-        method=str(api["method"]).lower(),
-        path=str(api["path"]),
+        method=str(api["method"]).strip().lower(),
+        path=str(api["path"]).strip(),
         where=loc(),
         path_where=loc("path"),
         fields=fields,
     )
+    if draft.method != str(api["method"]).lower():
+        ctx.log.add("method-normalised", f"method {api['method']!r} read as {draft.method!r}", loc("method"))
+    if draft.path != str(api["path"]):
+        ctx.log.add("path-whitespace-trimmed", f"path {api['path']!r} read as {draft.path!r}", loc("path"))
     absolute = _ABSOLUTE.fullmatch(draft.path.strip())
     if absolute:  # Apifox takes a whole URL as the path: its origin is where the API is served
         draft.servers = [{"url": absolute[1]}]
@@ -248,7 +255,7 @@ def _request_body(body: dict[str, Any], loc: Locator, ctx: NativeContext) -> dic
         return None
     media_type = _media_type(kind)
     if media_type in _FORM_TYPES:
-        schema = _form_schema(body.get("parameters") or [])
+        schema = _form_schema(body.get("parameters") or [], loc, ctx)
     elif media_type.startswith("text/"):
         schema = {"type": "string"}
     media: dict[str, Any] = {"schema": schema}
@@ -290,25 +297,39 @@ def _examples(
     return out
 
 
-def _form_schema(fields: list[dict[str, Any]]) -> dict[str, Any]:
+def _form_schema(fields: list[dict[str, Any]], loc: Locator, ctx: NativeContext) -> dict[str, Any]:
+    """Form fields as an object schema: each field's type (or its own schema), description and
+    example; a field disabled in Apifox, or without a name, is named when dropped."""
     properties: dict[str, Any] = {}
-    for entry in fields:
+    required: list[str] = []
+    for i, entry in enumerate(fields):
+        where = loc("requestBody", "parameters", i)
         name = str(entry.get("name") or "")
         if not name:
+            ctx.log.add("parameter-unnamed-dropped", "form field without a name dropped", where)
+            continue
+        if entry.get("enable") is False:
+            ctx.log.add("parameter-disabled-dropped", f"form field {name!r} is disabled in Apifox", where)
             continue
         kind = entry.get("type")
-        prop: dict[str, Any] = (
-            {"type": "string", "contentMediaType": "application/octet-stream"}
-            if kind == "file"
-            else {"type": kind if kind in _PARAM_TYPES else "string"}
-        )
+        prop: dict[str, Any]
+        if kind == "file":
+            prop = {"type": "string", "contentMediaType": "application/octet-stream"}
+        elif isinstance(entry.get("schema"), dict):
+            prop = dict(ctx.cleaner.clean(entry["schema"], child(where, "schema")) or {})
+        else:
+            prop = {"type": kind if kind in _PARAM_TYPES else "string"}
         if entry.get("description"):
             prop["description"] = entry["description"]
+        example = next((entry[k] for k in ("example", "sampleValue") if entry.get(k) not in (None, "")), None)
+        if example is not None and kind != "file":  # a file's example is a file name, not its content
+            prop["example"] = example
         properties[name] = prop
-    required = [str(f["name"]) for f in fields if f.get("required") and f.get("name")]
+        if entry.get("required") and name not in required:
+            required.append(name)
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
-        schema["required"] = sorted(set(required), key=required.index)
+        schema["required"] = required
     return schema
 
 
@@ -318,8 +339,20 @@ def _responses(api: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[st
     for i, raw in enumerate(api.get("responses") or []):
         where = loc("responses", i)
         number = raw.get("code", "")
-        # Apifox 1.1 writes status codes as floats (200.0).
-        code = str(int(number) if isinstance(number, float) and number.is_integer() else number)
+        # Apifox 1.1 writes status codes as floats (200.0): the same code, nothing to say.
+        written = str(int(number) if isinstance(number, float) and number.is_integer() else number)
+        code = read_status(number) or written
+        if code != written:
+            ctx.log.add("response-code-repaired", f"status code {number!r} read as {code!r}", where)
+        if _refers_to_shared(raw, code, where, ctx):
+            shared = _shared_response(raw, code, where, ctx)
+            if shared is not None and shared[0] not in out:
+                out[shared[0]] = shared[1]
+                if "id" in raw:
+                    by_id[str(raw["id"])] = shared[1]
+            elif shared is not None:
+                ctx.log.add("duplicate-response", f"a {shared[0]} response is already defined", where)
+            continue
         if not _STATUS.fullmatch(code):
             ctx.log.add("response-code-invalid", f"status code {code!r} dropped", where)
             continue
@@ -350,6 +383,51 @@ def _responses(api: dict[str, Any], loc: Locator, ctx: NativeContext) -> dict[st
     for i, raw in enumerate(api.get("responseExamples") or []):
         _attach_example(raw, by_id.get(str(raw.get("responseId"))), loc("responseExamples", i), ctx)
     return out
+
+
+def _refers_to_shared(raw: dict[str, Any], code: str, where: str, ctx: NativeContext) -> bool:
+    """Whether a response is a reference to a shared one: it names one (`referencedResponseId`)
+    and states no body of its own (Apifox also writes a response's own id there)."""
+    ref_id = raw.get("referencedResponseId")
+    if ref_id is None or "jsonSchema" in raw or raw.get("contentType"):
+        return False
+    if str(ref_id) in ctx.shared_responses:
+        return True
+    if _STATUS.fullmatch(code):  # what it shares is not in the export: its code is still known
+        ctx.log.add(
+            "dangling-ref-removed",
+            f"response refers to shared response {str(ref_id)!r}, which the project does not define: "
+            f"kept as a {code} response without a body",
+            where,
+        )
+        return False
+    return True
+
+
+def _shared_response(
+    raw: dict[str, Any], code: str, where: str, ctx: NativeContext
+) -> tuple[str, dict[str, Any]] | None:
+    """A response that is one of the project's shared responses: (its code, a `$ref` to it)."""
+    ref_id = str(raw["referencedResponseId"])
+    shared = ctx.shared_responses.get(ref_id)
+    if shared is None:
+        ctx.log.add(
+            "dangling-ref-removed",
+            f"response refers to shared response {ref_id!r}, which the project does not define, "
+            "and has no status code of its own: dropped",
+            where,
+        )
+        return None
+    key, shared_code = shared
+    code = code if _STATUS.fullmatch(code) else str(shared_code)
+    if not _STATUS.fullmatch(code):
+        ctx.log.add(
+            "response-code-invalid",
+            f"shared response {key!r} has no status code ({code!r}): the reference to it is dropped",
+            where,
+        )
+        return None
+    return code, {"$ref": f"#/components/responses/{key}"}
 
 
 def _response_headers(headers: list[Any], loc: Locator, ctx: NativeContext) -> dict[str, Any]:
@@ -384,6 +462,14 @@ def _attach_example(
             "example-unattached",
             f"example {name!r} belongs to response id {raw.get('responseId')!r}, which this API does not "
             "have: dropped",
+            where,
+        )
+        return
+    if "$ref" in response:
+        ctx.log.add(
+            "example-unattached",
+            f"example {name!r} belongs to a shared response ({response['$ref']}), which keeps its own "
+            "examples: dropped",
             where,
         )
         return

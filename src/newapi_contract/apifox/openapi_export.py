@@ -1,5 +1,8 @@
 """Apifox's OpenAPI export (OpenAPI 3.0/3.1 with `x-apifox-*` fields) -> OpenAPI 3.1.
 
+Its Swagger 2.0 export (Apifox and Apidog offer 2.0 beside 3.0 and 3.1) is first read as
+the OpenAPI 3.0 document it states (`upgrade_swagger`, at the end).
+
 The same reader serves the export as a file (JSON or YAML) and each spec block of a
 Markdown documentation page (see `doc_site`).
 Besides editor noise, Apifox writes security OpenAPI cannot read as is (see
@@ -17,13 +20,22 @@ from newapi_contract.apifox.document import assemble, callbacks_are_valid, clean
 from newapi_contract.apifox.draft import Components, Draft, Param
 from newapi_contract.apifox.examples import MISSING, checked_example
 from newapi_contract.apifox.markdown_export import read_markdown_export
-from newapi_contract.apifox.model import FindingLog
+from newapi_contract.apifox.model import FindingLog, unreadable
+from newapi_contract.apifox.operation_rules import read_status
 from newapi_contract.apifox.project import pointer
 from newapi_contract.apifox.schemas import SchemaCleaner, child, is_noise_key
 from newapi_contract.apifox.security import Requirements, SecurityResolver, repair_scheme
 from newapi_contract.apifox.shapes import repair_shape
+from newapi_contract.errors import ContractError
 
-__all__ = ["ExportRead", "convert_markdown_export", "convert_openapi", "read_export", "unique_tags"]
+__all__ = [
+    "ExportRead",
+    "convert_markdown_export",
+    "convert_openapi",
+    "read_export",
+    "unique_tags",
+    "upgrade_swagger",
+]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _RESPONSE = re.compile(r"/responses/[^/]+$")
@@ -185,13 +197,37 @@ class _Converter:
         drafts = []
         for path, item in self.data["paths"].items():
             shared = item.get("parameters") if isinstance(item.get("parameters"), list) else []
-            path_fields = self._path_fields(path, item)
+            written = self._methods(path, item)
+            path_fields = self._path_fields(path, {k: v for k, v in item.items() if not _method_key(k, v)})
             for method in _METHODS:
-                if isinstance(item.get(method), dict):
-                    draft = self._draft(path, method, item[method], shared)
+                key = written.get(method, method)
+                if isinstance(item.get(key), dict):
+                    try:
+                        draft = self._draft(path, method, item[key], shared, key)
+                    except ContractError:  # the time bound, or a refusal: not this operation's alone
+                        raise
+                    except Exception as exc:  # one operation the converter cannot read costs only itself
+                        what = unreadable(f"{method.upper()} {path}", exc)
+                        self.log.add("operation-unreadable-dropped", what, self.where("paths", path, key))
+                        continue
                     draft.path_fields = path_fields
                     drafts.append(draft)
         return drafts
+
+    def _methods(self, path: str, item: dict[str, Any]) -> dict[str, str]:
+        """The methods a path item writes otherwise (`GET`, `post `): method -> the key written."""
+        written: dict[str, str] = {}
+        for key in item:
+            method = key.strip().lower() if isinstance(key, str) else ""
+            if method in _METHODS and key != method and isinstance(item[key], dict):
+                where = self.where("paths", path, key)
+                if method in item or method in written:
+                    what = f"{method.upper()} {path} is already defined: {key!r} is dropped"
+                    self.log.add("duplicate-operation", what, where)
+                else:
+                    written[method] = key
+                    self.log.add("method-normalised", f"method {key!r} read as {method!r}", where)
+        return written
 
     def _path_fields(self, path: str, item: dict[str, Any]) -> dict[str, Any]:
         fields: dict[str, Any] = {k: item[k] for k in _PATH_ITEM_FIELDS if k in item}
@@ -208,8 +244,9 @@ class _Converter:
                 self.log.add("field-not-converted", f"path item field {key!r} is not converted", where)
         return fields
 
-    def _draft(self, path: str, method: str, op: dict[str, Any], shared: list[Any]) -> Draft:
-        where = self.where("paths", path, method)
+    def _draft(self, path: str, method: str, op: dict[str, Any], shared: list[Any], written: str) -> Draft:
+        """`written`: the method's key as the source writes it (`GET`), for locations."""
+        where = self.where("paths", path, written)
         draft = Draft(method=method, path=path, where=where, path_where=self.where("paths", path))
         by_key: dict[tuple[str, str], Param] = {}
         for origin, params in (
@@ -235,7 +272,9 @@ class _Converter:
         draft.params = list(by_key.values())
         if "requestBody" in op:
             draft.request_body = self.clean_object(op["requestBody"], child(where, "requestBody"))
-        draft.responses = self.clean_object(op.get("responses") or {}, child(where, "responses"))
+        draft.responses = self.clean_object(
+            self._responses(op.get("responses"), where), child(where, "responses")
+        )
         draft.security_where = child(where, "security")
         if "security" in op:
             draft.security = self.security.resolve(op["security"], draft.security_where)
@@ -254,7 +293,7 @@ class _Converter:
                 self.log.add("field-not-converted", what, child(where, field_name))
         run_id = _RUN_URL_ID.search(str(op.get("x-run-in-apifox") or op.get("x-run-in-apidog") or ""))
         x_source = {
-            "pointer": pointer("paths", path, method),
+            "pointer": pointer("paths", path, written),
             "line": self.line,
             "folder": op.get("x-apifox-folder", op.get("x-apidog-folder")),
             "status": op.get("x-apifox-status", op.get("x-apidog-status")),
@@ -264,6 +303,22 @@ class _Converter:
             k: v if k == "line" else str(v) for k, v in x_source.items() if v not in (None, "")
         }
         return draft
+
+    def _responses(self, responses: Any, where: str) -> Any:
+        """The responses by the status codes OpenAPI wants (`'200 OK'`, `'2xx'`: `'200'`, `'2XX'`)."""
+        if not isinstance(responses, dict):
+            return responses or {}
+        out: dict[str, Any] = {}
+        for written, response in responses.items():
+            here = child(child(where, "responses"), written)
+            code = read_status(written) or str(written)
+            if code != str(written):
+                if code in responses or code in out:
+                    self.log.add("duplicate-response", f"a {code} response is already defined: dropped", here)
+                    continue
+                self.log.add("response-code-repaired", f"status code {written!r} read as {code!r}", here)
+            out[code] = response
+        return out
 
     def _callbacks(self, callbacks: Any, draft: Draft, where: str) -> None:
         """The operation's callbacks; ones that are not valid OpenAPI kept as x-apifox-callbacks."""
@@ -323,6 +378,48 @@ class _Converter:
         return ExportRead(drafts, self.components, info, clean_servers(servers, self.log), security, top)
 
 
+def _complete_header(data: dict[str, Any], source: str, label: str, log: FindingLog) -> None:
+    """What a document whose header was cut off lacks: its `openapi` version (3.1 when it
+    uses what only 3.1 has, else 3.0, Apifox's default export) and `info`'s title and version."""
+    if "openapi" not in data:
+        data["openapi"] = "3.1.0" if _uses_31(data) else "3.0.1"
+        log.add(
+            "openapi-header-completed",
+            f"no `openapi` version: read as OpenAPI {data['openapi']}",
+            f"{label}: /",
+        )
+    info = data.get("info")
+    if info is None or (isinstance(info, dict) and not (info.get("title") and info.get("version"))):
+        given = {"title": f"the file name ({source!r})", "version": "1.0.0"}
+        missing = [k for k in given if not (info or {}).get(k)]
+        log.add(
+            "openapi-header-completed",
+            f"`info` without {' and '.join(missing)}: "
+            + ", ".join(f"the {k} is {given[k]}" for k in missing),
+            f"{label}: /info" if info is not None else f"{label}: /",
+        )
+
+
+def _uses_31(data: dict[str, Any]) -> bool:
+    if "webhooks" in data or "jsonSchemaDialect" in data:
+        return True
+    stack: list[Any] = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("type"), list):
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _method_key(key: Any, value: Any) -> bool:
+    """Whether a path item's key is an operation, however its method is written."""
+    return isinstance(key, str) and key.strip().lower() in _METHODS and isinstance(value, dict)
+
+
 def _has_authorization_header(draft: Draft) -> bool:
     return any(p.location == "header" and p.name.lower() == "authorization" for p in draft.params)
 
@@ -365,6 +462,11 @@ def convert_openapi(
     operation (`method path`), when the document was read from text."""
     log = log or FindingLog()
     label = label or source
+    swagger = data.get("swagger")
+    if swagger is not None:
+        data = upgrade_swagger(data, label, log)
+        label = f"{label} (as OpenAPI 3.0)"
+    _complete_header(data, source, label, log)
     repair_shape(data, "openapi", source, log, lambda parts: f"{label}: {pointer(*parts) or '/'}")
     read = _Converter(data, label, log).read()
     for draft in read.drafts:
@@ -380,8 +482,328 @@ def convert_openapi(
         drafts=read.drafts,
         components=read.components,
         log=log,
-        x_source={"file": source, "format": "apifox-openapi", "openapi": data["openapi"]},
+        x_source={"file": source, "format": "apifox-openapi", "openapi": data["openapi"]}
+        if swagger is None
+        else {"file": source, "format": "apifox-swagger", "swagger": str(swagger)},
         security=read.security,
         top=read.top,
     )
     return doc, log
+
+
+# Swagger 2.0, which Apifox and Apidog export too, read as the OpenAPI 3.0 document it states.
+# Everything moves as swagger2openapi moves it; what has no place stays where it was, so
+# that the reader (or the validator's repairs) names it.
+
+_SWAGGER_REFS = (
+    ("#/definitions/", "#/components/schemas/"),
+    ("#/parameters/", "#/components/parameters/"),
+    ("#/responses/", "#/components/responses/"),
+)
+# A parameter's fields that are its schema's in OpenAPI 3.
+_PARAMETER_SCHEMA = (
+    "type", "format", "items", "default", "enum", "maximum", "exclusiveMaximum", "minimum",
+    "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems",
+    "multipleOf",
+)  # fmt: skip
+_COLLECTION_FORMATS = {
+    "csv": ("form", False),
+    "ssv": ("spaceDelimited", False),
+    "pipes": ("pipeDelimited", False),
+    "multi": ("form", True),
+}
+_FLOWS = {
+    "implicit": "implicit",
+    "password": "password",
+    "application": "clientCredentials",
+    "accessCode": "authorizationCode",
+}
+
+
+def upgrade_swagger(data: dict[str, Any], label: str, log: FindingLog) -> dict[str, Any]:
+    """The OpenAPI 3.0 document a Swagger 2.0 one states (`data` is not changed)."""
+    swagger = _SwaggerUpgrade(_swagger_refs(data), label, log)
+    out: dict[str, Any] = {"openapi": "3.0.1"}
+    for key, value in swagger.data.items():
+        if key in ("swagger", "host", "basePath", "schemes", "consumes", "produces"):
+            continue
+        if key == "definitions":
+            out.setdefault("components", {})["schemas"] = swagger.schemas(value)
+        elif key == "parameters" and isinstance(value, dict):
+            shared = {}
+            for name, param in value.items():
+                if swagger._in(param) in ("body", "formData"):  # inlined where it is used
+                    log.add(
+                        "field-not-converted",
+                        f"shared {swagger._in(param)} parameter {name!r}: each operation naming it "
+                        "gets it in its request body",
+                        f"{label}: {pointer('parameters', name)}",
+                    )
+                else:
+                    shared[name] = swagger.parameter(param, ("parameters", name))
+            out.setdefault("components", {})["parameters"] = shared
+        elif key == "responses" and isinstance(value, dict):
+            out.setdefault("components", {})["responses"] = {
+                name: swagger.response(r, swagger.produces) for name, r in value.items()
+            }
+        elif key == "securityDefinitions" and isinstance(value, dict):
+            out.setdefault("components", {})["securitySchemes"] = {
+                name: _security_scheme(s) for name, s in value.items()
+            }
+        elif key == "paths" and isinstance(value, dict):
+            out["paths"] = {path: swagger.path_item(path, item) for path, item in value.items()}
+        else:
+            out[key] = value
+    servers = swagger.servers(swagger.data.get("schemes"))
+    if servers:
+        out["servers"] = servers
+    log.tally(
+        "swagger-upgraded",
+        "2.0",
+        "Swagger 2.0 read as OpenAPI 3.0: bodies, form fields and responses as content by media "
+        "type, definitions as components; locations below are in that form (documents: {count})",
+        f"{label}: /swagger",
+    )
+    return out
+
+
+def _swagger_refs(node: Any) -> Any:
+    """`node` with Swagger's reference targets renamed to OpenAPI 3's."""
+    if isinstance(node, list):
+        return [_swagger_refs(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _swagger_refs(v) for k, v in node.items()}
+    ref = out.get("$ref")
+    if isinstance(ref, str):
+        for old, new in _SWAGGER_REFS:
+            if ref.startswith(old):
+                out["$ref"] = new + ref[len(old) :]
+    return out
+
+
+def _security_scheme(scheme: Any) -> Any:
+    if not isinstance(scheme, dict):
+        return scheme
+    kind = scheme.get("type")
+    rest = {
+        k: v for k, v in scheme.items() if k not in ("type", "flow", "authorizationUrl", "tokenUrl", "scopes")
+    }
+    if kind == "basic":
+        return {**rest, "type": "http", "scheme": "basic"}
+    if kind == "oauth2" and isinstance(scheme.get("flow"), str) and scheme["flow"] in _FLOWS:
+        flow = {k: scheme[k] for k in ("authorizationUrl", "tokenUrl") if k in scheme}
+        flow["scopes"] = scheme.get("scopes") if isinstance(scheme.get("scopes"), dict) else {}
+        return {**rest, "type": "oauth2", "flows": {_FLOWS[scheme["flow"]]: flow}}
+    return scheme  # apiKey is the same; anything else is repaired as any scheme is
+
+
+class _SwaggerUpgrade:
+    def __init__(self, data: dict[str, Any], label: str, log: FindingLog):
+        self.data, self.label, self.log = data, label, log
+        self.consumes = _media_types(data.get("consumes"))
+        self.produces = _media_types(data.get("produces"))
+
+    def servers(self, schemes: Any) -> list[dict[str, Any]]:
+        host, base = self.data.get("host"), self.data.get("basePath")
+        host = host if isinstance(host, str) and host else None
+        base = base if isinstance(base, str) and base.startswith("/") else ""
+        if host is None:
+            return [{"url": base}] if base else []
+        listed = [s for s in schemes if isinstance(s, str)] if isinstance(schemes, list) else []
+        return [{"url": f"{scheme}://{host}{base}"} for scheme in listed or ["https"]]
+
+    def schemas(self, schemas: Any) -> Any:
+        return {k: self.schema(v) for k, v in schemas.items()} if isinstance(schemas, dict) else schemas
+
+    def schema(self, node: Any) -> Any:
+        """A schema: `type: file`, `x-nullable` and a discriminator's name as OpenAPI 3 says them."""
+        if isinstance(node, list):
+            return [self.schema(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "x-nullable":
+                out["nullable"] = value
+            elif key == "discriminator" and isinstance(value, str):
+                out[key] = {"propertyName": value}
+            elif key == "type" and value == "file":
+                out.update(type="string", format="binary")
+            elif key in ("properties", "patternProperties", "definitions") and isinstance(value, dict):
+                out[key] = {k: self.schema(v) for k, v in value.items()}
+            elif key in ("example", "examples", "default", "enum", "const"):
+                out[key] = value  # values, not schemas
+            else:
+                out[key] = self.schema(value)
+        return out
+
+    def path_item(self, path: str, item: Any) -> Any:
+        if not isinstance(item, dict):
+            return item
+        listed: list[Any] = item["parameters"] if isinstance(item.get("parameters"), list) else []
+        shared = [p for p in listed if isinstance(p, dict)]
+        out: dict[str, Any] = {}
+        for key, value in item.items():
+            if key in _METHODS and isinstance(value, dict):
+                out[key] = self.operation(path, key, value, shared)
+            elif key != "parameters" or not isinstance(value, list):
+                out[key] = value  # what is not Swagger's is left to the reader to name
+        kept = [
+            self.parameter(p, ("paths", path, "parameters", i))
+            for i, p in enumerate(listed)
+            if not (isinstance(p, dict) and self._in(p) in ("body", "formData"))
+        ]
+        if kept:
+            out["parameters"] = kept
+        return out
+
+    def operation(
+        self, path: str, method: str, op: dict[str, Any], shared: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        consumes = _media_types(op.get("consumes")) or self.consumes
+        produces = _media_types(op.get("produces")) or self.produces
+        params: list[Any] = op["parameters"] if isinstance(op.get("parameters"), list) else []
+        own = {(str(p.get("name")), self._in(p)) for p in params if isinstance(p, dict)}
+        inherited = [
+            p
+            for p in shared
+            if (str(p.get("name")), self._in(p)) not in own and self._in(p) in ("body", "formData")
+        ]
+        body = [
+            p for p in [*inherited, *params] if isinstance(p, dict) and self._in(p) in ("body", "formData")
+        ]
+        out: dict[str, Any] = {}
+        for key, value in op.items():
+            if key in ("consumes", "produces"):
+                continue
+            if key == "parameters" and isinstance(value, list):
+                out[key] = [
+                    self.parameter(p, ("paths", path, method, "parameters", i))
+                    for i, p in enumerate(value)
+                    if not (isinstance(p, dict) and self._in(p) in ("body", "formData"))
+                ]
+            elif key == "responses" and isinstance(value, dict):
+                out[key] = {code: self.response(r, produces) for code, r in value.items()}
+            elif key == "schemes":
+                servers = self.servers(value)
+                if servers:
+                    out["servers"] = servers
+            else:
+                out[key] = value
+        if body:
+            out["requestBody"] = self.request_body(body, consumes)
+        return out
+
+    def _in(self, param: Any) -> str:
+        """Where a parameter is, following a reference to a shared one."""
+        if isinstance(param, dict):
+            param = self._resolved(param)
+        return str(param.get("in") or "") if isinstance(param, dict) else ""
+
+    def _resolved(self, param: dict[str, Any]) -> dict[str, Any]:
+        """A parameter, or the shared one its `$ref` names (itself when that is nothing)."""
+        shared = self.data.get("parameters")
+        if isinstance(param.get("$ref"), str) and isinstance(shared, dict):
+            target = shared.get(param["$ref"].rsplit("/", 1)[-1])
+            return target if isinstance(target, dict) else param
+        return param
+
+    def parameter(self, param: Any, at: tuple[object, ...]) -> Any:
+        """A query, header, path or cookie parameter: its type, format, ... as its schema."""
+        if not isinstance(param, dict) or "$ref" in param or self._in(param) in ("body", "formData"):
+            return param
+        out: dict[str, Any] = {}
+        schema = self.schema({k: param[k] for k in _PARAMETER_SCHEMA if k in param})
+        for key, value in param.items():
+            if key in _PARAMETER_SCHEMA:
+                continue
+            if key == "x-example":
+                out["example"] = value
+            elif key == "collectionFormat":
+                style = _COLLECTION_FORMATS.get(str(value))
+                if style is None:
+                    self.log.add(
+                        "field-not-converted",
+                        f"collectionFormat {value!r} has no OpenAPI 3 style: not converted",
+                        f"{self.label}: {pointer(*at, key)}",
+                    )
+                elif param.get("in") == "query":
+                    out["style"], out["explode"] = style
+            else:
+                out[key] = value
+        if schema:
+            out["schema"] = _items_without_formats(schema)
+        return out
+
+    def request_body(self, params: list[dict[str, Any]], consumes: list[str]) -> dict[str, Any]:
+        params = [self._resolved(p) for p in params]
+        body = next((p for p in params if p.get("in") == "body"), None)
+        if body is not None:
+            schema = self.schema(body.get("schema", {}))
+            out: dict[str, Any] = {
+                "content": {mt: {"schema": schema} for mt in consumes or ["application/json"]}
+            }
+            for key in ("description", "required"):
+                if key in body:
+                    out[key] = body[key]
+            out.update({k: v for k, v in body.items() if k.startswith("x-")})
+            return out
+        properties: dict[str, Any] = {}
+        required = []
+        for form_field in params:
+            name = str(form_field.get("name") or "")
+            prop = self.schema({k: form_field[k] for k in _PARAMETER_SCHEMA if k in form_field})
+            if "description" in form_field:
+                prop["description"] = form_field["description"]
+            if "x-example" in form_field:
+                prop["example"] = form_field["x-example"]
+            properties[name] = _items_without_formats(prop)
+            if form_field.get("required") is True:
+                required.append(name)
+        binary = any(p.get("format") == "binary" for p in properties.values())
+        form = [mt for mt in consumes if mt in ("multipart/form-data", "application/x-www-form-urlencoded")]
+        media = form or (["multipart/form-data"] if binary else ["application/x-www-form-urlencoded"])
+        schema = {"type": "object", "properties": properties, **({"required": required} if required else {})}
+        return {"content": {mt: {"schema": schema} for mt in media}}
+
+    def response(self, response: Any, produces: list[str]) -> Any:
+        if not isinstance(response, dict) or "$ref" in response:
+            return response
+        out: dict[str, Any] = {}
+        examples: dict[str, Any] = response["examples"] if isinstance(response.get("examples"), dict) else {}
+        for key, value in response.items():
+            if key == "schema":
+                types = produces or ["application/json"]
+                out["content"] = {mt: {"schema": self.schema(value)} for mt in types}
+            elif key == "headers" and isinstance(value, dict):
+                out[key] = {name: self._header(h) for name, h in value.items()}
+            elif key != "examples" or not isinstance(value, dict):
+                out[key] = value
+        for media_type, example in examples.items():
+            out.setdefault("content", {}).setdefault(media_type, {})["example"] = example
+        return out
+
+    def _header(self, header: Any) -> Any:
+        if not isinstance(header, dict):
+            return header
+        out = {k: v for k, v in header.items() if k not in _PARAMETER_SCHEMA and k != "collectionFormat"}
+        schema = self.schema({k: header[k] for k in _PARAMETER_SCHEMA if k in header})
+        if schema:
+            out["schema"] = _items_without_formats(schema)
+        return out
+
+
+def _items_without_formats(schema: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's `items` (Swagger's items object) as a schema: no collectionFormat inside."""
+    items = schema.get("items")
+    if isinstance(items, dict) and "collectionFormat" in items:
+        schema = {
+            **schema,
+            "items": _items_without_formats({k: v for k, v in items.items() if k != "collectionFormat"}),
+        }
+    return schema
+
+
+def _media_types(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str) and v] if isinstance(value, list) else []

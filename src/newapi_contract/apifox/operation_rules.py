@@ -1,7 +1,8 @@
 """Rules every operation goes through, whatever format it came from.
 
-Paths: leading slash, hard-coded numeric ids (a request URL pasted as the path, whose
-trailing slash goes with it), path parameters that match the template. Parameters:
+Paths: leading slash, Apifox variables (`{{name}}`) and `:name` segments (Express, gin,
+Postman) as OpenAPI templates, hard-coded numeric ids (a request URL pasted as the path,
+whose trailing slash goes with it), path parameters that match the template. Parameters:
 one per name and place. Headers: Content-Type (OpenAPI ignores it), Authorization (a
 security scheme, not a parameter), New-Api-User (new-api's required user-id header).
 
@@ -24,11 +25,19 @@ from newapi_contract.apifox.draft import (
 )
 from newapi_contract.apifox.model import FindingLog
 
-__all__ = ["NEW_API_USER", "apply_operation_rules", "is_new_api", "normalise_path", "with_leading_slash"]
+__all__ = ["NEW_API_USER", "apply_operation_rules", "is_new_api", "normalise_path", "read_status", "rooted"]
 
 NEW_API_USER = "New-Api-User"
 _TEMPLATE = re.compile(r"\{([^{}/]+)\}")
 _NUMERIC = re.compile(r"[0-9]+")
+# A status code as sources write it: 200, 200.0, "2xx", "200 OK", "404 记录不存在".
+_STATUS_TEXT = re.compile(r"([1-5][0-9][0-9])(?:\.0+)?(?:\s+\S.*)?|([1-5])[xX]{2}|default", re.S)
+# An Apifox variable, replaced when the request is sent: `{{id}}`.
+_VARIABLE = re.compile(r"\{\{\s*([^{}/\s]+)\s*\}\}")
+# A path that starts with a variable (no slash before it): the variable holds the server.
+_ORIGIN_VARIABLE = re.compile(r"\{\{\s*([^{}/\s]+)\s*\}\}(?=/|\?|$)")
+# A whole segment `:id`: a path parameter as Express, gin and Postman write it.
+_COLON_SEGMENT = re.compile(r":([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def is_new_api(paths: list[str]) -> bool:
@@ -49,7 +58,7 @@ def apply_operation_rules(
     if normalise:
         draft.path, new_ids = normalise_path(draft.path, draft.path_where, log)
     else:
-        draft.path, new_ids = with_leading_slash(draft.path, draft.path_where, log), []
+        draft.path, new_ids = rooted(draft.path, draft.path_where, log), []
     draft.params[0:0] = [Param(_id_parameter(name, value), draft.path_where) for name, value in new_ids]
     _reconcile_path_params(draft, log)
     _content_type(draft, log)
@@ -57,16 +66,68 @@ def apply_operation_rules(
     _new_api_user(draft, log)
 
 
-def with_leading_slash(path: str, where: str, log: FindingLog) -> str:
-    if path.startswith("/"):
-        return path
-    log.add("path-leading-slash", f"path {path!r} gets a leading slash", where)
-    return "/" + path
+def read_status(value: object) -> str | None:
+    """The status code OpenAPI wants for what a source writes (`200.0`, `'2xx'`, `'200 OK'`:
+    `'200'`, `'2XX'`, `'200'`); None when it is no status code."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip() if isinstance(value, int | str) else ""
+    match = _STATUS_TEXT.fullmatch(text)
+    if match is None:
+        return None
+    return match[1] or (f"{match[2]}XX" if match[2] else "default")
+
+
+def rooted(path: str, where: str, log: FindingLog) -> str:
+    """`path` as OpenAPI can hold it, whether it is normalised or not: a leading slash, and
+    each path parameter written as a template (`{{id}}`, `:id` -> `{id}`)."""
+    origin = _ORIGIN_VARIABLE.match(path)
+    if origin:
+        log.add(
+            "path-variable-templated",
+            f"{origin[0]!r} at the start of {path!r} is a variable holding the server: "
+            "dropped from the path (the document's servers apply)",
+            where,
+        )
+        path = path[origin.end() :]
+    if not path.startswith("/"):
+        log.add("path-leading-slash", f"path {path!r} gets a leading slash", where)
+        path = "/" + path
+    return _templated(path, where, log)
+
+
+def _templated(path: str, where: str, log: FindingLog) -> str:
+    taken = set(_TEMPLATE.findall(_VARIABLE.sub("", path)))
+    names: dict[str, str] = {}  # what the source writes -> its template name
+
+    def template(name: str, written: str) -> str:
+        if written not in names:
+            names[written] = _free_name(name, taken)
+            taken.add(names[written])
+        return "{" + names[written] + "}"
+
+    templated = _VARIABLE.sub(lambda m: template(m[1], m[0]), path)
+    segments = templated.split("/")
+    for i, segment in enumerate(segments):
+        colon = _COLON_SEGMENT.fullmatch(segment)
+        if colon:
+            segments[i] = template(colon[1], segment)
+    templated = "/".join(segments)
+    if templated != path:
+        log.add(
+            "path-variable-templated",
+            f"{path!r} becomes {templated!r}: {', '.join(names)} "
+            f"{'is a path parameter' if len(names) == 1 else 'are path parameters'}",
+            where,
+        )
+    return templated
 
 
 def normalise_path(path: str, where: str, log: FindingLog) -> tuple[str, list[tuple[str, int]]]:
     """Return the normalised path and the `{name}` parameters made from numeric segments."""
-    path = with_leading_slash(path, where, log)
+    path = rooted(path, where, log)
     hardcoded = any(_NUMERIC.fullmatch(segment) for segment in path.split("/"))
     if hardcoded and len(path) > 1 and path.endswith("/"):
         log.add(

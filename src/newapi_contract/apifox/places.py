@@ -5,7 +5,7 @@ default its schema rejects) know the place in the converted document. Inside an
 operation read from an OpenAPI document (an export, a Markdown block or export), the
 operation's `x-source` says where it was in the source, and the rest of the pointer
 is the same there: the finding names the source place. Elsewhere (native projects
-keep another structure) it names the converted place, saying so.
+keep another structure) it names the converted place, saying so, and the API it belongs to.
 """
 
 from __future__ import annotations
@@ -30,4 +30,7 @@ def place(doc: dict[str, Any], pointer: str, source: str) -> str:
             label = f"{source}:{origin['line']}" if origin.get("line") else source
             rest = "".join(f"/{p}" for p in parts[3:])
             return f"{label}: {origin['pointer']}{rest}"
+        if isinstance(origin, dict) and isinstance(origin.get("pointer"), str):
+            # A native API: its parts are elsewhere in the source; say which API it is.
+            return f"{source}: {pointer} (as converted, of the API at {origin['pointer']})"
     return f"{source}: {pointer} (as converted)"

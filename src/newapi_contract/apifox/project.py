@@ -16,13 +16,15 @@ from typing import Any
 
 from newapi_contract.apifox.document import assemble, clean_servers
 from newapi_contract.apifox.draft import Components, Draft
-from newapi_contract.apifox.model import FindingLog, Locator
+from newapi_contract.apifox.examples import MISSING, checked_example
+from newapi_contract.apifox.model import FindingLog, Locator, unreadable
 from newapi_contract.apifox.native_api import NativeContext, api_to_draft
 from newapi_contract.apifox.native_auth import NativeAuth
 from newapi_contract.apifox.native_extras import report_api_extras, report_unconverted
 from newapi_contract.apifox.schemas import SchemaCleaner
 from newapi_contract.apifox.shapes import repair_shape
 from newapi_contract.apifox.source import PROJECT_KEYS
+from newapi_contract.errors import ContractError
 
 __all__ = ["convert_project", "pointer"]
 
@@ -30,6 +32,7 @@ _COMPONENT_NAME = re.compile(r"[A-Za-z0-9._-]+")
 _API_COLLECTIONS = ("apiCollection", "httpCollection")  # Apifox 1.0+, Apifox 1.1
 _SCHEMA_COLLECTIONS = ("schemaCollection", "dataSchemaCollection")
 _DEFINITION = "#/definitions/"
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # (the folder or API item, where its auth is), nearest first
 Parents = tuple[tuple[Any, str], ...]
 
@@ -63,13 +66,13 @@ def convert_project(
         if name != names[def_id] and name and isinstance(cleaned, dict) and "title" not in cleaned:
             cleaned = {"title": name, **cleaned}  # the name OpenAPI does not accept as a key
         components.schemas[names[def_id]] = cleaned
-    _shared_responses(data.get("responseCollection"), cleaner, components, label)
+    shared = _shared_responses(data.get("responseCollection"), cleaner, components, label, log)
     report_unconverted(data, log, label)
     auth = NativeAuth(components, log)
     auth.load_collection(
         data.get("securitySchemeCollection"), f"{label}: {pointer('securitySchemeCollection')}"
     )
-    ctx = NativeContext(components, cleaner, log, auth, _common(data, label))
+    ctx = NativeContext(components, cleaner, log, auth, _common(data, label), shared)
     settings = data.get("projectSetting") if isinstance(data.get("projectSetting"), dict) else {}
     project: Parents = ((settings, f"{label}: {pointer('projectSetting', 'auth')}"),)
     drafts: list[Draft] = []
@@ -94,8 +97,24 @@ def convert_project(
                 loc(),
             )
             continue
+        method = str(api.get("method")).strip().lower()
+        if method not in _METHODS:
+            log.add(
+                "not-converted",
+                f"API {item.get('name') or api.get('name')!r} has method {api.get('method')!r}, which "
+                "OpenAPI has no place for: it is not an HTTP API OpenAPI can hold",
+                loc("method"),
+            )
+            continue
         fields = _fields(api, item, folders, pointer(*api_at))
-        draft = api_to_draft(api, loc, ctx, fields, (*parents, *project))
+        try:
+            draft = api_to_draft(api, loc, ctx, fields, (*parents, *project))
+        except ContractError:  # the time bound, or a refusal: not this API's fault alone
+            raise
+        except Exception as exc:  # one API the converter cannot read costs only itself
+            what = f"{str(api.get('method')).upper()} {api.get('path')}"
+            log.add("operation-unreadable-dropped", unreadable(what, exc), loc())
+            continue
         if kind == "webhook":
             draft.webhook = str(item.get("name") or api.get("name") or draft.path)
             log.add("webhook-mapped", f"webhook {draft.webhook!r} goes to the document's webhooks", loc())
@@ -123,22 +142,66 @@ def _first_key(data: dict[str, Any], keys: tuple[str, ...]) -> str:
     return next((k for k in keys if data.get(k) is not None), keys[0])
 
 
-def _shared_responses(collection: Any, cleaner: SchemaCleaner, components: Components, label: str) -> None:
-    """`responseCollection`: the project's shared responses, as component responses."""
+def _shared_responses(
+    collection: Any, cleaner: SchemaCleaner, components: Components, label: str, log: FindingLog
+) -> dict[str, tuple[str, str | None]]:
+    """`responseCollection`: the project's shared responses, as component responses, with their
+    examples; by id, the component's name and the status code APIs that refer to it answer with.
+
+    The code is `code`, or (Apidog) `_status_code` / `_code`."""
+    shared: dict[str, tuple[str, str | None]] = {}
     for i, (item, at) in enumerate(_leaves(collection, ("responseCollection",))):
-        if not isinstance(item, dict) or "code" not in item:
+        if not isinstance(item, dict) or not (
+            "jsonSchema" in item or any(k in item for k in ("code", "_status_code", "_code"))
+        ):
             continue
         name = str(item.get("name") or "")
         key = name if _COMPONENT_NAME.fullmatch(name) else f"response-{item.get('id', i)}"
         key = key if _COMPONENT_NAME.fullmatch(key) else f"response-{i}"
+        code = next(
+            (item[k] for k in ("code", "_status_code", "_code") if item.get(k) not in (None, "")), None
+        )
+        code = str(int(code)) if isinstance(code, float) and code.is_integer() else code
         response: dict[str, Any] = {"description": name or "Shared response"}
         if isinstance(item.get("jsonSchema"), dict):
             where = f"{label}: {pointer(*at, 'jsonSchema')}"
-            media = str(item.get("mediaType") or "") or "application/json"
-            response["content"] = {media: {"schema": cleaner.clean(item["jsonSchema"], where)}}
-        source = {"code": str(item["code"]), **({"id": str(item["id"])} if "id" in item else {})}
+            media_type = str(item.get("mediaType") or "") or "application/json"
+            media: dict[str, Any] = {"schema": cleaner.clean(item["jsonSchema"], where)}
+            examples = _shared_examples(item, media_type, media["schema"], components, at, label, log)
+            if examples:
+                media["examples"] = examples
+            response["content"] = {media_type: media}
+        source = {
+            **({"code": str(code)} if code is not None else {}),
+            **({"id": str(item["id"])} if "id" in item else {}),
+        }
         response["x-source-response"] = source
         components.others.setdefault("responses", {})[key] = response
+        for ref_id in {str(item[k]) for k in ("id", "_databaseId") if item.get(k) is not None}:
+            shared[ref_id] = (key, None if code is None else str(code))
+    return shared
+
+
+def _shared_examples(
+    item: dict[str, Any],
+    media_type: str,
+    schema: Any,
+    components: Components,
+    at: tuple[object, ...],
+    label: str,
+    log: FindingLog,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    examples = item.get("responseExamples")
+    for j, example in enumerate(examples if isinstance(examples, list) else []):
+        if not isinstance(example, dict):
+            continue
+        where = f"{label}: {pointer(*at, 'responseExamples', j)}"
+        value = checked_example(example.get("data"), media_type, schema, components.schemas, where, log)
+        if value is not MISSING:
+            name = str(example.get("name") or f"example{j + 1}")
+            out[name if name not in out else f"{name} ({j + 1})"] = {"value": value}
+    return out
 
 
 def _leaves(collection: Any, at: tuple[object, ...]) -> Iterator[tuple[Any, tuple[object, ...]]]:
@@ -233,8 +296,28 @@ def _servers(data: dict[str, Any], label: str) -> list[tuple[dict[str, Any], str
                 continue
             seen.add(url if isinstance(url, str) else "")
             where = f"{label}: {pointer('environments', i)}/{at}"
-            servers.append(({"url": url, "description": name}, where))
+            server: dict[str, Any] = {"url": url, "description": name}
+            known = _variable_values(env, url)
+            if known:  # what the environment gives a variable the URL names
+                server["variables"] = {k: {"default": v} for k, v in known.items()}
+            servers.append((server, where))
     return servers
+
+
+def _variable_values(env: dict[str, Any], url: Any) -> dict[str, str]:
+    """The values an environment gives the Apifox variables (`{{name}}`) a URL names."""
+    if not isinstance(url, str) or "{{" not in url:
+        return {}
+    values: dict[str, str] = {}
+    listed: list[Any] = env["variables"] if isinstance(env.get("variables"), list) else []
+    for variable in listed:
+        if not isinstance(variable, dict):
+            continue
+        value = variable.get("value") or variable.get("initialValue")
+        name = str(variable.get("name") or "")
+        if name and isinstance(value, str) and value and "{{" + name + "}}" in url.replace(" ", ""):
+            values[name] = value
+    return values
 
 
 def _definitions(

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import jsonschema_rs
-from jsonschema.exceptions import SchemaError, ValidationError
+from jsonschema.exceptions import SchemaError, UnknownType, ValidationError
 from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from referencing.exceptions import Unresolvable
 
@@ -245,14 +245,25 @@ class SchemaCleaner:
                 break
             if not copied:  # keyword values may be shared with the source
                 schema, copied = copy.deepcopy(schema), True
-            parent, key = _deepest_dict(schema, list(error.absolute_path))
+            path = list(error.absolute_path)
+            parent, key = _deepest_dict(schema, path)
             if parent is None:
                 self._log.add(
                     "schema-keyword-invalid", f"{_short(error.message)}: schema replaced by {{}}", where
                 )
                 return {}
+            at = "".join(f"/{p}" for p in path[: _key_index(path, parent, schema) + 1])
+            read = _read_as_json_schema(key, parent[key]) if _is_keyword(path, parent, schema) else MISSING
+            if read is not MISSING:
+                said = f"{parent[key]!r} read as {read!r}"
+                fmt = _alias_format(parent[key]) if key == "type" and "format" not in parent else None
+                parent[key] = read
+                if fmt:
+                    parent["format"] = fmt
+                    said += f", format {fmt!r}"
+                self._log.add("schema-keyword-coerced", f"`{key}`: {said}", f"{where}{at}")
+                continue
             del parent[key]
-            at = "".join(f"/{p}" for p in error.absolute_path)
             self._log.add(
                 "schema-keyword-invalid", f"{_short(error.message)}: `{key}` dropped", f"{where}{at}"
             )
@@ -286,7 +297,7 @@ def _default_error(schema: dict[str, Any], value: Any) -> ValidationError | None
         return next(
             iter(OAS31Validator(schema, format_checker=oas31_format_checker).iter_errors(value)), None
         )
-    except (SchemaError, Unresolvable, ValidationError, RecursionError):
+    except (SchemaError, UnknownType, Unresolvable, ValidationError, RecursionError, TypeError):
         return None
 
 
@@ -309,6 +320,90 @@ def _meta_error(schema: dict[str, Any]) -> SchemaError | None:
 def _short(message: str, limit: int = 120) -> str:
     flat = " ".join(message.split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+# Keywords JSON Schema wants as numbers (integers first) or booleans, that other tools write as text.
+_INTEGER_KEYWORDS = ("maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties")
+_NUMBER_KEYWORDS = ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "multipleOf")
+_BOOLEAN_KEYWORDS = ("uniqueItems", "readOnly", "writeOnly", "deprecated")
+# A type named after a format (Java, Swagger, Apidog's editor): the JSON Schema type, and its format.
+_TYPE_ALIASES = {
+    "double": "number", "float": "number", "decimal": "number", "int": "integer", "int32": "integer",
+    "int64": "integer", "long": "integer", "bool": "boolean", "date": "string", "date-time": "string",
+    "datetime": "string", "time": "string",
+}  # fmt: skip
+_TYPE_FORMATS = {
+    "double": "double", "float": "float", "int32": "int32", "int64": "int64", "long": "int64",
+    "date": "date", "date-time": "date-time", "datetime": "date-time", "time": "time",
+}  # fmt: skip
+_JSON_TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
+
+
+def _read_as_json_schema(key: Any, value: Any) -> Any:
+    """`value` of keyword `key` as JSON Schema says it, when another tool wrote it otherwise
+    (`'255'` for maxLength, `double` for a type); MISSING when it cannot be read so."""
+    if key == "type":
+        names = value if isinstance(value, list) else [value]
+        read = [_type_name(n) for n in names]
+        if not read or any(r is None for r in read) or len(set(read)) < len(read):
+            return MISSING
+        said = read if isinstance(value, list) else read[0]
+        return MISSING if said == value else said  # nothing to read otherwise: not a repair
+    if not isinstance(value, str):
+        return MISSING
+    text = value.strip()
+    if key in _BOOLEAN_KEYWORDS and text in ("true", "false"):
+        return text == "true"
+    try:
+        number = float(text)
+    except ValueError:
+        return MISSING
+    if key in _INTEGER_KEYWORDS and number.is_integer() and number >= 0:
+        return int(number)
+    if key in _NUMBER_KEYWORDS and number == number and abs(number) != float("inf"):
+        return int(number) if number.is_integer() and "." not in text else number
+    return MISSING
+
+
+def _type_name(name: Any) -> str | None:
+    if not isinstance(name, str):
+        return None
+    lowered = name.strip().lower()
+    return lowered if lowered in _JSON_TYPES else _TYPE_ALIASES.get(lowered)
+
+
+def _alias_format(value: Any) -> str | None:
+    """The format a type named after one says (`int64`, `date-time`), for the first such name."""
+    names = value if isinstance(value, list) else [value]
+    return next(
+        (
+            _TYPE_FORMATS[n.strip().lower()]
+            for n in names
+            if isinstance(n, str) and n.strip().lower() in _TYPE_FORMATS
+        ),
+        None,
+    )
+
+
+def _is_keyword(path: list[Any], parent: dict[str, Any], schema: dict[str, Any]) -> bool:
+    """Whether the key at fault is a keyword of a schema, not the name of a property."""
+    i = _key_index(path, parent, schema)
+    return i == 0 or path[i - 1] not in _SUBSCHEMA_MAPS
+
+
+def _key_index(path: list[Any], parent: dict[str, Any], schema: dict[str, Any]) -> int:
+    """Where on `path` the key of `parent` (found by `_deepest_dict`) is."""
+    node: Any = schema
+    index = 0
+    for i, part in enumerate(path):
+        if node is parent:
+            index = i
+        node = node[part] if isinstance(node, dict | list) and _has(node, part) else None
+    return index
+
+
+def _has(node: Any, part: Any) -> bool:
+    return part in node if isinstance(node, dict) else isinstance(part, int) and 0 <= part < len(node)
 
 
 def _deepest_dict(schema: dict[str, Any], path: list[Any]) -> tuple[dict[str, Any] | None, Any]:

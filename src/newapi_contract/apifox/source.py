@@ -2,7 +2,8 @@
 
 Formats: an endpoint page (the text Apifox shows for one API), a native project
 export (`apifoxProject`, or Apidog's `apidogProject`: the same structure; JSON or YAML),
-an OpenAPI 3.0/3.1 export (JSON or YAML), and
+an OpenAPI 3.0/3.1 or Swagger 2.0 export (JSON or YAML; one whose `openapi` and `info` were cut off,
+its `paths` holding operations, too; the one an HTML export holds inline), and
 a Markdown page of an Apifox-published documentation site (spec in fenced blocks), and
 Apifox's "export as Markdown" of a whole project (tables and code blocks, no spec).
 """
@@ -22,7 +23,7 @@ from newapi_contract.apifox.page import looks_like_page
 from newapi_contract.apifox.yaml_text import YamlTrouble, load_yaml
 from newapi_contract.errors import InputError
 
-__all__ = ["Format", "Parsed", "detect", "read_text"]
+__all__ = ["Format", "Parsed", "detect", "inline_spec", "read_text"]
 
 Format = Literal[
     "apifox-page", "apifox-project", "apifox-openapi", "apifox-markdown", "apifox-markdown-export"
@@ -35,6 +36,10 @@ _YAML_SPEC_START = re.compile(
 # The key a native project export starts with: Apifox's, or Apidog's (its international edition).
 PROJECT_KEYS = ("apifoxProject", "apidogProject")
 _OPENAPI_VERSION = re.compile(r"3\.[01](?:\.|$)")
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_HTML = re.compile(r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S)
+# Swagger UI's options as an HTML export writes them: `SwaggerUIBundle({ spec: {...}, ...})`.
+_INLINE_SPEC = re.compile(r"\bspec\s*:\s*\{")
 
 
 @dataclass
@@ -43,8 +48,9 @@ class Parsed:
 
     kind: Format
     content: Any  # the page text, the JSON/YAML data, or a MarkdownPage
-    syntax: Literal["json", "yaml", "markdown", "page"]
+    syntax: Literal["json", "yaml", "markdown", "page", "html"]
     duplicate_keys: list[tuple[int, str]] = field(default_factory=list)  # YAML: (line, key)
+    html_line: int | None = None  # an HTML export: the line its inline spec starts on
 
 
 def read_text(path: Path) -> str:
@@ -73,6 +79,8 @@ def detect(text: str, source: str) -> Parsed:
         data = _parse_json(text, source)
         check_depth(data, source)
         return Parsed(_kind(data, source, "JSON"), data, "json")
+    if _HTML.match(text):
+        return _html_export(text, source)
     if looks_like_page(text):
         return Parsed("apifox-page", text, "page")
     if _YAML_SPEC_START.match(text):
@@ -101,8 +109,47 @@ def detect(text: str, source: str) -> Parsed:
     )
 
 
+def inline_spec(text: str) -> tuple[Any, int] | None:
+    """The spec an HTML export holds inline (Swagger UI's `spec: {...}`), and its line."""
+    for match in _INLINE_SPEC.finditer(text):
+        try:
+            data, _end = json.JSONDecoder().raw_decode(text, match.end() - 1)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(data, dict) and ("openapi" in data or "swagger" in data or "paths" in data):
+            return data, text.count("\n", 0, match.start()) + 1
+    return None
+
+
+def _html_export(text: str, source: str) -> Parsed:
+    """Apidog's (and Apifox's) HTML export: a Swagger UI page holding the spec inline."""
+    found = inline_spec(text)
+    if found is None:
+        raise InputError(
+            f"{source}: an HTML page without an inline OpenAPI spec "
+            "(export the project as OpenAPI or in Apifox's own format instead)"
+        )
+    data, line = found
+    check_depth(data, source)
+    return Parsed(_kind(data, source, "JSON"), data, "html", html_line=line)
+
+
 def _spec_key(data: dict[str, Any]) -> bool:
-    return any(key in data for key in (*PROJECT_KEYS, "openapi", "swagger"))
+    return any(key in data for key in (*PROJECT_KEYS, "openapi", "swagger")) or _bare_paths(data)
+
+
+def _bare_paths(data: dict[str, Any]) -> bool:
+    """OpenAPI `paths` holding operations, without the `openapi` version (a trimmed export)."""
+    paths = data.get("paths")
+    return (
+        "openapi" not in data
+        and "swagger" not in data
+        and isinstance(paths, dict)
+        and any(
+            isinstance(item, dict) and any(isinstance(item.get(m), dict) for m in _METHODS)
+            for item in paths.values()
+        )
+    )
 
 
 def _kind(data: Any, source: str, syntax: str) -> Format:
@@ -119,8 +166,13 @@ def _kind(data: Any, source: str, syntax: str) -> Format:
             f"{source}: a Postman collection, not an Apifox or Apidog export "
             "(export the project as OpenAPI or in Apifox's own format instead)"
         )
-    if isinstance(data, dict) and "swagger" in data:
-        raise InputError(f"{source}: Swagger 2.0 is not supported (export OpenAPI 3 instead)")
+    if isinstance(data, dict) and "swagger" in data and "openapi" not in data:
+        version = str(data["swagger"])
+        if version not in ("2.0", "2"):
+            raise InputError(f"{source}: Swagger {version} is not supported (2.0, OpenAPI 3.0 and 3.1 are)")
+        return "apifox-openapi"  # read as the OpenAPI 3.0 document it states
+    if isinstance(data, dict) and _bare_paths(data):
+        return "apifox-openapi"  # its version is told, with a finding, when it is read
     raise InputError(
         f"{source}: unknown format: {syntax}, but neither an Apifox project "
         "(apifoxProject, apidogProject) nor an OpenAPI 3 document (openapi)"

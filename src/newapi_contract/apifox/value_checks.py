@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from jsonschema.exceptions import SchemaError, ValidationError
+from jsonschema.exceptions import SchemaError, UnknownType, ValidationError
 from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from referencing.exceptions import Unresolvable
 
@@ -79,7 +79,7 @@ class _Checker:
             error = next(
                 iter(OAS31Validator(root, format_checker=oas31_format_checker).iter_errors(value)), None
             )
-        except (SchemaError, Unresolvable, ValidationError, RecursionError, TypeError):
+        except (SchemaError, UnknownType, Unresolvable, ValidationError, RecursionError, TypeError):
             return None  # an unusable schema is the document validation's business
         return None if error is None else " ".join(error.message.split())[:120]
 
