@@ -96,8 +96,9 @@ def test_a_narrow_terminal_gets_the_wait_first_then_the_time_left() -> None:
     assert progress.fitted(45) == "waiting 25 s (rate limit), about 27 s left"
     assert progress.fitted(40) == "waiting 25 s (rate limit), 10/12 tests"  # what fits, in order
     assert progress.fitted(26) == "waiting 25 s (rate limit)"
-    assert progress.fitted(10) == "wait 25 s"  # a long test name at 80 columns: the wait in brief
-    assert progress.fitted(8) == ""  # not even that fits: nothing, never a cut word
+    assert progress.fitted(10) == "wait 25s"  # a long test name at 80 columns: the wait in brief
+    assert progress.fitted(8) == "wait 25s"  # 13 columns left after the name: still shown
+    assert progress.fitted(7) == ""  # not even that fits: nothing, never a cut word
     counters["waited"] = 25.0
     clock.now += 30  # the wait is over
     assert progress.fitted(30) == "about 3 s left, 10/12 tests"  # the wait is not extrapolated

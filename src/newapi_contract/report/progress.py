@@ -9,6 +9,7 @@ elsewhere (CI logs) a plain line every `every_s` seconds, between tests' lines.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -91,7 +92,7 @@ class Progress:
             if len(", ".join([*shown, part])) <= room:
                 shown.append(part)
         if not shown and wait:  # a long test name on a narrow terminal: the wait, in brief
-            brief = wait[0].replace("waiting ", "wait ").replace(" (rate limit)", "")
+            brief = f"wait {math.ceil(self._wait_ends - self._clock())}s"
             return brief if len(brief) <= room else ""
         return ", ".join(shown)
 
