@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from apifox_docs import DATA
 
 from tools.apifox_corpus import fetch
 from tools.apifox_corpus.survey import corpus_documents, source_operations
@@ -78,3 +79,31 @@ def test_an_operation_dropped_before_conversion_counts_as_named(tmp_path: Path) 
     outcome, conversion = survey_one(source)
     assert conversion is not None
     assert (outcome.source_operations, outcome.operations, outcome.dropped) == (2, 1, 1)
+
+
+def test_the_cli_check_runs_a_document_as_a_user_would(tmp_path: Path) -> None:
+    import sys
+
+    from tools.apifox_corpus.check import check_one
+
+    command = [sys.executable, "-m", "newapi_contract.cli"]
+    row = check_one(DATA / "gfcli-2021.apifox.json", command, tmp_path)
+    assert (row.kind, row.exit, row.source_operations, row.operations, row.problems) == (
+        "apifox-native",
+        0,
+        3,
+        3,
+        [],
+    )
+    assert row.findings and row.findings > 0
+    refused = tmp_path / "postman.json"
+    refused.write_text('{"info": {"schema": "https://schema.getpostman.com/x"}, "item": []}')
+    row = check_one(refused, command, tmp_path)
+    assert (row.exit, row.problems) == (2, [])
+
+
+def test_the_fuzz_tells_a_fault_from_a_refusal() -> None:
+    from tools.apifox_corpus.fuzz import fault_of
+
+    assert fault_of("{", "a.json") is None  # malformed: refused, as it should be
+    assert fault_of((DATA / "gfcli-2021.apifox.json").read_text(encoding="utf-8"), "g.json") is None
