@@ -18,7 +18,7 @@ from newapi_contract.report.failure import ABOUT_ANSWER, Failure
 from newapi_contract.report.known import KnownFailures
 from newapi_contract.report.rootcause import RootCauses, explain
 
-__all__ = ["NOT_APPLICABLE", "VERDICTS", "ClauseTally"]
+__all__ = ["NOT_APPLICABLE", "VERDICTS", "ClauseTally", "why_not"]
 
 # "known": failed, but listed in --known-failures with an `until` not yet passed (report.known).
 # "not applicable": the clause (or each of its tests) does not apply to this server's release
@@ -164,7 +164,7 @@ class ClauseTally:
     def not_applicable_reasons(self) -> dict[str, str]:
         """Each not-applicable clause and its first reason."""
         return {
-            cid: _why_not(self.results[cid].not_applicable[0][1])
+            cid: why_not(self.results[cid].not_applicable[0][1])
             for cid in self.clauses
             if self.verdict_of(cid) == NOT_APPLICABLE
         }
@@ -260,14 +260,14 @@ class ClauseTally:
             if verdict == "skipped" and result.skipped:
                 line += f"  ({result.skipped[0][1]})"
             elif verdict == NOT_APPLICABLE and result.not_applicable:
-                line = f"    n/a  {cid}  {self.clauses[cid].title}  ({_why_not(result.not_applicable[0][1])})"
+                line = f"    n/a  {cid}  {self.clauses[cid].title}  ({why_not(result.not_applicable[0][1])})"
             elif verdict == "known" and self.known is not None and (entry := self.known.shields(cid)):
                 line += f"  (known: {entry.ticket}, until {entry.until.isoformat()})"
             out.append(line)
         return out
 
 
-def _why_not(reason: str) -> str:
+def why_not(reason: str) -> str:
     """A not-applicable reason without its leading "not applicable: " (the verdict says it)."""
     return reason.removeprefix(NOT_APPLICABLE).lstrip(": ") or reason
 

@@ -25,6 +25,7 @@ from newapi_contract.contract.clauses import Clause, load_clauses
 from newapi_contract.contract.doors import clause_not_applicable
 from newapi_contract.contract.features import Features, detect
 from newapi_contract.errors import CredentialsRejected, UsageError
+from newapi_contract.report.summary import NOT_APPLICABLE, why_not
 from newapi_contract.run.bootstrap import OWNER_NAME, PEER_NAME, ROLE_ROOT, derived_password
 from newapi_contract.run.context import RunContext
 from newapi_contract.run.settings import LATENCY_CLAUSES, RunSettings, add_arguments, cli_values, no_budget
@@ -238,11 +239,7 @@ def _say_plan(plan: Plan, say: Say, budgets: Collection[str] = ()) -> None:
         )
     for clause, reason in [*plan.skips, *unjudged]:
         # As the run's tally says it: not applicable (this server, the options), or skipped.
-        label, why = (
-            ("n/a ", reason.removeprefix("not applicable: "))
-            if reason.startswith("not applicable")
-            else ("skip", reason)
-        )
+        label, why = ("n/a ", why_not(reason)) if reason.startswith(NOT_APPLICABLE) else ("skip", reason)
         say(f"{label}  {clause.id}  {clause.title}: {why}")
     relay = [c.id for c in plan.checks if "relay" in c.needs]
     if relay:
